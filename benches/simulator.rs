@@ -1,0 +1,2 @@
+//! Simulator throughput benchmark.
+fn main() {}

@@ -1,0 +1,54 @@
+//! One function per subcommand: the only place where concrete implementations are wired
+//! together. Errors become one line on stderr naming cause and fix, and an exit code.
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+mod db;
+mod simulate;
+
+/// Exit code of a run that finished but found something the user must look at.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code of a run that could not do its job.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Sets up logging to stderr; `RUST_LOG` overrides the verbosity flag.
+pub fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        match cli.command {
+            Command::Simulate(args) => simulate::run(args).await,
+            Command::Db(cmd) => db::run(cmd).await,
+        }
+    });
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

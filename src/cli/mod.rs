@@ -1,0 +1,35 @@
+//! The command line: clap types only. Each subcommand's arguments live in their own file and are
+//! turned into a validated configuration before any work starts; nothing below [`crate::app`]
+//! sees a clap type.
+
+use clap::{Parser, Subcommand};
+
+pub mod db;
+pub mod simulate;
+
+/// Move a party's supporter data out of NationBuilder into its own PostgreSQL, completely and
+/// provably.
+#[derive(Debug, Parser)]
+#[command(name = "nb-exodus", version, about, long_about = None)]
+pub struct Cli {
+    /// More log output on stderr (-v: debug, -vv: trace). Record values, tokens and response
+    /// bodies are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve a synthetic NationBuilder nation over HTTP (API v1 and v2) for rehearsals, demos and
+    /// tests.
+    Simulate(simulate::SimulateArgs),
+
+    /// Manage the target database.
+    #[command(subcommand)]
+    Db(db::DbCommand),
+}

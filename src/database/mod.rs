@@ -1,0 +1,1 @@
+//! Resolves the PostgreSQL database to use.

@@ -1,0 +1,1 @@
+//! A synthetic NationBuilder nation served over HTTP, following the API reference.

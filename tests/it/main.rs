@@ -1,0 +1,4 @@
+//! The one integration-test binary: every test here talks to a real PostgreSQL and to the
+//! simulator over real HTTP.
+
+mod support;
