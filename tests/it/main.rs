@@ -1,4 +1,5 @@
 //! The one integration-test binary: every test here talks to a real PostgreSQL and to the
 //! simulator over real HTTP.
 
+#[allow(dead_code)]
 mod support;

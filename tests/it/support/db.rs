@@ -1,0 +1,1 @@
+//! Test databases: a fresh database per test.

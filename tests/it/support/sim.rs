@@ -1,0 +1,1 @@
+//! Starting the simulator in-process for tests.
