@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 mod db;
+mod mappings;
 mod simulate;
 
 /// Exit code of a run that finished but found something the user must look at.
@@ -42,6 +43,7 @@ pub fn main(cli: Cli) -> ExitCode {
         match cli.command {
             Command::Simulate(args) => simulate::run(args).await,
             Command::Db(cmd) => db::run(cmd).await,
+            Command::Mappings(cmd) => mappings::run(cmd).await,
         }
     });
     match outcome {

@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod db;
+pub mod mappings;
 pub mod simulate;
 
 /// Move a party's supporter data out of NationBuilder into its own PostgreSQL, completely and
@@ -32,4 +33,8 @@ pub enum Command {
     /// Manage the target database.
     #[command(subcommand)]
     Db(db::DbCommand),
+
+    /// Check the declarative mapping files.
+    #[command(subcommand)]
+    Mappings(mappings::MappingsCommand),
 }

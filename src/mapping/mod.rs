@@ -1,0 +1,1 @@
+//! Declarative mapping of source records to the open schema (placeholder, filled by the mapping work).
