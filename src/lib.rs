@@ -21,6 +21,7 @@ pub mod app;
 pub mod cli;
 pub mod database;
 pub mod error;
+pub mod fetch;
 pub mod mapping;
 pub mod schema;
 pub mod simulator;

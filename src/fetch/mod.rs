@@ -1,0 +1,215 @@
+//! Fetch: pulls pages of records from the NationBuilder API. A [`Source`] turns a stream's
+//! [`Cursor`] into the next [`Page`]; the [`client`] underneath paces every attempt through the
+//! shared [`rate_limit::Limiter`] and retries only what [`retry::classify`] calls transient.
+//! Each record keeps its exact JSON text as received, for the lossless raw archive.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub mod client;
+pub mod rate_limit;
+pub mod retry;
+pub mod v2;
+
+/// One of the record streams a migration exports. Each runs concurrently with the others; pages
+/// within a stream are fetched in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    /// People (v2 `signups`, v1 `people`).
+    People,
+    /// Tags (v2 `signup_tags`, v1 `tags`).
+    Tags,
+    /// Taggings (v2 `signup_taggings`; v1 from each person's `tags`).
+    Taggings,
+    /// Donations.
+    Donations,
+}
+
+impl Stream {
+    /// Every stream, in a stable order.
+    pub const ALL: [Stream; 4] = [
+        Stream::People,
+        Stream::Tags,
+        Stream::Taggings,
+        Stream::Donations,
+    ];
+
+    /// The stream's name as used in flags, checkpoints and `raw.records.resource`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stream::People => "people",
+            Stream::Tags => "tags",
+            Stream::Taggings => "taggings",
+            Stream::Donations => "donations",
+        }
+    }
+}
+
+impl fmt::Display for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Stream {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Stream::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| {
+                format!("unknown resource {s:?}: expected people, tags, taggings or donations")
+            })
+    }
+}
+
+/// Where a stream stands: what to ask for next. Stored as JSON in the stream's checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Cursor {
+    /// Keyset paging (`sort=id`, `filter[id][gt]=after`): cannot skip or repeat under churn.
+    Keyset {
+        /// The last id loaded; `None` before the first page.
+        after: Option<String>,
+    },
+    /// Offset paging (`page[number]`), the fallback when the API refuses keyset filters.
+    PageNumber {
+        /// The 1-based page to fetch next.
+        number: u32,
+    },
+    /// Follow a link exactly as the API gave it (v1 token pagination).
+    Link {
+        /// The link to fetch; `None` before the first page.
+        next: Option<String>,
+    },
+    /// The stream has been read to its end.
+    Done,
+}
+
+/// One record as received.
+#[derive(Debug, Clone)]
+pub struct SourceRecord {
+    /// The NationBuilder id as text, when the record had one.
+    pub source_id: Option<String>,
+    /// The record's JSON text exactly as it appeared in the response.
+    pub body: String,
+    /// The parsed record.
+    pub value: serde_json::Value,
+}
+
+/// One page of a stream.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The records, in the order received.
+    pub records: Vec<SourceRecord>,
+    /// Where to continue; [`Cursor::Done`] when this was the end.
+    pub next: Cursor,
+    /// The API's total for the stream, when it gave one.
+    pub total: Option<u64>,
+}
+
+/// Reads pages of a stream. Implemented over HTTP for API v2 and v1.
+#[allow(async_fn_in_trait)]
+pub trait Source {
+    /// The cursor a stream starts from.
+    fn start(&self, stream: Stream) -> Cursor;
+    /// Fetches the page `cursor` points at.
+    async fn fetch_page(&self, stream: Stream, cursor: &Cursor) -> Result<Page, FetchError>;
+}
+
+/// Why fetching failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// 401: the token is wrong, revoked or expired.
+    #[error(
+        "the API rejected the access token (HTTP 401 at {url}): it is wrong or has expired; \
+         generate a new token and pass it in NATIONBUILDER_API_TOKEN or --token-file"
+    )]
+    Unauthorized {
+        /// The request URL, credentials removed.
+        url: String,
+    },
+    /// 403: the token lacks permission.
+    #[error(
+        "the API refused access (HTTP 403 at {url}): the token's user lacks permission; \
+         use a token of a nation administrator"
+    )]
+    Forbidden {
+        /// The request URL, credentials removed.
+        url: String,
+    },
+    /// Another status that retrying cannot fix (400, 404, 406, 422…).
+    #[error("the API answered HTTP {status} at {url}: {code} {message}")]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// The request URL, credentials removed.
+        url: String,
+        /// The API's error code (`bad_request`, `not_found`…), or empty.
+        code: String,
+        /// The API's error message, or empty.
+        message: String,
+    },
+    /// Transient failures went on for every allowed attempt.
+    #[error(
+        "gave up on {url} after {attempts} attempts (last: {last}); the run can be resumed \
+         by running the same command again"
+    )]
+    Exhausted {
+        /// The request URL, credentials removed.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: String,
+    },
+    /// The API base URL or a link could not be used.
+    #[error("invalid URL {0}")]
+    Url(String),
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+impl FetchError {
+    /// Builds the error for a fatal status from the response body (`{"code","message"}`).
+    pub fn from_status(status: u16, body: &str, url: &url::Url) -> Self {
+        let url = client::redact_url(url);
+        match status {
+            401 => FetchError::Unauthorized { url },
+            403 => FetchError::Forbidden { url },
+            _ => {
+                #[derive(Deserialize)]
+                struct ErrorBody {
+                    #[serde(default)]
+                    code: Option<String>,
+                    #[serde(default)]
+                    message: Option<String>,
+                }
+                let parsed: Option<ErrorBody> = serde_json::from_str(body).ok();
+                let (code, message) = parsed
+                    .map(|b| (b.code.unwrap_or_default(), b.message.unwrap_or_default()))
+                    .unwrap_or_default();
+                FetchError::Rejected {
+                    status,
+                    url,
+                    code,
+                    message,
+                }
+            }
+        }
+    }
+
+    /// True when no amount of retrying or resuming with the same token will help.
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Unauthorized { .. } | FetchError::Forbidden { .. }
+        )
+    }
+}

@@ -1,0 +1,297 @@
+//! The API budget, shared by every stream of a run. NationBuilder allows a number of requests per
+//! interval per token (250 per 10 s today). One [`Limiter`] is awaited before **every** attempt,
+//! retries included, and paces requests with a GCRA (governor) tuned so that no window of the
+//! interval can hold more than the budget. It also reads the rate-limit headers the API sends
+//! (`RateLimit-*` on v2, `X-Ratelimit-*` on v1, parsed leniently) and pauses every stream until the
+//! window resets when the remaining budget runs low; a 429 that still comes pauses everyone for its
+//! `Retry-After`.
+
+use std::num::NonZeroU32;
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::time::Instant;
+
+/// A request budget such as `250/10s`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateSpec {
+    /// Requests allowed per interval.
+    pub requests: u32,
+    /// The interval.
+    pub per: Duration,
+}
+
+impl Default for RateSpec {
+    fn default() -> Self {
+        Self {
+            requests: 250,
+            per: Duration::from_secs(10),
+        }
+    }
+}
+
+impl std::fmt::Display for RateSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}s", self.requests, self.per.as_secs_f64())
+    }
+}
+
+impl FromStr for RateSpec {
+    type Err = String;
+
+    /// Parses `N/Ds`, `N/Dms`, `N/Dm` or `N/s` (e.g. `250/10s`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad =
+            || format!("invalid rate limit {s:?}: expected REQUESTS/INTERVAL such as 250/10s");
+        let (n, d) = s.trim().split_once('/').ok_or_else(bad)?;
+        let requests: u32 = n.trim().parse().map_err(|_| bad())?;
+        if requests == 0 {
+            return Err(bad());
+        }
+        let d = d.trim();
+        let (num, unit) = match d.find(|c: char| c.is_ascii_alphabetic()) {
+            Some(i) => (&d[..i], &d[i..]),
+            None => (d, "s"),
+        };
+        let num: u64 = if num.is_empty() {
+            1
+        } else {
+            num.parse().map_err(|_| bad())?
+        };
+        let per = match unit {
+            "ms" => Duration::from_millis(num),
+            "s" => Duration::from_secs(num),
+            "m" | "min" => Duration::from_secs(num * 60),
+            _ => return Err(bad()),
+        };
+        if per.is_zero() {
+            return Err(bad());
+        }
+        Ok(Self { requests, per })
+    }
+}
+
+/// What the API's rate-limit headers said on one response.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Budget {
+    /// Requests left in the current window.
+    pub remaining: Option<u64>,
+    /// Time until the window resets.
+    pub reset_in: Option<Duration>,
+}
+
+/// Reads the budget from response headers, accepting both the v2 (`RateLimit-*`) and v1
+/// (`X-Ratelimit-*`) names in any case. `X-Ratelimit-Limit: 10s` is a duration, not a count, so
+/// only `Remaining` and `Reset` are used. A reset above 10^9 is epoch seconds; anything smaller is
+/// seconds from now (the 2014 API sent floats like `32.999994763`). Unparseable values are
+/// ignored: a header never fails a run.
+pub fn parse_budget<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    now: SystemTime,
+) -> Budget {
+    let mut budget = Budget::default();
+    for (name, value) in headers {
+        let name = name.to_ascii_lowercase();
+        let value = value.trim();
+        match name.as_str() {
+            "ratelimit-remaining" | "x-ratelimit-remaining" => {
+                if let Ok(v) = value.parse::<i64>() {
+                    budget.remaining = Some(u64::try_from(v).unwrap_or(0));
+                }
+            }
+            "ratelimit-reset" | "x-ratelimit-reset" => {
+                if let Ok(v) = value.parse::<f64>() {
+                    budget.reset_in = reset_to_duration(v, now);
+                }
+            }
+            _ => {}
+        }
+    }
+    budget
+}
+
+fn reset_to_duration(value: f64, now: SystemTime) -> Option<Duration> {
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    if value > 1e9 {
+        let now = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .ok()?
+            .as_secs_f64();
+        Duration::try_from_secs_f64((value - now).max(0.0)).ok()
+    } else {
+        Duration::try_from_secs_f64(value).ok()
+    }
+}
+
+/// The GCRA quota that keeps within `spec` in every window, whatever its alignment: a GCRA with
+/// burst b and emission interval t lets at most b + W/t requests into any window W, so choose b
+/// small and t so that this stays one below the budget.
+fn quota(spec: RateSpec) -> Quota {
+    let burst = (spec.requests / 50).clamp(1, 10);
+    let steady = spec.requests.saturating_sub(burst + 1).max(1);
+    let interval = spec.per / steady;
+    Quota::with_period(interval.max(Duration::from_micros(1)))
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
+}
+
+/// The shared pacer. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Limiter {
+    gcra: Option<DefaultDirectRateLimiter>,
+    /// Every stream waits until this instant before its next attempt.
+    paused_until: Mutex<Option<Instant>>,
+    /// Below this many remaining requests, pause until the window resets.
+    reserve: u64,
+}
+
+impl Limiter {
+    /// A limiter that keeps within `spec` in every window, whatever its alignment. `None` means
+    /// unthrottled (benchmarks against a simulator with `--rate-limit off`).
+    pub fn new(spec: Option<RateSpec>) -> Self {
+        let gcra = spec.map(|spec| RateLimiter::direct(quota(spec)));
+        Self {
+            gcra,
+            paused_until: Mutex::new(None),
+            reserve: 3,
+        }
+    }
+
+    /// Waits until one more request may be sent.
+    pub async fn until_ready(&self) {
+        loop {
+            let pause = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+            match pause {
+                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
+                _ => break,
+            }
+        }
+        if let Some(gcra) = &self.gcra {
+            gcra.until_ready().await;
+        }
+    }
+
+    /// Pauses every stream for `wait` (a 429's `Retry-After`, or the time to a window reset).
+    pub fn pause_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut slot = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none_or(|current| current < until) {
+            *slot = Some(until);
+        }
+    }
+
+    /// Feeds the budget a response reported; pauses until the reset when it is nearly spent.
+    pub fn observe(&self, budget: Budget) {
+        if let (Some(remaining), Some(reset_in)) = (budget.remaining, budget.reset_in) {
+            if remaining <= self.reserve {
+                self.pause_for(reset_in + Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rate_specs() {
+        assert_eq!(
+            "250/10s".parse::<RateSpec>(),
+            Ok(RateSpec {
+                requests: 250,
+                per: Duration::from_secs(10)
+            })
+        );
+        assert_eq!(
+            "100/500ms".parse::<RateSpec>().map(|r| r.per),
+            Ok(Duration::from_millis(500))
+        );
+        assert_eq!(
+            "5/s".parse::<RateSpec>().map(|r| r.per),
+            Ok(Duration::from_secs(1))
+        );
+        assert_eq!(
+            "3/2m".parse::<RateSpec>().map(|r| r.per),
+            Ok(Duration::from_secs(120))
+        );
+        for bad in ["", "250", "0/10s", "x/10s", "250/10h", "250/0s"] {
+            assert!(bad.parse::<RateSpec>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_headers_leniently() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_540_930_840);
+        let b = parse_budget(
+            [
+                ("X-Ratelimit-Limit", "10s"),
+                ("X-Ratelimit-Remaining", "97"),
+                ("X-Ratelimit-Reset", "1540930848"),
+                ("Nation-Ratelimit-Limit", "-1"),
+            ],
+            now,
+        );
+        assert_eq!(b.remaining, Some(97));
+        assert_eq!(b.reset_in, Some(Duration::from_secs(8)));
+        let b = parse_budget(
+            [
+                ("x-ratelimit-reset", "32.999994763"),
+                ("x-ratelimit-remaining", "0"),
+            ],
+            now,
+        );
+        assert_eq!(b.remaining, Some(0));
+        assert!(b.reset_in.is_some_and(|d| d > Duration::from_secs(32)));
+        let b = parse_budget(
+            [("RateLimit-Remaining", "oops"), ("RateLimit-Reset", "NaN")],
+            now,
+        );
+        assert_eq!(b, Budget::default());
+        let b = parse_budget([("ratelimit-remaining", "-1")], now);
+        assert_eq!(b.remaining, Some(0));
+    }
+
+    #[test]
+    fn never_exceeds_the_budget_in_any_window() {
+        use governor::clock::{Clock, FakeRelativeClock, Reference};
+        let spec = RateSpec {
+            requests: 250,
+            per: Duration::from_secs(10),
+        };
+        let clock = FakeRelativeClock::default();
+        let gcra = RateLimiter::direct_with_clock(quota(spec), clock.clone());
+        let start = clock.now();
+        let mut sent = Vec::new();
+        loop {
+            let now = clock.now();
+            let elapsed = now.duration_since(start);
+            if Duration::from(elapsed) >= Duration::from_secs(60) {
+                break;
+            }
+            match gcra.check() {
+                Ok(()) => sent.push(Duration::from(elapsed)),
+                Err(not_until) => clock.advance(not_until.wait_time_from(now)),
+            }
+        }
+        // Slide a window of the interval's length over every send time.
+        let mut j = 0;
+        for i in 0..sent.len() {
+            while sent[i] - sent[j] >= spec.per {
+                j += 1;
+            }
+            assert!(
+                i - j < 250,
+                "window ending at {:?} holds {}",
+                sent[i],
+                i - j + 1
+            );
+        }
+        // And it still uses at least 95 % of the budget over a minute.
+        assert!(sent.len() >= 1425, "only {} requests in 60 s", sent.len());
+    }
+}
