@@ -18,6 +18,7 @@
 //! rehearsed and tested without the real NationBuilder.
 
 pub mod app;
+pub mod canonical;
 pub mod cli;
 pub mod database;
 pub mod error;
