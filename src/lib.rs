@@ -19,10 +19,12 @@
 
 pub mod app;
 pub mod canonical;
+pub mod checkpoint;
 pub mod cli;
 pub mod database;
 pub mod error;
 pub mod fetch;
+pub mod load;
 pub mod mapping;
 pub mod schema;
 pub mod simulator;

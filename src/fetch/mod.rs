@@ -113,12 +113,15 @@ pub struct Page {
 }
 
 /// Reads pages of a stream. Implemented over HTTP for API v2 and v1.
-#[allow(async_fn_in_trait)]
-pub trait Source {
+pub trait Source: Send + Sync {
     /// The cursor a stream starts from.
     fn start(&self, stream: Stream) -> Cursor;
     /// Fetches the page `cursor` points at.
-    async fn fetch_page(&self, stream: Stream, cursor: &Cursor) -> Result<Page, FetchError>;
+    fn fetch_page(
+        &self,
+        stream: Stream,
+        cursor: &Cursor,
+    ) -> impl std::future::Future<Output = Result<Page, FetchError>> + Send;
 }
 
 /// Why fetching failed.

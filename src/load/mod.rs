@@ -1,0 +1,346 @@
+//! Load: writes one fetched page into PostgreSQL in **one transaction** — the raw records with
+//! their canonical SHA-256, the mapped rows of the open schema, the rejects, and the stream's
+//! checkpoint. Because all four commit together, a crash at any instant leaves either the whole
+//! page or none of it, and a resumed run re-fetches at most the page that was in flight.
+//!
+//! Rows are upserted in bulk — one statement per table per page, the rows passed as one JSON
+//! array expanded by `jsonb_populate_recordset` against the table's own row type, so
+//! PostgreSQL does the typing — keyed on `(nation, source_id)`, which makes replaying a page
+//! harmless. Child rows (a person's emails, phones, addresses…) are replaced as a set, so a
+//! value removed at source disappears here too. Table and column names come only from the
+//! validated mapping catalogue and are quoted.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+use sqlx::{PgPool, Postgres, Transaction};
+
+use crate::fetch::{Cursor, Stream};
+
+/// A raw record to archive.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// The NationBuilder id.
+    pub source_id: String,
+    /// The record's JSON text as received.
+    pub body: String,
+    /// Hex SHA-256 of its canonical JSON.
+    pub sha256: String,
+}
+
+/// A record (or one field of it) that could not be mapped.
+#[derive(Debug, Clone)]
+pub struct RejectRow {
+    /// The record's id, when it had one.
+    pub source_id: Option<String>,
+    /// The source field at fault (`id`, `attributes.created_at`…).
+    pub field: String,
+    /// Why.
+    pub reason: String,
+    /// The record as received, for records that could not be archived under an id.
+    pub body: Option<String>,
+}
+
+/// Rows for one target table.
+#[derive(Debug, Clone, Default)]
+pub struct TableRows {
+    /// Mapped column names (provenance columns are added by the loader).
+    pub columns: Vec<String>,
+    /// One JSON object per row, keyed by column name, including `source_id`.
+    pub rows: Vec<Map<String, Value>>,
+    /// For child tables: the column linking to the parent record, and the parents whose child
+    /// rows this batch replaces as a set.
+    pub replace_children_of: Option<(String, Vec<String>)>,
+}
+
+/// Everything one page writes.
+#[derive(Debug, Clone)]
+pub struct PageBatch {
+    /// The nation slug.
+    pub nation: String,
+    /// The stream.
+    pub stream: Stream,
+    /// `v1` or `v2`.
+    pub api: String,
+    /// The run writing it.
+    pub run_id: i64,
+    /// Raw records.
+    pub raw: Vec<RawRow>,
+    /// Mapped rows per qualified table name (`core.people`…).
+    pub tables: BTreeMap<String, TableRows>,
+    /// Rejects.
+    pub rejects: Vec<RejectRow>,
+    /// Ids whose earlier rejects are superseded by this page.
+    pub mapped_ids: Vec<String>,
+    /// The cursor after this page.
+    pub next: Cursor,
+    /// The API's total for the stream, when given.
+    pub total: Option<u64>,
+    /// Checksum of the mapping files the rows were made with.
+    pub mapping_sha256: String,
+}
+
+/// What a committed page added up to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    /// Records archived.
+    pub archived: u64,
+    /// Rejects written.
+    pub rejected: u64,
+    /// Rows upserted across all tables.
+    pub rows: u64,
+}
+
+/// Why loading failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// A statement failed.
+    #[error("loading {stream} into {table}: {source}")]
+    Statement {
+        /// The stream being loaded.
+        stream: Stream,
+        /// The table or step.
+        table: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A table or column name failed validation (never pasted into SQL).
+    #[error("refusing unsafe SQL identifier {0:?}")]
+    Identifier(String),
+}
+
+/// Quotes a validated `schema.table` or column name.
+pub fn quote_ident(name: &str) -> Result<String, LoadError> {
+    let ok = !name.is_empty()
+        && name.split('.').count() <= 2
+        && name
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+    if !ok {
+        return Err(LoadError::Identifier(name.to_owned()));
+    }
+    Ok(name
+        .split('.')
+        .map(|p| format!("\"{p}\""))
+        .collect::<Vec<_>>()
+        .join("."))
+}
+
+/// Commits one page: raw archive, rows, rejects and checkpoint in one transaction.
+pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome, LoadError> {
+    let stream = batch.stream;
+    let err = |table: &str| {
+        let table = table.to_owned();
+        move |source| LoadError::Statement {
+            stream,
+            table,
+            source,
+        }
+    };
+    let mut tx = pool.begin().await.map_err(err("begin"))?;
+    let mut outcome = PageOutcome::default();
+
+    outcome.archived = write_raw(&mut tx, batch).await.map_err(err("raw.records"))?;
+    for (table, rows) in &batch.tables {
+        outcome.rows += write_table(&mut tx, batch, table, rows).await?;
+    }
+    outcome.rejected = write_rejects(&mut tx, batch)
+        .await
+        .map_err(err("sync.rejects"))?;
+    advance_checkpoint(&mut tx, batch, outcome)
+        .await
+        .map_err(err("sync.checkpoints"))?;
+    tx.commit().await.map_err(err("commit"))?;
+    Ok(outcome)
+}
+
+async fn write_raw(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sqlx::Result<u64> {
+    if batch.raw.is_empty() {
+        return Ok(0);
+    }
+    // A page can repeat an id under offset paging; keep the last copy.
+    let mut by_id: BTreeMap<&str, &RawRow> = BTreeMap::new();
+    for row in &batch.raw {
+        by_id.insert(&row.source_id, row);
+    }
+    let ids: Vec<&str> = by_id.keys().copied().collect();
+    let bodies: Vec<&str> = by_id.values().map(|r| r.body.as_str()).collect();
+    let hashes: Vec<&str> = by_id.values().map(|r| r.sha256.as_str()).collect();
+    let done = sqlx::query(
+        r#"INSERT INTO raw.records AS t (nation, resource, source_id, api, body, sha256, fetched_at, run_id)
+           SELECT $1, $2, r.source_id, $3, r.body::json, r.sha256, now(), $4
+             FROM UNNEST($5::text[], $6::text[], $7::text[]) AS r(source_id, body, sha256)
+           ON CONFLICT (nation, resource, source_id) DO UPDATE
+              SET body = EXCLUDED.body, sha256 = EXCLUDED.sha256, api = EXCLUDED.api,
+                  fetched_at = EXCLUDED.fetched_at, run_id = EXCLUDED.run_id"#,
+    )
+    .bind(&batch.nation)
+    .bind(batch.stream.as_str())
+    .bind(&batch.api)
+    .bind(batch.run_id)
+    .bind(&ids)
+    .bind(&bodies)
+    .bind(&hashes)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+async fn write_table(
+    tx: &mut Transaction<'_, Postgres>,
+    batch: &PageBatch,
+    table: &str,
+    rows: &TableRows,
+) -> Result<u64, LoadError> {
+    let stream = batch.stream;
+    let fail = |source| LoadError::Statement {
+        stream,
+        table: table.to_owned(),
+        source,
+    };
+    let qtable = quote_ident(table)?;
+    if let Some((parent_col, parents)) = &rows.replace_children_of {
+        if !parents.is_empty() {
+            let keep: Vec<&str> = rows
+                .rows
+                .iter()
+                .filter_map(|r| r.get("source_id").and_then(Value::as_str))
+                .collect();
+            let sql = format!(
+                "DELETE FROM {qtable} WHERE nation = $1 AND {} = ANY($2::text[]) AND NOT (source_id = ANY($3::text[]))",
+                quote_ident(parent_col)?
+            );
+            sqlx::query(&sql)
+                .bind(&batch.nation)
+                .bind(parents)
+                .bind(&keep)
+                .execute(&mut **tx)
+                .await
+                .map_err(fail)?;
+        }
+    }
+    if rows.rows.is_empty() {
+        return Ok(0);
+    }
+    // Last row wins for a repeated source_id (ON CONFLICT cannot touch a row twice).
+    let mut by_id: BTreeMap<String, &Map<String, Value>> = BTreeMap::new();
+    for row in &rows.rows {
+        let id = row
+            .get("source_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        by_id.insert(id, row);
+    }
+    let payload = Value::Array(by_id.values().map(|r| Value::Object((*r).clone())).collect());
+    let mut cols: Vec<String> = Vec::with_capacity(rows.columns.len());
+    for c in &rows.columns {
+        if c != "source_id" && c != "nation" {
+            cols.push(quote_ident(c)?);
+        }
+    }
+    let select_cols: String = cols.iter().map(|c| format!(", r.{c}")).collect();
+    let insert_cols: String = cols.iter().map(|c| format!(", {c}")).collect();
+    let updates: String = cols
+        .iter()
+        .map(|c| format!(", {c} = EXCLUDED.{c}"))
+        .collect();
+    // Each row carries the raw hash of the record it came from in `raw_sha256`.
+    let sql = format!(
+        "INSERT INTO {qtable} AS t (nation, source_id, run_id, raw_sha256{insert_cols})
+         SELECT $1, r.source_id, $2, r.raw_sha256{select_cols}
+           FROM jsonb_populate_recordset(NULL::{qtable}, $3) AS r
+         ON CONFLICT (nation, source_id) DO UPDATE
+            SET run_id = EXCLUDED.run_id, raw_sha256 = EXCLUDED.raw_sha256, loaded_at = now(){updates}"
+    );
+    let done = sqlx::query(&sql)
+        .bind(&batch.nation)
+        .bind(batch.run_id)
+        .bind(&payload)
+        .execute(&mut **tx)
+        .await
+        .map_err(fail)?;
+    Ok(done.rows_affected())
+}
+
+async fn write_rejects(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sqlx::Result<u64> {
+    if !batch.mapped_ids.is_empty() {
+        sqlx::query(
+            "DELETE FROM sync.rejects WHERE nation = $1 AND resource = $2 AND source_id = ANY($3::text[])",
+        )
+        .bind(&batch.nation)
+        .bind(batch.stream.as_str())
+        .bind(&batch.mapped_ids)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if batch.rejects.is_empty() {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for chunk in batch.rejects.chunks(1000) {
+        let ids: Vec<Option<&str>> = chunk.iter().map(|r| r.source_id.as_deref()).collect();
+        let fields: Vec<&str> = chunk.iter().map(|r| r.field.as_str()).collect();
+        let reasons: Vec<&str> = chunk.iter().map(|r| r.reason.as_str()).collect();
+        let bodies: Vec<Option<&str>> = chunk.iter().map(|r| r.body.as_deref()).collect();
+        let done = sqlx::query(
+            r#"INSERT INTO sync.rejects (nation, resource, source_id, field, reason, body, run_id, rejected_at)
+               SELECT DISTINCT ON (r.source_id, r.field) $1, $2, r.source_id, r.field, r.reason, r.body::json, $3, now()
+                 FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[]) AS r(source_id, field, reason, body)
+               ON CONFLICT (nation, resource, source_id, field) DO UPDATE
+                  SET reason = EXCLUDED.reason, body = EXCLUDED.body, run_id = EXCLUDED.run_id,
+                      rejected_at = EXCLUDED.rejected_at"#,
+        )
+        .bind(&batch.nation)
+        .bind(batch.stream.as_str())
+        .bind(batch.run_id)
+        .bind(&ids)
+        .bind(&fields)
+        .bind(&reasons)
+        .bind(&bodies)
+        .execute(&mut **tx)
+        .await?;
+        n += done.rows_affected();
+    }
+    Ok(n)
+}
+
+async fn advance_checkpoint(
+    tx: &mut Transaction<'_, Postgres>,
+    batch: &PageBatch,
+    outcome: PageOutcome,
+) -> sqlx::Result<()> {
+    let cursor = serde_json::to_value(&batch.next).unwrap_or(Value::Null);
+    let status = if batch.next == Cursor::Done {
+        "done"
+    } else {
+        "running"
+    };
+    sqlx::query(
+        r#"INSERT INTO sync.checkpoints AS c (nation, stream, api, cursor, pages, records, rejects, status,
+                                            total_reported, run_id, mapping_sha256, updated_at)
+           VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, now())
+           ON CONFLICT (nation, stream) DO UPDATE
+              SET api = EXCLUDED.api, cursor = EXCLUDED.cursor, pages = c.pages + 1,
+                  records = c.records + EXCLUDED.records, rejects = c.rejects + EXCLUDED.rejects,
+                  status = EXCLUDED.status, last_error = NULL,
+                  total_reported = COALESCE(EXCLUDED.total_reported, c.total_reported),
+                  run_id = EXCLUDED.run_id, mapping_sha256 = EXCLUDED.mapping_sha256,
+                  updated_at = now()"#,
+    )
+    .bind(&batch.nation)
+    .bind(batch.stream.as_str())
+    .bind(&batch.api)
+    .bind(&cursor)
+    .bind(batch.raw.len() as i64)
+    .bind(outcome.rejected as i64)
+    .bind(status)
+    .bind(batch.total.map(|t| t as i64))
+    .bind(batch.run_id)
+    .bind(&batch.mapping_sha256)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
