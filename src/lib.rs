@@ -26,6 +26,9 @@ pub mod error;
 pub mod fetch;
 pub mod load;
 pub mod mapping;
+pub mod pipeline;
+pub mod plan;
+pub mod progress;
 pub mod schema;
 pub mod simulator;
 

@@ -64,7 +64,9 @@ pub async fn load(pool: &PgPool, nation: &str) -> sqlx::Result<Vec<Checkpoint>> 
             pages: row.try_get::<Option<i64>, _>("pages")?.unwrap_or(0),
             records: row.try_get::<Option<i64>, _>("records")?.unwrap_or(0),
             rejects: row.try_get::<Option<i64>, _>("rejects")?.unwrap_or(0),
-            status: row.try_get::<Option<String>, _>("status")?.unwrap_or_default(),
+            status: row
+                .try_get::<Option<String>, _>("status")?
+                .unwrap_or_default(),
             last_error: row.try_get("last_error")?,
             mapping_sha256: row.try_get("mapping_sha256")?,
             total_reported: row.try_get("total_reported")?,

@@ -115,9 +115,11 @@ pub enum LoadError {
 pub fn quote_ident(name: &str) -> Result<String, LoadError> {
     let ok = !name.is_empty()
         && name.split('.').count() <= 2
-        && name
-            .split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+        && name.split('.').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        });
     if !ok {
         return Err(LoadError::Identifier(name.to_owned()));
     }
@@ -142,7 +144,9 @@ pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome
     let mut tx = pool.begin().await.map_err(err("begin"))?;
     let mut outcome = PageOutcome::default();
 
-    outcome.archived = write_raw(&mut tx, batch).await.map_err(err("raw.records"))?;
+    outcome.archived = write_raw(&mut tx, batch)
+        .await
+        .map_err(err("raw.records"))?;
     for (table, rows) in &batch.tables {
         outcome.rows += write_table(&mut tx, batch, table, rows).await?;
     }
@@ -234,7 +238,12 @@ async fn write_table(
             .to_owned();
         by_id.insert(id, row);
     }
-    let payload = Value::Array(by_id.values().map(|r| Value::Object((*r).clone())).collect());
+    let payload = Value::Array(
+        by_id
+            .values()
+            .map(|r| Value::Object((*r).clone()))
+            .collect(),
+    );
     let mut cols: Vec<String> = Vec::with_capacity(rows.columns.len());
     for c in &rows.columns {
         if c != "source_id" && c != "nation" {

@@ -1,0 +1,287 @@
+//! The pipeline: runs the planned streams concurrently (pages within a stream in order) through
+//! fetch → map → load, each page committed with its checkpoint in one transaction. Generic over
+//! the [`Source`], the [`Mapper`] and the [`Progress`] observer; only `app` picks the concrete
+//! types. A fatal error in one stream (a rejected token, say) stops every stream at once and
+//! leaves each at its last committed page, ready to resume.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use tokio::task::JoinSet;
+
+use crate::canonical;
+use crate::checkpoint;
+use crate::fetch::{Cursor, FetchError, Source, SourceRecord, Stream};
+use crate::load::{self, LoadError, PageBatch, RawRow, RejectRow, TableRows};
+use crate::plan::Step;
+use crate::progress::Progress;
+
+/// The mapped form of one page, ready for [`load::commit_page`].
+#[derive(Debug, Default, Clone)]
+pub struct MappedPage {
+    /// Rows per qualified table name.
+    pub tables: BTreeMap<String, TableRows>,
+    /// Records or fields that could not be mapped.
+    pub rejects: Vec<RejectRow>,
+    /// Ids mapped without any reject (their earlier rejects are cleared).
+    pub mapped_ids: Vec<String>,
+}
+
+/// Maps records of a stream to rows. Pure: no I/O.
+pub trait Mapper: Send + Sync {
+    /// Maps the records of one page (only records that have an id are given).
+    fn map_page(&self, stream: Stream, records: &[&SourceRecord]) -> MappedPage;
+    /// Checksum of the mapping files in use.
+    fn checksum(&self) -> String;
+}
+
+/// Settings of one run.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// The nation slug.
+    pub nation: String,
+    /// `v1` or `v2`.
+    pub api: String,
+    /// The run id in `sync.runs`.
+    pub run_id: i64,
+}
+
+/// What one stream did in this run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamReport {
+    /// Pages committed in this run.
+    pub pages: u64,
+    /// Records archived in this run.
+    pub archived: u64,
+    /// Rejects written in this run.
+    pub rejected: u64,
+    /// Whether the stream reached its end.
+    pub done: bool,
+}
+
+/// Why the pipeline stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// Fetching failed.
+    #[error("stream {stream}: {source}")]
+    Fetch {
+        /// The stream.
+        stream: Stream,
+        /// The cause.
+        #[source]
+        source: FetchError,
+    },
+    /// Loading failed.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A stream task panicked or was cancelled.
+    #[error("stream task ended abnormally: {0}")]
+    Task(String),
+}
+
+/// Runs every step concurrently; returns each stream's report, or the first error (after which
+/// the other streams are stopped and marked interrupted).
+pub async fn run<S, M, P>(
+    pool: &PgPool,
+    settings: &RunSettings,
+    source: Arc<S>,
+    mapper: Arc<M>,
+    progress: Arc<P>,
+    steps: Vec<Step>,
+) -> Result<BTreeMap<Stream, StreamReport>, PipelineError>
+where
+    S: Source + 'static,
+    M: Mapper + 'static,
+    P: Progress + 'static,
+{
+    let mut reports = BTreeMap::new();
+    let mut tasks = JoinSet::new();
+    let mut running = Vec::new();
+    for step in steps {
+        let (stream, cursor) = match step {
+            Step::Skip(stream) => {
+                reports.insert(
+                    stream,
+                    StreamReport {
+                        done: true,
+                        ..StreamReport::default()
+                    },
+                );
+                continue;
+            }
+            Step::Start(stream, cursor) | Step::Resume(stream, cursor) => (stream, cursor),
+        };
+        running.push(stream);
+        let pool = pool.clone();
+        let settings = settings.clone();
+        let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
+        tasks.spawn(async move {
+            let result = run_stream(
+                &pool, &settings, &*source, &*mapper, &*progress, stream, cursor,
+            )
+            .await;
+            (stream, result)
+        });
+    }
+    let mut first_error = None;
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((stream, Ok(report))) => {
+                progress.stream_finished(stream, true);
+                reports.insert(stream, report);
+            }
+            Ok((stream, Err(err))) => {
+                progress.stream_finished(stream, false);
+                let text = format!("{err}");
+                let _ = checkpoint::mark(
+                    pool,
+                    &settings.nation,
+                    stream,
+                    &settings.api,
+                    "failed",
+                    Some(&text),
+                )
+                .await;
+                if first_error.is_none() {
+                    first_error = Some(err);
+                    tasks.abort_all();
+                }
+            }
+            Err(join_err) => {
+                if first_error.is_none() && !join_err.is_cancelled() {
+                    first_error = Some(PipelineError::Task(join_err.to_string()));
+                    tasks.abort_all();
+                }
+            }
+        }
+    }
+    if let Some(err) = first_error {
+        for stream in running {
+            if !reports.contains_key(&stream) {
+                let _ = mark_unless_failed(pool, settings, stream).await;
+            }
+        }
+        return Err(err);
+    }
+    Ok(reports)
+}
+
+async fn mark_unless_failed(
+    pool: &PgPool,
+    settings: &RunSettings,
+    stream: Stream,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE sync.checkpoints SET status = 'interrupted', updated_at = now()
+          WHERE nation = $1 AND stream = $2 AND status = 'running'",
+    )
+    .bind(&settings.nation)
+    .bind(stream.as_str())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Reads one stream from `cursor` to its end, committing page by page.
+pub async fn run_stream<S: Source, M: Mapper, P: Progress>(
+    pool: &PgPool,
+    settings: &RunSettings,
+    source: &S,
+    mapper: &M,
+    progress: &P,
+    stream: Stream,
+    mut cursor: Cursor,
+) -> Result<StreamReport, PipelineError> {
+    let mut report = StreamReport::default();
+    progress.stream_started(stream, 0);
+    let mapping_sha256 = mapper.checksum();
+    while cursor != Cursor::Done {
+        let page = source
+            .fetch_page(stream, &cursor)
+            .await
+            .map_err(|source| PipelineError::Fetch { stream, source })?;
+        let batch = build_batch(
+            settings,
+            stream,
+            mapper,
+            &page.records,
+            &mapping_sha256,
+            page.next.clone(),
+            page.total,
+        );
+        let outcome = load::commit_page(pool, &batch).await?;
+        report.pages += 1;
+        report.archived += outcome.archived;
+        report.rejected += outcome.rejected;
+        progress.page_committed(stream, page.records.len() as u64, page.total);
+        cursor = page.next;
+    }
+    report.done = true;
+    Ok(report)
+}
+
+/// Turns a fetched page into everything its transaction writes: raw rows with their canonical
+/// hashes, mapped rows stamped with the raw hash they derive from, and rejects — including one
+/// for every record without a usable id, whose body is kept in the reject itself.
+pub fn build_batch<M: Mapper>(
+    settings: &RunSettings,
+    stream: Stream,
+    mapper: &M,
+    records: &[SourceRecord],
+    mapping_sha256: &str,
+    next: Cursor,
+    total: Option<u64>,
+) -> PageBatch {
+    let mut raw = Vec::with_capacity(records.len());
+    let mut with_id = Vec::with_capacity(records.len());
+    let mut rejects = Vec::new();
+    let mut hashes: BTreeMap<&str, String> = BTreeMap::new();
+    for record in records {
+        match &record.source_id {
+            Some(id) => {
+                let sha256 = canonical::sha256_hex(&record.value);
+                hashes.insert(id.as_str(), sha256.clone());
+                raw.push(RawRow {
+                    source_id: id.clone(),
+                    body: record.body.clone(),
+                    sha256,
+                });
+                with_id.push(record);
+            }
+            None => rejects.push(RejectRow {
+                source_id: None,
+                field: "id".into(),
+                reason: "the record has no id, so it cannot be archived or loaded".into(),
+                body: Some(record.body.clone()),
+            }),
+        }
+    }
+    let mut mapped = mapper.map_page(stream, &with_id);
+    for rows in mapped.tables.values_mut() {
+        for row in &mut rows.rows {
+            let parent = row
+                .get("source_id")
+                .and_then(serde_json::Value::as_str)
+                .map(|id| id.split(':').next().unwrap_or(id).to_owned());
+            if let Some(sha) = parent.and_then(|p| hashes.get(p.as_str())) {
+                row.insert("raw_sha256".into(), serde_json::Value::String(sha.clone()));
+            }
+        }
+    }
+    rejects.append(&mut mapped.rejects);
+    PageBatch {
+        nation: settings.nation.clone(),
+        stream,
+        api: settings.api.clone(),
+        run_id: settings.run_id,
+        raw,
+        tables: mapped.tables,
+        rejects,
+        mapped_ids: mapped.mapped_ids,
+        next,
+        total,
+        mapping_sha256: mapping_sha256.to_owned(),
+    }
+}

@@ -1,0 +1,188 @@
+//! Planning: from the committed checkpoints, the streams asked for, the mapping checksum and
+//! `--restart`, decide what each stream does — start, resume from its cursor, or skip because it
+//! is finished — or refuse the whole run because the mapping files changed since the data was
+//! loaded (mixing rows of two mapping versions would make the export unprovable; `remap` is the
+//! way to apply a new mapping). Pure and deterministic: no I/O, output sorted by stream.
+
+use crate::checkpoint::Checkpoint;
+use crate::fetch::{Cursor, Stream};
+
+/// What one stream will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Read from the start.
+    Start(Stream, Cursor),
+    /// Continue after the last committed page.
+    Resume(Stream, Cursor),
+    /// Already read to the end.
+    Skip(Stream),
+}
+
+impl Step {
+    /// The stream this step is about.
+    pub fn stream(&self) -> Stream {
+        match self {
+            Step::Start(s, _) | Step::Resume(s, _) | Step::Skip(s) => *s,
+        }
+    }
+}
+
+/// Why a run cannot go ahead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// The mapping files differ from those the loaded data was made with.
+    #[error(
+        "the mapping files changed since stream {stream} was loaded (loaded with {loaded}, now \
+         {current}); run `nb-exodus remap` to re-map the archive, or `migrate --restart`"
+    )]
+    MappingChanged {
+        /// The stream whose checkpoint disagrees.
+        stream: Stream,
+        /// Checksum recorded with the data (first 12 hex digits).
+        loaded: String,
+        /// Checksum of the current files (first 12 hex digits).
+        current: String,
+    },
+    /// The checkpoints were written through the other API version.
+    #[error(
+        "stream {stream} was exported through API {loaded}, this run asks for {current}; use \
+         --restart to start over with {current}, or keep --api {loaded}"
+    )]
+    ApiChanged {
+        /// The stream concerned.
+        stream: Stream,
+        /// The API recorded in the checkpoint.
+        loaded: String,
+        /// The API asked for.
+        current: String,
+    },
+}
+
+/// Plans a run.
+pub fn plan(
+    checkpoints: &[Checkpoint],
+    streams: &[Stream],
+    start: impl Fn(Stream) -> Cursor,
+    api: &str,
+    mapping_sha256: &str,
+    restart: bool,
+) -> Result<Vec<Step>, PlanError> {
+    let mut wanted: Vec<Stream> = streams.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    let mut steps = Vec::with_capacity(wanted.len());
+    for stream in wanted {
+        let found = checkpoints.iter().find(|c| c.stream == stream);
+        let step = match found {
+            Some(cp) if !restart && cp.pages > 0 => {
+                if !cp.api.is_empty() && cp.api != api {
+                    return Err(PlanError::ApiChanged {
+                        stream,
+                        loaded: cp.api.clone(),
+                        current: api.to_owned(),
+                    });
+                }
+                if let Some(loaded) = &cp.mapping_sha256 {
+                    if loaded != mapping_sha256 {
+                        return Err(PlanError::MappingChanged {
+                            stream,
+                            loaded: short(loaded),
+                            current: short(mapping_sha256),
+                        });
+                    }
+                }
+                if cp.cursor == Cursor::Done {
+                    Step::Skip(stream)
+                } else {
+                    Step::Resume(stream, cp.cursor.clone())
+                }
+            }
+            _ => Step::Start(stream, start(stream)),
+        };
+        steps.push(step);
+    }
+    Ok(steps)
+}
+
+fn short(sha: &str) -> String {
+    sha.chars().take(12).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cp(stream: Stream, cursor: Cursor, sha: &str) -> Checkpoint {
+        Checkpoint {
+            stream,
+            api: "v2".into(),
+            cursor,
+            pages: 3,
+            records: 300,
+            rejects: 0,
+            status: "running".into(),
+            last_error: None,
+            mapping_sha256: Some(sha.into()),
+            total_reported: None,
+            updated_at: None,
+        }
+    }
+
+    fn start(_: Stream) -> Cursor {
+        Cursor::Keyset { after: None }
+    }
+
+    #[test]
+    fn starts_resumes_and_skips() {
+        let cps = [
+            cp(
+                Stream::People,
+                Cursor::Keyset {
+                    after: Some("300".into()),
+                },
+                "abc",
+            ),
+            cp(Stream::Tags, Cursor::Done, "abc"),
+        ];
+        let steps = plan(&cps, &Stream::ALL, start, "v2", "abc", false).unwrap();
+        assert_eq!(
+            steps,
+            vec![
+                Step::Resume(
+                    Stream::People,
+                    Cursor::Keyset {
+                        after: Some("300".into())
+                    }
+                ),
+                Step::Skip(Stream::Tags),
+                Step::Start(Stream::Taggings, Cursor::Keyset { after: None }),
+                Step::Start(Stream::Donations, Cursor::Keyset { after: None }),
+            ]
+        );
+    }
+
+    #[test]
+    fn restart_ignores_checkpoints() {
+        let cps = [cp(Stream::Tags, Cursor::Done, "old")];
+        let steps = plan(&cps, &[Stream::Tags], start, "v2", "new", true).unwrap();
+        assert_eq!(
+            steps,
+            vec![Step::Start(Stream::Tags, Cursor::Keyset { after: None })]
+        );
+    }
+
+    #[test]
+    fn refuses_mixed_mappings_and_apis() {
+        let cps = [cp(Stream::People, Cursor::Done, "old")];
+        assert!(matches!(
+            plan(&cps, &[Stream::People], start, "v2", "new", false),
+            Err(PlanError::MappingChanged { .. })
+        ));
+        assert!(matches!(
+            plan(&cps, &[Stream::People], start, "v1", "old", false),
+            Err(PlanError::ApiChanged { .. })
+        ));
+        // Streams not asked for are not checked.
+        assert!(plan(&cps, &[Stream::Tags], start, "v2", "new", false).is_ok());
+    }
+}
