@@ -21,6 +21,7 @@ pub mod app;
 pub mod canonical;
 pub mod checkpoint;
 pub mod cli;
+pub mod config;
 pub mod database;
 pub mod error;
 pub mod fetch;

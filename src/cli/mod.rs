@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 pub mod db;
 pub mod mappings;
+pub mod migrate;
 pub mod simulate;
 
 /// Move a party's supporter data out of NationBuilder into its own PostgreSQL, completely and

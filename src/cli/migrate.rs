@@ -1,0 +1,82 @@
+//! Arguments of `nb-exodus migrate` and `nb-exodus status`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Arguments of `nb-exodus migrate`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct MigrateArgs {
+    /// The nation's slug (the `SLUG` in `https://SLUG.nationbuilder.com`).
+    /// Example: --nation exampleparty
+    #[arg(long)]
+    pub nation: Option<String>,
+
+    /// Base URL of the API. Defaults to https://SLUG.nationbuilder.com.
+    /// Example: --api-base http://127.0.0.1:8088
+    #[arg(long)]
+    pub api_base: Option<String>,
+
+    /// PostgreSQL URL of the target database (else DATABASE_URL, else the config file).
+    /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
+    #[arg(long)]
+    pub database_url: Option<String>,
+
+    /// File holding the API access token (else NATIONBUILDER_API_TOKEN).
+    /// Example: --token-file ~/.config/nb-exodus/token
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+
+    /// Which streams to export, comma-separated.
+    /// Example: --resources people,tags,taggings,donations
+    #[arg(long, value_delimiter = ',')]
+    pub resources: Option<Vec<String>>,
+
+    /// Request budget shared by all streams; `off` disables pacing (simulator benchmarks only).
+    /// Example: --rate-limit 250/10s
+    #[arg(long)]
+    pub rate_limit: Option<String>,
+
+    /// Records per page (1–100). Example: --page-size 100
+    #[arg(long)]
+    pub page_size: Option<u32>,
+
+    /// ISO 4217 currency of the nation's donations (the API does not say).
+    /// Example: --currency EUR
+    #[arg(long)]
+    pub currency: Option<String>,
+
+    /// Rejected records tolerated before exit code 1. Example: --max-rejects 10
+    #[arg(long)]
+    pub max_rejects: Option<u64>,
+
+    /// Attempts per request on transient failures before stopping (resumable). Example: --max-attempts 8
+    #[arg(long)]
+    pub max_attempts: Option<u32>,
+
+    /// Forget the checkpoints and read every stream from the start (loaded rows are upserted).
+    #[arg(long)]
+    pub restart: bool,
+
+    /// No progress bars: a log line every few seconds instead.
+    #[arg(long)]
+    pub quiet: bool,
+
+    /// Configuration file (TOML); flags beat environment beat file.
+    /// Example: --config nb-exodus.toml
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Arguments of `nb-exodus status`.
+#[derive(Debug, Args, Clone)]
+pub struct StatusArgs {
+    /// The nation's slug. Example: --nation exampleparty
+    #[arg(long)]
+    pub nation: String,
+
+    /// PostgreSQL URL of the target database (else DATABASE_URL).
+    /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+}

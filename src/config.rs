@@ -1,0 +1,224 @@
+//! Run configuration: the validated settings of a `migrate` run, resolved from flags, then the
+//! environment, then an optional TOML file (flags beat environment beat file). Everything is
+//! checked here, before any work starts, so a bad value is one clear line and exit code 2.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::fetch::rate_limit::RateSpec;
+use crate::fetch::Stream;
+use crate::Error;
+
+/// The file form (`nb-exodus.toml`). Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Nation slug.
+    pub nation: Option<String>,
+    /// API base URL.
+    pub api_base: Option<String>,
+    /// Target database URL.
+    pub database_url: Option<String>,
+    /// Path of a file holding the token.
+    pub token_file: Option<PathBuf>,
+    /// Streams to export.
+    pub resources: Option<Vec<String>>,
+    /// Request budget, e.g. `250/10s` or `off`.
+    pub rate_limit: Option<String>,
+    /// Records per page.
+    pub page_size: Option<u32>,
+    /// Donation currency.
+    pub currency: Option<String>,
+    /// Rejects tolerated.
+    pub max_rejects: Option<u64>,
+    /// Attempts per request.
+    pub max_attempts: Option<u32>,
+}
+
+impl FileConfig {
+    /// Reads and parses a config file.
+    pub fn read(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))
+    }
+}
+
+/// Validated settings of a migrate run.
+#[derive(Debug, Clone)]
+pub struct MigrateConfig {
+    /// Nation slug.
+    pub nation: String,
+    /// API base URL (ends with `/`).
+    pub api_base: Url,
+    /// Target database URL.
+    pub database_url: String,
+    /// The access token (never logged).
+    pub token: String,
+    /// Streams to export.
+    pub streams: Vec<Stream>,
+    /// Request budget; `None` = unthrottled.
+    pub rate_limit: Option<RateSpec>,
+    /// Records per page.
+    pub page_size: u32,
+    /// Donation currency (ISO 4217, upper case).
+    pub currency: String,
+    /// Rejects tolerated before exit code 1.
+    pub max_rejects: u64,
+    /// Attempts per request.
+    pub max_attempts: u32,
+    /// Forget checkpoints first.
+    pub restart: bool,
+    /// Log lines instead of bars.
+    pub quiet: bool,
+    /// Request timeout.
+    pub request_timeout: Duration,
+}
+
+/// Raw inputs before precedence is applied, one per source.
+#[derive(Debug, Default, Clone)]
+pub struct Inputs {
+    /// From flags.
+    pub flags: crate::cli::migrate::MigrateArgs,
+    /// `DATABASE_URL`.
+    pub env_database_url: Option<String>,
+    /// `NATIONBUILDER_API_TOKEN`.
+    pub env_token: Option<String>,
+}
+
+fn nonempty(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Applies precedence (flags > environment > file) and validates.
+pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
+    let flags = inputs.flags;
+    let file = match &flags.config {
+        Some(path) => FileConfig::read(path)?,
+        None => FileConfig::default(),
+    };
+    let nation = nonempty(flags.nation.or(file.nation)).ok_or_else(|| {
+        Error::Config("no nation given: pass --nation SLUG (or `nation` in the config file)".into())
+    })?;
+    if !nation
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(Error::Config(format!(
+            "--nation {nation:?} is not a nation slug: use letters, digits, - and _ only"
+        )));
+    }
+    let api_base = nonempty(flags.api_base.or(file.api_base))
+        .unwrap_or_else(|| format!("https://{nation}.nationbuilder.com"));
+    let mut api_base = Url::parse(&api_base).map_err(|e| {
+        Error::Config(format!("--api-base {api_base:?} is not a URL ({e}); example: https://{nation}.nationbuilder.com"))
+    })?;
+    if !matches!(api_base.scheme(), "http" | "https") {
+        return Err(Error::Config(format!(
+            "--api-base must be an http(s) URL, not {:?}",
+            api_base.scheme()
+        )));
+    }
+    if !api_base.path().ends_with('/') {
+        let path = format!("{}/", api_base.path());
+        api_base.set_path(&path);
+    }
+    let database_url = nonempty(flags.database_url.or(inputs.env_database_url).or(file.database_url))
+        .ok_or_else(|| {
+            Error::Config(
+                "no target database: pass --database-url or set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/party)"
+                    .into(),
+            )
+        })?;
+    // Precedence for the token: a --token-file flag, then NATIONBUILDER_API_TOKEN, then the
+    // config file's token_file.
+    let token = if let Some(path) = &flags.token_file {
+        read_token(path)?
+    } else if let Some(token) = nonempty(inputs.env_token) {
+        token
+    } else if let Some(path) = &file.token_file {
+        read_token(path)?
+    } else {
+        return Err(Error::Config(
+            "no API token: set NATIONBUILDER_API_TOKEN or pass --token-file PATH".into(),
+        ));
+    };
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::Config(
+            "the API token contains whitespace; check NATIONBUILDER_API_TOKEN / --token-file"
+                .into(),
+        ));
+    }
+    let streams = match flags.resources.or(file.resources) {
+        None => Stream::ALL.to_vec(),
+        Some(list) => {
+            let mut out = Vec::new();
+            for item in list.iter().filter(|s| !s.trim().is_empty()) {
+                out.push(item.parse::<Stream>().map_err(Error::Config)?);
+            }
+            if out.is_empty() {
+                return Err(Error::Config("--resources is empty".into()));
+            }
+            out
+        }
+    };
+    let rate_limit = match nonempty(flags.rate_limit.or(file.rate_limit)).as_deref() {
+        None => Some(RateSpec::default()),
+        Some("off") => None,
+        Some(spec) => Some(spec.parse::<RateSpec>().map_err(Error::Config)?),
+    };
+    let page_size = flags.page_size.or(file.page_size).unwrap_or(100);
+    if !(1..=100).contains(&page_size) {
+        return Err(Error::Config(format!(
+            "--page-size {page_size} is out of range: the API allows 1 to 100"
+        )));
+    }
+    let currency = nonempty(flags.currency.or(file.currency))
+        .unwrap_or_else(|| "EUR".into())
+        .to_ascii_uppercase();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(Error::Config(format!(
+            "--currency {currency:?} is not an ISO 4217 code such as EUR"
+        )));
+    }
+    let max_attempts = flags.max_attempts.or(file.max_attempts).unwrap_or(8);
+    if max_attempts == 0 {
+        return Err(Error::Config("--max-attempts must be at least 1".into()));
+    }
+    Ok(MigrateConfig {
+        nation,
+        api_base,
+        database_url,
+        token,
+        streams,
+        rate_limit,
+        page_size,
+        currency,
+        max_rejects: flags.max_rejects.or(file.max_rejects).unwrap_or(0),
+        max_attempts,
+        restart: flags.restart,
+        quiet: flags.quiet,
+        request_timeout: Duration::from_secs(60),
+    })
+}
+
+fn read_token(path: &Path) -> Result<String, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let token = text.trim().to_owned();
+    if token.is_empty() {
+        return Err(Error::Config(format!(
+            "{} is empty: put the API access token in it",
+            path.display()
+        )));
+    }
+    Ok(token)
+}
