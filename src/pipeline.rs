@@ -83,18 +83,17 @@ pub enum PipelineError {
 
 /// Runs every step concurrently; returns each stream's report, or the first error (after which
 /// the other streams are stopped and marked interrupted).
-pub async fn run<S, M, P>(
+pub async fn run<S, M>(
     pool: &PgPool,
     settings: &RunSettings,
     source: Arc<S>,
     mapper: Arc<M>,
-    progress: Arc<P>,
+    progress: Arc<dyn Progress>,
     steps: Vec<Step>,
 ) -> Result<BTreeMap<Stream, StreamReport>, PipelineError>
 where
     S: Source + 'static,
     M: Mapper + 'static,
-    P: Progress + 'static,
 {
     let mut reports = BTreeMap::new();
     let mut tasks = JoinSet::new();
@@ -185,7 +184,7 @@ async fn mark_unless_failed(
 }
 
 /// Reads one stream from `cursor` to its end, committing page by page.
-pub async fn run_stream<S: Source, M: Mapper, P: Progress>(
+pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
     pool: &PgPool,
     settings: &RunSettings,
     source: &S,

@@ -1,0 +1,198 @@
+//! `nb-exodus migrate` and `nb-exodus status`: wires the real implementations together — the
+//! HTTP source, the shipped mapping files, PostgreSQL — and turns the outcome into an exit code.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::{PgPool, Row};
+
+use crate::checkpoint;
+use crate::cli::migrate::{MigrateArgs, StatusArgs};
+use crate::config::{self, Inputs, MigrateConfig};
+use crate::database;
+use crate::fetch::client::{ClientConfig, HttpClient};
+use crate::fetch::rate_limit::Limiter;
+use crate::fetch::v2::V2Source;
+use crate::fetch::Source;
+use crate::mapping::MappingSet;
+use crate::pipeline::{self, Mapper, RunSettings};
+use crate::plan;
+use crate::progress::{BarProgress, LogProgress, Progress};
+use crate::schema;
+
+use super::EXIT_FINDINGS;
+
+/// Runs `migrate` from parsed flags and the process environment.
+pub(crate) async fn run(args: MigrateArgs) -> anyhow::Result<ExitCode> {
+    let config = config::resolve(Inputs {
+        flags: args,
+        env_database_url: std::env::var("DATABASE_URL").ok(),
+        env_token: std::env::var("NATIONBUILDER_API_TOKEN").ok(),
+    })?;
+    migrate(&config).await
+}
+
+/// Summary of a finished migrate run.
+#[derive(Debug, Clone)]
+pub struct MigrateSummary {
+    /// The run id.
+    pub run_id: i64,
+    /// Rejects currently recorded for the nation.
+    pub rejects: u64,
+}
+
+/// Runs a migration with validated settings.
+pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
+    let summary = migrate_with(config, !config.quiet && std::io::stderr().is_terminal()).await?;
+    let pool = database::connect(&config.database_url).await?;
+    print_status(&pool, &config.nation).await?;
+    if summary.rejects > config.max_rejects {
+        list_rejects(&pool, &config.nation).await?;
+        eprintln!(
+            "{} records were rejected (allowed: {}); see sync.rejects",
+            summary.rejects, config.max_rejects
+        );
+        return Ok(ExitCode::from(EXIT_FINDINGS));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The migration itself, without printing a summary (used by `demo` and tests too).
+pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<MigrateSummary> {
+    let pool = database::connect(&config.database_url).await?;
+    schema::migrate(&pool).await?;
+    let Some(_lock) = checkpoint::try_lock(&pool, &config.nation)
+        .await
+        .context("taking the nation's advisory lock")?
+    else {
+        anyhow::bail!(
+            "another nb-exodus run is already exporting nation {:?} into {}; wait for it to finish (see `nb-exodus status`)",
+            config.nation,
+            database::redact(&config.database_url)
+        );
+    };
+    checkpoint::mark_interrupted(&pool, &config.nation).await?;
+    if config.restart {
+        checkpoint::reset(&pool, &config.nation).await?;
+    }
+
+    let mapper = Arc::new(MappingSet::builtin("v2").context("loading the built-in v2 mappings")?
+        .with_currency(&config.currency));
+    let limiter = Arc::new(Limiter::new(config.rate_limit));
+    let mut client_config = ClientConfig::new(config.token.clone());
+    client_config.max_attempts = config.max_attempts;
+    client_config.request_timeout = config.request_timeout;
+    let http = HttpClient::new(client_config, limiter)?;
+    let stats = http.stats();
+    let source = Arc::new(V2Source::new(http, config.api_base.clone(), config.page_size));
+
+    let checkpoints = checkpoint::load(&pool, &config.nation).await?;
+    let steps = plan::plan(
+        &checkpoints,
+        &config.streams,
+        |s| source.start(s),
+        "v2",
+        &mapper.checksum(),
+        config.restart,
+    )?;
+    let options = serde_json::json!({
+        "api_base": config.api_base.as_str(),
+        "streams": config.streams.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "rate_limit": config.rate_limit.map(|r| r.to_string()),
+        "page_size": config.page_size,
+        "currency": config.currency,
+        "restart": config.restart,
+    });
+    let run_id = checkpoint::start_run(&pool, &config.nation, "v2", &mapper.checksum(), &options).await?;
+    let settings = RunSettings {
+        nation: config.nation.clone(),
+        api: "v2".into(),
+        run_id,
+    };
+    let progress: Arc<dyn Progress> = if bars {
+        Arc::new(BarProgress::new(stats))
+    } else {
+        Arc::new(LogProgress::new(stats, Duration::from_secs(5)))
+    };
+    let outcome = pipeline::run(&pool, &settings, source, mapper, progress, steps).await;
+    match outcome {
+        Ok(_) => {
+            checkpoint::finish_run(&pool, run_id, "done", None).await?;
+        }
+        Err(err) => {
+            let text = err.to_string();
+            checkpoint::finish_run(&pool, run_id, "failed", Some(&text)).await?;
+            return Err(err.into());
+        }
+    }
+    let rejects: i64 = sqlx::query_scalar("SELECT count(*) FROM sync.rejects WHERE nation = $1")
+        .bind(&config.nation)
+        .fetch_one(&pool)
+        .await?;
+    Ok(MigrateSummary {
+        run_id,
+        rejects: rejects.max(0) as u64,
+    })
+}
+
+async fn list_rejects(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
+    let rows = sqlx::query(
+        "SELECT resource, coalesce(source_id, '(no id)') AS source_id, field, reason
+           FROM sync.rejects WHERE nation = $1 ORDER BY resource, source_id, field LIMIT 200",
+    )
+    .bind(nation)
+    .fetch_all(pool)
+    .await?;
+    for row in rows {
+        let (resource, id, field, reason): (String, String, String, String) = (
+            row.try_get("resource")?,
+            row.try_get("source_id")?,
+            row.try_get("field")?,
+            row.try_get("reason")?,
+        );
+        println!("reject {resource} {id} {field}: {reason}");
+    }
+    Ok(())
+}
+
+/// Prints each stream's checkpoint.
+pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
+    let checkpoints = checkpoint::load(pool, nation).await?;
+    if checkpoints.is_empty() {
+        println!("nation {nation}: nothing exported yet");
+        return Ok(());
+    }
+    println!(
+        "{:<10} {:>8} {:>10} {:>8} {:>12}  {:<24} last error",
+        "stream", "pages", "records", "rejects", "state", "cursor"
+    );
+    for cp in checkpoints {
+        let cursor = match &cp.cursor {
+            crate::fetch::Cursor::Keyset { after } => format!("after id {}", after.as_deref().unwrap_or("-")),
+            crate::fetch::Cursor::PageNumber { number } => format!("page {number}"),
+            crate::fetch::Cursor::Link { next } => if next.is_some() { "next link".into() } else { "start".into() },
+            crate::fetch::Cursor::Done => "end".into(),
+        };
+        println!(
+            "{:<10} {:>8} {:>10} {:>8} {:>12}  {:<24} {}",
+            cp.stream.as_str(),
+            cp.pages,
+            cp.records,
+            cp.rejects,
+            cp.status,
+            cursor,
+            cp.last_error.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+/// Runs `status`.
+pub(crate) async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let pool = database::connect(&args.database_url).await?;
+    print_status(&pool, &args.nation).await?;
+    Ok(ExitCode::SUCCESS)
+}
