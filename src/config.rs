@@ -222,3 +222,131 @@ fn read_token(path: &Path) -> Result<String, Error> {
     }
     Ok(token)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::migrate::MigrateArgs;
+
+    fn inputs(flags: MigrateArgs) -> Inputs {
+        Inputs {
+            flags,
+            env_database_url: Some("postgres://env@127.0.0.1/env".into()),
+            env_token: Some("env-token".into()),
+        }
+    }
+
+    #[test]
+    fn flags_beat_env_beat_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("nb-exodus.toml");
+        std::fs::write(
+            &file,
+            "nation = \"filenation\"\ndatabase_url = \"postgres://file@h/f\"\npage_size = 50\nrate_limit = \"100/10s\"\ncurrency = \"chf\"\n",
+        )
+        .unwrap();
+        let flags = MigrateArgs {
+            config: Some(file.clone()),
+            page_size: Some(20),
+            ..MigrateArgs::default()
+        };
+        let c = resolve(inputs(flags)).unwrap();
+        assert_eq!(c.nation, "filenation");
+        assert_eq!(c.database_url, "postgres://env@127.0.0.1/env");
+        assert_eq!(c.page_size, 20);
+        assert_eq!(c.currency, "CHF");
+        assert_eq!(c.rate_limit.map(|r| r.requests), Some(100));
+        assert_eq!(c.token, "env-token");
+        assert_eq!(c.api_base.as_str(), "https://filenation.nationbuilder.com/");
+        assert_eq!(c.streams, Stream::ALL.to_vec());
+
+        let token_file = dir.path().join("token");
+        std::fs::write(&token_file, "file-token\n").unwrap();
+        let flags = MigrateArgs {
+            config: Some(file),
+            nation: Some("flagnation".into()),
+            database_url: Some("postgres://flag@h/db".into()),
+            token_file: Some(token_file),
+            rate_limit: Some("off".into()),
+            resources: Some(vec!["people".into(), "donations".into()]),
+            ..MigrateArgs::default()
+        };
+        let c = resolve(inputs(flags)).unwrap();
+        assert_eq!(c.nation, "flagnation");
+        assert_eq!(c.database_url, "postgres://flag@h/db");
+        assert_eq!(c.token, "file-token");
+        assert_eq!(c.rate_limit, None);
+        assert_eq!(c.streams, vec![Stream::People, Stream::Donations]);
+    }
+
+    #[test]
+    fn rejects_bad_values_with_a_fix() {
+        let base = || MigrateArgs {
+            nation: Some("n".into()),
+            ..MigrateArgs::default()
+        };
+        let cases: Vec<(MigrateArgs, &str)> = vec![
+            (MigrateArgs::default(), "--nation"),
+            (
+                MigrateArgs {
+                    nation: Some("a b".into()),
+                    ..base()
+                },
+                "slug",
+            ),
+            (
+                MigrateArgs {
+                    page_size: Some(101),
+                    ..base()
+                },
+                "1 to 100",
+            ),
+            (
+                MigrateArgs {
+                    rate_limit: Some("fast".into()),
+                    ..base()
+                },
+                "250/10s",
+            ),
+            (
+                MigrateArgs {
+                    currency: Some("EURO".into()),
+                    ..base()
+                },
+                "ISO 4217",
+            ),
+            (
+                MigrateArgs {
+                    resources: Some(vec!["lists".into()]),
+                    ..base()
+                },
+                "unknown resource",
+            ),
+            (
+                MigrateArgs {
+                    api_base: Some("ftp://x".into()),
+                    ..base()
+                },
+                "http",
+            ),
+        ];
+        for (flags, needle) in cases {
+            let err = resolve(inputs(flags)).unwrap_err().to_string();
+            assert!(err.contains(needle), "{err} should mention {needle}");
+        }
+        let no_token = Inputs {
+            flags: base(),
+            env_database_url: Some("postgres://x@h/d".into()),
+            env_token: None,
+        };
+        let err = resolve(no_token).unwrap_err().to_string();
+        assert!(err.contains("NATIONBUILDER_API_TOKEN"), "{err}");
+        let no_db = Inputs {
+            flags: base(),
+            env_database_url: None,
+            env_token: Some("t".into()),
+        };
+        let err = resolve(no_db).unwrap_err().to_string();
+        assert!(err.contains("DATABASE_URL"), "{err}");
+    }
+}
