@@ -28,9 +28,11 @@ fn check(args: &MappingsCheckArgs) -> anyhow::Result<ExitCode> {
         Some(d) => Some(d.clone()),
         None => Some(PathBuf::from(DEFAULT_DIR)).filter(|d| d.is_dir()),
     };
-    let origin = dir.as_deref().map_or_else(|| "built-in".to_owned(), |d| d.display().to_string());
+    let origin = dir
+        .as_deref()
+        .map_or_else(|| "built-in".to_owned(), |d| d.display().to_string());
     let reports = mapping::check(dir.as_deref())
-        .with_context(|| format!("reading mapping files from {origin}"))?;
+        .with_context(|| format!("checking the {origin} mapping files"))?;
     let mut problems = Vec::new();
     for r in &reports {
         if r.problems.is_empty() {
@@ -47,17 +49,28 @@ fn check(args: &MappingsCheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if problems.is_empty() {
-        println!("{} mapping file(s) in {} are valid", reports.len(), display(dir.as_deref()));
+        println!(
+            "{} mapping file(s) in {} are valid",
+            reports.len(),
+            display(dir.as_deref())
+        );
         return Ok(ExitCode::SUCCESS);
     }
     println!();
     for p in &problems {
         println!("{p}");
     }
-    println!("{} problem(s) in {}", problems.len(), display(dir.as_deref()));
+    println!(
+        "{} problem(s) in {}",
+        problems.len(),
+        display(dir.as_deref())
+    );
     Ok(ExitCode::from(EXIT_FINDINGS))
 }
 
 fn display(dir: Option<&Path>) -> String {
-    dir.map_or_else(|| "the built-in mappings".to_owned(), |d| d.display().to_string())
+    dir.map_or_else(
+        || "the built-in mappings".to_owned(),
+        |d| d.display().to_string(),
+    )
 }

@@ -43,7 +43,11 @@ pub struct TableRow {
 impl TableRow {
     /// The value of column `name`, if the table has such an engine column.
     pub fn cell(&self, name: &str) -> Option<&Cell> {
-        self.table.table().engine_columns().position(|c| c.name == name).and_then(|i| self.cells.get(i))
+        self.table
+            .table()
+            .engine_columns()
+            .position(|c| c.name == name)
+            .and_then(|i| self.cells.get(i))
     }
 }
 
@@ -324,14 +328,19 @@ impl Expr {
         if !conditions_hold(&self.when, env) {
             return Ok(Cell::Null);
         }
-        let err = |reason| ExprError { field: self.field.clone(), reason };
+        let err = |reason| ExprError {
+            field: self.field.clone(),
+            reason,
+        };
         let mut value = match &self.source {
             Source::Pointer(p) => p.resolve(env).map_or(Cell::Null, Cell::from_json),
             Source::Literal(c) => c.clone(),
             Source::Context(ContextKey::Currency) => Cell::Text(env.ctx.currency.clone()),
-            Source::Context(ContextKey::DefaultCountry) => {
-                env.ctx.default_country.clone().map_or(Cell::Null, Cell::Text)
-            }
+            Source::Context(ContextKey::DefaultCountry) => env
+                .ctx
+                .default_country
+                .clone()
+                .map_or(Cell::Null, Cell::Text),
             Source::Object(entries) => {
                 let mut out = serde_json::Map::new();
                 for (key, p) in entries {
@@ -407,7 +416,10 @@ impl Expr {
         };
         if !self.convert.is_empty() {
             let country = self.country(env);
-            let args = ConvertArgs { country: country.as_deref(), map: self.map.as_ref() };
+            let args = ConvertArgs {
+                country: country.as_deref(),
+                map: self.map.as_ref(),
+            };
             for conv in &self.convert {
                 value = conv.apply(value, args).map_err(|e| err(e.0))?;
             }
@@ -423,7 +435,10 @@ impl Expr {
         for conv in &self.each {
             cell = conv
                 .apply(cell, ConvertArgs::default())
-                .map_err(|e| ExprError { field: p.label(), reason: e.0 })?;
+                .map_err(|e| ExprError {
+                    field: p.label(),
+                    reason: e.0,
+                })?;
         }
         Ok(cell)
     }
@@ -443,7 +458,12 @@ impl Expr {
 /// Maps one record. See [`MappedRecord`] for what comes back.
 pub(crate) fn apply(mapping: &Mapping, record: &Value, ctx: &MapContext) -> MappedRecord {
     let plan = &mapping.plan;
-    let mut env = Env { record, element: None, ctx, plan };
+    let mut env = Env {
+        record,
+        element: None,
+        ctx,
+        plan,
+    };
     let fields = dispositions(plan, record);
     let source_id = match plan.source_id.render(&env) {
         Ok(id) => id,
@@ -469,7 +489,12 @@ pub(crate) fn apply(mapping: &Mapping, record: &Value, ctx: &MapContext) -> Mapp
         if let Some(r) = rejects.iter_mut().find(|r| r.field == field) {
             r.fatal |= fatal;
         } else {
-            rejects.push(Reject { source_id: Some(source_id.clone()), field, reason, fatal });
+            rejects.push(Reject {
+                source_id: Some(source_id.clone()),
+                field,
+                reason,
+                fatal,
+            });
         }
     };
 
@@ -482,7 +507,9 @@ pub(crate) fn apply(mapping: &Mapping, record: &Value, ctx: &MapContext) -> Mapp
             None => vec![None],
             Some(p) => match p.resolve(&env) {
                 None | Some(Value::Null) => Vec::new(),
-                Some(Value::Array(items)) => items.iter().filter(|v| !v.is_null()).map(Some).collect(),
+                Some(Value::Array(items)) => {
+                    items.iter().filter(|v| !v.is_null()).map(Some).collect()
+                }
                 Some(_) => {
                     reject(p.label(), "expected an array".into(), false);
                     Vec::new()
@@ -525,14 +552,22 @@ pub(crate) fn apply(mapping: &Mapping, record: &Value, ctx: &MapContext) -> Mapp
                             }
                         };
                         if value.is_null() && must {
-                            reject(col.expr.field.clone(), "missing required value".into(), true);
+                            reject(
+                                col.expr.field.clone(),
+                                "missing required value".into(),
+                                true,
+                            );
                         }
                         value
                     }
                 };
                 cells.push(cell);
             }
-            rows.push(TableRow { table: block.table, source_id: row_id, cells });
+            rows.push(TableRow {
+                table: block.table,
+                source_id: row_id,
+                cells,
+            });
         }
     }
 
@@ -554,7 +589,13 @@ pub(crate) fn apply(mapping: &Mapping, record: &Value, ctx: &MapContext) -> Mapp
             })
             .collect()
     };
-    MappedRecord { source_id: Some(source_id), rows, rejects, child_sets, fields }
+    MappedRecord {
+        source_id: Some(source_id),
+        rows,
+        rejects,
+        child_sets,
+        fields,
+    }
 }
 
 /// Drops rows repeating a (table, source_id), then applies the file's dedupe rules.
@@ -645,7 +686,12 @@ fn dispositions(plan: &Plan, record: &Value) -> Vec<FieldSeen> {
                 _ => (Disposition::RawOnly, None),
             },
         };
-        out.push(FieldSeen { field, disposition, target, has_value: has_value(value) });
+        out.push(FieldSeen {
+            field,
+            disposition,
+            target,
+            has_value: has_value(value),
+        });
     };
     for (k, v) in top {
         if !root.is_empty() && format!("/{}", escape_key(k)) == root {

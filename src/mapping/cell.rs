@@ -151,7 +151,10 @@ impl Cell {
             (SqlType::Timestamptz, c @ Cell::Timestamp(_)) => Ok(c),
             (SqlType::Date, c @ Cell::Date(_)) => Ok(c),
             (SqlType::TextArray, c @ Cell::TextArray(_)) => Ok(c),
-            (ty, c) => Err(format!("a {} value does not fit a {ty} column", c.kind_name())),
+            (ty, c) => Err(format!(
+                "a {} value does not fit a {ty} column",
+                c.kind_name()
+            )),
         }
     }
 
@@ -180,7 +183,11 @@ mod tests {
     #[test]
     fn fit_checks_types() {
         let cases: Vec<(Cell, SqlType, Result<Cell, ()>)> = vec![
-            (Cell::Text("US".into()), SqlType::Char(2), Ok(Cell::Text("US".into()))),
+            (
+                Cell::Text("US".into()),
+                SqlType::Char(2),
+                Ok(Cell::Text("US".into())),
+            ),
             (Cell::Text("USA".into()), SqlType::Char(2), Err(())),
             (Cell::Int(3), SqlType::Double, Ok(Cell::Float(3.0))),
             (Cell::Int(1 << 40), SqlType::Integer, Err(())),

@@ -172,9 +172,13 @@ impl Converter {
             }
             Converter::Date => {
                 let s = text(value)?;
-                parse_date(s.trim()).map(Cell::Date).ok_or(ConvertError("not a date (YYYY-MM-DD)"))
+                parse_date(s.trim())
+                    .map(Cell::Date)
+                    .ok_or(ConvertError("not a date (YYYY-MM-DD)"))
             }
-            Converter::Int => to_int(&value).map(Cell::Int).ok_or(ConvertError("not an integer")),
+            Converter::Int => to_int(&value)
+                .map(Cell::Int)
+                .ok_or(ConvertError("not an integer")),
             Converter::Float => match value {
                 #[allow(clippy::cast_precision_loss)]
                 Cell::Int(i) => Ok(Cell::Float(i as f64)),
@@ -199,18 +203,20 @@ impl Converter {
             Converter::Text => scalar_text(&value)
                 .map(Cell::Text)
                 .ok_or(ConvertError("not a scalar that can be read as text")),
-            Converter::CentsToMinor => match value {
-                Cell::Int(i) => Ok(Cell::Int(i)),
-                Cell::Float(_) => to_int(&value)
-                    .map(Cell::Int)
-                    .ok_or(ConvertError("amount is not an integer number of minor units")),
-                Cell::Text(s) => s
-                    .trim()
-                    .parse::<i64>()
-                    .map(Cell::Int)
-                    .map_err(|_| ConvertError("amount is not an integer number of minor units")),
-                _ => Err(ConvertError("amount is not an integer number of minor units")),
-            },
+            Converter::CentsToMinor => {
+                match value {
+                    Cell::Int(i) => Ok(Cell::Int(i)),
+                    Cell::Float(_) => to_int(&value).map(Cell::Int).ok_or(ConvertError(
+                        "amount is not an integer number of minor units",
+                    )),
+                    Cell::Text(s) => s.trim().parse::<i64>().map(Cell::Int).map_err(|_| {
+                        ConvertError("amount is not an integer number of minor units")
+                    }),
+                    _ => Err(ConvertError(
+                        "amount is not an integer number of minor units",
+                    )),
+                }
+            }
             Converter::DecimalToMinor => {
                 let s = match value {
                     Cell::Text(s) => s,
@@ -220,7 +226,9 @@ impl Converter {
                 };
                 decimal_to_minor(s.trim())
                     .map(Cell::Int)
-                    .ok_or(ConvertError("not a decimal amount with at most two fraction digits"))
+                    .ok_or(ConvertError(
+                        "not a decimal amount with at most two fraction digits",
+                    ))
             }
             Converter::EnumMap => {
                 let key = scalar_text(&value).ok_or(ConvertError("not a scalar enum value"))?;
@@ -412,8 +420,15 @@ const COUNTRIES: &[(&str, &str, Trunk)] = &[
 /// national forms are read with `country` (ISO 3166-1 alpha-2, case-insensitive). An extension
 /// (`x12`, `ext. 12`) is dropped here; the raw value keeps it.
 pub(crate) fn phone_e164(raw: &str, country: Option<&str>) -> Option<String> {
-    let main = raw.split(|c: char| c.is_ascii_alphabetic()).next().unwrap_or("").trim();
-    if main.chars().any(|c| !(c.is_ascii_digit() || " +-.()/\u{a0}".contains(c))) {
+    let main = raw
+        .split(|c: char| c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .trim();
+    if main
+        .chars()
+        .any(|c| !(c.is_ascii_digit() || " +-.()/\u{a0}".contains(c)))
+    {
         return None;
     }
     let plus = main.starts_with('+');
@@ -421,9 +436,15 @@ pub(crate) fn phone_e164(raw: &str, country: Option<&str>) -> Option<String> {
         return None;
     }
     let digits: String = main.chars().filter(char::is_ascii_digit).collect();
-    let country = country.map(str::trim).filter(|c| !c.is_empty()).and_then(|c| {
-        COUNTRIES.iter().find(|(iso, _, _)| iso.eq_ignore_ascii_case(c)).map(|(_, cc, t)| (*cc, *t))
-    });
+    let country = country
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .and_then(|c| {
+            COUNTRIES
+                .iter()
+                .find(|(iso, _, _)| iso.eq_ignore_ascii_case(c))
+                .map(|(_, cc, t)| (*cc, *t))
+        });
     let international = if plus {
         digits
     } else if let Some(rest) = digits.strip_prefix("00") {
@@ -465,7 +486,11 @@ fn decimal_to_minor(s: &str) -> Option<i64> {
     {
         return None;
     }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let frac: i64 = match frac.len() {
         0 => 0,
         1 => frac.parse::<i64>().ok()? * 10,
@@ -507,7 +532,11 @@ mod tests {
             (Converter::Uppercase, t("us"), Ok(t("US"))),
             (Converter::EmptyToNull, t("   "), Ok(Cell::Null)),
             (Converter::EmptyToNull, t(" a "), Ok(t(" a "))),
-            (Converter::EmptyToNull, Cell::Json(json!({})), Ok(Cell::Null)),
+            (
+                Converter::EmptyToNull,
+                Cell::Json(json!({})),
+                Ok(Cell::Null),
+            ),
             (Converter::EmptyToNull, Cell::Int(0), Ok(Cell::Int(0))),
             (Converter::Text, Cell::Int(42), Ok(t("42"))),
             (Converter::Text, Cell::Float(2008.0), Ok(t("2008"))),
@@ -535,7 +564,11 @@ mod tests {
         for (input, norm, valid) in cases {
             let want = if norm.is_empty() { Cell::Null } else { t(norm) };
             assert_eq!(run(Converter::Email, t(input)), Ok(want), "{input}");
-            assert_eq!(run(Converter::EmailValid, t(input)), Ok(Cell::Bool(valid)), "{input}");
+            assert_eq!(
+                run(Converter::EmailValid, t(input)),
+                Ok(Cell::Bool(valid)),
+                "{input}"
+            );
         }
     }
 
@@ -560,30 +593,51 @@ mod tests {
             ("030 1234567", Some("ZZ"), None),
         ];
         for (raw, country, want) in cases {
-            assert_eq!(phone_e164(raw, *country).as_deref(), *want, "{raw} {country:?}");
+            assert_eq!(
+                phone_e164(raw, *country).as_deref(),
+                *want,
+                "{raw} {country:?}"
+            );
         }
-        let args = ConvertArgs { country: Some("DE"), map: None };
-        assert_eq!(Converter::PhoneE164.apply(t("030 1234567"), args), Ok(t("+49301234567")));
+        let args = ConvertArgs {
+            country: Some("DE"),
+            map: None,
+        };
+        assert_eq!(
+            Converter::PhoneE164.apply(t("030 1234567"), args),
+            Ok(t("+49301234567"))
+        );
         assert_eq!(Converter::PhoneE164.apply(t("junk"), args), Ok(Cell::Null));
     }
 
     #[test]
     fn time_converters() {
-        let utc = Utc.with_ymd_and_hms(2024, 1, 1, 17, 54, 36).single().map(Cell::Timestamp);
+        let utc = Utc
+            .with_ymd_and_hms(2024, 1, 1, 17, 54, 36)
+            .single()
+            .map(Cell::Timestamp);
         let cases = [
-            (Converter::Rfc3339, t("2024-01-01T13:54:36-04:00"), utc.clone().ok_or(())),
+            (
+                Converter::Rfc3339,
+                t("2024-01-01T13:54:36-04:00"),
+                utc.clone().ok_or(()),
+            ),
             (Converter::Rfc3339, t("2024-01-01T17:54:36Z"), utc.ok_or(())),
             (Converter::Rfc3339, t("2024-01-01"), Err(())),
             (Converter::Rfc3339, t("yesterday"), Err(())),
             (
                 Converter::Date,
                 t("1973-04-04"),
-                NaiveDate::from_ymd_opt(1973, 4, 4).map(Cell::Date).ok_or(()),
+                NaiveDate::from_ymd_opt(1973, 4, 4)
+                    .map(Cell::Date)
+                    .ok_or(()),
             ),
             (
                 Converter::Date,
                 t("1973-04-04T23:30:00-05:00"),
-                NaiveDate::from_ymd_opt(1973, 4, 4).map(Cell::Date).ok_or(()),
+                NaiveDate::from_ymd_opt(1973, 4, 4)
+                    .map(Cell::Date)
+                    .ok_or(()),
             ),
             (Converter::Date, t("04/04/1973"), Err(())),
         ];
@@ -607,8 +661,16 @@ mod tests {
             (Converter::Bool, t("TRUE"), Ok(Cell::Bool(true))),
             (Converter::Bool, Cell::Int(0), Ok(Cell::Bool(false))),
             (Converter::Bool, t("maybe"), Err(())),
-            (Converter::CentsToMinor, Cell::Int(34500), Ok(Cell::Int(34500))),
-            (Converter::CentsToMinor, Cell::Float(34500.0), Ok(Cell::Int(34500))),
+            (
+                Converter::CentsToMinor,
+                Cell::Int(34500),
+                Ok(Cell::Int(34500)),
+            ),
+            (
+                Converter::CentsToMinor,
+                Cell::Float(34500.0),
+                Ok(Cell::Int(34500)),
+            ),
             (Converter::CentsToMinor, Cell::Float(345.5), Err(())),
             (Converter::CentsToMinor, t("34500"), Ok(Cell::Int(34500))),
             (Converter::CentsToMinor, t("345.00"), Err(())),
@@ -617,7 +679,11 @@ mod tests {
             (Converter::DecimalToMinor, t("12.5"), Ok(Cell::Int(1250))),
             (Converter::DecimalToMinor, t("5"), Ok(Cell::Int(500))),
             (Converter::DecimalToMinor, t("-0.07"), Ok(Cell::Int(-7))),
-            (Converter::DecimalToMinor, Cell::Float(345.0), Ok(Cell::Int(34500))),
+            (
+                Converter::DecimalToMinor,
+                Cell::Float(345.0),
+                Ok(Cell::Int(34500)),
+            ),
             (Converter::DecimalToMinor, t("12.345"), Err(())),
             (Converter::DecimalToMinor, t("$12.00"), Err(())),
             (Converter::DecimalToMinor, t("."), Err(())),
@@ -630,14 +696,26 @@ mod tests {
 
     #[test]
     fn structured_converters() {
-        let map: BTreeMap<String, Cell> =
-            [("0".to_owned(), t("person")), ("1".to_owned(), t("organization"))].into();
-        let args = ConvertArgs { country: None, map: Some(&map) };
-        assert_eq!(Converter::EnumMap.apply(Cell::Int(1), args), Ok(t("organization")));
+        let map: BTreeMap<String, Cell> = [
+            ("0".to_owned(), t("person")),
+            ("1".to_owned(), t("organization")),
+        ]
+        .into();
+        let args = ConvertArgs {
+            country: None,
+            map: Some(&map),
+        };
+        assert_eq!(
+            Converter::EnumMap.apply(Cell::Int(1), args),
+            Ok(t("organization"))
+        );
         assert_eq!(Converter::EnumMap.apply(t("0"), args), Ok(t("person")));
         assert!(Converter::EnumMap.apply(Cell::Int(2), args).is_err());
         assert_eq!(run(Converter::Json, t("D")), Ok(Cell::Json(json!("D"))));
-        assert_eq!(run(Converter::Json, Cell::Bool(false)), Ok(Cell::Json(json!(false))));
+        assert_eq!(
+            run(Converter::Json, Cell::Bool(false)),
+            Ok(Cell::Json(json!(false)))
+        );
         assert_eq!(
             run(Converter::StringArray, Cell::Json(json!(["a", 2, null]))),
             Ok(Cell::TextArray(vec!["a".into(), "2".into()]))
@@ -650,7 +728,10 @@ mod tests {
         assert!(!Converter::Rfc3339.accepts(Kind::Int));
         assert!(Converter::Rfc3339.accepts(Kind::Text));
         assert_eq!(Converter::Trim.output(Kind::Any, Kind::Any), Kind::Text);
-        assert_eq!(Converter::EmptyToNull.output(Kind::Date, Kind::Any), Kind::Date);
+        assert_eq!(
+            Converter::EmptyToNull.output(Kind::Date, Kind::Any),
+            Kind::Date
+        );
         assert_eq!(Converter::EnumMap.output(Kind::Int, Kind::Text), Kind::Text);
     }
 }

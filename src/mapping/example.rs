@@ -45,7 +45,9 @@ pub(crate) fn run_examples(mapping: &Mapping) -> Vec<Problem> {
 fn context(example: &ExampleSpec) -> MapContext {
     let c = example.context.as_ref();
     MapContext {
-        currency: c.and_then(|c| c.currency.clone()).unwrap_or_else(|| "USD".to_owned()),
+        currency: c
+            .and_then(|c| c.currency.clone())
+            .unwrap_or_else(|| "USD".to_owned()),
         default_country: c.and_then(|c| c.default_country.clone()),
     }
 }
@@ -56,9 +58,18 @@ fn compare(example: &ExampleSpec, out: &MappedRecord, push: &mut impl FnMut(Opti
             push(None, format!("unknown table `{}`", want.table));
             continue;
         };
-        let Some(row) = out.rows.iter().find(|r| r.table == table && r.source_id == want.source_id)
+        let Some(row) = out
+            .rows
+            .iter()
+            .find(|r| r.table == table && r.source_id == want.source_id)
         else {
-            push(None, format!("expected row {} `{}` was not produced", want.table, want.source_id));
+            push(
+                None,
+                format!(
+                    "expected row {} `{}` was not produced",
+                    want.table, want.source_id
+                ),
+            );
             continue;
         };
         for (column, expected) in &want.cells {
@@ -99,7 +110,10 @@ fn compare(example: &ExampleSpec, out: &MappedRecord, push: &mut impl FnMut(Opti
             .iter()
             .any(|w| w.table == row.table.qualified_name() && w.source_id == row.source_id);
         if !listed {
-            push(None, format!("unexpected row {} `{}`", row.table, row.source_id));
+            push(
+                None,
+                format!("unexpected row {} `{}`", row.table, row.source_id),
+            );
         }
     }
     for want in &example.rejects {
@@ -120,7 +134,10 @@ fn compare(example: &ExampleSpec, out: &MappedRecord, push: &mut impl FnMut(Opti
     }
     for r in &out.rejects {
         if !example.rejects.iter().any(|w| w.field == r.field) {
-            push(None, format!("unexpected reject on `{}`: {}", r.field, r.reason));
+            push(
+                None,
+                format!("unexpected reject on `{}`: {}", r.field, r.reason),
+            );
         }
     }
     for (field, want) in &example.fields {
@@ -131,7 +148,10 @@ fn compare(example: &ExampleSpec, out: &MappedRecord, push: &mut impl FnMut(Opti
         match out.fields.iter().find(|f| &f.field == field) {
             None => push(None, format!("field `{field}` was not seen in the input")),
             Some(f) if f.disposition != want => {
-                push(None, format!("field `{field}`: expected {want}, got {}", f.disposition));
+                push(
+                    None,
+                    format!("field `{field}`: expected {want}, got {}", f.disposition),
+                );
             }
             Some(_) => {}
         }

@@ -28,9 +28,7 @@ pub mod spec;
 pub mod target;
 mod validate;
 
-pub use apply::{
-    ChildSet, Disposition, FieldSeen, MapContext, MappedRecord, Reject, TableRow,
-};
+pub use apply::{ChildSet, Disposition, FieldSeen, MapContext, MappedRecord, Reject, TableRow};
 pub use cell::Cell;
 pub use target::{Column, ColumnRole, SqlType, Table, TableId};
 pub use validate::{Problem, Problems};
@@ -184,9 +182,15 @@ pub struct MappingSet {
 
 /// The files shipped with the binary, per API: (file name, text).
 const BUILTIN_V2: &[(&str, &str)] = &[
-    ("donations.toml", include_str!("../../mappings/v2/donations.toml")),
+    (
+        "donations.toml",
+        include_str!("../../mappings/v2/donations.toml"),
+    ),
     ("people.toml", include_str!("../../mappings/v2/people.toml")),
-    ("taggings.toml", include_str!("../../mappings/v2/taggings.toml")),
+    (
+        "taggings.toml",
+        include_str!("../../mappings/v2/taggings.toml"),
+    ),
     ("tags.toml", include_str!("../../mappings/v2/tags.toml")),
 ];
 
@@ -210,11 +214,15 @@ impl MappingSet {
     pub fn builtin(api: Api) -> Result<MappingSet> {
         let files = builtin_files(api);
         if files.is_empty() {
-            return Err(Error::Config(format!("no built-in mapping files for api {api}")));
+            return Err(Error::Config(format!(
+                "no built-in mapping files for api {api}"
+            )));
         }
         let (reports, set) = check_files(api, &files);
         set.ok_or_else(|| {
-            Error::Mapping(Problems(reports.into_iter().flat_map(|r| r.problems).collect()))
+            Error::Mapping(Problems(
+                reports.into_iter().flat_map(|r| r.problems).collect(),
+            ))
         })
     }
 
@@ -248,7 +256,9 @@ fn builtin_files(api: Api) -> Vec<SourceFile> {
         Api::V1 => &[],
         Api::V2 => BUILTIN_V2,
     };
-    list.iter().map(|(n, t)| (format!("{api}/{n}"), t.as_bytes().to_vec())).collect()
+    list.iter()
+        .map(|(n, t)| (format!("{api}/{n}"), t.as_bytes().to_vec()))
+        .collect()
 }
 
 fn read_api_dir(dir: &Path, api: Api) -> Result<Vec<SourceFile>> {
@@ -344,7 +354,11 @@ fn check_files(api: Api, files: &[SourceFile]) -> (Vec<FileReport>, Option<Mappi
         });
     }
     let good = reports.iter().all(|r| r.problems.is_empty());
-    let set = good.then(|| MappingSet { api, mappings, checksum: checksum(files) });
+    let set = good.then(|| MappingSet {
+        api,
+        mappings,
+        checksum: checksum(files),
+    });
     (reports, set)
 }
 

@@ -165,7 +165,9 @@ impl Table {
     /// [`Cell`](crate::mapping::Cell)s of a [`TableRow`](crate::mapping::TableRow) follow this
     /// order exactly.
     pub fn engine_columns(&self) -> impl Iterator<Item = &'static Column> + '_ {
-        self.columns.iter().filter(|c| c.role != ColumnRole::Provenance)
+        self.columns
+            .iter()
+            .filter(|c| c.role != ColumnRole::Provenance)
     }
 }
 
@@ -195,11 +197,23 @@ impl fmt::Display for TableId {
 }
 
 const fn col(name: &'static str, sql_type: SqlType) -> Column {
-    Column { name, sql_type, nullable: true, role: ColumnRole::Mapped, default: None }
+    Column {
+        name,
+        sql_type,
+        nullable: true,
+        role: ColumnRole::Mapped,
+        default: None,
+    }
 }
 
 const fn not_null(name: &'static str, sql_type: SqlType) -> Column {
-    Column { name, sql_type, nullable: false, role: ColumnRole::Mapped, default: None }
+    Column {
+        name,
+        sql_type,
+        nullable: false,
+        role: ColumnRole::Mapped,
+        default: None,
+    }
 }
 
 const fn with_default(
@@ -208,11 +222,23 @@ const fn with_default(
     nullable: bool,
     default: ColumnDefault,
 ) -> Column {
-    Column { name, sql_type, nullable, role: ColumnRole::Mapped, default: Some(default) }
+    Column {
+        name,
+        sql_type,
+        nullable,
+        role: ColumnRole::Mapped,
+        default: Some(default),
+    }
 }
 
 const fn prov(name: &'static str, sql_type: SqlType, nullable: bool) -> Column {
-    Column { name, sql_type, nullable, role: ColumnRole::Provenance, default: None }
+    Column {
+        name,
+        sql_type,
+        nullable,
+        role: ColumnRole::Provenance,
+        default: None,
+    }
 }
 
 const ID: Column = Column {
@@ -351,7 +377,10 @@ pub static TABLES: &[Table] = &[
         Tags,
         "core",
         "tags",
-        [not_null("name", Text), col("taggings_count_reported", Integer)]
+        [
+            not_null("name", Text),
+            col("taggings_count_reported", Integer)
+        ]
     ),
     entity_table!(
         Taggings,
@@ -526,14 +555,20 @@ mod tests {
             for name in ["id", "nation", "run_id", "raw_sha256", "loaded_at"] {
                 assert_eq!(t.column(name).map(|c| c.role), Some(ColumnRole::Provenance));
             }
-            assert_eq!(t.column("source_id").map(|c| c.role), Some(ColumnRole::SourceId));
+            assert_eq!(
+                t.column("source_id").map(|c| c.role),
+                Some(ColumnRole::SourceId)
+            );
             assert_eq!(t.engine_columns().next().map(|c| c.name), Some("source_id"));
         }
     }
 
     #[test]
     fn lookup_by_name() {
-        assert_eq!(TableId::from_qualified_name("core.people"), Some(TableId::People));
+        assert_eq!(
+            TableId::from_qualified_name("core.people"),
+            Some(TableId::People)
+        );
         assert_eq!(TableId::from_qualified_name("core.person"), None);
         assert_eq!(SqlType::Char(2).sql(), "char(2)");
     }

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::apply::{
-    BlockPlan, CellPlan, ColumnPlan, ContextKey, DedupePlan, Disposition, Expr, Plan,
-    Ptr, Source, Template, TemplatePart,
+    BlockPlan, CellPlan, ColumnPlan, ContextKey, DedupePlan, Disposition, Expr, Plan, Ptr, Source,
+    Template, TemplatePart,
 };
 use super::cell::{Cell, Kind};
 use super::convert::{self, Converter};
@@ -95,7 +95,10 @@ pub(crate) struct Compiled {
 /// Parses, validates and compiles one file. `file` labels problems (`v2/people.toml`);
 /// `expected_api` is the directory the file came from.
 pub(crate) fn compile(file: &str, expected_api: Api, text: &str) -> Result<Compiled, Vec<Problem>> {
-    let mut sink = Sink { file, problems: Vec::new() };
+    let mut sink = Sink {
+        file,
+        problems: Vec::new(),
+    };
     let spec: MappingFile = match toml::from_str(text) {
         Ok(s) => s,
         Err(e) => {
@@ -106,31 +109,58 @@ pub(crate) fn compile(file: &str, expected_api: Api, text: &str) -> Result<Compi
     let api = match Api::from_name(&spec.api) {
         Some(a) if a == expected_api => a,
         Some(a) => {
-            sink.push(None, None, format!("api `{a}` does not match the directory `{expected_api}`"));
+            sink.push(
+                None,
+                None,
+                format!("api `{a}` does not match the directory `{expected_api}`"),
+            );
             expected_api
         }
         None => {
-            sink.push(None, None, format!("unknown api `{}` (expected v1 or v2)", spec.api));
+            sink.push(
+                None,
+                None,
+                format!("unknown api `{}` (expected v1 or v2)", spec.api),
+            );
             expected_api
         }
     };
     if spec.version != 1 {
-        sink.push(None, None, format!("unsupported version {} (expected 1)", spec.version));
+        sink.push(
+            None,
+            None,
+            format!("unsupported version {} (expected 1)", spec.version),
+        );
     }
     if !RESOURCES.contains(&spec.resource.as_str()) {
         sink.push(
             None,
             None,
-            format!("unknown resource `{}` (expected one of {})", spec.resource, RESOURCES.join(", ")),
+            format!(
+                "unknown resource `{}` (expected one of {})",
+                spec.resource,
+                RESOURCES.join(", ")
+            ),
         );
     }
     let file_name = file.rsplit('/').next().unwrap_or(file);
     if file_name != format!("{}.toml", spec.resource) {
-        sink.push(None, None, format!("a file mapping `{}` must be called `{}.toml`", spec.resource, spec.resource));
+        sink.push(
+            None,
+            None,
+            format!(
+                "a file mapping `{}` must be called `{}.toml`",
+                spec.resource, spec.resource
+            ),
+        );
     }
     if let Some(c) = &spec.default_country {
         if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
-            sink.push(None, None, "default_country must be two upper-case letters (ISO 3166-1)");
+            sink.push(
+                None,
+                None,
+                "default_country must be two upper-case letters (ISO 3166-1)",
+            );
         }
     }
     let source_id = match parse_template(&spec.source_id, false) {
@@ -141,7 +171,11 @@ pub(crate) fn compile(file: &str, expected_api: Api, text: &str) -> Result<Compi
         }
     };
     if !spec.fields_root.is_empty() && parse_ptr(&spec.fields_root, false).is_err() {
-        sink.push(None, None, "fields_root must be a JSON Pointer (`/attributes`) or empty");
+        sink.push(
+            None,
+            None,
+            "fields_root must be a JSON Pointer (`/attributes`) or empty",
+        );
     }
     for p in &spec.raw_only {
         if let Err(m) = parse_ptr(p, false) {
@@ -165,8 +199,15 @@ pub(crate) fn compile(file: &str, expected_api: Api, text: &str) -> Result<Compi
         let block: BlockSpec = match BlockSpec::deserialize(raw.clone()) {
             Ok(b) => b,
             Err(e) => {
-                let name = raw.get("name").and_then(toml::Value::as_str).map(|n| format!("block `{n}`"));
-                sink.push(Some(name.as_deref().unwrap_or(&label)), None, e.to_string().trim_end().to_owned());
+                let name = raw
+                    .get("name")
+                    .and_then(toml::Value::as_str)
+                    .map(|n| format!("block `{n}`"));
+                sink.push(
+                    Some(name.as_deref().unwrap_or(&label)),
+                    None,
+                    e.to_string().trim_end().to_owned(),
+                );
                 continue;
             }
         };
@@ -182,7 +223,10 @@ pub(crate) fn compile(file: &str, expected_api: Api, text: &str) -> Result<Compi
                 }
             }
             if plan.for_each.is_none() {
-                let tpl = block.source_id.clone().unwrap_or_else(|| spec.source_id.clone());
+                let tpl = block
+                    .source_id
+                    .clone()
+                    .unwrap_or_else(|| spec.source_id.clone());
                 if let Some(other) = templates.insert((plan.table, tpl), block.name.clone()) {
                     sink.push(
                         Some(&label),
@@ -222,13 +266,25 @@ pub(crate) fn compile(file: &str, expected_api: Api, text: &str) -> Result<Compi
     for (i, raw) in spec.examples.iter().enumerate() {
         match ExampleSpec::deserialize(raw.clone()) {
             Ok(e) => examples.push(e),
-            Err(e) => sink.push(Some(&format!("example #{}", i + 1)), None, e.to_string().trim_end().to_owned()),
+            Err(e) => sink.push(
+                Some(&format!("example #{}", i + 1)),
+                None,
+                e.to_string().trim_end().to_owned(),
+            ),
         }
     }
     if spec.examples.len() < 2 {
-        sink.push(None, None, "at least two [[example]]s are required (one of them a reject case)");
+        sink.push(
+            None,
+            None,
+            "at least two [[example]]s are required (one of them a reject case)",
+        );
     } else if !examples.iter().any(|e| !e.rejects.is_empty()) {
-        sink.push(None, None, "no [[example]] shows a reject (add one with `rejects = [...]`)");
+        sink.push(
+            None,
+            None,
+            "no [[example]] shows a reject (add one with `rejects = [...]`)",
+        );
     }
 
     let (field_map, custom_containers, unmapped) =
@@ -389,7 +445,9 @@ fn parse_ptr(s: &str, allow_element: bool) -> Result<Ptr, String> {
     if s.is_empty() || s.starts_with('/') {
         Ok(Ptr::Record(s.to_owned()))
     } else {
-        Err(format!("`{s}` is not a JSON Pointer (it must start with `/`)"))
+        Err(format!(
+            "`{s}` is not a JSON Pointer (it must start with `/`)"
+        ))
     }
 }
 
@@ -402,7 +460,9 @@ fn parse_template(s: &str, allow_element: bool) -> Result<Template, String> {
             parts.push(TemplatePart::Lit(rest[..open].to_owned()));
         }
         let after = &rest[open + 1..];
-        let close = after.find('}').ok_or_else(|| format!("unclosed `{{` in template `{s}`"))?;
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `{{` in template `{s}`"))?;
         let ptr = parse_ptr(&after[..close], allow_element)?;
         if matches!(&ptr, Ptr::Record(p) if p.is_empty()) {
             return Err(format!("empty placeholder in template `{s}`"));
@@ -446,12 +506,20 @@ fn compile_block(
     refs: &mut Refs,
 ) -> Option<BlockPlan> {
     let Some(table_id) = TableId::from_qualified_name(&block.table) else {
-        sink.push(Some(label), None, format!("unknown table `{}`", block.table));
+        sink.push(
+            Some(label),
+            None,
+            format!("unknown table `{}`", block.table),
+        );
         return None;
     };
     let table = table_id.table();
     if !table.mappable {
-        sink.push(Some(label), None, format!("table `{}` is not a mapping target", block.table));
+        sink.push(
+            Some(label),
+            None,
+            format!("table `{}` is not a mapping target", block.table),
+        );
         return None;
     }
     let in_loop = block.for_each.is_some();
@@ -485,7 +553,11 @@ fn compile_block(
         },
     };
     if in_loop && block.source_id.is_none() {
-        sink.push(Some(label), None, "a for_each block needs its own source_id template with `{@…}`");
+        sink.push(
+            Some(label),
+            None,
+            "a for_each block needs its own source_id template with `{@…}`",
+        );
         ok = false;
     }
     let when = match parse_when(block.when.as_ref(), false, refs) {
@@ -500,16 +572,28 @@ fn compile_block(
         match table.column(parent) {
             Some(c) if c.role == ColumnRole::Mapped && c.sql_type == SqlType::Text => {
                 if block.columns.contains_key(parent) {
-                    sink.push(Some(label), Some(parent), "the parent column is filled from the record key; do not map it");
+                    sink.push(
+                        Some(label),
+                        Some(parent),
+                        "the parent column is filled from the record key; do not map it",
+                    );
                     ok = false;
                 }
             }
             Some(_) => {
-                sink.push(Some(label), Some(parent), "a parent column must be a mapped text column");
+                sink.push(
+                    Some(label),
+                    Some(parent),
+                    "a parent column must be a mapped text column",
+                );
                 ok = false;
             }
             None => {
-                sink.push(Some(label), Some(parent), format!("no such column in `{}`", table.qualified));
+                sink.push(
+                    Some(label),
+                    Some(parent),
+                    format!("no such column in `{}`", table.qualified),
+                );
                 ok = false;
             }
         }
@@ -517,11 +601,19 @@ fn compile_block(
     for name in block.columns.keys() {
         match table.column(name) {
             None => {
-                sink.push(Some(label), Some(name), format!("no such column in `{}`", table.qualified));
+                sink.push(
+                    Some(label),
+                    Some(name),
+                    format!("no such column in `{}`", table.qualified),
+                );
                 ok = false;
             }
             Some(c) if c.role != ColumnRole::Mapped => {
-                sink.push(Some(label), Some(name), "filled by the engine or the loader; a mapping must not name it");
+                sink.push(
+                    Some(label),
+                    Some(name),
+                    "filled by the engine or the loader; a mapping must not name it",
+                );
                 ok = false;
             }
             Some(_) => {}
@@ -542,7 +634,11 @@ fn compile_block(
             None => {
                 let default = catalogue_default(column);
                 if default.is_null() && !column.nullable {
-                    sink.push(Some(label), Some(column.name), "NOT NULL column must be mapped");
+                    sink.push(
+                        Some(label),
+                        Some(column.name),
+                        "NOT NULL column must be mapped",
+                    );
                     ok = false;
                 }
                 cells.push(CellPlan::Fixed(default));
@@ -552,12 +648,19 @@ fn compile_block(
                     toml::Value::Table(_) => match ColumnSpec::deserialize(raw.clone()) {
                         Ok(s) => s,
                         Err(e) => {
-                            sink.push(Some(label), Some(column.name), e.to_string().trim_end().to_owned());
+                            sink.push(
+                                Some(label),
+                                Some(column.name),
+                                e.to_string().trim_end().to_owned(),
+                            );
                             ok = false;
                             continue;
                         }
                     },
-                    literal => ColumnSpec { value: Some(literal.clone()), ..ColumnSpec::default() },
+                    literal => ColumnSpec {
+                        value: Some(literal.clone()),
+                        ..ColumnSpec::default()
+                    },
                 };
                 match compile_column(&spec, column, table_id, in_loop, refs) {
                     Ok(plan) => cells.push(CellPlan::Column(Box::new(plan))),
@@ -585,7 +688,9 @@ fn compile_block(
 
 fn catalogue_default(column: &Column) -> Cell {
     match column.default {
-        Some(ColumnDefault::EmptyObject) => Cell::Json(serde_json::Value::Object(serde_json::Map::new())),
+        Some(ColumnDefault::EmptyObject) => {
+            Cell::Json(serde_json::Value::Object(serde_json::Map::new()))
+        }
         Some(ColumnDefault::Text(s)) => Cell::Text(s.to_owned()),
         _ => Cell::Null,
     }
@@ -599,9 +704,11 @@ pub(crate) fn literal(v: &toml::Value) -> Cell {
         toml::Value::Float(f) => Cell::Float(*f),
         toml::Value::Boolean(b) => Cell::Bool(*b),
         toml::Value::Datetime(d) => Cell::Text(d.to_string()),
-        toml::Value::Array(a) if a.iter().all(toml::Value::is_str) => {
-            Cell::TextArray(a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
-        }
+        toml::Value::Array(a) if a.iter().all(toml::Value::is_str) => Cell::TextArray(
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+        ),
         other => Cell::Json(toml_to_json(other)),
     }
 }
@@ -616,9 +723,11 @@ pub(crate) fn toml_to_json(v: &toml::Value) -> serde_json::Value {
         toml::Value::Boolean(b) => J::Bool(*b),
         toml::Value::Datetime(d) => J::String(d.to_string()),
         toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => {
-            J::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect())
-        }
+        toml::Value::Table(t) => J::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -652,10 +761,15 @@ fn compile_column(
             errors.push(format!("default does not fit a {} column", column.sql_type));
         }
     }
+    // A NULL result falls back to the file's default, then to the column's SQL default.
+    let default = default.or_else(|| Some(catalogue_default(column)).filter(|c| !c.is_null()));
     match expr {
-        Some(expr) if errors.is_empty() => {
-            Ok(ColumnPlan { column, expr, default, required: spec.required })
-        }
+        Some(expr) if errors.is_empty() => Ok(ColumnPlan {
+            column,
+            expr,
+            default,
+            required: spec.required,
+        }),
         _ => Err(errors),
     }
 }
@@ -688,7 +802,9 @@ fn compile_expr(
         }
     };
     if !outer && (spec.required || spec.default.is_some()) {
-        errors.push("`required` and `default` belong on the column, not on a first_of alternative".into());
+        errors.push(
+            "`required` and `default` belong on the column, not on a first_of alternative".into(),
+        );
     }
     let given = [
         spec.from.is_some(),
@@ -709,14 +825,22 @@ fn compile_expr(
         );
         return (None, None);
     }
-    let each: Vec<Converter> = spec.each.iter().filter_map(|n| converter(n, errors)).collect();
+    let each: Vec<Converter> = spec
+        .each
+        .iter()
+        .filter_map(|n| converter(n, errors))
+        .collect();
     if !spec.each.is_empty() && spec.object.is_none() && spec.array.is_none() {
         errors.push("`each` only applies to `object` and `array` sources".into());
     }
     let mut each_kind = Kind::Any;
     for c in &each {
         if !c.accepts(each_kind) {
-            errors.push(format!("converter `{}` cannot take {}", c.name(), kind_name(each_kind)));
+            errors.push(format!(
+                "converter `{}` cannot take {}",
+                c.name(),
+                kind_name(each_kind)
+            ));
         }
         each_kind = c.output(each_kind, Kind::Any);
     }
@@ -729,9 +853,14 @@ fn compile_expr(
     } else if let Some(c) = &spec.context {
         match c.as_str() {
             "currency" => (Some(Source::Context(ContextKey::Currency)), Kind::Text),
-            "default_country" => (Some(Source::Context(ContextKey::DefaultCountry)), Kind::Text),
+            "default_country" => (
+                Some(Source::Context(ContextKey::DefaultCountry)),
+                Kind::Text,
+            ),
             other => {
-                errors.push(format!("unknown context `{other}` (expected currency or default_country)"));
+                errors.push(format!(
+                    "unknown context `{other}` (expected currency or default_country)"
+                ));
                 (None, Kind::Any)
             }
         }
@@ -742,8 +871,15 @@ fn compile_expr(
             .collect();
         (Some(Source::Object(entries)), Kind::Json)
     } else if let Some(arr) = &spec.array {
-        let ptrs: Vec<Ptr> = arr.iter().filter_map(|p| ptr(p, refs, errors, true)).collect();
-        let k = if each_kind == Kind::Text { Kind::TextArray } else { Kind::Json };
+        let ptrs: Vec<Ptr> = arr
+            .iter()
+            .filter_map(|p| ptr(p, refs, errors, true))
+            .collect();
+        let k = if each_kind == Kind::Text {
+            Kind::TextArray
+        } else {
+            Kind::Json
+        };
         (Some(Source::Array(ptrs)), k)
     } else if let Some(root) = &spec.unmapped {
         match ptr(root, refs, errors, false) {
@@ -785,8 +921,10 @@ fn compile_expr(
             refs.custom.push((p.clone(), table, column.name));
         }
     }
-    let map: Option<BTreeMap<String, Cell>> =
-        spec.map.as_ref().map(|m| m.iter().map(|(k, v)| (k.clone(), literal(v))).collect());
+    let map: Option<BTreeMap<String, Cell>> = spec
+        .map
+        .as_ref()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), literal(v))).collect());
     let map_kind = match &map {
         Some(m) => {
             let kinds: BTreeSet<&str> = m.values().map(|c| kind_name(c.kind())).collect();
@@ -797,10 +935,18 @@ fn compile_expr(
         }
         None => Kind::Any,
     };
-    let convert: Vec<Converter> = spec.convert.iter().filter_map(|n| converter(n, errors)).collect();
+    let convert: Vec<Converter> = spec
+        .convert
+        .iter()
+        .filter_map(|n| converter(n, errors))
+        .collect();
     for c in &convert {
         if !c.accepts(kind) {
-            errors.push(format!("converter `{}` cannot take {}", c.name(), kind_name(kind)));
+            errors.push(format!(
+                "converter `{}` cannot take {}",
+                c.name(),
+                kind_name(kind)
+            ));
         }
         kind = c.output(kind, map_kind);
     }
@@ -811,8 +957,11 @@ fn compile_expr(
     if !has_enum && map.is_some() {
         errors.push("`map` is only used by the `enum_map` converter".into());
     }
-    let country_from: Vec<Ptr> =
-        spec.country_from.iter().filter_map(|p| ptr(p, refs, errors, false)).collect();
+    let country_from: Vec<Ptr> = spec
+        .country_from
+        .iter()
+        .filter_map(|p| ptr(p, refs, errors, false))
+        .collect();
     if !spec.country_from.is_empty() && !convert.contains(&Converter::PhoneE164) {
         errors.push("`country_from` is only used by the `phone_e164` converter".into());
     }
@@ -845,7 +994,10 @@ fn converter(name: &str, errors: &mut Vec<String>) -> Option<Converter> {
     let c = Converter::from_name(name);
     if c.is_none() {
         let known: Vec<&str> = convert::names().collect();
-        errors.push(format!("unknown converter `{name}` (known: {})", known.join(", ")));
+        errors.push(format!(
+            "unknown converter `{name}` (known: {})",
+            known.join(", ")
+        ));
     }
     c
 }
@@ -875,19 +1027,31 @@ fn compile_dedupe(
         return None;
     };
     if !blocks.iter().any(|b| b.table == table) {
-        sink.push(Some(label), None, format!("no block produces rows in `{}`", d.table));
+        sink.push(
+            Some(label),
+            None,
+            format!("no block produces rows in `{}`", d.table),
+        );
     }
     let index = |name: &str, sink: &mut Sink<'_>, want_bool: bool| -> Option<usize> {
         let pos = table.table().engine_columns().position(|c| c.name == name);
         match pos {
             None => {
-                sink.push(Some(label), Some(name), format!("no such column in `{}`", d.table));
+                sink.push(
+                    Some(label),
+                    Some(name),
+                    format!("no such column in `{}`", d.table),
+                );
                 None
             }
             Some(i) => {
                 let col = table.table().engine_columns().nth(i)?;
                 if want_bool && col.sql_type != SqlType::Boolean {
-                    sink.push(Some(label), Some(name), "`primary` must be a boolean column");
+                    sink.push(
+                        Some(label),
+                        Some(name),
+                        "`primary` must be a boolean column",
+                    );
                     return None;
                 }
                 Some(i)
@@ -906,5 +1070,9 @@ fn compile_dedupe(
         sink.push(Some(label), None, "give `key`, `primary` or both");
         return None;
     }
-    Some(DedupePlan { table, key, primary })
+    Some(DedupePlan {
+        table,
+        key,
+        primary,
+    })
 }
