@@ -17,6 +17,9 @@ use crate::mapping;
 const DEFAULT_DIR: &str = "mappings";
 
 /// Runs a `mappings` subcommand.
+// Async only to match the dispatcher in `app::main`, which awaits every subcommand; checking
+// mapping files is offline and synchronous.
+#[allow(clippy::unused_async)]
 pub(crate) async fn run(cmd: MappingsCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         MappingsCommand::Check(args) => check(&args),

@@ -102,7 +102,12 @@ pub(crate) fn compile(file: &str, expected_api: Api, text: &str) -> Result<Compi
     let spec: MappingFile = match toml::from_str(text) {
         Ok(s) => s,
         Err(e) => {
-            sink.push(None, None, e.to_string().trim_end().replace('\n', " | "));
+            let line = e.span().map(|span| text.as_bytes().iter().take(span.start).filter(|b| **b == b'\n').count() + 1);
+            let message = match line {
+                Some(line) => format!("line {line}: {}", e.message()),
+                None => e.message().to_owned(),
+            };
+            sink.push(None, None, message);
             return Err(sink.problems);
         }
     };
