@@ -709,3 +709,218 @@ fn dispositions(plan: &Plan, record: &Value) -> Vec<FieldSeen> {
     out.sort_by(|a, b| a.field.cmp(&b.field));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::Api;
+    use serde_json::json;
+
+    fn ctx() -> MapContext {
+        MapContext {
+            currency: "USD".into(),
+            default_country: None,
+        }
+    }
+
+    /// A v1-shaped people mapping: custom fields are extra top-level keys, tags an array.
+    const V1_PEOPLE: &str = r#"
+version = 1
+api = "v1"
+resource = "people"
+source_id = "{/id}"
+raw_only = ["/donations_count"]
+
+[[block]]
+name = "person"
+table = "core.people"
+[block.columns]
+given_name = { from = "/first_name", convert = ["trim", "empty_to_null"] }
+birthdate = { from = "/birthdate", convert = ["date"] }
+source_api = "v1"
+custom_fields = { unmapped = "" }
+
+[[block]]
+name = "phone"
+table = "core.phone_numbers"
+parent = "person_source_id"
+source_id = "{/id}:phone"
+when = "/phone"
+[block.columns]
+number = { from = "/phone", convert = ["text", "phone_e164"], country_from = ["/primary_address/country_code"] }
+number_raw = { from = "/phone", convert = ["text"] }
+number_type = "phone"
+
+[[block]]
+name = "tags"
+table = "core.taggings"
+parent = "person_source_id"
+for_each = "/tags"
+source_id = "{/id}:tag:{@}"
+[block.columns]
+tag_source_id = { from = "@", convert = ["text"] }
+tag_name = { from = "@", convert = ["text"] }
+
+[[example]]
+name = "one"
+input = '{"id": 1, "first_name": "A"}'
+[[example.rows]]
+table = "core.people"
+source_id = "1"
+
+[[example]]
+name = "no id"
+input = '{"first_name": "A"}'
+rejects = [{ field = "/id", reason = "missing required id" }]
+"#;
+
+    fn v1() -> Mapping {
+        match Mapping::parse("v1/people.toml", Api::V1, V1_PEOPLE) {
+            Ok(m) => m,
+            Err(p) => panic!("{}", crate::mapping::Problems(p)),
+        }
+    }
+
+    #[test]
+    fn v1_shapes_map_without_code_changes() {
+        let m = v1();
+        assert!(m.run_examples().is_empty());
+        let rec = json!({
+            "id": 69974, "first_name": " Grace ", "birthdate": "1906-12-09",
+            "phone": "030 1234567", "primary_address": {"country_code": "DE"},
+            "tags": ["writer", "cobol", "writer", null],
+            "graduation_year": 2008.0, "campaign_centre": "Tas", "empty_custom": null,
+            "donations_count": 3
+        });
+        let out = m.apply(&rec, &ctx());
+        assert!(out.rejects.is_empty(), "{:?}", out.rejects);
+        let person = &out.rows[0];
+        assert_eq!(person.table, TableId::People);
+        assert_eq!(
+            person.cell("custom_fields"),
+            Some(&Cell::Json(
+                json!({"graduation_year": 2008.0, "campaign_centre": "Tas"})
+            ))
+        );
+        let phone = out.rows.iter().find(|r| r.table == TableId::PhoneNumbers);
+        assert_eq!(
+            phone.and_then(|r| r.cell("number")),
+            Some(&Cell::Text("+49301234567".into()))
+        );
+        let tags: Vec<&str> = out
+            .rows
+            .iter()
+            .filter(|r| r.table == TableId::Taggings)
+            .map(|r| r.source_id.as_str())
+            .collect();
+        assert_eq!(tags, ["69974:tag:writer", "69974:tag:cobol"]);
+        let disp = |f: &str| {
+            out.fields
+                .iter()
+                .find(|s| s.field == f)
+                .map(|s| s.disposition)
+        };
+        assert_eq!(disp("/graduation_year"), Some(Disposition::CustomFields));
+        assert_eq!(disp("/donations_count"), Some(Disposition::RawOnly));
+        assert_eq!(disp("/first_name"), Some(Disposition::Mapped));
+        assert_eq!(disp("/tags"), Some(Disposition::Mapped));
+        let children: Vec<TableId> = out.child_sets.iter().map(|c| c.table).collect();
+        assert_eq!(children, [TableId::PhoneNumbers, TableId::Taggings]);
+        assert!(out.child_sets.iter().all(|c| c.parent_source_id == "69974"));
+    }
+
+    #[test]
+    fn fatal_reject_yields_no_rows_and_touches_no_child_set() {
+        let m = v1();
+        let out = m.apply(&json!({"id": "", "first_name": "A", "tags": ["x"]}), &ctx());
+        assert!(out.is_rejected());
+        assert!(out.rows.is_empty());
+        assert!(out.child_sets.is_empty());
+        assert_eq!(out.rejects[0].field, "/id");
+        assert_eq!(out.rejects[0].source_id, None);
+        // The fields are still reported, so the run can record what it saw.
+        assert!(out.fields.iter().any(|f| f.field == "/tags"));
+    }
+
+    #[test]
+    fn non_fatal_reject_keeps_the_record() {
+        let m = v1();
+        let out = m.apply(
+            &json!({"id": 5, "birthdate": "someday", "tags": "x"}),
+            &ctx(),
+        );
+        assert!(!out.is_rejected());
+        let fields: Vec<&str> = out.rejects.iter().map(|r| r.field.as_str()).collect();
+        assert_eq!(fields, ["/birthdate", "/tags"]);
+        assert_eq!(out.rows[0].cell("birthdate"), Some(&Cell::Null));
+        assert_eq!(out.rejects[0].source_id.as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn apply_is_deterministic_and_cells_follow_column_order() {
+        let m = v1();
+        let rec = json!({"id": 2, "first_name": "B", "tags": ["b", "a"], "x": 1, "y": 2});
+        let a = m.apply(&rec, &ctx());
+        let b = m.apply(&rec, &ctx());
+        assert_eq!(a, b);
+        for row in &a.rows {
+            assert_eq!(row.cells.len(), row.table.table().engine_columns().count());
+            assert_eq!(row.cells[0], Cell::Text(row.source_id.clone()));
+        }
+        let fields: Vec<&str> = a.fields.iter().map(|f| f.field.as_str()).collect();
+        let mut sorted = fields.clone();
+        sorted.sort_unstable();
+        assert_eq!(fields, sorted);
+    }
+
+    #[test]
+    fn dedupe_merges_duplicates_and_keeps_exactly_one_primary() {
+        let mut rows = Vec::new();
+        let email = |id: &str, addr: Option<&str>, primary: bool| TableRow {
+            table: TableId::EmailAddresses,
+            source_id: id.into(),
+            cells: {
+                let mut c = vec![Cell::Null; 8];
+                c[0] = Cell::Text(id.into());
+                c[2] = addr.map_or(Cell::Null, |a| Cell::Text(a.into()));
+                c[4] = Cell::Bool(primary);
+                c
+            },
+        };
+        rows.push(email("1:email1", Some("a@x.org"), false));
+        rows.push(email("1:email2", Some("b@x.org"), false));
+        rows.push(email("1:email", Some("b@x.org"), true));
+        rows.push(email("1:email3", None, true));
+        rows.push(email("1:email1", Some("dup@x.org"), true));
+        dedupe(
+            &mut rows,
+            &[DedupePlan {
+                table: TableId::EmailAddresses,
+                key: Some(2),
+                primary: Some(4),
+            }],
+        );
+        let got: Vec<(&str, &Cell)> = rows
+            .iter()
+            .map(|r| (r.source_id.as_str(), &r.cells[4]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("1:email1", &Cell::Bool(false)),
+                ("1:email2", &Cell::Bool(true)),
+                ("1:email3", &Cell::Bool(false)),
+            ]
+        );
+        let mut none = vec![email("1:email1", Some("a@x.org"), false)];
+        dedupe(
+            &mut none,
+            &[DedupePlan {
+                table: TableId::EmailAddresses,
+                key: None,
+                primary: Some(4),
+            }],
+        );
+        assert_eq!(none[0].cells[4], Cell::Bool(true));
+    }
+}

@@ -102,7 +102,14 @@ pub(crate) fn compile(file: &str, expected_api: Api, text: &str) -> Result<Compi
     let spec: MappingFile = match toml::from_str(text) {
         Ok(s) => s,
         Err(e) => {
-            let line = e.span().map(|span| text.as_bytes().iter().take(span.start).filter(|b| **b == b'\n').count() + 1);
+            let line = e.span().map(|span| {
+                text.as_bytes()
+                    .iter()
+                    .take(span.start)
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            });
             let message = match line {
                 Some(line) => format!("line {line}: {}", e.message()),
                 None => e.message().to_owned(),
@@ -534,6 +541,7 @@ fn compile_block(
         Some(Ok(p)) => {
             if let Ptr::Record(r) = &p {
                 refs.all.push(r.clone());
+                refs.values.push((r.clone(), table_id, "(one row per element)"));
             }
             Some(p)
         }
