@@ -541,7 +541,8 @@ fn compile_block(
         Some(Ok(p)) => {
             if let Ptr::Record(r) = &p {
                 refs.all.push(r.clone());
-                refs.values.push((r.clone(), table_id, "(one row per element)"));
+                refs.values
+                    .push((r.clone(), table_id, "(one row per element)"));
             }
             Some(p)
         }
