@@ -27,7 +27,7 @@ fn ctx() -> MapContext {
 
 fn parse_fixture(dir: &str, file: &str) -> Vec<Problem> {
     let path = fixtures().join(dir).join("v2").join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
+    let text = std::fs::read_to_string(&path).expect("read the fixture");
     match Mapping::parse(&format!("v2/{file}"), Api::V2, &text) {
         Ok(_) => panic!("{} should not validate", path.display()),
         Err(problems) => problems,
@@ -278,7 +278,7 @@ fn check_cli(dir: &Path) -> (i32, String) {
         .args(["mappings", "check", "--dir"])
         .arg(dir)
         .output()
-        .unwrap();
+        .expect("run nb-exodus");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
