@@ -160,25 +160,66 @@ impl MappedRecord {
 // ---------------------------------------------------------------------------------------------
 // The compiled plan (built by `validate::compile`).
 
+/// A JSON Pointer split into unescaped tokens once, at compile time: `Value::pointer` would
+/// re-split and allocate on every lookup, for every record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pointer {
+    text: String,
+    tokens: Box<[String]>,
+}
+
+impl Pointer {
+    /// `text` must be empty or start with `/` (checked by validation).
+    pub(crate) fn new(text: &str) -> Pointer {
+        let tokens = text
+            .split('/')
+            .skip(1)
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        Pointer {
+            text: text.to_owned(),
+            tokens,
+        }
+    }
+
+    fn get<'a>(&self, mut v: &'a Value) -> Option<&'a Value> {
+        for t in &*self.tokens {
+            v = match v {
+                Value::Object(m) => m.get(t)?,
+                Value::Array(a) => a.get(t.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(v)
+    }
+}
+
+impl std::ops::Deref for Pointer {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
 /// A JSON Pointer into the record or into the current `for_each` element.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Ptr {
-    Record(String),
-    Element(String),
+    Record(Pointer),
+    Element(Pointer),
 }
 
 impl Ptr {
     fn resolve<'a>(&self, env: &Env<'a>) -> Option<&'a Value> {
         match self {
-            Ptr::Record(p) => env.record.pointer(p),
-            Ptr::Element(p) => env.element.and_then(|e| e.pointer(p)),
+            Ptr::Record(p) => p.get(env.record),
+            Ptr::Element(p) => env.element.and_then(|e| p.get(e)),
         }
     }
 
     pub(crate) fn label(&self) -> String {
         match self {
-            Ptr::Record(p) => p.clone(),
-            Ptr::Element(p) => format!("@{p}"),
+            Ptr::Record(p) => p.to_string(),
+            Ptr::Element(p) => format!("@{}", &**p),
         }
     }
 }
@@ -381,7 +422,7 @@ impl Expr {
             }
             Source::Unmapped(root) => {
                 let skip = match root {
-                    Ptr::Record(r) => env.plan.unmapped.get(r).map(|(s, _)| s),
+                    Ptr::Record(r) => env.plan.unmapped.get(&**r).map(|(s, _)| s),
                     Ptr::Element(_) => None,
                 };
                 match root.resolve(env) {
@@ -415,7 +456,12 @@ impl Expr {
             }
         };
         if !self.convert.is_empty() {
-            let country = self.country(env);
+            // Only phone columns need a country; skip the lookups (and clones) elsewhere.
+            let country = if self.convert.contains(&Converter::PhoneE164) {
+                self.country(env)
+            } else {
+                None
+            };
             let args = ConvertArgs {
                 country: country.as_deref(),
                 map: self.map.as_ref(),

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::apply::{
-    BlockPlan, CellPlan, ColumnPlan, ContextKey, DedupePlan, Disposition, Expr, Plan, Ptr, Source,
-    Template, TemplatePart,
+    BlockPlan, CellPlan, ColumnPlan, ContextKey, DedupePlan, Disposition, Expr, Plan, Pointer, Ptr,
+    Source, Template, TemplatePart,
 };
 use super::cell::{Cell, Kind};
 use super::convert::{self, Converter};
@@ -343,7 +343,7 @@ impl Refs {
     fn template(&mut self, t: &Template) {
         for part in &t.0 {
             if let TemplatePart::Ptr(Ptr::Record(p)) = part {
-                self.all.push(p.clone());
+                self.all.push(p.to_string());
             }
         }
     }
@@ -351,8 +351,8 @@ impl Refs {
     fn template_values(&mut self, t: &Template, table: TableId) {
         for part in &t.0 {
             if let TemplatePart::Ptr(Ptr::Record(p)) = part {
-                self.all.push(p.clone());
-                self.values.push((p.clone(), table, "source_id"));
+                self.all.push(p.to_string());
+                self.values.push((p.to_string(), table, "source_id"));
             }
         }
     }
@@ -450,12 +450,12 @@ fn parse_ptr(s: &str, allow_element: bool) -> Result<Ptr, String> {
             return Err("`@` pointers are only allowed in a `for_each` block".into());
         }
         if rest.is_empty() || rest.starts_with('/') {
-            return Ok(Ptr::Element(rest.to_owned()));
+            return Ok(Ptr::Element(Pointer::new(rest)));
         }
         return Err("an element pointer is `@` or `@/key`".into());
     }
     if s.is_empty() || s.starts_with('/') {
-        Ok(Ptr::Record(s.to_owned()))
+        Ok(Ptr::Record(Pointer::new(s)))
     } else {
         Err(format!(
             "`{s}` is not a JSON Pointer (it must start with `/`)"
@@ -504,7 +504,7 @@ fn parse_when(
     for p in when.map(super::spec::OneOrMany::to_vec).unwrap_or_default() {
         let ptr = parse_ptr(&p, allow_element).map_err(|m| format!("when: {m}"))?;
         if let Ptr::Record(r) = &ptr {
-            refs.all.push(r.clone());
+            refs.all.push(r.to_string());
         }
         out.push(ptr);
     }
@@ -540,9 +540,9 @@ fn compile_block(
         None => None,
         Some(Ok(p)) => {
             if let Ptr::Record(r) = &p {
-                refs.all.push(r.clone());
+                refs.all.push(r.to_string());
                 refs.values
-                    .push((r.clone(), table_id, "(one row per element)"));
+                    .push((r.to_string(), table_id, "(one row per element)"));
             }
             Some(p)
         }
@@ -802,9 +802,9 @@ fn compile_expr(
         match parse_ptr(s, in_loop) {
             Ok(p) => {
                 if let Ptr::Record(r) = &p {
-                    refs.all.push(r.clone());
+                    refs.all.push(r.to_string());
                     if value {
-                        refs.values.push((r.clone(), table, column.name));
+                        refs.values.push((r.to_string(), table, column.name));
                     }
                 }
                 Some(p)
@@ -898,7 +898,7 @@ fn compile_expr(
     } else if let Some(root) = &spec.unmapped {
         match ptr(root, refs, errors, false) {
             Some(Ptr::Record(r)) => {
-                refs.unmapped.push((r.clone(), table, column.name));
+                refs.unmapped.push((r.to_string(), table, column.name));
                 (Some(Source::Unmapped(Ptr::Record(r))), Kind::Json)
             }
             Some(Ptr::Element(_)) => {
@@ -932,7 +932,7 @@ fn compile_expr(
     // Record a whole custom-values container.
     if column.name == "custom_fields" {
         if let Some(Source::Pointer(Ptr::Record(p))) = &source {
-            refs.custom.push((p.clone(), table, column.name));
+            refs.custom.push((p.to_string(), table, column.name));
         }
     }
     let map: Option<BTreeMap<String, Cell>> = spec
