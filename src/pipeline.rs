@@ -14,6 +14,7 @@ use crate::canonical;
 use crate::checkpoint;
 use crate::fetch::{Cursor, FetchError, Source, SourceRecord, Stream};
 use crate::load::{self, LoadError, PageBatch, RawRow, RejectRow, TableRows};
+use crate::mapping::{MapContext, MappingSet};
 use crate::plan::Step;
 use crate::progress::Progress;
 
@@ -26,6 +27,8 @@ pub struct MappedPage {
     pub rejects: Vec<RejectRow>,
     /// Ids mapped without any reject (their earlier rejects are cleared).
     pub mapped_ids: Vec<String>,
+    /// Source fields seen on this page: (field, disposition, target) → records carrying a value.
+    pub fields: BTreeMap<(String, String, Option<String>), u64>,
 }
 
 /// Maps records of a stream to rows. Pure: no I/O.
@@ -270,6 +273,7 @@ pub fn build_batch<M: Mapper>(
         }
     }
     rejects.append(&mut mapped.rejects);
+    let fields = std::mem::take(&mut mapped.fields);
     PageBatch {
         nation: settings.nation.clone(),
         stream,
@@ -279,8 +283,104 @@ pub fn build_batch<M: Mapper>(
         tables: mapped.tables,
         rejects,
         mapped_ids: mapped.mapped_ids,
+        fields,
         next,
         total,
         mapping_sha256: mapping_sha256.to_owned(),
+    }
+}
+
+/// The [`Mapper`] over the declarative mapping files.
+#[derive(Debug)]
+pub struct MappingMapper {
+    set: MappingSet,
+    ctx: MapContext,
+}
+
+impl MappingMapper {
+    /// Maps with `set`, giving the run's currency and default country to the files.
+    pub fn new(set: MappingSet, currency: &str, default_country: Option<String>) -> Self {
+        Self {
+            set,
+            ctx: MapContext {
+                currency: currency.to_owned(),
+                default_country,
+            },
+        }
+    }
+}
+
+impl Mapper for MappingMapper {
+    fn checksum(&self) -> String {
+        self.set.checksum().to_owned()
+    }
+
+    fn map_page(&self, stream: Stream, records: &[&SourceRecord]) -> MappedPage {
+        let mut page = MappedPage::default();
+        let Some(mapping) = self.set.get(stream.as_str()) else {
+            for record in records {
+                page.rejects.push(RejectRow {
+                    source_id: record.source_id.clone(),
+                    field: "(record)".into(),
+                    reason: format!("no mapping file for resource {stream}"),
+                    body: None,
+                });
+            }
+            return page;
+        };
+        for record in records {
+            let mapped = mapping.apply(&record.value, &self.ctx);
+            for set in &mapped.child_sets {
+                let rows = page
+                    .tables
+                    .entry(set.table.qualified_name().to_owned())
+                    .or_default();
+                let (column, parents) = rows
+                    .replace_children_of
+                    .get_or_insert_with(|| (set.parent_column.to_owned(), Vec::new()));
+                debug_assert_eq!(column, set.parent_column);
+                parents.push(set.parent_source_id.clone());
+            }
+            for row in mapped.rows {
+                let table = row.table.table();
+                let rows = page.tables.entry(table.qualified.to_owned()).or_default();
+                if rows.columns.is_empty() {
+                    rows.columns = table.engine_columns().map(|c| c.name.to_owned()).collect();
+                }
+                let mut object = serde_json::Map::with_capacity(row.cells.len() + 1);
+                for (column, cell) in table.engine_columns().zip(&row.cells) {
+                    object.insert(column.name.to_owned(), cell.to_json());
+                }
+                object.insert("source_id".into(), serde_json::Value::String(row.source_id));
+                rows.rows.push(object);
+            }
+            let clean = mapped.rejects.is_empty();
+            for reject in mapped.rejects {
+                page.rejects.push(RejectRow {
+                    source_id: reject.source_id.or_else(|| record.source_id.clone()),
+                    field: reject.field,
+                    reason: reject.reason,
+                    body: None,
+                });
+            }
+            if clean {
+                if let Some(id) = &record.source_id {
+                    page.mapped_ids.push(id.clone());
+                }
+            }
+            for seen in mapped.fields {
+                if seen.has_value {
+                    *page
+                        .fields
+                        .entry((
+                            seen.field,
+                            seen.disposition.as_str().to_owned(),
+                            seen.target.map(|t| t.to_string()),
+                        ))
+                        .or_insert(0) += 1;
+                }
+            }
+        }
+        page
     }
 }

@@ -17,8 +17,8 @@ use crate::fetch::client::{ClientConfig, HttpClient};
 use crate::fetch::rate_limit::Limiter;
 use crate::fetch::v2::V2Source;
 use crate::fetch::Source;
-use crate::mapping::MappingSet;
-use crate::pipeline::{self, Mapper, RunSettings};
+use crate::mapping::{Api, MappingSet};
+use crate::pipeline::{self, Mapper, MappingMapper, RunSettings};
 use crate::plan;
 use crate::progress::{BarProgress, LogProgress, Progress};
 use crate::schema;
@@ -79,8 +79,8 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
         checkpoint::reset(&pool, &config.nation).await?;
     }
 
-    let mapper = Arc::new(MappingSet::builtin("v2").context("loading the built-in v2 mappings")?
-        .with_currency(&config.currency));
+    let set = MappingSet::builtin(Api::V2).context("loading the built-in v2 mappings")?;
+    let mapper = Arc::new(MappingMapper::new(set, &config.currency, None));
     let limiter = Arc::new(Limiter::new(config.rate_limit));
     let mut client_config = ClientConfig::new(config.token.clone());
     client_config.max_attempts = config.max_attempts;

@@ -72,6 +72,8 @@ pub struct PageBatch {
     pub rejects: Vec<RejectRow>,
     /// Ids whose earlier rejects are superseded by this page.
     pub mapped_ids: Vec<String>,
+    /// Source fields seen: (field, disposition, target) → records carrying a value.
+    pub fields: BTreeMap<(String, String, Option<String>), u64>,
     /// The cursor after this page.
     pub next: Cursor,
     /// The API's total for the stream, when given.
@@ -153,6 +155,9 @@ pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome
     outcome.rejected = write_rejects(&mut tx, batch)
         .await
         .map_err(err("sync.rejects"))?;
+    write_fields(&mut tx, batch)
+        .await
+        .map_err(err("sync.field_dispositions"))?;
     advance_checkpoint(&mut tx, batch, outcome)
         .await
         .map_err(err("sync.checkpoints"))?;
@@ -314,6 +319,40 @@ async fn write_rejects(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) ->
         n += done.rows_affected();
     }
     Ok(n)
+}
+
+async fn write_fields(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sqlx::Result<()> {
+    if batch.fields.is_empty() {
+        return Ok(());
+    }
+    let mut fields = Vec::with_capacity(batch.fields.len());
+    let mut dispositions = Vec::with_capacity(batch.fields.len());
+    let mut targets = Vec::with_capacity(batch.fields.len());
+    let mut counts = Vec::with_capacity(batch.fields.len());
+    for ((field, disposition, target), count) in &batch.fields {
+        fields.push(field.as_str());
+        dispositions.push(disposition.as_str());
+        targets.push(target.as_deref());
+        counts.push(i64::try_from(*count).unwrap_or(i64::MAX));
+    }
+    sqlx::query(
+        r#"INSERT INTO sync.field_dispositions AS f (nation, resource, source_field, disposition, target, seen_count, run_id)
+           SELECT DISTINCT ON (r.field) $1, $2, r.field, r.disposition, r.target, r.n, $3
+             FROM UNNEST($4::text[], $5::text[], $6::text[], $7::bigint[]) AS r(field, disposition, target, n)
+           ON CONFLICT (nation, resource, source_field) DO UPDATE
+              SET disposition = EXCLUDED.disposition, target = EXCLUDED.target,
+                  seen_count = f.seen_count + EXCLUDED.seen_count, run_id = EXCLUDED.run_id"#,
+    )
+    .bind(&batch.nation)
+    .bind(batch.stream.as_str())
+    .bind(batch.run_id)
+    .bind(&fields)
+    .bind(&dispositions)
+    .bind(&targets)
+    .bind(&counts)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn advance_checkpoint(
