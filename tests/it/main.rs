@@ -3,3 +3,8 @@
 
 #[allow(dead_code)]
 mod support;
+
+// Database resolution and the private PostgreSQL cluster.
+mod database;
+// The open schema and `nb-exodus db migrate`.
+mod schema;
