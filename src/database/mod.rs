@@ -200,7 +200,8 @@ fn root_cause(err: sqlx::Error) -> Box<dyn std::error::Error + Send + Sync + 'st
 
 /// The database nb-exodus will use: a URL, plus the private cluster serving it when there is
 /// one. Keep the value alive as long as the database is needed; dropping it stops a private
-/// cluster and deletes its temporary data directory.
+/// cluster and deletes its temporary data directory (this blocks for the fraction of a second
+/// a fast shutdown takes).
 #[derive(Debug)]
 pub struct ResolvedDatabase {
     url: String,

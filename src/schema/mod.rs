@@ -18,6 +18,12 @@
 //! applied by sqlx's migrator, which records them in `_sqlx_migrations`, takes an advisory lock
 //! while it works and refuses to run if an applied file was edited afterwards; applying them
 //! again is a no-op. The SQL needs PostgreSQL 15 or newer (`UNIQUE NULLS NOT DISTINCT`).
+//!
+//! Migrations are append-only: never edit a file that may have been applied somewhere (the
+//! migrator would refuse the changed checksum); add `NNNN_description.sql` instead, starting with
+//! a `--` comment that explains it. The files are embedded at compile time; cargo notices edits
+//! to existing files, but a *new* file is only picked up once the crate recompiles for another
+//! reason (touch this file).
 
 use std::collections::HashSet;
 
