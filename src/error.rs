@@ -22,6 +22,32 @@ pub enum Error {
         source: sqlx::Error,
     },
 
+    /// No connection to PostgreSQL could be established. `problem` says what went wrong in a few
+    /// words and `fix` what the user can do about it; the driver's error, when there is one, is
+    /// kept as the source.
+    #[error("cannot connect to PostgreSQL at {target}: {problem} — {fix}")]
+    Connect {
+        /// Host, port and database name (never the password).
+        target: String,
+        /// What went wrong, e.g. "connection refused".
+        problem: String,
+        /// What to do about it.
+        fix: String,
+        /// The underlying cause (the socket error, or the server's message); `None` when the
+        /// attempt timed out.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
+
+    /// The server is too old for the open schema.
+    #[error("PostgreSQL at {target} is version {version}; nb-exodus needs PostgreSQL 15 or newer")]
+    UnsupportedServer {
+        /// Host, port and database name (never the password).
+        target: String,
+        /// The server's version string.
+        version: String,
+    },
+
     /// Applying the schema migrations failed.
     #[error("applying the schema migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

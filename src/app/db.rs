@@ -1,12 +1,46 @@
-//! `nb-exodus db …`: schema management.
+//! `nb-exodus db …`: schema management. Connects to the database the user named, applies the
+//! open schema's migrations and prints a one-line summary on stdout.
 
 use std::process::ExitCode;
 
-use crate::cli::db::DbCommand;
+use anyhow::Context as _;
+
+use crate::cli::db::{DbCommand, DbMigrateArgs};
+use crate::{database, schema};
 
 /// Runs a `db` subcommand.
 pub(crate) async fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        DbCommand::Migrate(_args) => anyhow::bail!("db migrate is not built yet"),
+        DbCommand::Migrate(args) => migrate(args).await,
     }
+}
+
+/// `db migrate`: apply the migrations and say what changed.
+async fn migrate(args: DbMigrateArgs) -> anyhow::Result<ExitCode> {
+    let target = database::target(&args.database_url);
+    let pool = database::connect(&args.database_url).await?;
+    let outcome = schema::apply(&pool)
+        .await
+        .with_context(|| format!("migrating {target}"));
+    pool.close().await;
+    let report = outcome?;
+
+    if report.is_up_to_date() {
+        println!(
+            "{target}: schema already up to date ({} migrations applied earlier)",
+            report.already_applied
+        );
+    } else {
+        let names: Vec<String> = report.applied.iter().map(ToString::to_string).collect();
+        println!(
+            "{target}: applied {} migration(s): {}{}",
+            names.len(),
+            names.join(", "),
+            match report.already_applied {
+                0 => String::new(),
+                n => format!(" ({n} already applied)"),
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

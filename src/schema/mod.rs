@@ -1,1 +1,165 @@
-//! The open schema's SQL migrations.
+//! The open schema: the SQL migrations that create the tables nb-exodus loads into, embedded in
+//! the binary at compile time from `src/schema/migrations/`.
+//!
+//! The schema is split by who may read it, so a DBA can grant per schema:
+//!
+//! | schema      | holds                                                        | privacy            |
+//! |-------------|--------------------------------------------------------------|--------------------|
+//! | `sync`      | runs, resume checkpoints, rejects, field dispositions        | operational¹       |
+//! | `raw`       | every source record verbatim, with its SHA-256               | **Art. 9** (all)   |
+//! | `core`      | OSDI-shaped people, contact points, tags, taggings, donations | personal           |
+//! | `sensitive` | special-category (Art. 9), inferred and free-text attributes | **Art. 9**         |
+//! | `gdpr`      | consent flags as source facts with provenance                | personal           |
+//!
+//! ¹ except `sync.rejects.body`, a verbatim source record.
+//!
+//! Every schema, table and column carries a `COMMENT` (OSDI name, NationBuilder field, units,
+//! meaning of NULL, privacy class), so `\d+` in psql documents the database. Migrations are
+//! applied by sqlx's migrator, which records them in `_sqlx_migrations`, takes an advisory lock
+//! while it works and refuses to run if an applied file was edited afterwards; applying them
+//! again is a no-op. The SQL needs PostgreSQL 15 or newer (`UNIQUE NULLS NOT DISTINCT`).
+//!
+//! Migrations are append-only: never edit a file that may have been applied somewhere (the
+//! migrator would refuse the changed checksum); add `NNNN_description.sql` instead, starting with
+//! a `--` comment that explains it. The files are embedded at compile time; cargo notices edits
+//! to existing files, but a *new* file is only picked up once the crate recompiles for another
+//! reason (touch this file).
+
+use std::collections::HashSet;
+
+use sqlx::migrate::Migrator;
+use sqlx::PgPool;
+
+use crate::database::pool_target;
+use crate::{Error, Result};
+
+/// The open schema's migrations, in order.
+pub static MIGRATOR: Migrator = sqlx::migrate!("src/schema/migrations");
+
+/// Oldest PostgreSQL major version the migrations work on, as `server_version_num`.
+const MIN_SERVER_VERSION: i32 = 150_000;
+
+/// One migration file: its version (the number in the file name) and description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationName {
+    /// The number the file name starts with, e.g. 3 for `0003_core.sql`.
+    pub version: i64,
+    /// The rest of the file name, e.g. "core".
+    pub description: String,
+}
+
+impl std::fmt::Display for MigrationName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04} {}", self.version, self.description)
+    }
+}
+
+/// What [`apply`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// Migrations this call applied, in order; empty when the schema was up to date.
+    pub applied: Vec<MigrationName>,
+    /// Number of migrations that were already applied before this call.
+    pub already_applied: usize,
+}
+
+impl MigrationReport {
+    /// Whether nothing had to be done.
+    pub fn is_up_to_date(&self) -> bool {
+        self.applied.is_empty()
+    }
+}
+
+/// Brings the database behind `pool` up to the current open schema. Idempotent.
+pub async fn migrate(pool: &PgPool) -> Result<()> {
+    apply(pool).await.map(|_| ())
+}
+
+/// Brings the database behind `pool` up to the current open schema and says which migrations
+/// that took. Fails with [`Error::UnsupportedServer`] on PostgreSQL older than 15, and with
+/// [`Error::Migrate`] if an applied migration no longer matches its file.
+pub async fn apply(pool: &PgPool) -> Result<MigrationReport> {
+    let database_error = |source| Error::Database {
+        target: pool_target(pool),
+        source,
+    };
+
+    let (version_num, version): (i32, String) = sqlx::query_as(
+        "SELECT current_setting('server_version_num')::int, current_setting('server_version')",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(database_error)?;
+    if version_num < MIN_SERVER_VERSION {
+        return Err(Error::UnsupportedServer {
+            target: pool_target(pool),
+            version,
+        });
+    }
+
+    let before = applied_versions(pool).await.map_err(database_error)?;
+    MIGRATOR.run(pool).await?;
+
+    let mut report = MigrationReport {
+        applied: Vec::new(),
+        already_applied: 0,
+    };
+    for migration in MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+    {
+        if before.contains(&migration.version) {
+            report.already_applied += 1;
+        } else {
+            report.applied.push(MigrationName {
+                version: migration.version,
+                description: migration.description.to_string(),
+            });
+        }
+    }
+    Ok(report)
+}
+
+/// Versions already recorded as applied; empty when the bookkeeping table does not exist yet.
+/// The table is looked up through the search path, as sqlx's migrator does.
+async fn applied_versions(pool: &PgPool) -> Result<HashSet<i64>, sqlx::Error> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Ok(HashSet::new());
+    }
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await?;
+    Ok(versions.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_embedded_in_order_and_start_with_a_comment() {
+        let names: Vec<String> = MIGRATOR
+            .iter()
+            .map(|m| MigrationName {
+                version: m.version,
+                description: m.description.to_string(),
+            })
+            .map(|name| name.to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["0001 sync", "0002 raw", "0003 core", "0004 sensitive gdpr"]
+        );
+        for migration in MIGRATOR.iter() {
+            assert!(
+                migration.sql.trim_start().starts_with("--"),
+                "migration {} must start with a comment explaining it",
+                migration.version
+            );
+        }
+    }
+}

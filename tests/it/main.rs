@@ -4,5 +4,9 @@
 #[allow(dead_code)]
 mod support;
 
+// Database resolution and the private PostgreSQL cluster.
+mod database;
 // Mapping files, the pure mapping engine and `mappings check` (offline).
 mod mapping;
+// The open schema and `nb-exodus db migrate`.
+mod schema;
