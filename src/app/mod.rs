@@ -7,6 +7,7 @@ use crate::cli::{Cli, Command};
 
 mod db;
 mod mappings;
+pub mod migrate;
 mod simulate;
 
 /// Exit code of a run that finished but found something the user must look at.
@@ -47,6 +48,8 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Simulate(args) => simulate::run(args).await,
             Command::Db(cmd) => db::run(cmd).await,
             Command::Mappings(cmd) => mappings::run(cmd).await,
+            Command::Migrate(args) => migrate::run(args).await,
+            Command::Status(args) => migrate::status(args).await,
         }
     });
     match outcome {

@@ -35,6 +35,16 @@ pub enum Command {
     #[command(subcommand)]
     Db(db::DbCommand),
 
+    /// Export a nation (people, tags, taggings, donations) into the open schema, resumably.
+    ///
+    /// Example: NATIONBUILDER_API_TOKEN=… nb-exodus migrate --nation exampleparty --database-url postgres://postgres@127.0.0.1/party
+    Migrate(migrate::MigrateArgs),
+
+    /// Show each stream's checkpoint: pages, records, rejects, cursor, state, last error.
+    ///
+    /// Example: nb-exodus status --nation exampleparty --database-url postgres://postgres@127.0.0.1/party
+    Status(migrate::StatusArgs),
+
     /// Check the declarative mapping files.
     #[command(subcommand)]
     Mappings(mappings::MappingsCommand),
