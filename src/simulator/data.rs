@@ -228,7 +228,11 @@ impl Nation {
         let usable = self.tag_count - 1;
         let h = hash3(self.seed, KIND_TAGS, id ^ 0x5555_0000_0000);
         // A third of people start at tag 1 so the first tags are popular.
-        let start = if h.is_multiple_of(3) { 0 } else { (h >> 8) % usable };
+        let start = if h.is_multiple_of(3) {
+            0
+        } else {
+            (h >> 8) % usable
+        };
         1 + (start + j) % usable
     }
 

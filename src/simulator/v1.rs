@@ -200,12 +200,7 @@ fn digest(path: &str, params: &Params) -> u64 {
         .collect();
     filters.sort();
     for (k, v) in filters {
-        for b in k
-            .bytes()
-            .chain([b'='])
-            .chain(v.bytes())
-            .chain([b'&'])
-        {
+        for b in k.bytes().chain([b'=']).chain(v.bytes()).chain([b'&']) {
             h = data::splitmix(h ^ u64::from(b));
         }
     }
@@ -270,7 +265,8 @@ fn open(seed: u64, digest: u64, nonce: &str, token: &str) -> Option<(Dir, u64)> 
     let dig = u64::from_le_bytes(payload[8..16].try_into().ok()?);
     let mac = u64::from_le_bytes(payload[16..24].try_into().ok()?);
     let d = dir as u64;
-    (dig == digest && mac == hash3(seed ^ 0x004D_4143, key ^ (d << 63), digest)).then_some((dir, key))
+    (dig == digest && mac == hash3(seed ^ 0x004D_4143, key ^ (d << 63), digest))
+        .then_some((dir, key))
 }
 
 /// One v1 collection request, ready to page.

@@ -524,6 +524,7 @@ fn write_signup(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
     o.opt_str("external_id", p.external_id.as_deref());
     o.nulls(&["fax_number", "federal_district"]);
     o.bool("federal_donotcall", false);
+    o.null("fire_district");
     opt_time(&mut o, "first_donated_at", first_don, z);
     o.null("first_fundraised_at");
     o.str("first_name", p.first_name);
