@@ -43,7 +43,7 @@ POST /__simulator/people/{id}/touch.
 
 Example: nb-exodus simulate --listen 127.0.0.1:8088 --people 10000 --seed 42 --token TOKEN";
 
-/// Arguments of `nb-exodus simulate` (the nation's contents are described in [`NATION_HELP`]).
+/// Arguments of `nb-exodus simulate` (the nation's contents are described in `NATION_HELP`).
 #[derive(Debug, Args)]
 #[command(after_help = NATION_HELP)]
 pub struct SimulateArgs {

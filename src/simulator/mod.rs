@@ -3,9 +3,9 @@
 //! reference's auth, paging, errors and rate-limit headers, plus seeded faults and churn.
 //!
 //! Consultants use it to rehearse migrations and demo; every test of the exporter runs against
-//! it. Data is a pure function of `(seed, id)` ([`data`]), so memory stays flat for millions of
+//! it. Data is a pure function of `(seed, id)` (module `data`), so memory stays flat for millions of
 //! people and the same flags give byte-identical responses. Where the reference is unsure
-//! (marked [U]) the behaviour is a switch in [`Variants`], so clients can be tested against
+//! (marked \[U\]) the behaviour is a switch in [`Variants`], so clients can be tested against
 //! every plausible variant. `GET /__simulator/manifest` gives the ground truth (counts and
 //! request statistics); the `/__simulator/people` routes mutate the nation for tests.
 //!
@@ -75,7 +75,7 @@ impl FaultConfig {
     }
 }
 
-/// Absolute or relative v2 links ([U] in the reference §7.2).
+/// Absolute or relative v2 links (\[U\] in the reference §7.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LinkStyle {
     /// `http://127.0.0.1:PORT/api/v2/…`
@@ -85,7 +85,7 @@ pub enum LinkStyle {
     Relative,
 }
 
-/// What `links.next` looks like on the empty page that ends a v2 collection ([U] §8.2).
+/// What `links.next` looks like on the empty page that ends a v2 collection (\[U\] §8.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LastNext {
     /// No `next` key.
@@ -97,7 +97,7 @@ pub enum LastNext {
     Present,
 }
 
-/// What happens when `page[size]` or v1 `limit` exceeds 100 ([U] §13).
+/// What happens when `page[size]` or v1 `limit` exceeds 100 (\[U\] §13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Oversize {
     /// Serve 100.
@@ -107,7 +107,7 @@ pub enum Oversize {
     Error,
 }
 
-/// Which query parameters v2 links carry ([U] §7.2).
+/// Which query parameters v2 links carry (\[U\] §7.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum V2LinkParams {
     /// `page[number]`, `page[size]` and every filter, sort, fields and stats parameter.

@@ -45,7 +45,11 @@ fn fixture(name: &str) -> Shapes {
     let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut out = Shapes::new();
-    shapes(&serde_json::from_str(&text).expect("fixture is JSON"), "", &mut out);
+    shapes(
+        &serde_json::from_str(&text).expect("fixture is JSON"),
+        "",
+        &mut out,
+    );
     out
 }
 

@@ -54,8 +54,8 @@ impl TestSim {
     /// Starts a simulator on a random loopback port.
     pub fn start(config: SimulatorConfig) -> TestSim {
         let token = config.token.clone();
-        let sim =
-            Simulator::start(config, "127.0.0.1:0".parse().expect("loopback address")).expect("start simulator");
+        let sim = Simulator::start(config, "127.0.0.1:0".parse().expect("loopback address"))
+            .expect("start simulator");
         let client = reqwest::Client::builder().build().expect("client");
         TestSim { sim, client, token }
     }
