@@ -1,6 +1,7 @@
 //! The one integration-test binary: every test here talks to a real PostgreSQL and to the
 //! simulator over real HTTP (except `mapping`, which is offline by design).
 
+mod simulator;
 #[allow(dead_code)]
 mod support;
 
