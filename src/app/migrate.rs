@@ -87,7 +87,11 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
     client_config.request_timeout = config.request_timeout;
     let http = HttpClient::new(client_config, limiter)?;
     let stats = http.stats();
-    let source = Arc::new(V2Source::new(http, config.api_base.clone(), config.page_size));
+    let source = Arc::new(V2Source::new(
+        http,
+        config.api_base.clone(),
+        config.page_size,
+    ));
 
     let checkpoints = checkpoint::load(&pool, &config.nation).await?;
     let steps = plan::plan(
@@ -106,7 +110,8 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
         "currency": config.currency,
         "restart": config.restart,
     });
-    let run_id = checkpoint::start_run(&pool, &config.nation, "v2", &mapper.checksum(), &options).await?;
+    let run_id =
+        checkpoint::start_run(&pool, &config.nation, "v2", &mapper.checksum(), &options).await?;
     let settings = RunSettings {
         nation: config.nation.clone(),
         api: "v2".into(),
@@ -171,9 +176,17 @@ pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
     );
     for cp in checkpoints {
         let cursor = match &cp.cursor {
-            crate::fetch::Cursor::Keyset { after } => format!("after id {}", after.as_deref().unwrap_or("-")),
+            crate::fetch::Cursor::Keyset { after } => {
+                format!("after id {}", after.as_deref().unwrap_or("-"))
+            }
             crate::fetch::Cursor::PageNumber { number } => format!("page {number}"),
-            crate::fetch::Cursor::Link { next } => if next.is_some() { "next link".into() } else { "start".into() },
+            crate::fetch::Cursor::Link { next } => {
+                if next.is_some() {
+                    "next link".into()
+                } else {
+                    "start".into()
+                }
+            }
             crate::fetch::Cursor::Done => "end".into(),
         };
         println!(

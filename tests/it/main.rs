@@ -9,5 +9,7 @@ mod support;
 mod database;
 // Mapping files, the pure mapping engine and `mappings check` (offline).
 mod mapping;
+// `migrate` end to end against the simulator.
+mod migrate;
 // The open schema and `nb-exodus db migrate`.
 mod schema;
