@@ -180,6 +180,9 @@ pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
                 format!("after id {}", after.as_deref().unwrap_or("-"))
             }
             crate::fetch::Cursor::PageNumber { number } => format!("page {number}"),
+            crate::fetch::Cursor::Since { after, .. } => {
+                format!("catch-up after id {}", after.as_deref().unwrap_or("-"))
+            }
             crate::fetch::Cursor::Link { next } => {
                 if next.is_some() {
                     "next link".into()

@@ -81,6 +81,14 @@ pub enum Cursor {
         /// The 1-based page to fetch next.
         number: u32,
     },
+    /// Keyset paging over records changed since a moment of the source's own clock
+    /// (`filter[updated_at][gte]=since`), for the catch-up pass at the end of a run.
+    Since {
+        /// The source timestamp (RFC 3339) to start from.
+        since: String,
+        /// The last id loaded in this pass; `None` before the first page.
+        after: Option<String>,
+    },
     /// Follow a link exactly as the API gave it (v1 token pagination).
     Link {
         /// The link to fetch; `None` before the first page.
@@ -112,8 +120,21 @@ pub struct Page {
     pub total: Option<u64>,
 }
 
+/// One page of an id-only sweep.
+#[derive(Debug, Clone)]
+pub struct IdPage {
+    /// The ids on this page.
+    pub ids: Vec<String>,
+    /// Where to continue; [`Cursor::Done`] at the end.
+    pub next: Cursor,
+    /// The API's total, when it gave one.
+    pub total: Option<u64>,
+}
+
 /// Reads pages of a stream. Implemented over HTTP for API v2 and v1.
 pub trait Source: Send + Sync {
+    /// The API version's name (`v1`, `v2`).
+    fn api(&self) -> &'static str;
     /// The cursor a stream starts from.
     fn start(&self, stream: Stream) -> Cursor;
     /// Fetches the page `cursor` points at.
@@ -122,6 +143,22 @@ pub trait Source: Send + Sync {
         stream: Stream,
         cursor: &Cursor,
     ) -> impl std::future::Future<Output = Result<Page, FetchError>> + Send;
+    /// Fetches one page of an id-only sweep (small pages: ids, no record bodies), starting
+    /// from [`Source::start`]. Used to reconcile deletions and by `verify` to enumerate.
+    fn fetch_id_page(
+        &self,
+        stream: Stream,
+        cursor: &Cursor,
+    ) -> impl std::future::Future<Output = Result<IdPage, FetchError>> + Send;
+    /// Fetches one record by id; `None` when the API says it does not exist (404).
+    fn fetch_record(
+        &self,
+        stream: Stream,
+        id: &str,
+    ) -> impl std::future::Future<Output = Result<Option<SourceRecord>, FetchError>> + Send;
+    /// The cursor of a pass over records changed since `since` (a timestamp of the source's
+    /// clock), or `None` when the stream cannot be filtered that way.
+    fn changed_since(&self, stream: Stream, since: &str) -> Option<Cursor>;
 }
 
 /// Why fetching failed.
