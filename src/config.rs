@@ -75,6 +75,8 @@ pub struct MigrateConfig {
     pub max_attempts: u32,
     /// Forget checkpoints first.
     pub restart: bool,
+    /// Skip the end-of-run reconciliation (catch-up and id sweep).
+    pub no_reconcile: bool,
     /// Log lines instead of bars.
     pub quiet: bool,
     /// Request timeout.
@@ -203,6 +205,7 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
         max_rejects: flags.max_rejects.or(file.max_rejects).unwrap_or(0),
         max_attempts,
         restart: flags.restart,
+        no_reconcile: flags.no_reconcile,
         quiet: flags.quiet,
         request_timeout: Duration::from_secs(60),
     })

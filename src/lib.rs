@@ -30,6 +30,7 @@ pub mod mapping;
 pub mod pipeline;
 pub mod plan;
 pub mod progress;
+pub mod reconcile;
 pub mod schema;
 pub mod simulator;
 

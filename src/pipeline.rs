@@ -17,6 +17,7 @@ use crate::load::{self, LoadError, PageBatch, RawRow, RejectRow, TableRows};
 use crate::mapping::{MapContext, MappingSet};
 use crate::plan::Step;
 use crate::progress::Progress;
+use crate::reconcile::{self, ReconcileReport};
 
 /// The mapped form of one page, ready for [`load::commit_page`].
 #[derive(Debug, Default, Clone)]
@@ -37,6 +38,9 @@ pub trait Mapper: Send + Sync {
     fn map_page(&self, stream: Stream, records: &[&SourceRecord]) -> MappedPage;
     /// Checksum of the mapping files in use.
     fn checksum(&self) -> String;
+    /// The tables a stream's records load into: (qualified table, parent column for child
+    /// tables keyed on the parent's id, `None` for tables keyed on the record's own id).
+    fn tables(&self, stream: Stream) -> Vec<(String, Option<String>)>;
 }
 
 /// Settings of one run.
@@ -48,6 +52,8 @@ pub struct RunSettings {
     pub api: String,
     /// The run id in `sync.runs`.
     pub run_id: i64,
+    /// Whether to reconcile each stream after its main pass (catch-up and id sweep).
+    pub reconcile: bool,
 }
 
 /// What one stream did in this run.
@@ -61,6 +67,8 @@ pub struct StreamReport {
     pub rejected: u64,
     /// Whether the stream reached its end.
     pub done: bool,
+    /// What reconciliation changed.
+    pub reconciled: ReconcileReport,
 }
 
 /// Why the pipeline stopped.
@@ -103,16 +111,7 @@ where
     let mut running = Vec::new();
     for step in steps {
         let (stream, cursor) = match step {
-            Step::Skip(stream) => {
-                reports.insert(
-                    stream,
-                    StreamReport {
-                        done: true,
-                        ..StreamReport::default()
-                    },
-                );
-                continue;
-            }
+            Step::Skip(stream) => (stream, Cursor::Done),
             Step::Start(stream, cursor) | Step::Resume(stream, cursor) => (stream, cursor),
         };
         running.push(stream);
@@ -120,9 +119,20 @@ where
         let settings = settings.clone();
         let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
         tasks.spawn(async move {
-            let result = run_stream(
-                &pool, &settings, &*source, &*mapper, &*progress, stream, cursor,
-            )
+            progress.stream_started(stream, 0);
+            let result = async {
+                let mut report = run_stream(
+                    &pool, &settings, &*source, &*mapper, &*progress, stream, cursor,
+                )
+                .await?;
+                if settings.reconcile {
+                    report.reconciled = reconcile::reconcile_stream(
+                        &pool, &settings, &*source, &*mapper, &*progress, stream,
+                    )
+                    .await?;
+                }
+                Ok(report)
+            }
             .await;
             (stream, result)
         });
@@ -197,14 +207,13 @@ pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
     mut cursor: Cursor,
 ) -> Result<StreamReport, PipelineError> {
     let mut report = StreamReport::default();
-    progress.stream_started(stream, 0);
     let mapping_sha256 = mapper.checksum();
     while cursor != Cursor::Done {
         let page = source
             .fetch_page(stream, &cursor)
             .await
             .map_err(|source| PipelineError::Fetch { stream, source })?;
-        let batch = build_batch(
+        let mut batch = build_batch(
             settings,
             stream,
             mapper,
@@ -213,6 +222,7 @@ pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
             page.next.clone(),
             page.total,
         );
+        batch.source_clock = first_page_clock(&cursor, &page.records);
         let outcome = load::commit_page(pool, &batch).await?;
         report.pages += 1;
         report.archived += outcome.archived;
@@ -287,7 +297,40 @@ pub fn build_batch<M: Mapper>(
         next,
         total,
         mapping_sha256: mapping_sha256.to_owned(),
+        source_clock: None,
     }
+}
+
+/// On the first page of a pass, the largest `updated_at` it holds: every later change at the
+/// source carries a larger one, so it is a safe start for the next catch-up pass. A full pass
+/// only fills an empty mark; a catch-up pass replaces it.
+fn first_page_clock(cursor: &Cursor, records: &[SourceRecord]) -> Option<(String, bool)> {
+    let replace = match cursor {
+        Cursor::Keyset { after: None } | Cursor::PageNumber { number: 1 } => false,
+        Cursor::Link { next: None } => false,
+        Cursor::Since { after: None, .. } => true,
+        _ => return None,
+    };
+    records
+        .iter()
+        .filter_map(|r| source_updated_at(&r.value))
+        .max()
+        .map(|t| {
+            (
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                replace,
+            )
+        })
+}
+
+/// A record's `updated_at` (v2 `attributes.updated_at`, v1 top-level `updated_at`).
+pub fn source_updated_at(value: &serde_json::Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    value
+        .pointer("/attributes/updated_at")
+        .or_else(|| value.get("updated_at"))
+        .and_then(serde_json::Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 /// The [`Mapper`] over the declarative mapping files.
@@ -313,6 +356,24 @@ impl MappingMapper {
 impl Mapper for MappingMapper {
     fn checksum(&self) -> String {
         self.set.checksum().to_owned()
+    }
+
+    fn tables(&self, stream: Stream) -> Vec<(String, Option<String>)> {
+        let Some(mapping) = self.set.get(stream.as_str()) else {
+            return Vec::new();
+        };
+        let children = mapping.child_tables();
+        mapping
+            .tables()
+            .into_iter()
+            .map(|table| {
+                let parent = children
+                    .iter()
+                    .find(|(t, _)| *t == table)
+                    .map(|(_, col)| (*col).to_owned());
+                (table.qualified_name().to_owned(), parent)
+            })
+            .collect()
     }
 
     fn map_page(&self, stream: Stream, records: &[&SourceRecord]) -> MappedPage {

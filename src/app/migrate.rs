@@ -116,6 +116,7 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
         nation: config.nation.clone(),
         api: "v2".into(),
         run_id,
+        reconcile: !config.no_reconcile,
     };
     let progress: Arc<dyn Progress> = if bars {
         Arc::new(BarProgress::new(stats))

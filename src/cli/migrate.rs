@@ -58,6 +58,12 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub restart: bool,
 
+    /// Skip the end-of-run reconciliation: the catch-up pass over records changed during the run
+    /// and the id sweep that removes what was deleted at source. Faster, but the tables then
+    /// reflect the source as it was while each page was read.
+    #[arg(long)]
+    pub no_reconcile: bool,
+
     /// No progress bars: a log line every few seconds instead.
     #[arg(long)]
     pub quiet: bool,

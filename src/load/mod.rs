@@ -80,6 +80,9 @@ pub struct PageBatch {
     pub total: Option<u64>,
     /// Checksum of the mapping files the rows were made with.
     pub mapping_sha256: String,
+    /// A new mark on the source's clock for the next catch-up pass, and whether it replaces
+    /// an existing one (`true` on the first page of a catch-up pass) or only fills an empty one.
+    pub source_clock: Option<(String, bool)>,
 }
 
 /// What a committed page added up to.
@@ -183,7 +186,8 @@ async fn write_raw(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sql
              FROM UNNEST($5::text[], $6::text[], $7::text[]) AS r(source_id, body, sha256)
            ON CONFLICT (nation, resource, source_id) DO UPDATE
               SET body = EXCLUDED.body, sha256 = EXCLUDED.sha256, api = EXCLUDED.api,
-                  fetched_at = EXCLUDED.fetched_at, run_id = EXCLUDED.run_id"#,
+                  fetched_at = EXCLUDED.fetched_at, run_id = EXCLUDED.run_id,
+                  deleted_at_source = NULL"#,
     )
     .bind(&batch.nation)
     .bind(batch.stream.as_str())
@@ -368,14 +372,16 @@ async fn advance_checkpoint(
     };
     sqlx::query(
         r#"INSERT INTO sync.checkpoints AS c (nation, stream, api, cursor, pages, records, rejects, status,
-                                            total_reported, run_id, mapping_sha256, updated_at)
-           VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, now())
+                                            total_reported, run_id, mapping_sha256, source_clock, updated_at)
+           VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, now())
            ON CONFLICT (nation, stream) DO UPDATE
               SET api = EXCLUDED.api, cursor = EXCLUDED.cursor, pages = c.pages + 1,
                   records = c.records + EXCLUDED.records, rejects = c.rejects + EXCLUDED.rejects,
                   status = EXCLUDED.status, last_error = NULL,
                   total_reported = COALESCE(EXCLUDED.total_reported, c.total_reported),
                   run_id = EXCLUDED.run_id, mapping_sha256 = EXCLUDED.mapping_sha256,
+                  source_clock = CASE WHEN $12 THEN COALESCE(EXCLUDED.source_clock, c.source_clock)
+                                      ELSE COALESCE(c.source_clock, EXCLUDED.source_clock) END,
                   updated_at = now()"#,
     )
     .bind(&batch.nation)
@@ -388,6 +394,8 @@ async fn advance_checkpoint(
     .bind(batch.total.map(|t| t as i64))
     .bind(batch.run_id)
     .bind(&batch.mapping_sha256)
+    .bind(batch.source_clock.as_ref().map(|(c, _)| c.as_str()))
+    .bind(batch.source_clock.as_ref().is_some_and(|(_, replace)| *replace))
     .execute(&mut **tx)
     .await?;
     Ok(())
