@@ -209,3 +209,190 @@ async fn a_5000_person_nation_migrates_completely() {
     assert_counts_match(db.pool(), &sim.manifest()).await;
     sim.shutdown().await;
 }
+
+fn sim_with(config: SimulatorConfig) -> RunningSimulator {
+    Simulator::start(config, any_port()).expect("simulator starts")
+}
+
+fn binary() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nb-exodus"));
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("NATIONBUILDER_API_TOKEN")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+fn migrate_cmd(sim: &RunningSimulator, db_url: &str, token: &str) -> std::process::Command {
+    let mut cmd = binary();
+    cmd.args([
+        "migrate",
+        "--nation",
+        "testnation",
+        "--api-base",
+        sim.base_url(),
+        "--database-url",
+        db_url,
+        "--quiet",
+    ])
+    .env("NATIONBUILDER_API_TOKEN", token);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_and_retries_still_give_complete_tables() {
+    let sim = sim_with(SimulatorConfig {
+        people: 1000,
+        rate_limit: None,
+        faults: nb_exodus::simulator::FaultConfig {
+            fail_rate: 0.05,
+            truncate_rate: 0.01,
+            ..Default::default()
+        },
+        ..SimulatorConfig::default()
+    });
+    let db = TestDb::new().await;
+    let mut config = config_for(&sim, &db, MigrateArgs::default());
+    config.page_size = 50;
+    let summary = migrate_with(&config, false)
+        .await
+        .expect("migrate completes despite faults");
+    assert_eq!(summary.rejects, 0);
+    let manifest = sim.manifest();
+    assert!(manifest.faults > 0, "faults were injected: {manifest:?}");
+    assert_counts_match(db.pool(), &manifest).await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_fails_fast_without_retries() {
+    let sim = sim(200);
+    let db = TestDb::new().await;
+    let started = std::time::Instant::now();
+    let out = migrate_cmd(&sim, db.url(), "not-the-token")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(stderr.contains("rejected the access token"), "{stderr}");
+    assert!(
+        !stderr.contains("not-the-token"),
+        "the token is never printed: {stderr}"
+    );
+    assert_eq!(
+        stderr
+            .trim()
+            .lines()
+            .filter(|l| l.starts_with("error"))
+            .count(),
+        1,
+        "{stderr}"
+    );
+    // One request per stream at most: nothing is retried.
+    assert!(sim.manifest().requests <= 4, "{:?}", sim.manifest());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_is_one_clear_line() {
+    let sim = sim(10);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://postgres:secret@127.0.0.1:{port}/party");
+    let out = migrate_cmd(&sim, &url, &sim.config().token)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{port}")),
+        "names the host: {stderr}"
+    );
+    assert!(!stderr.contains("secret"), "no password: {stderr}");
+    assert_eq!(
+        sim.manifest().requests,
+        0,
+        "nothing fetched before the database is known"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_concurrent_run_is_refused() {
+    let sim = sim_with(SimulatorConfig {
+        people: 2000,
+        rate_limit: None,
+        ..SimulatorConfig::default()
+    });
+    let db = TestDb::new().await;
+    let mut first = migrate_cmd(&sim, db.url(), &sim.config().token)
+        .args(["--rate-limit", "20/1s", "--no-reconcile"])
+        .spawn()
+        .unwrap();
+    // Wait until the first run holds the lock (its run row exists).
+    for _ in 0..100 {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sync.runs")
+            .fetch_one(db.pool())
+            .await
+            .unwrap_or(0);
+        if n > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let out = migrate_cmd(&sim, db.url(), &sim.config().token)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another nb-exodus run is already exporting"),
+        "{stderr}"
+    );
+    first.kill().unwrap();
+    let _ = first.wait();
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_every_stream_and_changed_mappings_are_refused() {
+    let sim = sim(300);
+    let db = TestDb::new().await;
+    let config = config_for(&sim, &db, MigrateArgs::default());
+    migrate_with(&config, false).await.unwrap();
+    let out = binary()
+        .args([
+            "status",
+            "--nation",
+            "testnation",
+            "--database-url",
+            db.url(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    for stream in ["people", "tags", "taggings", "donations"] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(stream))
+            .unwrap_or_else(|| panic!("no {stream} line in {stdout}"));
+        assert!(line.contains("done") && line.contains("end"), "{line}");
+    }
+    // Pretend the data was loaded with other mapping files.
+    sqlx::query(
+        "UPDATE sync.checkpoints SET mapping_sha256 = repeat('ab', 32) WHERE stream = 'people'",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let err = migrate_with(&config, false).await.unwrap_err().to_string();
+    assert!(
+        err.contains("mapping files changed") && err.contains("remap"),
+        "{err}"
+    );
+    sim.shutdown().await;
+}
