@@ -396,3 +396,49 @@ async fn status_shows_every_stream_and_changed_mappings_are_refused() {
     );
     sim.shutdown().await;
 }
+
+/// At the nation's real limit on both sides, a run of over a minute meets no 429 and uses at
+/// least 95 % of the budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rides_the_rate_limit_without_crossing_it() {
+    let sim = sim_with(SimulatorConfig {
+        people: 7000,
+        rate_limit: Some(nb_exodus::simulator::RateLimit::default()),
+        ..SimulatorConfig::default()
+    });
+    let db = TestDb::new().await;
+    let mut config = config_for(
+        &sim,
+        &db,
+        MigrateArgs {
+            rate_limit: Some("250/10s".into()),
+            page_size: Some(20),
+            no_reconcile: true,
+            ..MigrateArgs::default()
+        },
+    );
+    config.page_size = 20;
+    let started = std::time::Instant::now();
+    migrate_with(&config, false)
+        .await
+        .expect("migrate succeeds");
+    let elapsed = started.elapsed().as_secs_f64();
+    let manifest = sim.manifest();
+    assert_eq!(
+        manifest.rate_limited, 0,
+        "no request was rate-limited: {manifest:?}"
+    );
+    assert!(
+        elapsed >= 60.0,
+        "the run lasted {elapsed:.1} s, not a minute"
+    );
+    let used = manifest.requests as f64 / (elapsed * 25.0);
+    assert!(
+        used >= 0.95,
+        "{} requests in {elapsed:.1} s use {:.1} % of the budget",
+        manifest.requests,
+        used * 100.0
+    );
+    assert_counts_match(db.pool(), &manifest).await;
+    sim.shutdown().await;
+}
