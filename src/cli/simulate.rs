@@ -115,14 +115,22 @@ pub struct SimulateArgs {
     #[arg(long, value_enum, default_value_t = LastNextArg::Absent)]
     pub last_next: LastNextArg,
 
-    /// page[size] (v2) or limit/per_page (v1) above 100: clamp to 100 or answer 400.
-    /// Example: --oversize-page error
-    #[arg(long, value_enum, default_value_t = OversizeArg::Clamp)]
+    /// Page sizes above 100 (v2 and v1): clamp to 100 or answer 400.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = OversizeArg::Clamp,
+        help = "page[size] (v2) or limit/per_page (v1) above 100: clamp to 100 or answer 400. Example: --oversize-page error"
+    )]
     pub oversize_page: OversizeArg,
 
-    /// Which parameters v2 links echo: all (filters, sort, fields, page[size]) or only
-    /// page[number]. Example: --v2-link-params page-number
-    #[arg(long, value_enum, default_value_t = LinkParamsArg::All)]
+    /// Which parameters v2 links echo.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = LinkParamsArg::All,
+        help = "Which parameters v2 links echo: all (filters, sort, fields, page[size]) or only page[number]. Example: --v2-link-params page-number"
+    )]
     pub v2_link_params: LinkParamsArg,
 
     /// v2 Content-Type: application/vnd.api+json (vnd) or application/json (json).
@@ -178,7 +186,7 @@ pub enum OversizeArg {
 pub enum LinkParamsArg {
     /// Everything the request had.
     All,
-    /// Only page[number].
+    /// Only the page number.
     PageNumber,
 }
 

@@ -9,9 +9,7 @@
 //! person slot `i` has id `i + 1 + i / 49`, so every 50th id is a gap left by a person deleted
 //! before the export. Tags have ids `1..=T`; person `p`'s tagging `j` has id `p * 8 + j`.
 
-use std::fmt::Write as _;
-
-use super::json::{self, Obj};
+use super::json::{self, nulls, Obj};
 use super::locale::{self, Locale, StreetStyle};
 
 /// One splitmix64 step: a fast, well-mixed 64-bit hash.
@@ -95,13 +93,29 @@ pub(crate) fn write_time(out: &mut String, t: i64, zone: Zone) {
     let days = local.div_euclid(86_400);
     let secs = local.rem_euclid(86_400);
     let (y, m, d) = civil(days);
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{suffix}",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    );
+    // Hand-rolled digits: timestamps are the most frequent values in a page.
+    let y = y.clamp(0, 9999) as u32;
+    let mut buf = [0u8; 19];
+    let mut put = |at: usize, v: u32, width: usize| {
+        let mut v = v;
+        for k in (0..width).rev() {
+            buf[at + k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, y, 4);
+    put(5, m, 2);
+    put(8, d, 2);
+    put(11, (secs / 3600) as u32, 2);
+    put(14, ((secs / 60) % 60) as u32, 2);
+    put(17, (secs % 60) as u32, 2);
+    buf[4] = b'-';
+    buf[7] = b'-';
+    buf[10] = b'T';
+    buf[13] = b':';
+    buf[16] = b':';
+    out.push_str(std::str::from_utf8(&buf).unwrap_or("1970-01-01T00:00:00"));
+    out.push_str(suffix);
 }
 
 /// A timestamp as a quoted JSON string.
@@ -396,7 +410,8 @@ impl Address {
         o.str("street_number", &self.street_number);
         o.null("street_prefix");
         o.str("street_name", self.street_name);
-        o.nulls(&[
+        nulls!(
+            o,
             "street_type",
             "street_suffix",
             "unit_number",
@@ -406,7 +421,7 @@ impl Address {
             "delivery_point",
             "lot",
             "carrier_route",
-        ]);
+        );
         o.close();
     }
 }

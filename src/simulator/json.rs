@@ -7,29 +7,46 @@
 
 use std::fmt::Write as _;
 
+/// Whether a byte must be escaped: control characters, `"` and `\\` (bit 0), and in HTML-safe
+/// mode also `&`, `<`, `>` (bit 1).
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = 1;
+        i += 1;
+    }
+    t[b'"' as usize] = 1;
+    t[b'\\' as usize] = 1;
+    t[b'&' as usize] = 2;
+    t[b'<' as usize] = 2;
+    t[b'>' as usize] = 2;
+    t
+};
+
 /// Appends `s` as a quoted JSON string. With `html_safe`, `&`, `<` and `>` are written as
 /// `\u0026`, `\u003c`, `\u003e`, as Rails does in the v1 API (`next` links show `\u0026`).
 pub(crate) fn string(out: &mut String, s: &str, html_safe: bool) {
+    let mask = if html_safe { 3 } else { 1 };
+    out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            b'&' if html_safe => Some("\\u0026"),
-            b'<' if html_safe => Some("\\u003c"),
-            b'>' if html_safe => Some("\\u003e"),
-            0..=0x1f => None,
-            _ => continue,
-        };
+        if ESCAPE[b as usize] & mask == 0 {
+            continue;
+        }
         out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b'&' => out.push_str("\\u0026"),
+            b'<' => out.push_str("\\u003c"),
+            b'>' => out.push_str("\\u003e"),
+            _ => {
                 let _ = write!(out, "\\u{:04x}", b);
             }
         }
@@ -39,12 +56,32 @@ pub(crate) fn string(out: &mut String, s: &str, html_safe: bool) {
     out.push('"');
 }
 
+/// Appends an integer without going through `core::fmt` (integers are frequent in pages).
+pub(crate) fn int(out: &mut String, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut n = v.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+}
+
 /// Appends a float the way Ruby's JSON does: integral values keep a `.0` (`2008.0`).
 pub(crate) fn float(out: &mut String, v: f64) {
     if !v.is_finite() {
         out.push_str("null");
     } else if v.fract() == 0.0 && v.abs() < 1e15 {
-        let _ = write!(out, "{v:.1}");
+        int(out, v as i64);
+        out.push_str(".0");
     } else {
         let _ = write!(out, "{v}");
     }
@@ -84,12 +121,14 @@ impl<'a> Obj<'a> {
                 return false;
             }
         }
+        // Keys are the simulator's own ASCII identifiers: no escaping needed.
         if !self.first {
             self.out.push(',');
         }
         self.first = false;
-        string(self.out, name, false);
-        self.out.push(':');
+        self.out.push('"');
+        self.out.push_str(name);
+        self.out.push_str("\":");
         true
     }
 
@@ -118,7 +157,7 @@ impl<'a> Obj<'a> {
     /// An integer.
     pub(crate) fn int(&mut self, name: &str, v: i64) {
         if self.key(name) {
-            let _ = write!(self.out, "{v}");
+            int(self.out, v);
         }
     }
 
@@ -126,9 +165,7 @@ impl<'a> Obj<'a> {
     pub(crate) fn opt_int(&mut self, name: &str, v: Option<i64>) {
         if self.key(name) {
             match v {
-                Some(v) => {
-                    let _ = write!(self.out, "{v}");
-                }
+                Some(v) => int(self.out, v),
                 None => self.out.push_str("null"),
             }
         }
@@ -139,7 +176,9 @@ impl<'a> Obj<'a> {
         if self.key(name) {
             match v {
                 Some(v) => {
-                    let _ = write!(self.out, "\"{v}\"");
+                    self.out.push('"');
+                    int(self.out, v as i64);
+                    self.out.push('"');
                 }
                 None => self.out.push_str("null"),
             }
@@ -178,10 +217,18 @@ impl<'a> Obj<'a> {
         }
     }
 
-    /// Several keys that are always null.
-    pub(crate) fn nulls(&mut self, names: &[&str]) {
-        for n in names {
-            self.null(n);
+    /// A run of constant members. Without a sparse fieldset the whole run is one pre-joined
+    /// string (built at compile time by [`consts!`]), which keeps pages cheap.
+    pub(crate) fn run(&mut self, pairs: &[(&str, &str)], joined: &'static str) {
+        if self.fields.is_some() {
+            for (k, v) in pairs {
+                self.raw(k, v);
+            }
+        } else if self.first {
+            self.first = false;
+            self.out.push_str(joined.get(1..).unwrap_or(""));
+        } else {
+            self.out.push_str(joined);
         }
     }
 
@@ -192,6 +239,22 @@ impl<'a> Obj<'a> {
         }
     }
 }
+
+/// Writes constant members `"key": value` through [`Obj::run`]: `consts!(o, "a" => "null")`.
+macro_rules! consts {
+    ($o:expr, $($k:literal => $v:literal),+ $(,)?) => {
+        $o.run(&[$(($k, $v)),+], concat!($(",\"", $k, "\":", $v),+))
+    };
+}
+pub(crate) use consts;
+
+/// Writes members that are always null: `nulls!(o, "a", "b")`.
+macro_rules! nulls {
+    ($o:expr, $($k:literal),+ $(,)?) => {
+        $crate::simulator::json::consts!($o, $($k => "null"),+)
+    };
+}
+pub(crate) use nulls;
 
 /// Appends a JSON array of strings.
 pub(crate) fn string_array<'s>(
@@ -230,12 +293,39 @@ mod tests {
     }
 
     #[test]
+    fn integers() {
+        let mut s = String::new();
+        for v in [0, 7, -12, 1_234_567, i64::MIN, i64::MAX] {
+            s.clear();
+            int(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
+
+    #[test]
     fn floats_keep_point_zero() {
         let mut s = String::new();
         float(&mut s, 2008.0);
         s.push(' ');
         float(&mut s, 12.5);
         assert_eq!(s, "2008.0 12.5");
+    }
+
+    #[test]
+    fn runs_match_member_by_member() {
+        let mut a = String::new();
+        let mut o = Obj::open(&mut a, None, false);
+        nulls!(o, "x", "y");
+        consts!(o, "n" => "0", "b" => "false");
+        o.close();
+        assert_eq!(a, r#"{"x":null,"y":null,"n":0,"b":false}"#);
+        let mut b = String::new();
+        let fields = vec!["y".to_string(), "b".to_string()];
+        let mut o = Obj::open(&mut b, Some(&fields), false);
+        nulls!(o, "x", "y");
+        consts!(o, "n" => "0", "b" => "false");
+        o.close();
+        assert_eq!(b, r#"{"y":null,"b":false}"#);
     }
 
     #[test]

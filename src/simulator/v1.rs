@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
 use super::data::{self, hash3, Donation, Nation, Person, Zone};
-use super::json::{self, Obj};
+use super::json::{self, nulls, Obj};
 use super::paging::{self, Bounds, Kind, Params, View};
 use super::v2::Resp;
 use super::{Oversize, Shared, V1Paging};
@@ -774,12 +774,13 @@ fn abbreviated_keys(o: &mut Obj<'_>, view: View<'_>, p: &Person) {
     let nation = view.nation;
     let z = p.zone;
     o.opt_str("birthdate", p.born_string().as_deref());
-    o.nulls(&[
+    nulls!(
+        o,
         "city_district",
         "civicrm_id",
         "county_district",
         "county_file_id",
-    ]);
+    );
     time(o, "created_at", Some(p.created_at), z);
     o.null("datatrust_id");
     o.bool("do_not_call", p.do_not_call);
@@ -789,19 +790,19 @@ fn abbreviated_keys(o: &mut Obj<'_>, view: View<'_>, p: &Person) {
     o.bool("email_opt_in", p.email_opt_in);
     o.opt_str("employer", p.employer);
     o.opt_str("external_id", p.external_id.as_deref());
-    o.nulls(&["federal_district", "fire_district"]);
+    nulls!(o, "federal_district", "fire_district");
     o.str("first_name", p.first_name);
     o.bool("has_facebook", false);
     o.int("id", p.id as i64);
     o.bool("is_twitter_follower", false);
     o.bool("is_volunteer", p.is_volunteer);
-    o.nulls(&["judicial_district", "labour_region"]);
+    nulls!(o, "judicial_district", "labour_region");
     o.str("last_name", p.last_name);
     o.null("linkedin_id");
     o.opt_str("mobile", p.mobile.as_deref());
     o.bool("mobile_opt_in", p.mobile_opt_in);
     o.opt_str("middle_name", p.middle_name);
-    o.nulls(&["nbec_guid", "ngp_id"]);
+    nulls!(o, "nbec_guid", "ngp_id");
     o.opt_str("note", p.note.as_deref());
     o.opt_str("occupation", p.occupation);
     o.opt_str("party", p.party);
@@ -812,21 +813,23 @@ fn abbreviated_keys(o: &mut Obj<'_>, view: View<'_>, p: &Person) {
         data::write_opt_address(o.out, p.primary_address.as_ref(), true);
     }
     o.str("profile_image_url_ssl", PROFILE_IMAGE);
-    o.nulls(&[
+    nulls!(
+        o,
         "recruiter_id",
         "rnc_id",
         "rnc_regid",
         "salesforce_id",
         "school_district",
         "school_sub_district",
-    ]);
+    );
     o.opt_str("sex", p.sex);
     o.int("signup_type", p.signup_type);
-    o.nulls(&[
+    nulls!(
+        o,
         "state_file_id",
         "state_lower_district",
         "state_upper_district",
-    ]);
+    );
     o.opt_int("support_level", p.support_level);
     o.null("supranational_district");
     if o.key("tags") {
@@ -836,9 +839,9 @@ fn abbreviated_keys(o: &mut Obj<'_>, view: View<'_>, p: &Person) {
             true,
         );
     }
-    o.nulls(&["twitter_id", "twitter_name"]);
+    nulls!(o, "twitter_id", "twitter_name");
     time(o, "updated_at", Some(p.updated_at), z);
-    o.nulls(&["van_id", "village_district", "ward"]);
+    nulls!(o, "van_id", "village_district", "ward");
     o.opt_str("work_phone_number", p.work_phone.as_deref());
 }
 
@@ -1007,7 +1010,7 @@ fn write_donation(out: &mut String, view: View<'_>, id: u64) {
     o.null("import_id");
     o.bool("is_private", d.is_private);
     o.opt_str("last_name", donor.as_ref().map(|p| p.last_name));
-    o.nulls(&["mailing_slug", "merchant_account_id", "ngp_id"]);
+    nulls!(o, "mailing_slug", "merchant_account_id", "ngp_id");
     o.opt_str("note", d.note);
     o.opt_str("occupation", donor.as_ref().and_then(|p| p.occupation));
     o.null("page_slug");

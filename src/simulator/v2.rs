@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::data::{self, Donation, Nation, Person, Zone};
-use super::json::Obj;
+use super::json::{consts, nulls, Obj};
 use super::paging::{self, Bounds, Kind, Params, View};
 use super::{LastNext, LinkStyle, Oversize, Shared, V2LinkParams};
 
@@ -362,7 +362,7 @@ fn index(shared: &Shared, view: View<'_>, res: Resource, params: &Params, shape:
     let skip = (number - 1).saturating_mul(size);
     let keys = view.collect(kind, filters.bounds, pred, skip, size, desc);
 
-    let mut body = String::with_capacity(keys.len() * 3200 + 512);
+    let mut body = String::with_capacity(keys.len() * 4400 + 1024);
     body.push_str("{\"data\":[");
     for (i, key) in keys.iter().enumerate() {
         if i > 0 {
@@ -458,7 +458,24 @@ const SIGNUP_ADDRESSES: &[&str] = &[
     "work_address",
 ];
 
+impl Shape {
+    /// True when the sparse fieldset selects no attribute at all (`fields[signups]=id`, the
+    /// exporter's verify pages), so records need not be generated.
+    fn ids_only(&self) -> bool {
+        self.extra.is_empty()
+            && self
+                .fields
+                .as_ref()
+                .is_some_and(|f| f.iter().all(|n| n == "id" || n == "type"))
+    }
+}
+
 fn write_signup(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
+    if shape.ids_only() {
+        head(out, id, "signups");
+        let _ = write!(out, "{{}},\"relationships\":{{\"taggings\":{{\"links\":{{\"related\":\"/api/v2/signup_taggings?filter[signup_id]={id}\"}}}}}}}}");
+        return;
+    }
     let nation = view.nation;
     let slot = view.state.slot_lower_bound(nation, id);
     let ov = view.state.person_override(nation, id, slot);
@@ -467,10 +484,11 @@ fn write_signup(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
     let (don_count, don_amount, first_don, last_don) = Person::donation_totals(nation, id, slot);
     head(out, id, "signups");
     let mut o = Obj::open(out, shape.fields.as_deref(), false);
-    o.nulls(&["author_id", "availability", "banned_at"]);
+    nulls!(o, "author_id", "availability", "banned_at");
     o.opt_str("born_at", p.born_string().as_deref());
     o.int("capital_amount_in_cents", 0);
-    o.nulls(&[
+    nulls!(
+        o,
         "church",
         "city_district",
         "city_sub_district",
@@ -479,29 +497,27 @@ fn write_signup(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
         "could_vote_status",
         "county_district",
         "county_file_id",
-    ]);
+    );
     if o.key("custom_values") {
         let mut c = Obj::open(o.out, None, false);
         p.write_custom(&mut c);
         c.close();
     }
-    o.nulls(&["datatrust_id", "demo"]);
+    nulls!(o, "datatrust_id", "demo");
     o.bool("do_not_call", p.do_not_call);
     o.bool("do_not_contact", p.do_not_contact);
     o.int("donations_amount_in_cents", don_amount);
     o.int("donations_amount_this_cycle_in_cents", 0);
     o.int("donations_count", don_count);
     o.int("donations_count_this_cycle", 0);
-    for k in [
-        "donations_pledged_amount_in_cents",
-        "donations_raised_amount_in_cents",
-        "donations_raised_amount_this_cycle_in_cents",
-        "donations_raised_count",
-        "donations_raised_count_this_cycle",
-        "donations_to_raise_amount_in_cents",
-    ] {
-        o.int(k, 0);
-    }
+    consts!(o,
+        "donations_pledged_amount_in_cents" => "0",
+        "donations_raised_amount_in_cents" => "0",
+        "donations_raised_amount_this_cycle_in_cents" => "0",
+        "donations_raised_count" => "0",
+        "donations_raised_count_this_cycle" => "0",
+        "donations_to_raise_amount_in_cents" => "0",
+    );
     o.null("dw_id");
     o.opt_str("email", p.email());
     for (k, name) in ["email1", "email2", "email3", "email4"].iter().enumerate() {
@@ -522,13 +538,13 @@ fn write_signup(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
     o.opt_str("employer", p.employer);
     o.opt_str("ethnicity", p.ethnicity);
     o.opt_str("external_id", p.external_id.as_deref());
-    o.nulls(&["fax_number", "federal_district"]);
+    nulls!(o, "fax_number", "federal_district");
     o.bool("federal_donotcall", false);
     o.null("fire_district");
     opt_time(&mut o, "first_donated_at", first_don, z);
     o.null("first_fundraised_at");
     o.str("first_name", p.first_name);
-    o.nulls(&["first_prospect_at", "first_recruited_at"]);
+    nulls!(o, "first_prospect_at", "first_recruited_at");
     time(&mut o, "first_supporter_at", p.created_at, z);
     opt_time(
         &mut o,
@@ -539,25 +555,32 @@ fn write_signup(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
     o.null("import_id");
     o.opt_str("inferred_party", p.inferred_party);
     o.opt_int("inferred_support_level", p.inferred_support_level);
-    o.bool("is_deceased", false);
-    o.bool("is_fundraiser", false);
-    o.bool("is_ignore_donation_limits", false);
-    o.bool("is_leaderboardable", true);
-    o.bool("is_mobile_bad", false);
-    o.bool("is_possible_duplicate", false);
-    o.bool("is_profile_private", false);
-    o.bool("is_profile_searchable", true);
-    o.bool("is_prospect", false);
-    o.bool("is_supporter", true);
-    o.bool("is_survey_question_private", false);
+    consts!(o,
+        "is_deceased" => "false",
+        "is_fundraiser" => "false",
+        "is_ignore_donation_limits" => "false",
+        "is_leaderboardable" => "true",
+        "is_mobile_bad" => "false",
+        "is_possible_duplicate" => "false",
+        "is_profile_private" => "false",
+        "is_profile_searchable" => "true",
+        "is_prospect" => "false",
+        "is_supporter" => "true",
+        "is_survey_question_private" => "false",
+    );
     o.bool("is_volunteer", p.is_volunteer);
-    o.nulls(&["judicial_district", "labour_region"]);
+    nulls!(o, "judicial_district", "labour_region");
     o.str("language", p.language);
-    o.nulls(&["last_call_id", "last_contacted_at", "last_contacted_by_id"]);
+    nulls!(
+        o,
+        "last_call_id",
+        "last_contacted_at",
+        "last_contacted_by_id"
+    );
     opt_time(&mut o, "last_donated_at", last_don, z);
     o.null("last_fundraised_at");
     o.str("last_name", p.last_name);
-    o.nulls(&["last_rule_violation_at", "legal_name"]);
+    nulls!(o, "last_rule_violation_at", "legal_name");
     o.str("locale", p.language);
     o.null("marital_status");
     o.opt_str("middle_name", p.middle_name);
@@ -576,25 +599,27 @@ fn write_signup(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
     o.null("prefix");
     o.null("previous_party");
     o.opt_int("primary_email_id", p.email().map(|_| 1));
-    o.nulls(&["priority_level", "profile_content", "profile_headline"]);
+    nulls!(o, "priority_level", "profile_content", "profile_headline");
     o.int("received_capital_amount_in_cents", 0);
-    o.nulls(&["recruiter_id", "registered_at"]);
+    nulls!(o, "recruiter_id", "registered_at");
     o.opt_str("religion", p.religion);
-    o.nulls(&["rnc_id", "rnc_regid"]);
+    nulls!(o, "rnc_id", "rnc_regid");
     o.int("rule_violations_count", 0);
-    o.nulls(&["salesforce_id", "school_district", "school_sub_district"]);
+    nulls!(o, "salesforce_id", "school_district", "school_sub_district");
     o.opt_str("sex", p.sex);
     o.int("signup_type", p.signup_type);
     o.int("spent_capital_amount_in_cents", 0);
-    o.nulls(&[
+    nulls!(
+        o,
         "state_file_id",
         "state_lower_district",
         "state_upper_district",
         "submitted_address",
         "suffix",
-    ]);
+    );
     o.opt_int("support_level", p.support_level);
-    o.nulls(&[
+    nulls!(
+        o,
         "supranational_district",
         "township",
         "unsubscribed_at",
@@ -602,7 +627,7 @@ fn write_signup(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
         "van_id",
         "village_district",
         "ward",
-    ]);
+    );
     o.int("warnings_count", 0);
     o.opt_str("work_phone_number", p.work_phone.as_deref());
     time(&mut o, "created_at", p.created_at, z);
@@ -665,9 +690,11 @@ fn write_tag(out: &mut String, view: View<'_>, tag: u64, shape: &Shape) {
     head(out, tag, "signup_tags");
     let mut o = Obj::open(out, shape.fields.as_deref(), false);
     o.str("name", view.nation.tag_name(tag));
-    o.bool("imported", false);
-    o.bool("shared_with_nations", false);
-    o.bool("from_sharing_nation", false);
+    consts!(o,
+        "imported" => "false",
+        "shared_with_nations" => "false",
+        "from_sharing_nation" => "false",
+    );
     o.int(
         "taggings_count",
         view.state
@@ -738,7 +765,7 @@ fn write_donation(out: &mut String, nation: &Nation, id: u64, shape: &Shape) {
     o.bool("is_corporate_contribution", d.corporate);
     o.bool("is_private", d.is_private);
     o.opt_str("last_name", donor.as_ref().map(|p| p.last_name));
-    o.nulls(&["mailing_id", "membership_id"]);
+    nulls!(o, "mailing_id", "membership_id");
     o.opt_str("middle_name", donor.as_ref().and_then(|p| p.middle_name));
     o.opt_str("note", d.note);
     o.opt_str("occupation", donor.as_ref().and_then(|p| p.occupation));

@@ -294,3 +294,37 @@ async fn legacy_page_envelope() {
     }
     assert_eq!(assert_unique(&ids(&all)).len() as u64, m.people);
 }
+
+#[tokio::test]
+async fn strict_accept_switch() {
+    let t = TestSim::start(SimulatorConfig {
+        variants: Variants {
+            v1_strict_accept: true,
+            ..Variants::default()
+        },
+        ..config()
+    });
+    assert_eq!(t.get("/api/v1/people/count").await.status, 200);
+    let resp = t
+        .client
+        .get(t.url("/api/v1/people/count"))
+        .bearer_auth(&t.token)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 406);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], "not_acceptable");
+    // The default is lenient.
+    let lenient = TestSim::start(config());
+    let resp = lenient
+        .client
+        .get(lenient.url("/api/v1/people/count"))
+        .bearer_auth(&lenient.token)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+}
