@@ -111,10 +111,13 @@ impl Progress for BarProgress {
     }
 }
 
+/// Records per stream so far, and the API's total when known.
+type Tally = BTreeMap<Stream, (u64, Option<u64>)>;
+
 /// A log line every few seconds (non-terminal output, `--quiet`).
 #[derive(Debug)]
 pub struct LogProgress {
-    state: Mutex<(Instant, BTreeMap<Stream, (u64, Option<u64>)>)>,
+    state: Mutex<(Instant, Tally)>,
     every: Duration,
     stats: Arc<FetchStats>,
 }

@@ -147,11 +147,12 @@ pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome
         }
     };
     let mut tx = pool.begin().await.map_err(err("begin"))?;
-    let mut outcome = PageOutcome::default();
-
-    outcome.archived = write_raw(&mut tx, batch)
-        .await
-        .map_err(err("raw.records"))?;
+    let mut outcome = PageOutcome {
+        archived: write_raw(&mut tx, batch)
+            .await
+            .map_err(err("raw.records"))?,
+        ..PageOutcome::default()
+    };
     for (table, rows) in &batch.tables {
         outcome.rows += write_table(&mut tx, batch, table, rows).await?;
     }

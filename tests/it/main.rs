@@ -1,6 +1,8 @@
 //! The one integration-test binary: every test here talks to a real PostgreSQL and to the
 //! simulator over real HTTP (except `mapping`, which is offline by design).
 
+#![allow(clippy::unwrap_used)]
+
 mod simulator;
 #[allow(dead_code)]
 mod support;
