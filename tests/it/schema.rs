@@ -207,6 +207,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "sha256",
             "fetched_at",
             "run_id",
+            "deleted_at_source",
         ],
     ),
     (
@@ -240,6 +241,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "total_reported",
             "run_id",
             "updated_at",
+            "source_clock",
         ],
     ),
     (
@@ -375,7 +377,7 @@ async fn db_migrate_on_an_empty_database_creates_every_agreed_table_and_column()
     let stdout = cli_migrate(db.url());
     assert!(
         stdout.contains(
-            "applied 4 migration(s): 0001 sync, 0002 raw, 0003 core, 0004 sensitive gdpr"
+            "applied 5 migration(s): 0001 sync, 0002 raw, 0003 core, 0004 sensitive gdpr, 0005 reconcile"
         ),
         "summary line: {stdout}"
     );
@@ -477,7 +479,7 @@ async fn migrating_again_changes_nothing() {
         .await
         .expect("second migration run");
     assert!(report.is_up_to_date(), "{report:?}");
-    assert_eq!(report.already_applied, 4);
+    assert_eq!(report.already_applied, nb_exodus::schema::MIGRATOR.iter().count());
     nb_exodus::schema::migrate(db.pool())
         .await
         .expect("third migration run");
@@ -489,7 +491,7 @@ async fn migrating_again_changes_nothing() {
 async fn db_migrate_twice_via_the_cli_changes_nothing() {
     let db = TestDb::empty().await;
     let first = cli_migrate(db.url());
-    assert!(first.contains("applied 4 migration(s)"), "{first}");
+    assert!(first.contains("applied 5 migration(s)"), "{first}");
     let after_first = catalog_snapshot(db.pool()).await;
 
     let second = cli_migrate(db.url());
@@ -511,7 +513,7 @@ async fn db_migrate_takes_the_url_from_database_url() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("applied 4 migration(s)"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("applied 5 migration(s)"));
 }
 
 #[test]
