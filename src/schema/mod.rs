@@ -152,7 +152,13 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["0001 sync", "0002 raw", "0003 core", "0004 sensitive gdpr", "0005 reconcile"]
+            [
+                "0001 sync",
+                "0002 raw",
+                "0003 core",
+                "0004 sensitive gdpr",
+                "0005 reconcile"
+            ]
         );
         for migration in MIGRATOR.iter() {
             assert!(

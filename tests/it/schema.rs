@@ -479,7 +479,10 @@ async fn migrating_again_changes_nothing() {
         .await
         .expect("second migration run");
     assert!(report.is_up_to_date(), "{report:?}");
-    assert_eq!(report.already_applied, nb_exodus::schema::MIGRATOR.iter().count());
+    assert_eq!(
+        report.already_applied,
+        nb_exodus::schema::MIGRATOR.iter().count()
+    );
     nb_exodus::schema::migrate(db.pool())
         .await
         .expect("third migration run");
