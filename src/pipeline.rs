@@ -120,19 +120,9 @@ where
         let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
         tasks.spawn(async move {
             progress.stream_started(stream, 0);
-            let result = async {
-                let mut report = run_stream(
-                    &pool, &settings, &*source, &*mapper, &*progress, stream, cursor,
-                )
-                .await?;
-                if settings.reconcile {
-                    report.reconciled = reconcile::reconcile_stream(
-                        &pool, &settings, &*source, &*mapper, &*progress, stream,
-                    )
-                    .await?;
-                }
-                Ok(report)
-            }
+            let result = run_stream(
+                &pool, &settings, &*source, &*mapper, &*progress, stream, cursor,
+            )
             .await;
             (stream, result)
         });
@@ -177,7 +167,73 @@ where
         }
         return Err(err);
     }
+    if settings.reconcile {
+        reconcile_all(pool, settings, &source, &mapper, &progress, &mut reports).await?;
+    }
     Ok(reports)
+}
+
+/// Reconciles every stream, round after round, until a whole round changes nothing.
+async fn reconcile_all<S, M>(
+    pool: &PgPool,
+    settings: &RunSettings,
+    source: &Arc<S>,
+    mapper: &Arc<M>,
+    progress: &Arc<dyn Progress>,
+    reports: &mut BTreeMap<Stream, StreamReport>,
+) -> Result<(), PipelineError>
+where
+    S: Source + 'static,
+    M: Mapper + 'static,
+{
+    let streams: Vec<Stream> = reports.keys().copied().collect();
+    for round in 1..=reconcile::MAX_ROUNDS {
+        let mut tasks = JoinSet::new();
+        for stream in streams.iter().copied() {
+            let pool = pool.clone();
+            let settings = settings.clone();
+            let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
+            tasks.spawn(async move {
+                let r = reconcile::reconcile_round(
+                    &pool, &settings, &*source, &*mapper, &*progress, stream,
+                )
+                .await;
+                (stream, r)
+            });
+        }
+        let mut changed = 0;
+        let mut first_error = None;
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((stream, Ok(found))) => {
+                    changed += found.changed;
+                    if let Some(report) = reports.get_mut(&stream) {
+                        report.reconciled.absorb(found);
+                    }
+                }
+                Ok((_, Err(err))) => {
+                    if first_error.is_none() {
+                        first_error = Some(err);
+                        tasks.abort_all();
+                    }
+                }
+                Err(join_err) => {
+                    if first_error.is_none() && !join_err.is_cancelled() {
+                        first_error = Some(PipelineError::Task(join_err.to_string()));
+                        tasks.abort_all();
+                    }
+                }
+            }
+        }
+        if let Some(err) = first_error {
+            return Err(err);
+        }
+        tracing::debug!(round, changed, "reconciliation round");
+        if changed == 0 {
+            break;
+        }
+    }
+    Ok(())
 }
 
 async fn mark_unless_failed(

@@ -33,14 +33,27 @@ pub struct ReconcileReport {
     pub fetched: u64,
     /// Rounds run.
     pub rounds: u32,
+    /// Whether anything changed (count of changed records and catch-up passes that changed).
+    pub changed: u64,
+}
+
+impl ReconcileReport {
+    /// Adds another round's findings.
+    pub fn absorb(&mut self, other: ReconcileReport) {
+        self.caught_up += other.caught_up;
+        self.deleted += other.deleted;
+        self.fetched += other.fetched;
+        self.rounds += other.rounds;
+        self.changed += other.changed;
+    }
 }
 
 /// Rounds before giving up on a source that keeps changing (the last round's findings are
 /// still applied; the next run continues).
-pub const MAX_ROUNDS: u32 = 4;
+pub const MAX_ROUNDS: u32 = 10;
 
-/// Reconciles one stream after its main pass.
-pub async fn reconcile_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
+/// One reconciliation round of one stream: a catch-up pass, then an id sweep.
+pub async fn reconcile_round<S: Source, M: Mapper, P: Progress + ?Sized>(
     pool: &PgPool,
     settings: &RunSettings,
     source: &S,
@@ -48,7 +61,10 @@ pub async fn reconcile_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
     progress: &P,
     stream: Stream,
 ) -> Result<ReconcileReport, PipelineError> {
-    let mut report = ReconcileReport::default();
+    let mut report = ReconcileReport {
+        rounds: 1,
+        ..ReconcileReport::default()
+    };
     let fail = |source| PipelineError::Fetch { stream, source };
     let db = |source: sqlx::Error| {
         PipelineError::Load(load::LoadError::Statement {
@@ -57,8 +73,7 @@ pub async fn reconcile_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
             source,
         })
     };
-    while report.rounds < MAX_ROUNDS {
-        report.rounds += 1;
+    {
         let mut changed = 0u64;
 
         // 1. Catch-up from the mark on the source's clock.
@@ -71,7 +86,7 @@ pub async fn reconcile_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
         .await
         .map_err(db)?
         .flatten();
-        if let Some(cursor) = mark.and_then(|m| source.changed_since(stream, &m)) {
+        if let Some(cursor) = source.changed_since(stream, mark.as_deref()) {
             let before = archived_hashes(pool, settings, stream).await.map_err(db)?;
             let pass =
                 pipeline::run_stream(pool, settings, source, mapper, progress, stream, cursor)
@@ -182,9 +197,7 @@ pub async fn reconcile_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
             report.fetched += outcome.archived;
             changed += outcome.archived;
         }
-        if changed == 0 {
-            break;
-        }
+        report.changed = changed;
     }
     Ok(report)
 }

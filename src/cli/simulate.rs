@@ -106,6 +106,12 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 1)]
     pub churn_rate: u32,
 
+    /// Stop churning after this many events in all, so the nation settles and a rehearsal can
+    /// check that the export caught up with it; 0 churns for as long as requests come.
+    /// Example: --churn-limit 500
+    #[arg(long, default_value_t = 0)]
+    pub churn_limit: u64,
+
     /// v2 links absolute (http://host:port/api/v2/…) or relative (/api/v2/…).
     /// Example: --links relative
     #[arg(long, value_enum, default_value_t = LinksArg::Absolute)]
@@ -281,6 +287,7 @@ impl SimulateArgs {
             } else {
                 0
             },
+            churn_limit: self.churn_limit,
             variants: Variants {
                 links: match self.links {
                     LinksArg::Absolute => LinkStyle::Absolute,

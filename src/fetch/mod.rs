@@ -157,8 +157,10 @@ pub trait Source: Send + Sync {
         id: &str,
     ) -> impl std::future::Future<Output = Result<Option<SourceRecord>, FetchError>> + Send;
     /// The cursor of a pass over records changed since `since` (a timestamp of the source's
-    /// clock), or `None` when the stream cannot be filtered that way.
-    fn changed_since(&self, stream: Stream, since: &str) -> Option<Cursor>;
+    /// clock); a small stream without `updated_at` may answer with a full pass; `None` when
+    /// its records never change (only appear or vanish, which the id sweep sees).
+    /// `since` is `None` when the stream has no mark (its records carry no `updated_at`).
+    fn changed_since(&self, stream: Stream, since: Option<&str>) -> Option<Cursor>;
 }
 
 /// Why fetching failed.

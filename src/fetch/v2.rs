@@ -218,13 +218,17 @@ impl Source for V2Source {
         }
     }
 
-    fn changed_since(&self, stream: Stream, since: &str) -> Option<Cursor> {
+    fn changed_since(&self, stream: Stream, since: Option<&str>) -> Option<Cursor> {
         match stream {
-            Stream::People | Stream::Donations => Some(Cursor::Since {
+            Stream::People | Stream::Donations => since.map(|since| Cursor::Since {
                 since: since.to_owned(),
                 after: None,
             }),
-            Stream::Tags | Stream::Taggings => None,
+            // Tags carry no updated_at, yet their taggings_count (and a rename) can change;
+            // the list is small (about one tag per 40 people), so it is re-read whole.
+            Stream::Tags => Some(Cursor::Keyset { after: None }),
+            // Taggings never change: they are created or deleted, which the id sweep sees.
+            Stream::Taggings => None,
         }
     }
 

@@ -276,9 +276,13 @@ impl State {
         self.live_select(h % total)
     }
 
-    /// Applies `events` churn events (create/update/delete in a 3:4:3 seeded mix).
-    pub(crate) fn churn(&mut self, nation: &Nation, events: u64) {
+    /// Applies `events` churn events (create/update/delete in a 3:4:3 seeded mix), never more
+    /// than `limit` in all (0 = no limit).
+    pub(crate) fn churn(&mut self, nation: &Nation, events: u64, limit: u64) {
         for _ in 0..events {
+            if limit > 0 && self.event >= limit {
+                break;
+            }
             self.event += 1;
             let h = hash3(nation.seed, 0xC4_0211, self.event);
             match h % 10 {
@@ -333,7 +337,7 @@ mod tests {
     fn churn_keeps_counts_consistent() {
         let nation = Nation::new(9, 500, "EUR");
         let mut s = State::new(&nation);
-        s.churn(&nation, 300);
+        s.churn(&nation, 300, 0);
         let mut live = 0;
         let mut taggings = 0;
         for slot in 0..s.slot_count() {

@@ -167,6 +167,8 @@ pub struct SimulatorConfig {
     pub faults: FaultConfig,
     /// Churn events per served API request; 0 disables churn.
     pub churn_rate: u32,
+    /// Total churn events after which the nation stops changing; 0 = no limit.
+    pub churn_limit: u64,
     /// Switches for unconfirmed behaviour.
     pub variants: Variants,
 }
@@ -182,6 +184,7 @@ impl Default for SimulatorConfig {
             currency: "EUR".to_string(),
             faults: FaultConfig::default(),
             churn_rate: 0,
+            churn_limit: 0,
             variants: Variants::default(),
         }
     }

@@ -328,7 +328,7 @@ mod tests {
     fn rank_select_agree_for_every_kind() {
         let nation = Nation::new(5, 300, "EUR");
         let mut state = State::new(&nation);
-        state.churn(&nation, 80);
+        state.churn(&nation, 80, 0);
         let view = View {
             nation: &nation,
             state: &state,
@@ -352,7 +352,7 @@ mod tests {
     fn walking_agrees_with_select_under_churn() {
         let nation = Nation::new(11, 400, "EUR");
         let mut state = State::new(&nation);
-        state.churn(&nation, 150);
+        state.churn(&nation, 150, 0);
         let view = View {
             nation: &nation,
             state: &state,

@@ -128,9 +128,11 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         tokio::time::sleep(delay).await;
     }
     if shared.config.churn_rate > 0 {
-        shared
-            .write()
-            .churn(&shared.nation, u64::from(shared.config.churn_rate));
+        shared.write().churn(
+            &shared.nation,
+            u64::from(shared.config.churn_rate),
+            shared.config.churn_limit,
+        );
     }
     if let Fault::Fail { status, html } = fault {
         shared.faults.fetch_add(1, Ordering::Relaxed);
