@@ -292,7 +292,7 @@ fn cli_check_exit_codes() {
     assert_eq!(code, 0, "{stdout}");
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("ok ")).count(),
-        4,
+        8, // four files each for v1 and v2
         "{stdout}"
     );
 
