@@ -24,6 +24,17 @@
 //! (split at the first `:`; person ids are digits, tag names may contain `:`), stable across
 //! runs so re-runs upsert. v2 uses NationBuilder's numeric ids for both, so the two APIs' tag and
 //! tagging ids never coincide (see `core.tags.source_id` and `core.taggings.source_id`).
+//!
+//! **For `verify --api v1`.** [`V1Source::people_count`] gives the API's own people total;
+//! [`Source::fetch_id_page`] sweeps every stream's keys from [`Source::start`] (people and
+//! donation ids, tag names, `"<person id>:<tag name>"` tagging ids — the same keys as
+//! `raw.records.source_id` of a v1 export; v1 has no sparse fieldsets, so a sweep costs as many
+//! requests as an export). [`Source::fetch_record`] works for people (`/people/:id`, full
+//! record) and taggings (`/people/:id/taggings`); tags and donations have no show route in v1
+//! and give [`FetchError::Unsupported`]. [`Source::changed_since`] exists for people only
+//! (`/people/search?updated_since=`). Comparing a v1 sweep with a v2 export needs the key
+//! translation of tags and taggings: join `core.taggings.tag_source_id` to `core.tags` and
+//! compare (person, tag name) pairs.
 
 use std::collections::BTreeSet;
 

@@ -575,3 +575,27 @@ fn shipped_v1_files_load_and_match_the_built_in_copies() {
     let builtin = MappingSet::builtin(Api::V1).expect("built in");
     assert_eq!(builtin.checksum(), set.checksum());
 }
+
+#[test]
+fn api_and_full_people_flags_are_validated() {
+    let resolve = |api: Option<&str>, full_people: bool| {
+        nb_exodus::config::resolve(nb_exodus::config::Inputs {
+            flags: MigrateArgs {
+                nation: Some("testnation".into()),
+                database_url: Some("postgres://u@127.0.0.1/db".into()),
+                api: api.map(str::to_owned),
+                full_people,
+                ..MigrateArgs::default()
+            },
+            env_database_url: None,
+            env_token: Some("t".into()),
+        })
+    };
+    let default = resolve(None, false).expect("v2 by default");
+    assert_eq!((default.api, default.full_people), (Api::V2, false));
+    let v1 = resolve(Some("v1"), true).expect("v1 with full people");
+    assert_eq!((v1.api, v1.full_people), (Api::V1, true));
+    let err = resolve(Some("v2"), true).expect_err("--full-people needs v1");
+    assert!(err.to_string().contains("--api v1 only"), "{err}");
+    assert!(resolve(Some("v3"), false).is_err());
+}
