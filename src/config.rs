@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::fetch::rate_limit::RateSpec;
 use crate::fetch::Stream;
+use crate::mapping::Api;
 use crate::Error;
 
 /// The file form (`nb-exodus.toml`). Every key is optional.
@@ -81,6 +82,10 @@ pub struct MigrateConfig {
     pub quiet: bool,
     /// Request timeout.
     pub request_timeout: Duration,
+    /// The API to read through.
+    pub api: Api,
+    /// v1 only: replace each abbreviated person with its full `/people/:id` record.
+    pub full_people: bool,
 }
 
 /// Raw inputs before precedence is applied, one per source.
@@ -193,6 +198,19 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
     if max_attempts == 0 {
         return Err(Error::Config("--max-attempts must be at least 1".into()));
     }
+    let api = match nonempty(flags.api).as_deref() {
+        None => Api::V2,
+        Some(name) => Api::from_name(name).ok_or_else(|| {
+            Error::Config(format!(
+                "--api {name:?} is not an API version: use v1 or v2"
+            ))
+        })?,
+    };
+    if flags.full_people && api != Api::V1 {
+        return Err(Error::Config(
+            "--full-people applies to --api v1 only (v2 pages already carry full people)".into(),
+        ));
+    }
     Ok(MigrateConfig {
         nation,
         api_base,
@@ -208,6 +226,8 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
         no_reconcile: flags.no_reconcile,
         quiet: flags.quiet,
         request_timeout: Duration::from_secs(60),
+        api,
+        full_people: flags.full_people,
     })
 }
 

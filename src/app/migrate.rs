@@ -1,5 +1,6 @@
 //! `nb-exodus migrate` and `nb-exodus status`: wires the real implementations together — the
-//! HTTP source, the shipped mapping files, PostgreSQL — and turns the outcome into an exit code.
+//! HTTP source of the chosen API (v2, or v1 with `--api v1`), the shipped mapping files of that
+//! API, PostgreSQL — and turns the outcome into an exit code.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -15,8 +16,9 @@ use crate::config::{self, Inputs, MigrateConfig};
 use crate::database;
 use crate::fetch::client::{ClientConfig, HttpClient};
 use crate::fetch::rate_limit::Limiter;
+use crate::fetch::v1::V1Source;
 use crate::fetch::v2::V2Source;
-use crate::fetch::Source;
+use crate::fetch::{Source, Stream};
 use crate::mapping::{Api, MappingSet};
 use crate::pipeline::{self, Mapper, MappingMapper, RunSettings};
 use crate::plan;
@@ -79,42 +81,94 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
         checkpoint::reset(&pool, &config.nation).await?;
     }
 
-    let set = MappingSet::builtin(Api::V2).context("loading the built-in v2 mappings")?;
+    let set = MappingSet::builtin(config.api)
+        .with_context(|| format!("loading the built-in {} mappings", config.api))?;
     let mapper = Arc::new(MappingMapper::new(set, &config.currency, None));
     let limiter = Arc::new(Limiter::new(config.rate_limit));
     let mut client_config = ClientConfig::new(config.token.clone());
     client_config.max_attempts = config.max_attempts;
     client_config.request_timeout = config.request_timeout;
     let http = HttpClient::new(client_config, limiter)?;
-    let stats = http.stats();
-    let source = Arc::new(V2Source::new(
-        http,
-        config.api_base.clone(),
-        config.page_size,
-    ));
+    match config.api {
+        Api::V2 => {
+            let source = V2Source::new(http.clone(), config.api_base.clone(), config.page_size);
+            run_source(config, &pool, Arc::new(source), mapper, &http, bars).await
+        }
+        Api::V1 => {
+            let source = V1Source::new(http.clone(), config.api_base.clone(), config.page_size)
+                .with_full_people(config.full_people);
+            if config.full_people && config.streams.contains(&Stream::People) {
+                announce_full_people(config, &source).await?;
+            }
+            run_source(config, &pool, Arc::new(source), mapper, &http, bars).await
+        }
+    }
+}
 
-    let checkpoints = checkpoint::load(&pool, &config.nation).await?;
+/// Prints what `--full-people` will cost before starting: one request per person, at the
+/// configured rate limit.
+async fn announce_full_people(config: &MigrateConfig, source: &V1Source) -> anyhow::Result<()> {
+    let people = source
+        .people_count()
+        .await
+        .context("counting people (GET /api/v1/people/count) for the --full-people estimate")?;
+    let estimate = match config.rate_limit {
+        Some(rate) => {
+            let secs = people as f64 * rate.per.as_secs_f64() / f64::from(rate.requests.max(1));
+            format!("about {} at {rate}", human_duration(secs))
+        }
+        None => "unthrottled (--rate-limit off)".to_owned(),
+    };
+    eprintln!(
+        "--full-people: {people} people, one extra request each (GET /api/v1/people/:id): {estimate}, on top of the index pages"
+    );
+    Ok(())
+}
+
+fn human_duration(secs: f64) -> String {
+    let secs = secs.ceil().max(0.0) as u64;
+    match secs {
+        0..=119 => format!("{secs} s"),
+        120..=7199 => format!("{} min", secs.div_ceil(60)),
+        _ => format!("{:.1} h", secs as f64 / 3600.0),
+    }
+}
+
+/// Plans, records and runs the streams through `source`.
+async fn run_source<S: Source + 'static>(
+    config: &MigrateConfig,
+    pool: &PgPool,
+    source: Arc<S>,
+    mapper: Arc<MappingMapper>,
+    http: &HttpClient,
+    bars: bool,
+) -> anyhow::Result<MigrateSummary> {
+    let api = source.api();
+    let stats = http.stats();
+    let checkpoints = checkpoint::load(pool, &config.nation).await?;
     let steps = plan::plan(
         &checkpoints,
         &config.streams,
         |s| source.start(s),
-        "v2",
+        api,
         &mapper.checksum(),
         config.restart,
     )?;
     let options = serde_json::json!({
+        "api": api,
         "api_base": config.api_base.as_str(),
         "streams": config.streams.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "rate_limit": config.rate_limit.map(|r| r.to_string()),
         "page_size": config.page_size,
         "currency": config.currency,
         "restart": config.restart,
+        "full_people": config.full_people,
     });
     let run_id =
-        checkpoint::start_run(&pool, &config.nation, "v2", &mapper.checksum(), &options).await?;
+        checkpoint::start_run(pool, &config.nation, api, &mapper.checksum(), &options).await?;
     let settings = RunSettings {
         nation: config.nation.clone(),
-        api: "v2".into(),
+        api: api.into(),
         run_id,
         reconcile: !config.no_reconcile,
     };
@@ -123,20 +177,20 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
     } else {
         Arc::new(LogProgress::new(stats, Duration::from_secs(5)))
     };
-    let outcome = pipeline::run(&pool, &settings, source, mapper, progress, steps).await;
+    let outcome = pipeline::run(pool, &settings, source, mapper, progress, steps).await;
     match outcome {
         Ok(_) => {
-            checkpoint::finish_run(&pool, run_id, "done", None).await?;
+            checkpoint::finish_run(pool, run_id, "done", None).await?;
         }
         Err(err) => {
             let text = err.to_string();
-            checkpoint::finish_run(&pool, run_id, "failed", Some(&text)).await?;
+            checkpoint::finish_run(pool, run_id, "failed", Some(&text)).await?;
             return Err(err.into());
         }
     }
     let rejects: i64 = sqlx::query_scalar("SELECT count(*) FROM sync.rejects WHERE nation = $1")
         .bind(&config.nation)
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await?;
     Ok(MigrateSummary {
         run_id,

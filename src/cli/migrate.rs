@@ -54,6 +54,18 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub max_attempts: Option<u32>,
 
+    /// NationBuilder API to read through: `v2` (default) or `v1` (legacy REST; also works with
+    /// legacy tokens). A nation exported through one API must be resumed through the same one.
+    /// Example: --api v1
+    #[arg(long, value_parser = ["v1", "v2"])]
+    pub api: Option<String>,
+
+    /// With --api v1: fetch each person's full record (`/people/:id`) for the fields the people
+    /// index leaves out (emails 1-4, all addresses, language, …). One extra request per person;
+    /// the estimated duration is printed first.
+    #[arg(long)]
+    pub full_people: bool,
+
     /// Forget the checkpoints and read every stream from the start (loaded rows are upserted).
     #[arg(long)]
     pub restart: bool,

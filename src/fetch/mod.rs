@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub mod client;
 pub mod rate_limit;
 pub mod retry;
+pub mod v1;
 pub mod v2;
 
 /// One of the record streams a migration exports. Each runs concurrently with the others; pages
@@ -216,6 +217,14 @@ pub enum FetchError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    /// The API version offers no way to do this.
+    #[error("API {api} does not support {operation}")]
+    Unsupported {
+        /// The API version (`v1`, `v2`).
+        api: &'static str,
+        /// What was asked for.
+        operation: String,
+    },
 }
 
 impl FetchError {

@@ -181,6 +181,19 @@ pub struct MappingSet {
 }
 
 /// The files shipped with the binary, per API: (file name, text).
+const BUILTIN_V1: &[(&str, &str)] = &[
+    (
+        "donations.toml",
+        include_str!("../../mappings/v1/donations.toml"),
+    ),
+    ("people.toml", include_str!("../../mappings/v1/people.toml")),
+    (
+        "taggings.toml",
+        include_str!("../../mappings/v1/taggings.toml"),
+    ),
+    ("tags.toml", include_str!("../../mappings/v1/tags.toml")),
+];
+
 const BUILTIN_V2: &[(&str, &str)] = &[
     (
         "donations.toml",
@@ -210,7 +223,7 @@ impl MappingSet {
     }
 
     /// The mapping files built into the binary (a copy of `mappings/<api>/` at build time), so
-    /// the tool works from any directory. There are none for v1 yet.
+    /// the tool works from any directory.
     pub fn builtin(api: Api) -> Result<MappingSet> {
         let files = builtin_files(api);
         if files.is_empty() {
@@ -253,7 +266,7 @@ type SourceFile = (String, Vec<u8>);
 
 fn builtin_files(api: Api) -> Vec<SourceFile> {
     let list: &[(&str, &str)] = match api {
-        Api::V1 => &[],
+        Api::V1 => BUILTIN_V1,
         Api::V2 => BUILTIN_V2,
     };
     list.iter()

@@ -15,3 +15,5 @@ mod mapping;
 mod migrate;
 // The open schema and `nb-exodus db migrate`.
 mod schema;
+// API v1 as a second source: identical core tables, guarantees, verify's operations.
+mod v1;
