@@ -329,12 +329,18 @@ pub fn build_batch<M: Mapper>(
     let mut mapped = mapper.map_page(stream, &with_id);
     for rows in mapped.tables.values_mut() {
         for row in &mut rows.rows {
-            let parent = row
+            // A row keyed on the record's own id, else a child row "<parent id>:<slot>".
+            let sha = row
                 .get("source_id")
                 .and_then(serde_json::Value::as_str)
-                .map(|id| id.split(':').next().unwrap_or(id).to_owned());
-            if let Some(sha) = parent.and_then(|p| hashes.get(p.as_str())) {
-                row.insert("raw_sha256".into(), serde_json::Value::String(sha.clone()));
+                .and_then(|id| {
+                    hashes
+                        .get(id)
+                        .or_else(|| id.split_once(':').and_then(|(p, _)| hashes.get(p)))
+                })
+                .cloned();
+            if let Some(sha) = sha {
+                row.insert("raw_sha256".into(), serde_json::Value::String(sha));
             }
         }
     }

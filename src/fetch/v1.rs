@@ -534,9 +534,10 @@ impl Source for V1Source {
         }
     }
 
-    fn changed_since(&self, stream: Stream, since: &str) -> Option<Cursor> {
+    fn changed_since(&self, stream: Stream, since: Option<&str>) -> Option<Cursor> {
         match stream {
             Stream::People => {
+                let since = since?;
                 let query = url::form_urlencoded::Serializer::new(String::new())
                     .append_pair("updated_since", since)
                     .append_pair("limit", &self.limit.to_string())
@@ -545,9 +546,12 @@ impl Source for V1Source {
                     next: Some(format!("/api/v1/people/search?{query}")),
                 })
             }
-            // Tag changes do not touch a person's updated_at reliably, v1 donations have no
-            // updated_since, and tags no timestamps at all.
-            Stream::Taggings | Stream::Tags | Stream::Donations => None,
+            // Tags have no timestamps and v1 donations no updated_since (refunds and edits
+            // would go unseen), so both are re-read whole; tags are few, donations about 0.4
+            // per person.
+            Stream::Tags | Stream::Donations => Some(self.start(stream)),
+            // A tagging only appears or vanishes, which the id sweep sees.
+            Stream::Taggings => None,
         }
     }
 }
@@ -692,10 +696,10 @@ mod tests {
     }
 
     #[test]
-    fn changed_since_searches_people_only() {
+    fn changed_since_searches_people_and_rereads_tags_and_donations() {
         let s = source(None);
         assert_eq!(
-            s.changed_since(Stream::People, "2024-01-01T00:00:00+01:00"),
+            s.changed_since(Stream::People, Some("2024-01-01T00:00:00+01:00")),
             Some(Cursor::Link {
                 next: Some(
                     "/api/v1/people/search?updated_since=2024-01-01T00%3A00%3A00%2B01%3A00&limit=100"
@@ -703,8 +707,13 @@ mod tests {
                 )
             })
         );
-        for stream in [Stream::Tags, Stream::Taggings, Stream::Donations] {
-            assert_eq!(s.changed_since(stream, "2024-01-01T00:00:00Z"), None);
+        assert_eq!(s.changed_since(Stream::People, None), None);
+        assert_eq!(
+            s.changed_since(Stream::Taggings, Some("2024-01-01T00:00:00Z")),
+            None
+        );
+        for stream in [Stream::Tags, Stream::Donations] {
+            assert_eq!(s.changed_since(stream, None), Some(s.start(stream)));
         }
     }
 

@@ -429,9 +429,9 @@ impl Expr {
                     Some(Value::Object(obj)) => {
                         let out: serde_json::Map<String, Value> = obj
                             .iter()
-                            .filter(|(k, v)| {
-                                !v.is_null() && !skip.is_some_and(|s| s.contains(k.as_str()))
-                            })
+                            // Null values are kept: a custom field present but empty is a fact
+                            // of the source, and v2's custom_values keeps them too.
+                            .filter(|(k, _)| !skip.is_some_and(|s| s.contains(k.as_str())))
                             .map(|(k, v)| (k.clone(), v.clone()))
                             .collect();
                         if out.is_empty() {
@@ -845,7 +845,7 @@ rejects = [{ field = "/id", reason = "missing required id" }]
         assert_eq!(
             person.cell("custom_fields"),
             Some(&Cell::Json(
-                json!({"graduation_year": 2008.0, "campaign_centre": "Tas"})
+                json!({"graduation_year": 2008.0, "campaign_centre": "Tas", "empty_custom": null})
             ))
         );
         let phone = out.rows.iter().find(|r| r.table == TableId::PhoneNumbers);

@@ -509,7 +509,7 @@ async fn kill_9_at_random_moments_then_resume_gives_identical_tables() {
     // The same nation, killed ten times.
     let killed_sim = sim(people);
     let db = TestDb::new().await;
-    let mut rng: u64 = 0x5EED_0F_C0FFEE;
+    let mut rng: u64 = 0x5EED_0FC0_FFEE;
     let mut kills = 0;
     while kills < 10 {
         rng ^= rng << 13;
