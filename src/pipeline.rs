@@ -168,7 +168,7 @@ where
         return Err(err);
     }
     if settings.reconcile {
-        reconcile_all(pool, settings, &source, &mapper, &progress, &mut reports).await?;
+        reconcile_all(pool, settings, &source, &mapper, &mut reports).await?;
     }
     Ok(reports)
 }
@@ -179,7 +179,6 @@ async fn reconcile_all<S, M>(
     settings: &RunSettings,
     source: &Arc<S>,
     mapper: &Arc<M>,
-    progress: &Arc<dyn Progress>,
     reports: &mut BTreeMap<Stream, StreamReport>,
 ) -> Result<(), PipelineError>
 where
@@ -192,12 +191,10 @@ where
         for stream in streams.iter().copied() {
             let pool = pool.clone();
             let settings = settings.clone();
-            let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
+            let (source, mapper) = (source.clone(), mapper.clone());
             tasks.spawn(async move {
-                let r = reconcile::reconcile_round(
-                    &pool, &settings, &*source, &*mapper, &*progress, stream,
-                )
-                .await;
+                let r =
+                    reconcile::reconcile_round(&pool, &settings, &*source, &*mapper, stream).await;
                 (stream, r)
             });
         }

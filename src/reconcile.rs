@@ -20,7 +20,7 @@ use sqlx::{PgPool, Row};
 use crate::fetch::{Cursor, Source, Stream};
 use crate::load;
 use crate::pipeline::{self, build_batch, Mapper, PipelineError, RunSettings};
-use crate::progress::Progress;
+use crate::progress::NoProgress;
 
 /// What reconciliation changed for one stream.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,12 +53,11 @@ impl ReconcileReport {
 pub const MAX_ROUNDS: u32 = 10;
 
 /// One reconciliation round of one stream: a catch-up pass, then an id sweep.
-pub async fn reconcile_round<S: Source, M: Mapper, P: Progress + ?Sized>(
+pub async fn reconcile_round<S: Source, M: Mapper>(
     pool: &PgPool,
     settings: &RunSettings,
     source: &S,
     mapper: &M,
-    progress: &P,
     stream: Stream,
 ) -> Result<ReconcileReport, PipelineError> {
     let mut report = ReconcileReport {
@@ -88,8 +87,9 @@ pub async fn reconcile_round<S: Source, M: Mapper, P: Progress + ?Sized>(
         .flatten();
         if let Some(cursor) = source.changed_since(stream, mark.as_deref()) {
             let before = archived_hashes(pool, settings, stream).await.map_err(db)?;
+            // Catch-up pages are not new records: keep them off the progress bars.
             let pass =
-                pipeline::run_stream(pool, settings, source, mapper, progress, stream, cursor)
+                pipeline::run_stream(pool, settings, source, mapper, &NoProgress, stream, cursor)
                     .await?;
             report.caught_up += pass.archived;
             let after = archived_hashes(pool, settings, stream).await.map_err(db)?;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 mod db;
+mod demo;
 mod mappings;
 pub mod migrate;
 mod simulate;
@@ -26,6 +27,7 @@ pub fn init_tracing(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
@@ -49,6 +51,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Db(cmd) => db::run(cmd).await,
             Command::Mappings(cmd) => mappings::run(cmd).await,
             Command::Migrate(args) => migrate::run(args).await,
+            Command::Demo(args) => demo::run(args).await,
             Command::Status(args) => migrate::status(args).await,
         }
     });

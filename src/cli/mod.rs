@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod db;
+pub mod demo;
 pub mod mappings;
 pub mod migrate;
 pub mod simulate;
@@ -44,6 +45,12 @@ pub enum Command {
     ///
     /// Example: nb-exodus status --nation exampleparty --database-url postgres://postgres@127.0.0.1/party
     Status(migrate::StatusArgs),
+
+    /// Migrate a simulated nation into PostgreSQL end to end and print a summary: the quickest
+    /// way to see nb-exodus work. Uses DATABASE_URL, else a private cluster in --data-dir.
+    ///
+    /// Example: nb-exodus demo --people 10000
+    Demo(demo::DemoArgs),
 
     /// Check the declarative mapping files.
     #[command(subcommand)]

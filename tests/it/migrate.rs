@@ -668,3 +668,49 @@ async fn churn_and_faults_end_equal_to_the_source() {
     assert_eq!(orphans, 0);
     sim.shutdown().await;
 }
+
+/// `demo` works with DATABASE_URL unset and no server configured: it starts its own cluster in
+/// the data directory, migrates, prints balanced tables, and can reuse the directory.
+#[test]
+fn demo_runs_on_its_own_private_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for _ in 0..2 {
+        let out = binary()
+            .args([
+                "demo",
+                "--people",
+                "300",
+                "--rate-limit",
+                "off",
+                "--quiet",
+                "--data-dir",
+            ])
+            .arg(&data)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let people = stdout
+            .lines()
+            .find(|l| l.starts_with("core.people"))
+            .unwrap_or_else(|| panic!("no summary: {stdout}"));
+        assert_eq!(
+            people.split_whitespace().collect::<Vec<_>>(),
+            ["core.people", "300", "300"]
+        );
+        assert!(
+            stdout.contains("psql 'postgres://postgres@127.0.0.1:"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(&data.display().to_string()),
+            "prints the data directory: {stdout}"
+        );
+    }
+}

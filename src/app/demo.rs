@@ -1,0 +1,169 @@
+//! `nb-exodus demo`: starts a simulated nation in-process, migrates it into PostgreSQL
+//! (`DATABASE_URL`, else a private cluster kept in a data directory), and prints a summary that
+//! compares every table with the simulator's ground truth, plus how to open the result.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use url::Url;
+
+use crate::cli::demo::DemoArgs;
+use crate::config::MigrateConfig;
+use crate::database::{self, cluster::PrivateCluster};
+use crate::fetch::rate_limit::RateSpec;
+use crate::fetch::Stream;
+use crate::mapping::Api;
+use crate::simulator::{RateLimit, Simulator, SimulatorConfig};
+
+use super::migrate::migrate_with;
+
+/// Runs the demo.
+pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let rate = match args.rate_limit.trim() {
+        "off" => None,
+        spec => Some(spec.parse::<RateSpec>().map_err(|e| anyhow::anyhow!(e))?),
+    };
+    let token = format!(
+        "demo-{:016x}",
+        args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    );
+    let sim = Simulator::start(
+        SimulatorConfig {
+            seed: args.seed,
+            people: args.people,
+            token: token.clone(),
+            rate_limit: rate.map(|r| RateLimit {
+                limit: r.requests,
+                window: r.per,
+            }),
+            nation_slug: "demo".into(),
+            ..SimulatorConfig::default()
+        },
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .context("starting the simulated nation")?;
+    println!(
+        "simulated nation 'demo': {} people, seed {}, at {}",
+        args.people,
+        args.seed,
+        sim.base_url()
+    );
+
+    let mut cluster = None;
+    let database_url = match args
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
+        Some(url) => url.to_owned(),
+        None => {
+            let dir = args.data_dir.clone();
+            let started =
+                tokio::task::spawn_blocking(move || PrivateCluster::start_persistent(&dir))
+                    .await
+                    .context("starting the private PostgreSQL cluster")??;
+            println!(
+                "private PostgreSQL cluster: data in {}, listening on 127.0.0.1:{}",
+                started.data_dir().display(),
+                started.port()
+            );
+            let url = started.url();
+            cluster = Some(started);
+            url
+        }
+    };
+
+    let config = MigrateConfig {
+        nation: "demo".into(),
+        api: Api::V2,
+        full_people: false,
+        api_base: Url::parse(&format!("{}/", sim.base_url()))?,
+        database_url: database_url.clone(),
+        token,
+        streams: Stream::ALL.to_vec(),
+        rate_limit: rate,
+        page_size: 100,
+        currency: "EUR".into(),
+        max_rejects: 0,
+        max_attempts: 8,
+        restart: true,
+        no_reconcile: false,
+        quiet: args.quiet,
+        request_timeout: Duration::from_secs(60),
+    };
+    let started = Instant::now();
+    let bars = !args.quiet && std::io::stderr().is_terminal();
+    let summary = migrate_with(&config, bars).await?;
+    let elapsed = started.elapsed();
+    let manifest = sim.manifest();
+
+    let pool = database::connect(&database_url).await?;
+    println!();
+    println!(
+        "migrated in {:.1} s, {} API requests, {} rate-limited, {} rejects",
+        elapsed.as_secs_f64(),
+        manifest.requests,
+        manifest.rate_limited,
+        summary.rejects
+    );
+    println!("{:<28} {:>10} {:>10}", "table", "rows", "at source");
+    let expected = [
+        ("core.people", Some(manifest.people)),
+        ("core.tags", Some(manifest.tags)),
+        ("core.taggings", Some(manifest.taggings)),
+        ("core.donations", Some(manifest.donations)),
+        ("core.email_addresses", None),
+        ("core.phone_numbers", None),
+        ("core.postal_addresses", None),
+        ("sensitive.person_attributes", None),
+        ("gdpr.consent_facts", None),
+        ("raw.records", None),
+    ];
+    let mut balanced = true;
+    for (table, at_source) in expected {
+        let rows: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {table} WHERE nation = 'demo'"
+        ))
+        .fetch_one(&pool)
+        .await?;
+        let shown = match at_source {
+            Some(n) => {
+                balanced &= rows as u64 == n;
+                n.to_string()
+            }
+            None => "-".into(),
+        };
+        println!("{table:<28} {rows:>10} {shown:>10}");
+    }
+    println!();
+    println!("open it:  psql '{}'", database::redact(&database_url));
+    println!(
+        "try:      SELECT given_name, family_name FROM core.people WHERE nation = 'demo' LIMIT 10;"
+    );
+    if let Some(cluster) = &cluster {
+        if args.serve {
+            println!("serving until Ctrl-C (database and simulated nation)");
+            tokio::signal::ctrl_c().await.ok();
+        } else {
+            println!(
+                "the cluster stops when this command ends; to reopen it later run:\n          nb-exodus demo --data-dir {} --serve",
+                cluster.data_dir().display()
+            );
+        }
+    } else if args.serve {
+        println!("serving the simulated nation until Ctrl-C");
+        tokio::signal::ctrl_c().await.ok();
+    }
+    sim.shutdown().await;
+    if let Some(cluster) = cluster {
+        tokio::task::spawn_blocking(move || cluster.stop()).await??;
+    }
+    if !balanced || summary.rejects > 0 {
+        eprintln!("the tables do not balance with the simulated nation; see above");
+        return Ok(ExitCode::from(super::EXIT_FINDINGS));
+    }
+    Ok(ExitCode::SUCCESS)
+}

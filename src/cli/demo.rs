@@ -1,0 +1,41 @@
+//! Arguments of `nb-exodus demo`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Arguments of `nb-exodus demo`.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Size of the simulated nation. Example: --people 10000
+    #[arg(long, default_value_t = 10_000)]
+    pub people: u64,
+
+    /// Seed of the simulated nation's data. Example: --seed 7
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Request budget on both sides (the simulated nation enforces it, the exporter rides it);
+    /// `off` for a run as fast as the machine allows. Example: --rate-limit off
+    #[arg(long, default_value = "250/10s")]
+    pub rate_limit: String,
+
+    /// Where the private PostgreSQL cluster keeps its data when DATABASE_URL is unset (created
+    /// if new, reused otherwise). Example: --data-dir ./nb-exodus-data
+    #[arg(long, default_value = "nb-exodus-data")]
+    pub data_dir: PathBuf,
+
+    /// Target database; when unset (and DATABASE_URL is unset) the private cluster is used.
+    /// Example: --database-url postgres://postgres@127.0.0.1:5432/demo
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// After the summary, keep the database (and the simulated nation) running until Ctrl-C so
+    /// you can open it with psql.
+    #[arg(long)]
+    pub serve: bool,
+
+    /// No progress bars: a log line every few seconds instead.
+    #[arg(long)]
+    pub quiet: bool,
+}
