@@ -78,6 +78,8 @@ pub struct MigrateConfig {
     pub restart: bool,
     /// Skip the end-of-run reconciliation (catch-up and id sweep).
     pub no_reconcile: bool,
+    /// Mapping files directory; `None` = the built-in files.
+    pub mappings_dir: Option<PathBuf>,
     /// Log lines instead of bars.
     pub quiet: bool,
     /// Request timeout.
@@ -224,6 +226,7 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
         max_attempts,
         restart: flags.restart,
         no_reconcile: flags.no_reconcile,
+        mappings_dir: flags.mappings.clone(),
         quiet: flags.quiet,
         request_timeout: Duration::from_secs(60),
         api,

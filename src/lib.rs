@@ -31,6 +31,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod progress;
 pub mod reconcile;
+pub mod remap;
 pub mod schema;
 pub mod simulator;
 

@@ -357,6 +357,7 @@ pub fn build_batch<M: Mapper>(
         total,
         mapping_sha256: mapping_sha256.to_owned(),
         source_clock: None,
+        advances_checkpoint: true,
     }
 }
 

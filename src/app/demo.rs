@@ -91,6 +91,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         max_attempts: 8,
         restart: true,
         no_reconcile: false,
+        mappings_dir: None,
         quiet: args.quiet,
         request_timeout: Duration::from_secs(60),
     };

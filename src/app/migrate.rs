@@ -81,8 +81,7 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
         checkpoint::reset(&pool, &config.nation).await?;
     }
 
-    let set = MappingSet::builtin(config.api)
-        .with_context(|| format!("loading the built-in {} mappings", config.api))?;
+    let set = load_mappings(config.mappings_dir.as_deref(), config.api)?;
     let mapper = Arc::new(MappingMapper::new(set, &config.currency, None));
     let limiter = Arc::new(Limiter::new(config.rate_limit));
     let mut client_config = ClientConfig::new(config.token.clone());
@@ -198,6 +197,17 @@ async fn run_source<S: Source + 'static>(
     })
 }
 
+/// The mapping files of `api`: from `dir/<api>/` when given, else the copies built into the
+/// binary.
+pub fn load_mappings(dir: Option<&std::path::Path>, api: Api) -> anyhow::Result<MappingSet> {
+    Ok(match dir {
+        Some(dir) => MappingSet::load_dir(dir, api)
+            .with_context(|| format!("loading the {api} mappings from {}", dir.display()))?,
+        None => MappingSet::builtin(api)
+            .with_context(|| format!("loading the built-in {api} mappings"))?,
+    })
+}
+
 async fn list_rejects(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
     let rows = sqlx::query(
         "SELECT resource, coalesce(source_id, '(no id)') AS source_id, field, reason
@@ -266,4 +276,71 @@ pub(crate) async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let pool = database::connect(&args.database_url).await?;
     print_status(&pool, &args.nation).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `remap`: re-derives the tables from the raw archive with the current mapping files.
+pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Result<ExitCode> {
+    let pool = database::connect(&args.database_url).await?;
+    schema::migrate(&pool).await?;
+    let Some(_lock) = checkpoint::try_lock(&pool, &args.nation).await? else {
+        anyhow::bail!(
+            "another nb-exodus run is working on nation {:?}; wait for it to finish (see `nb-exodus status`)",
+            args.nation
+        );
+    };
+    let checkpoints = checkpoint::load(&pool, &args.nation).await?;
+    let mut apis: Vec<&str> = checkpoints
+        .iter()
+        .map(|c| c.api.as_str())
+        .filter(|a| !a.is_empty())
+        .collect();
+    apis.sort_unstable();
+    apis.dedup();
+    let api = match apis.as_slice() {
+        [one] => Api::from_name(one)
+            .with_context(|| format!("unknown API {one:?} in the checkpoints"))?,
+        [] => anyhow::bail!(
+            "nation {:?} has nothing exported in this database; run `nb-exodus migrate` first",
+            args.nation
+        ),
+        _ => anyhow::bail!(
+            "nation {:?} was exported through several APIs ({}); use migrate --restart",
+            args.nation,
+            apis.join(", ")
+        ),
+    };
+    let set = load_mappings(args.mappings.as_deref(), api)?;
+    let mapper = MappingMapper::new(set, &args.currency.to_ascii_uppercase(), None);
+    let streams: Vec<crate::fetch::Stream> = checkpoints.iter().map(|c| c.stream).collect();
+    let options = serde_json::json!({ "remap": true, "currency": args.currency });
+    let run_id = checkpoint::start_run(
+        &pool,
+        &args.nation,
+        api.as_str(),
+        &mapper.checksum(),
+        &options,
+    )
+    .await?;
+    let settings = RunSettings {
+        nation: args.nation.clone(),
+        api: api.as_str().into(),
+        run_id,
+        reconcile: false,
+    };
+    match crate::remap::remap(&pool, &settings, &mapper, &streams).await {
+        Ok(reports) => {
+            checkpoint::finish_run(&pool, run_id, "done", None).await?;
+            for (stream, r) in reports {
+                println!(
+                    "{stream:<10} {:>9} records re-mapped, {:>9} rows, {:>6} rejects",
+                    r.records, r.rows, r.rejected
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            checkpoint::finish_run(&pool, run_id, "failed", Some(&err.to_string())).await?;
+            Err(err.into())
+        }
+    }
 }

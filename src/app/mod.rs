@@ -52,6 +52,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Mappings(cmd) => mappings::run(cmd).await,
             Command::Migrate(args) => migrate::run(args).await,
             Command::Demo(args) => demo::run(args).await,
+            Command::Remap(args) => migrate::remap(args).await,
             Command::Status(args) => migrate::status(args).await,
         }
     });

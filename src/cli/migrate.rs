@@ -66,6 +66,11 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub full_people: bool,
 
+    /// Directory of mapping files (`<dir>/v2/*.toml`, `<dir>/v1/*.toml`) to use instead of the
+    /// ones built into the binary. Example: --mappings ./mappings
+    #[arg(long)]
+    pub mappings: Option<PathBuf>,
+
     /// Forget the checkpoints and read every stream from the start (loaded rows are upserted).
     #[arg(long)]
     pub restart: bool,
@@ -97,4 +102,25 @@ pub struct StatusArgs {
     /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
+}
+
+/// Arguments of `nb-exodus remap`.
+#[derive(Debug, Args, Clone)]
+pub struct RemapArgs {
+    /// The nation's slug. Example: --nation exampleparty
+    #[arg(long)]
+    pub nation: String,
+
+    /// PostgreSQL URL of the target database (else DATABASE_URL).
+    /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+
+    /// Directory of mapping files to apply (else the built-in ones). Example: --mappings ./mappings
+    #[arg(long)]
+    pub mappings: Option<PathBuf>,
+
+    /// ISO 4217 currency of the nation's donations. Example: --currency EUR
+    #[arg(long, default_value = "EUR")]
+    pub currency: String,
 }

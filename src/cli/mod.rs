@@ -46,6 +46,12 @@ pub enum Command {
     /// Example: nb-exodus status --nation exampleparty --database-url postgres://postgres@127.0.0.1/party
     Status(migrate::StatusArgs),
 
+    /// Re-map the raw archive with the current mapping files, without fetching again (after a
+    /// mapping file changed).
+    ///
+    /// Example: nb-exodus remap --nation exampleparty --database-url postgres://postgres@127.0.0.1/party
+    Remap(migrate::RemapArgs),
+
     /// Migrate a simulated nation into PostgreSQL end to end and print a summary: the quickest
     /// way to see nb-exodus work. Uses DATABASE_URL, else a private cluster in --data-dir.
     ///

@@ -83,6 +83,8 @@ pub struct PageBatch {
     /// A new mark on the source's clock for the next catch-up pass, and whether it replaces
     /// an existing one (`true` on the first page of a catch-up pass) or only fills an empty one.
     pub source_clock: Option<(String, bool)>,
+    /// Whether this page moves the stream's checkpoint (false when re-mapping the archive).
+    pub advances_checkpoint: bool,
 }
 
 /// What a committed page added up to.
@@ -162,9 +164,11 @@ pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome
     write_fields(&mut tx, batch)
         .await
         .map_err(err("sync.field_dispositions"))?;
-    advance_checkpoint(&mut tx, batch, outcome)
-        .await
-        .map_err(err("sync.checkpoints"))?;
+    if batch.advances_checkpoint {
+        advance_checkpoint(&mut tx, batch, outcome)
+            .await
+            .map_err(err("sync.checkpoints"))?;
+    }
     tx.commit().await.map_err(err("commit"))?;
     Ok(outcome)
 }

@@ -714,3 +714,91 @@ fn demo_runs_on_its_own_private_cluster() {
         );
     }
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A changed mapping file: `migrate` refuses to mix versions, `remap` re-derives the tables
+/// from the archive without a single request, and `migrate` then goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remap_rederives_from_the_archive_after_a_mapping_change() {
+    let sim = sim(300);
+    let db = TestDb::new().await;
+    let config = config_for(&sim, &db, MigrateArgs::default());
+    migrate_with(&config, false).await.unwrap();
+    let before = table_hashes(db.pool()).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("mappings")
+            .as_path(),
+        dir.path(),
+    );
+    let people = dir.path().join("v2/people.toml");
+    let text = std::fs::read_to_string(&people).unwrap();
+    std::fs::write(
+        &people,
+        format!("# edited by the party's data team\n{text}"),
+    )
+    .unwrap();
+    let changed = MigrateArgs {
+        mappings: Some(dir.path().to_owned()),
+        ..MigrateArgs::default()
+    };
+    let err = migrate_with(&config_for(&sim, &db, changed.clone()), false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("mapping files changed"), "{err}");
+
+    // Damage derived rows; remap must restore them from the archive alone.
+    sqlx::query("DELETE FROM core.email_addresses WHERE person_source_id IN ('1', '2', '3')")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE core.people SET family_name = 'X' WHERE source_id = '4'")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let requests = sim.manifest().requests;
+    let out = binary()
+        .args([
+            "remap",
+            "--nation",
+            "testnation",
+            "--database-url",
+            db.url(),
+            "--mappings",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sim.manifest().requests, requests, "remap fetches nothing");
+    assert_eq!(
+        table_hashes(db.pool()).await,
+        before,
+        "tables re-derived exactly"
+    );
+
+    migrate_with(&config_for(&sim, &db, changed), false)
+        .await
+        .expect("the new mapping is now the recorded one");
+    sim.shutdown().await;
+}
