@@ -1,0 +1,141 @@
+//! End-to-end exporter benchmark: `nb-exodus migrate` of a 100,000-person simulated nation,
+//! unthrottled, into PostgreSQL; reports people/s, records/s and the exporter's peak resident
+//! memory (targets: at least 20,000 people/s, under 200 MB).
+//!
+//! The simulator and the exporter run as two separate release processes, so the figures are
+//! the exporter's own: the wall time of the `migrate` process and its `VmHWM`. The database is
+//! `DATABASE_URL` when set (a fresh database is created on it), else a private temporary cluster.
+//! Both runs — the main pass alone (`--no-reconcile`) and with the end-of-run reconciliation —
+//! are reported.
+//!
+//! Run with `cargo bench --bench migrate` (`NBX_BENCH_PEOPLE=20000` for a quicker look).
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nb_exodus::database::cluster::PrivateCluster;
+
+const TOKEN: &str = "bench-token";
+
+fn spawn_simulator(people: u64) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
+        .args(["simulate", "--listen", "127.0.0.1:0", "--people", &people.to_string()])
+        .args(["--token", TOKEN, "--rate-limit", "off"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn nb-exodus simulate");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("listening line");
+    let base = line.trim().rsplit(' ').next().expect("base url").to_string();
+    (child, base)
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn manifest(base: &str) -> serde_json::Value {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        reqwest::Client::builder()
+            .build()
+            .expect("client")
+            .get(format!("{base}/__simulator/manifest"))
+            .send()
+            .await
+            .expect("manifest")
+            .json()
+            .await
+            .expect("manifest json")
+    })
+}
+
+fn fresh_database(admin: &str, name: &str) -> String {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let pool = nb_exodus::database::connect(admin).await.expect("admin connection");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&pool)
+            .await
+            .expect("drop");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .expect("create");
+    });
+    let mut url = url::Url::parse(admin).expect("url");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+fn run_migrate(base: &str, db: &str, extra: &[&str]) -> (Duration, u64) {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
+        .args(["migrate", "--nation", "bench", "--api-base", base, "--database-url", db])
+        .args(["--rate-limit", "off", "--quiet"])
+        .args(extra)
+        .env("NATIONBUILDER_API_TOKEN", TOKEN)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn nb-exodus migrate");
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = peak_rss_kib(child.id()) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "migrate failed: {status}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (started.elapsed(), peak)
+}
+
+fn main() {
+    let people: u64 = std::env::var("NBX_BENCH_PEOPLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let mut cluster = None;
+    let admin = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => url,
+        None => {
+            let c = PrivateCluster::start_temporary().expect("private cluster");
+            let url = c.admin_url();
+            cluster = Some(c);
+            url
+        }
+    };
+    let (mut sim, base) = spawn_simulator(people);
+    let m = manifest(&base);
+    let records = ["people", "tags", "taggings", "donations"]
+        .iter()
+        .map(|k| m[k].as_u64().unwrap_or(0))
+        .sum::<u64>();
+    println!("nation: {people} people, {records} records in all (people, tags, taggings, donations)");
+    for (label, extra) in [
+        ("main pass (--no-reconcile)", &["--no-reconcile"][..]),
+        ("with reconciliation", &[][..]),
+    ] {
+        let db = fresh_database(&admin, "nbx_bench");
+        let (elapsed, peak) = run_migrate(&base, &db, extra);
+        let secs = elapsed.as_secs_f64();
+        println!(
+            "{label:<28} {secs:>7.1} s  {:>8.0} people/s  {:>8.0} records/s  peak RSS {:>6.1} MB",
+            people as f64 / secs,
+            records as f64 / secs,
+            peak as f64 / 1024.0
+        );
+    }
+    let _ = Command::new("kill").args(["-INT", &sim.id().to_string()]).status();
+    let _ = sim.wait();
+    drop(cluster);
+}
