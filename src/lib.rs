@@ -33,5 +33,6 @@ pub mod progress;
 pub mod reconcile;
 pub mod schema;
 pub mod simulator;
+pub mod verify;
 
 pub use error::{Error, Result};

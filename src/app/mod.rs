@@ -9,6 +9,7 @@ mod db;
 mod mappings;
 pub mod migrate;
 mod simulate;
+mod verify;
 
 /// Exit code of a run that finished but found something the user must look at.
 pub const EXIT_FINDINGS: u8 = 1;
@@ -50,6 +51,8 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Mappings(cmd) => mappings::run(cmd).await,
             Command::Migrate(args) => migrate::run(args).await,
             Command::Status(args) => migrate::status(args).await,
+            Command::Verify(args) => verify::run(args).await,
+            Command::Keygen(args) => verify::keygen(args).await,
         }
     });
     match outcome {
