@@ -52,7 +52,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Migrate(args) => migrate::run(args).await,
             Command::Status(args) => migrate::status(args).await,
             Command::Verify(args) => verify::run(args).await,
-            Command::Keygen(args) => verify::keygen(args).await,
+            Command::Keygen(args) => verify::keygen(args),
         }
     });
     match outcome {

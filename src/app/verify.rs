@@ -38,7 +38,10 @@ pub(crate) async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         VerifyMode::Offline(config, out) => {
             let outcome = verify::run_offline(&config).await.with_context(|| {
-                format!("re-checking {} against the database", config.report.display())
+                format!(
+                    "re-checking {} against the database",
+                    config.report.display()
+                )
             })?;
             match &outcome.signature {
                 SignatureCheck::Valid(v) => println!(
@@ -69,7 +72,10 @@ pub(crate) async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             if outcome.exit_code == 0 {
                 println!("offline check: the database matches the report");
             } else {
-                println!("offline check: FAILED ({} finding(s) above)", outcome.findings.len());
+                println!(
+                    "offline check: FAILED ({} finding(s) above)",
+                    outcome.findings.len()
+                );
             }
             Ok(ExitCode::from(outcome.exit_code))
         }
@@ -123,7 +129,7 @@ fn print_summary(report: &Report) {
 }
 
 /// Runs `keygen`.
-pub(crate) async fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
     for path in [&args.secret_key, &args.public_key] {
         if path.exists() && !args.force {
             anyhow::bail!(

@@ -114,7 +114,9 @@ impl VerifyArgs {
             ));
         }
         let out = self.out.ok_or_else(|| {
-            Error::Config("no output directory: pass --out DIR for report.json and report.md".into())
+            Error::Config(
+                "no output directory: pass --out DIR for report.json and report.md".into(),
+            )
         })?;
         if self.sample == 0 {
             return Err(Error::Config(

@@ -58,8 +58,14 @@ pub(crate) async fn archive_counts(
         push_limited(
             findings,
             &mut listed,
-            finding(stream, Some(id), "counts", FindingClass::Defect, "loaded_without_archive",
-                format!("{main} has a row for a record that raw.records does not hold")),
+            finding(
+                stream,
+                Some(id),
+                "counts",
+                FindingClass::Defect,
+                "loaded_without_archive",
+                format!("{main} has a row for a record that raw.records does not hold"),
+            ),
         );
     }
 
@@ -129,8 +135,18 @@ pub(crate) async fn referential(
         Stream::People | Stream::Tags => {}
         Stream::Taggings => {
             for (key, column, other, code) in [
-                ("person_unknown", "person_source_id", "core.people", "tagging_unknown_person"),
-                ("tag_unknown", "tag_source_id", "core.tags", "tagging_unknown_tag"),
+                (
+                    "person_unknown",
+                    "person_source_id",
+                    "core.people",
+                    "tagging_unknown_person",
+                ),
+                (
+                    "tag_unknown",
+                    "tag_source_id",
+                    "core.tags",
+                    "tagging_unknown_tag",
+                ),
             ] {
                 let ids: Vec<String> = sqlx::query_scalar(&format!(
                     "SELECT t.source_id FROM core.taggings AS t
@@ -148,8 +164,14 @@ pub(crate) async fn referential(
                     push_limited(
                         findings,
                         &mut listed,
-                        finding(stream, Some(&id), "referential", FindingClass::Defect, code,
-                            format!("core.taggings.{column} names no row of {other}")),
+                        finding(
+                            stream,
+                            Some(&id),
+                            "referential",
+                            FindingClass::Defect,
+                            code,
+                            format!("core.taggings.{column} names no row of {other}"),
+                        ),
                     );
                 }
             }
@@ -181,11 +203,15 @@ pub(crate) async fn referential(
             let (mut not_exported, mut archived_not_loaded) = (0u64, 0u64);
             let mut listed = 0;
             for row in rows {
-                let id: String = row.try_get("source_id").map_err(db_err("reading donations"))?;
+                let id: String = row
+                    .try_get("source_id")
+                    .map_err(db_err("reading donations"))?;
                 let donor: String = row
                     .try_get("person_source_id")
                     .map_err(db_err("reading donations"))?;
-                let archived: bool = row.try_get("archived").map_err(db_err("reading donations"))?;
+                let archived: bool = row
+                    .try_get("archived")
+                    .map_err(db_err("reading donations"))?;
                 if archived {
                     archived_not_loaded += 1;
                     push_limited(

@@ -86,7 +86,8 @@ pub(crate) async fn fetch_many<S: Source + 'static>(
         let Some(joined) = tasks.join_next().await else {
             break;
         };
-        let (id, got) = joined.map_err(|e| VerifyError::Report(format!("lookup task failed: {e}")))?;
+        let (id, got) =
+            joined.map_err(|e| VerifyError::Report(format!("lookup task failed: {e}")))?;
         let record = got.map_err(|source| VerifyError::Fetch { stream, source })?;
         out.insert(id, record.map(|r| r.value));
     }
@@ -126,8 +127,14 @@ pub(crate) async fn classify<S: Source + 'static>(
             push_limited(
                 findings,
                 &mut listed,
-                finding(stream, Some(&id), "ids", FindingClass::Explained, "duplicate_in_sweep",
-                    "the API listed this id more than once (paging drift); counted once".into()),
+                finding(
+                    stream,
+                    Some(&id),
+                    "ids",
+                    FindingClass::Explained,
+                    "duplicate_in_sweep",
+                    "the API listed this id more than once (paging drift); counted once".into(),
+                ),
             );
         }
     }
@@ -175,21 +182,34 @@ pub(crate) async fn classify<S: Source + 'static>(
                     (FindingClass::Explained, "new_at_source",
                         "at source, not archived: created after the export (id above every archived id, created after the newest archived change)")
                 } else {
-                    (FindingClass::Defect, "missing",
-                        "at source, not archived, though created before the newest archived change")
+                    (
+                        FindingClass::Defect,
+                        "missing",
+                        "at source, not archived, though created before the newest archived change",
+                    )
                 }
             }
-            (true, None) => (FindingClass::Defect, "missing",
-                "at source, not archived; not looked up (lookup budget exhausted)"),
-            (false, _) => (FindingClass::Defect, "missing",
-                "at source, not archived, with an id below archived ids: the export skipped it"),
+            (true, None) => (
+                FindingClass::Defect,
+                "missing",
+                "at source, not archived; not looked up (lookup budget exhausted)",
+            ),
+            (false, _) => (
+                FindingClass::Defect,
+                "missing",
+                "at source, not archived, with an id below archived ids: the export skipped it",
+            ),
         };
         if code == "new_at_source" {
             result.new_at_source += 1;
         } else {
             result.missing += 1;
         }
-        push_limited(findings, &mut listed, finding(stream, Some(id), "ids", class, code, detail.into()));
+        push_limited(
+            findings,
+            &mut listed,
+            finding(stream, Some(id), "ids", class, code, detail.into()),
+        );
     }
 
     // Archived but no longer listed.
@@ -198,19 +218,32 @@ pub(crate) async fn classify<S: Source + 'static>(
     let mut listed = 0;
     for id in &gone {
         let (class, code, detail) = match looked.get(id) {
-            Some(None) => (FindingClass::Explained, "deleted_at_source",
-                "archived, and the API now answers 404: deleted at source since the export"),
-            Some(Some(_)) => (FindingClass::Defect, "not_enumerated",
-                "archived and still at source, but the id sweep did not list it"),
-            None => (FindingClass::Explained, "deleted_at_source",
-                "archived, not listed by the sweep; not looked up (lookup budget exhausted)"),
+            Some(None) => (
+                FindingClass::Explained,
+                "deleted_at_source",
+                "archived, and the API now answers 404: deleted at source since the export",
+            ),
+            Some(Some(_)) => (
+                FindingClass::Defect,
+                "not_enumerated",
+                "archived and still at source, but the id sweep did not list it",
+            ),
+            None => (
+                FindingClass::Explained,
+                "deleted_at_source",
+                "archived, not listed by the sweep; not looked up (lookup budget exhausted)",
+            ),
         };
         if code == "not_enumerated" {
             result.not_enumerated += 1;
         } else {
             result.deleted_at_source += 1;
         }
-        push_limited(findings, &mut listed, finding(stream, Some(id), "ids", class, code, detail.into()));
+        push_limited(
+            findings,
+            &mut listed,
+            finding(stream, Some(id), "ids", class, code, detail.into()),
+        );
     }
     Ok(result)
 }

@@ -132,9 +132,13 @@ pub(crate) async fn archive_pass(
             .map_err(db_err("reading raw.records"))?;
         let end = row.is_none();
         if let Some(row) = row {
-            let id: String = row.try_get("source_id").map_err(db_err("reading raw.records"))?;
+            let id: String = row
+                .try_get("source_id")
+                .map_err(db_err("reading raw.records"))?;
             let body: String = row.try_get("body").map_err(db_err("reading raw.records"))?;
-            let sha: String = row.try_get("sha256").map_err(db_err("reading raw.records"))?;
+            let sha: String = row
+                .try_get("sha256")
+                .map_err(db_err("reading raw.records"))?;
             chunk.push((id, body, sha));
         }
         if chunk.len() >= CHUNK || (end && !chunk.is_empty()) {
@@ -151,8 +155,14 @@ pub(crate) async fn archive_pass(
                         push_limited(
                             findings,
                             &mut listed,
-                            finding(stream, Some(&id), "raw_hash", FindingClass::Defect, "raw_unreadable",
-                                "raw.records.body is not a JSON object".into()),
+                            finding(
+                                stream,
+                                Some(&id),
+                                "raw_hash",
+                                FindingClass::Defect,
+                                "raw_unreadable",
+                                "raw.records.body is not a JSON object".into(),
+                            ),
                         );
                         sha2_bytes(body.as_bytes())
                     }
@@ -167,7 +177,8 @@ pub(crate) async fn archive_pass(
                             "SHA-256 of the canonical raw record differs from raw.records.sha256 stored at load time".into()),
                     );
                 }
-                pass.leaves.push(merkle::record_leaf(salt, &id, &record_hash));
+                pass.leaves
+                    .push(merkle::record_leaf(salt, &id, &record_hash));
                 pass.ids.push(id.clone());
                 if let Some(value) = value {
                     parsed.push(SourceRecord {
@@ -203,7 +214,9 @@ pub(crate) async fn archive_pass(
                 .filter_map(|r| r.source_id.as_deref())
                 .collect();
             for record in &parsed {
-                let Some(id) = &record.source_id else { continue };
+                let Some(id) = &record.source_id else {
+                    continue;
+                };
                 if !with_main_row.contains(id) {
                     pass.no_main_row
                         .push((id.clone(), rejected.contains(id.as_str())));
@@ -304,13 +317,12 @@ pub(crate) async fn diff_tables(
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| VerifyError::Report(e.to_string()))?;
         let list = qcols.join(", ");
-        let loaded_rows: i64 = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM {qtable} WHERE nation = $1"
-        ))
-        .bind(nation)
-        .fetch_one(&mut *work)
-        .await
-        .map_err(db_err("counting loaded rows"))?;
+        let loaded_rows: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM {qtable} WHERE nation = $1"))
+                .bind(nation)
+                .fetch_one(&mut *work)
+                .await
+                .map_err(db_err("counting loaded rows"))?;
         let derived_rows: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {temp}"))
             .fetch_one(&mut *work)
             .await
@@ -333,7 +345,9 @@ pub(crate) async fn diff_tables(
         let mut derived_side = BTreeSet::new();
         for row in rows {
             let side: String = row.try_get("side").map_err(db_err("reading the diff"))?;
-            let key: String = row.try_get("source_id").map_err(db_err("reading the diff"))?;
+            let key: String = row
+                .try_get("source_id")
+                .map_err(db_err("reading the diff"))?;
             if side == "loaded" {
                 loaded_side.insert(key);
             } else {
@@ -371,7 +385,9 @@ pub(crate) async fn diff_tables(
                 .await
                 .map_err(db_err("naming differing columns"))?;
             for row in rows {
-                let key: String = row.try_get("source_id").map_err(db_err("reading the diff"))?;
+                let key: String = row
+                    .try_get("source_id")
+                    .map_err(db_err("reading the diff"))?;
                 let names: Vec<String> = row.try_get("cols").map_err(db_err("reading the diff"))?;
                 columns_of.insert(key, names);
             }
@@ -393,8 +409,14 @@ pub(crate) async fn diff_tables(
             push_limited(
                 findings,
                 &mut listed,
-                finding(stream, Some(parent_id(key)), "rederive", FindingClass::Defect, "row_not_derivable",
-                    format!("{name} row {key} cannot be derived from any archived record")),
+                finding(
+                    stream,
+                    Some(parent_id(key)),
+                    "rederive",
+                    FindingClass::Defect,
+                    "row_not_derivable",
+                    format!("{name} row {key} cannot be derived from any archived record"),
+                ),
             );
         }
         for key in derived_side.difference(&loaded_side) {
@@ -402,8 +424,14 @@ pub(crate) async fn diff_tables(
             push_limited(
                 findings,
                 &mut listed,
-                finding(stream, Some(parent_id(key)), "rederive", FindingClass::Defect, "row_missing",
-                    format!("{name} row {key} derived from the archive is not loaded")),
+                finding(
+                    stream,
+                    Some(parent_id(key)),
+                    "rederive",
+                    FindingClass::Defect,
+                    "row_missing",
+                    format!("{name} row {key} derived from the archive is not loaded"),
+                ),
             );
         }
         integrity.tables.insert(name.to_owned(), diff);
@@ -444,7 +472,9 @@ pub(crate) fn push_limited(findings: &mut Vec<Finding>, listed: &mut usize, f: F
         findings.push(Finding {
             source_id: None,
             code: "more_not_listed".into(),
-            detail: format!("more than {MAX_LISTED} findings of this check; only the first are listed"),
+            detail: format!(
+                "more than {MAX_LISTED} findings of this check; only the first are listed"
+            ),
             ..f
         });
     }

@@ -101,7 +101,13 @@ fn prove(leaves: &[Hash], index: usize, path: &mut Vec<Hash>) {
 
 /// Checks an audit path from [`inclusion_proof`] (RFC 9162 §2.1.3.2): whether `leaf` sits at
 /// `index` in a tree of `size` leaves whose root is `root`.
-pub fn verify_inclusion(leaf: &Hash, index: usize, size: usize, path: &[Hash], root: &Hash) -> bool {
+pub fn verify_inclusion(
+    leaf: &Hash,
+    index: usize,
+    size: usize,
+    path: &[Hash],
+    root: &Hash,
+) -> bool {
     if index >= size {
         return false;
     }
@@ -178,7 +184,10 @@ mod tests {
             let r = root(&leaves[..size]);
             for i in 0..size {
                 let path = inclusion_proof(&leaves[..size], i).expect("in range");
-                assert!(verify_inclusion(&leaves[i], i, size, &path, &r), "{i}/{size}");
+                assert!(
+                    verify_inclusion(&leaves[i], i, size, &path, &r),
+                    "{i}/{size}"
+                );
                 let other = leaf_hash(b"not in the tree");
                 assert!(!verify_inclusion(&other, i, size, &path, &r));
             }
@@ -193,6 +202,9 @@ mod tests {
         assert_ne!(a, record_leaf(&[2; 32], "42", &rec));
         assert_ne!(a, record_leaf(&[1; 32], "43", &rec));
         assert_ne!(a, record_leaf(&[1; 32], "42", &[8; 32]));
-        assert_eq!(record_leaf_data(&[1; 32], "42", &rec).len(), 32 + 4 + 2 + 32);
+        assert_eq!(
+            record_leaf_data(&[1; 32], "42", &rec).len(),
+            32 + 4 + 2 + 32
+        );
     }
 }

@@ -104,7 +104,7 @@ pub enum VerifyError {
     #[error(transparent)]
     Setup(#[from] crate::Error),
     /// A statement failed.
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Database {
         /// What was being done.
         context: String,
@@ -113,7 +113,7 @@ pub enum VerifyError {
         source: sqlx::Error,
     },
     /// The API failed.
-    #[error("{stream}: {source}")]
+    #[error("reading {stream} from the API")]
     Fetch {
         /// The entity.
         stream: Stream,
@@ -122,7 +122,7 @@ pub enum VerifyError {
         source: FetchError,
     },
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -131,7 +131,7 @@ pub enum VerifyError {
         source: std::io::Error,
     },
     /// A key or signature file is unusable.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Key {
         /// The file.
         path: PathBuf,
@@ -172,9 +172,11 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 /// The leaf description written into the report.
-const LEAF: &str = "SHA-256(0x00 || salt[32] || u32be(len(source_id)) || source_id || SHA-256(JCS(raw record)))";
+const LEAF: &str =
+    "SHA-256(0x00 || salt[32] || u32be(len(source_id)) || source_id || SHA-256(JCS(raw record)))";
 /// The leaf order written into the report.
-const ORDER: &str = "raw.records of the entity by (length(source_id), source_id): numeric order for numeric ids";
+const ORDER: &str =
+    "raw.records of the entity by (length(source_id), source_id): numeric order for numeric ids";
 
 /// The database side of every entity plus what the run needs from the database.
 struct DatabasePass {
@@ -248,7 +250,9 @@ async fn export_info(
     let runs: i64 = row.try_get("runs").map_err(db_err("reading sync.runs"))?;
     let first: Option<DateTime<Utc>> = row.try_get("first").map_err(db_err("reading sync.runs"))?;
     let last: Option<DateTime<Utc>> = row.try_get("last").map_err(db_err("reading sync.runs"))?;
-    let currency: Option<String> = row.try_get("currency").map_err(db_err("reading sync.runs"))?;
+    let currency: Option<String> = row
+        .try_get("currency")
+        .map_err(db_err("reading sync.runs"))?;
     let per_stream: Vec<(String, String)> = sqlx::query_as(
         "SELECT stream, mapping_sha256 FROM sync.checkpoints
           WHERE nation = $1 AND mapping_sha256 IS NOT NULL ORDER BY stream",
@@ -351,7 +355,12 @@ async fn database_pass(
     }
     let tables_of: BTreeMap<Stream, Vec<TableId>> = Stream::ALL
         .into_iter()
-        .map(|s| (s, set.get(s.as_str()).map(|m| m.tables()).unwrap_or_default()))
+        .map(|s| {
+            (
+                s,
+                set.get(s.as_str()).map(|m| m.tables()).unwrap_or_default(),
+            )
+        })
         .collect();
     let mapper = MappingMapper::new(set, &export.currency, None);
     let options = pool.connect_options();
@@ -486,7 +495,7 @@ fn source_equation(src: &SourceSide, archived: u64) -> (String, bool) {
         + (src.not_enumerated as i128);
     (
         format!(
-            "enumerated {} − duplicates {} − new_at_source {} + deleted_at_source {} − missing {} + not_enumerated {} = archived {}",
+            "enumerated {} - duplicates {} - new_at_source {} + deleted_at_source {} - missing {} + not_enumerated {} = archived {}",
             src.enumerated, src.duplicates, src.new_at_source, src.deleted_at_source, src.missing,
             src.not_enumerated, archived
         ),
@@ -568,7 +577,11 @@ fn assemble(
             balanced,
             defects,
             explained,
-            exit_code: if balanced { EXIT_BALANCED } else { EXIT_DEFECTS },
+            exit_code: if balanced {
+                EXIT_BALANCED
+            } else {
+                EXIT_DEFECTS
+            },
         },
     }
 }
@@ -585,7 +598,10 @@ pub async fn run(config: &VerifyConfig) -> Result<Report, VerifyError> {
 
 async fn run_with_pool(pool: &PgPool, config: &VerifyConfig) -> Result<Report, VerifyError> {
     let nation = config.nation.as_str();
-    tracing::info!(nation, "verify: recomputing hashes, re-deriving rows and Merkle roots from the database");
+    tracing::info!(
+        nation,
+        "verify: recomputing hashes, re-deriving rows and Merkle roots from the database"
+    );
     let mut db = database_pass(pool, nation, true).await?;
 
     let (seed, origin) = match config.seed {
@@ -602,7 +618,11 @@ async fn run_with_pool(pool: &PgPool, config: &VerifyConfig) -> Result<Report, V
         stream: Stream::People,
         source,
     })?;
-    let source = Arc::new(V2Source::new(http, config.api_base.clone(), config.page_size));
+    let source = Arc::new(V2Source::new(
+        http,
+        config.api_base.clone(),
+        config.page_size,
+    ));
 
     let mut findings = Vec::new();
     let mut sources = BTreeMap::new();
@@ -630,13 +650,8 @@ async fn run_with_pool(pool: &PgPool, config: &VerifyConfig) -> Result<Report, V
         .await?;
         let mut lookups = BTreeMap::new();
         if stream == Stream::Donations {
-            lookups = classify_donors(
-                &source,
-                &entity.unknown_donors,
-                &mut budget,
-                &mut findings,
-            )
-            .await?;
+            lookups = classify_donors(&source, &entity.unknown_donors, &mut budget, &mut findings)
+                .await?;
         }
         tracing::info!(nation, stream = %stream, sample = config.sample, "verify: re-fetching the sample");
         let drawn = sample::draw(&mut conn, nation, stream, &seed_text, config.sample).await?;
@@ -711,7 +726,14 @@ async fn classify_donors<S: Source + 'static>(
         integrity::push_limited(
             findings,
             &mut listed,
-            integrity::finding(Stream::Donations, Some(donation), "referential", class, code, detail),
+            integrity::finding(
+                Stream::Donations,
+                Some(donation),
+                "referential",
+                class,
+                code,
+                detail,
+            ),
         );
     }
     Ok(out)
@@ -737,7 +759,11 @@ async fn record_verification(
                 .map(|(k, e)| (k.clone(), Value::String(e.database.manifest.root.clone())))
                 .collect();
             (
-                if r.outcome.balanced { "balanced" } else { "findings" },
+                if r.outcome.balanced {
+                    "balanced"
+                } else {
+                    "findings"
+                },
                 Some(r.outcome.defects as i64),
                 sha,
                 Value::Object(roots),
@@ -899,7 +925,11 @@ async fn offline_with_pool(
     );
     for (name, now) in &recomputed.entities {
         let Some(then) = report.entities.get(name) else {
-            findings.push(mismatch(name, "missing_from_report", "the report has no such entity".into()));
+            findings.push(mismatch(
+                name,
+                "missing_from_report",
+                "the report has no such entity".into(),
+            ));
             continue;
         };
         let (a, b) = (

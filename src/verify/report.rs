@@ -275,7 +275,7 @@ pub struct MerkleRoot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Equation {
-    /// Source side, e.g. `enumerated 1000 − duplicates 0 − new_at_source 1 + deleted_at_source 1 − missing 0 + not_enumerated 0 = archived 1000`.
+    /// Source side, e.g. `enumerated 1000 - duplicates 0 - new_at_source 1 + deleted_at_source 1 - missing 0 + not_enumerated 0 = archived 1000`.
     pub source: Option<String>,
     /// Whether the source side balances (no missing, nothing un-enumerated).
     pub source_balanced: Option<bool>,
@@ -448,7 +448,8 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "—".to_owned(), ToString::to_string)
+    v.as_ref()
+        .map_or_else(|| "—".to_owned(), ToString::to_string)
 }
 
 /// The report for people: the same facts as the JSON, with words around them.
@@ -530,11 +531,7 @@ pub fn render_markdown(r: &Report) -> String {
             yes_no(e.equation.archive_balanced)
         );
         if let Some(src) = &e.source {
-            let _ = writeln!(
-                s,
-                "- API total reported: {}",
-                opt(&src.reported_total)
-            );
+            let _ = writeln!(s, "- API total reported: {}", opt(&src.reported_total));
         }
         let i = &e.database.integrity;
         let _ = writeln!(

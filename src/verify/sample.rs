@@ -66,12 +66,7 @@ pub(crate) async fn draw(
         source,
     })?;
     rows.into_iter()
-        .map(|row| {
-            Ok((
-                row.try_get("source_id")?,
-                row.try_get("body")?,
-            ))
-        })
+        .map(|row| Ok((row.try_get("source_id")?, row.try_get("body")?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map_err(|source| VerifyError::Database {
             context: "reading the sample".into(),
@@ -150,7 +145,10 @@ pub(crate) fn compare(stream: Stream, archived: &Value, fetched: Option<&Value>)
     if fields.is_empty() {
         return Comparison::Matched;
     }
-    let newer = match (time_attr(fetched, "updated_at"), time_attr(archived, "updated_at")) {
+    let newer = match (
+        time_attr(fetched, "updated_at"),
+        time_attr(archived, "updated_at"),
+    ) {
         (Some(now), Some(then)) => now > then,
         _ => false,
     };
@@ -194,7 +192,11 @@ pub(crate) async fn refetch<S: Source + 'static>(
             }
             Comparison::DeletedAtSource => {
                 result.deleted_at_source += 1;
-                (FindingClass::Explained, "deleted_at_source", "sampled; the API now answers 404".to_owned())
+                (
+                    FindingClass::Explained,
+                    "deleted_at_source",
+                    "sampled; the API now answers 404".to_owned(),
+                )
             }
             Comparison::ChangedAtSource(fields) => {
                 result.changed_at_source += 1;
@@ -207,7 +209,11 @@ pub(crate) async fn refetch<S: Source + 'static>(
                     format!("sampled; the archive differs from the source without a newer updated_at in: {}", fields.join(", ")))
             }
         };
-        push_limited(findings, &mut listed, finding(stream, Some(id), "sample", class, code, detail));
+        push_limited(
+            findings,
+            &mut listed,
+            finding(stream, Some(id), "sample", class, code, detail),
+        );
     }
     Ok(result)
 }
@@ -221,8 +227,14 @@ mod tests {
     fn compares_field_by_field_and_classifies() {
         let a = json!({"id":"1","attributes":{"first_name":"Ada","n":1,"updated_at":"2024-01-01T00:00:00+01:00","taggings_count":3,"x":{}}});
         let same = json!({"id":"1","attributes":{"x":{},"n":1.0,"first_name":"Ada","updated_at":"2024-01-01T00:00:00+01:00","taggings_count":3}});
-        assert_eq!(compare(Stream::People, &a, Some(&same)), Comparison::Matched);
-        assert_eq!(compare(Stream::People, &a, None), Comparison::DeletedAtSource);
+        assert_eq!(
+            compare(Stream::People, &a, Some(&same)),
+            Comparison::Matched
+        );
+        assert_eq!(
+            compare(Stream::People, &a, None),
+            Comparison::DeletedAtSource
+        );
 
         let mut edited = same.clone();
         edited["attributes"]["first_name"] = json!("Eve");
@@ -232,7 +244,10 @@ mod tests {
         );
         // Same instant in another zone is not newer.
         edited["attributes"]["updated_at"] = json!("2023-12-31T23:00:00Z");
-        assert!(matches!(compare(Stream::People, &a, Some(&edited)), Comparison::Defect(_)));
+        assert!(matches!(
+            compare(Stream::People, &a, Some(&edited)),
+            Comparison::Defect(_)
+        ));
         edited["attributes"]["updated_at"] = json!("2024-01-02T00:00:00Z");
         assert!(matches!(
             compare(Stream::People, &a, Some(&edited)),
@@ -241,8 +256,14 @@ mod tests {
 
         let mut counter = same.clone();
         counter["attributes"]["taggings_count"] = json!(2);
-        assert!(matches!(compare(Stream::Tags, &a, Some(&counter)), Comparison::ChangedAtSource(_)));
-        assert!(matches!(compare(Stream::Donations, &a, Some(&counter)), Comparison::Defect(_)));
+        assert!(matches!(
+            compare(Stream::Tags, &a, Some(&counter)),
+            Comparison::ChangedAtSource(_)
+        ));
+        assert!(matches!(
+            compare(Stream::Donations, &a, Some(&counter)),
+            Comparison::Defect(_)
+        ));
 
         let mut added = same;
         added["attributes"]["new_field"] = json!(null);

@@ -179,7 +179,10 @@ impl SecretKey {
         const WHAT: &str = "secret key";
         let bin = payload(WHAT, text)?;
         if bin.len() != SECRET_LEN {
-            return Err(format_err(WHAT, format!("{} bytes instead of {SECRET_LEN}", bin.len())));
+            return Err(format_err(
+                WHAT,
+                format!("{} bytes instead of {SECRET_LEN}", bin.len()),
+            ));
         }
         if &bin[0..2] != PK_ALG || &bin[4..6] != CHK_ALG {
             return Err(format_err(WHAT, "unknown signature or checksum algorithm"));
@@ -200,7 +203,10 @@ impl SecretKey {
         seed.copy_from_slice(&secret[..32]);
         let key = SigningKey::from_bytes(&seed);
         if key.verifying_key().as_bytes()[..] != secret[32..] {
-            return Err(format_err(WHAT, "the public half does not match the secret half"));
+            return Err(format_err(
+                WHAT,
+                "the public half does not match the secret half",
+            ));
         }
         Ok(SecretKey { key_id, key })
     }
@@ -253,7 +259,10 @@ impl PublicKey {
         const WHAT: &str = "public key";
         let bin = payload(WHAT, text)?;
         if bin.len() != 42 {
-            return Err(format_err(WHAT, format!("{} bytes instead of 42", bin.len())));
+            return Err(format_err(
+                WHAT,
+                format!("{} bytes instead of 42", bin.len()),
+            ));
         }
         if &bin[0..2] != PK_ALG {
             return Err(format_err(WHAT, "unknown algorithm"));
@@ -273,7 +282,10 @@ impl PublicKey {
         let mut lines = signature_text.lines().map(|l| l.trim_end_matches('\r'));
         let untrusted = lines.next().unwrap_or_default();
         if !untrusted.starts_with("untrusted comment:") {
-            return Err(format_err(WHAT, "the first line is not an untrusted comment"));
+            return Err(format_err(
+                WHAT,
+                "the first line is not an untrusted comment",
+            ));
         }
         let sig_line = B64
             .decode(lines.next().unwrap_or_default().trim())
@@ -347,9 +359,15 @@ mod tests {
         assert_eq!(ok.trusted_comment, "timestamp:1 file:report.json hashed");
 
         // Changed data, changed trusted comment, another key.
-        assert!(matches!(pk.verify(b"report bodY", &sig), Err(SignError::Invalid)));
+        assert!(matches!(
+            pk.verify(b"report bodY", &sig),
+            Err(SignError::Invalid)
+        ));
         let forged = sig.replace("timestamp:1", "timestamp:2");
-        assert!(matches!(pk.verify(b"report body", &forged), Err(SignError::Invalid)));
+        assert!(matches!(
+            pk.verify(b"report body", &forged),
+            Err(SignError::Invalid)
+        ));
         let other = SecretKey::generate().unwrap().public();
         assert!(matches!(
             other.verify(b"report body", &sig),
@@ -371,7 +389,13 @@ mod tests {
         let id = u64::from_le_bytes(pk[2..10].try_into().unwrap());
         assert!(sk.public().to_file_text().contains(&format!("{id:016X}")));
         // Bare base64 line (minisign -P) is accepted.
-        let bare = sk.public().to_file_text().lines().nth(1).unwrap().to_owned();
+        let bare = sk
+            .public()
+            .to_file_text()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_owned();
         assert_eq!(PublicKey::from_file_text(&bare).unwrap(), sk.public());
     }
 

@@ -15,3 +15,5 @@ mod mapping;
 mod migrate;
 // The open schema and `nb-exodus db migrate`.
 mod schema;
+// `verify` and `keygen`: count equations, tampering, changes at source, offline re-check.
+mod verify;
