@@ -1,4 +1,4 @@
--- 0005_audit: what `nb-exodus verify` keeps in the database (schema `audit`).
+-- 0006_audit: what `nb-exodus verify` keeps in the database (schema `audit`).
 -- The manifest salt of each nation's export: the Merkle roots in a verify report are computed
 -- over salted leaves, so that a published root does not let anyone test whether a guessed
 -- record (a guessed supporter) is in the database. The salt must therefore stay here, never in
