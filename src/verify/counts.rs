@@ -22,11 +22,14 @@ fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> VerifyError {
 
 /// Computes the archive equation's terms. `no_main_row` comes from the re-derivation: ids the
 /// current mapping gives no row in the main table, and whether the mapping rejected them.
+/// `marked_deleted` records (deleted at source, found by the export's reconciliation) are a
+/// term of their own: their rows were removed on purpose.
 pub(crate) async fn archive_counts(
     conn: &mut PgConnection,
     nation: &str,
     stream: Stream,
     archived: u64,
+    marked_deleted: u64,
     no_main_row: &[(String, bool)],
     findings: &mut Vec<Finding>,
 ) -> Result<ArchiveCounts, VerifyError> {
@@ -34,7 +37,8 @@ pub(crate) async fn archive_counts(
     let loaded: i64 = sqlx::query_scalar(&format!(
         "SELECT count(*) FROM {main} AS m WHERE m.nation = $1 AND EXISTS (
              SELECT 1 FROM raw.records AS r
-              WHERE r.nation = m.nation AND r.resource = $2 AND r.source_id = m.source_id)"
+              WHERE r.nation = m.nation AND r.resource = $2 AND r.source_id = m.source_id
+                AND r.deleted_at_source IS NULL)"
     ))
     .bind(nation)
     .bind(stream.as_str())
@@ -75,7 +79,7 @@ pub(crate) async fn archive_counts(
                   WHERE j.nation = r.nation AND j.resource = r.resource AND j.source_id = r.source_id
              ) AS has_reject
            FROM raw.records AS r
-          WHERE r.nation = $1 AND r.resource = $2 AND NOT EXISTS (
+          WHERE r.nation = $1 AND r.resource = $2 AND r.deleted_at_source IS NULL AND NOT EXISTS (
                  SELECT 1 FROM {main} AS m WHERE m.nation = r.nation AND m.source_id = r.source_id)
           ORDER BY length(r.source_id), r.source_id"
     ))
@@ -113,6 +117,7 @@ pub(crate) async fn archive_counts(
         loaded: loaded.max(0) as u64,
         rejected,
         excluded,
+        deleted_at_source: marked_deleted,
         unaccounted,
         loaded_without_archive: without_archive.len() as u64,
     })
@@ -186,10 +191,10 @@ pub(crate) async fn referential(
             .map_err(db_err("counting donations without donor"))?;
             counts.insert("donor_none".to_owned(), none.max(0) as u64);
             let rows = sqlx::query(
-                "SELECT d.source_id, d.person_source_id, EXISTS (
-                        SELECT 1 FROM raw.records AS r
-                         WHERE r.nation = d.nation AND r.resource = 'people'
-                           AND r.source_id = d.person_source_id) AS archived
+                "SELECT d.source_id, d.person_source_id,
+                        (SELECT r.deleted_at_source IS NOT NULL FROM raw.records AS r
+                          WHERE r.nation = d.nation AND r.resource = 'people'
+                            AND r.source_id = d.person_source_id) AS marked
                    FROM core.donations AS d
                   WHERE d.nation = $1 AND d.person_source_id IS NOT NULL AND NOT EXISTS (
                         SELECT 1 FROM core.people AS p
@@ -200,7 +205,9 @@ pub(crate) async fn referential(
             .fetch_all(&mut *conn)
             .await
             .map_err(db_err("checking donations' donors"))?;
-            let (mut not_exported, mut archived_not_loaded) = (0u64, 0u64);
+            let (mut not_exported, mut archived_not_loaded, mut marked_deleted) =
+                (0u64, 0u64, 0u64);
+            let mut listed_explained = 0;
             let mut listed = 0;
             for row in rows {
                 let id: String = row
@@ -209,10 +216,19 @@ pub(crate) async fn referential(
                 let donor: String = row
                     .try_get("person_source_id")
                     .map_err(db_err("reading donations"))?;
-                let archived: bool = row
-                    .try_get("archived")
-                    .map_err(db_err("reading donations"))?;
-                if archived {
+                // NULL: the donor was never archived; true: archived, then marked deleted at
+                // source by the export's reconciliation; false: archived and present.
+                let marked: Option<bool> =
+                    row.try_get("marked").map_err(db_err("reading donations"))?;
+                if marked == Some(true) {
+                    marked_deleted += 1;
+                    push_limited(
+                        findings,
+                        &mut listed_explained,
+                        finding(stream, Some(&id), "referential", FindingClass::Explained, "donor_marked_deleted_at_source",
+                            format!("donor {donor} was deleted at source during the export (raw.records.deleted_at_source): NationBuilder keeps donations of deleted people")),
+                    );
+                } else if marked == Some(false) {
                     archived_not_loaded += 1;
                     push_limited(
                         findings,
@@ -227,6 +243,7 @@ pub(crate) async fn referential(
             }
             counts.insert("donor_not_exported".to_owned(), not_exported);
             counts.insert("donor_archived_not_loaded".to_owned(), archived_not_loaded);
+            counts.insert("donor_marked_deleted_at_source".to_owned(), marked_deleted);
         }
     }
     Ok((counts, unknown_donors))

@@ -36,6 +36,7 @@ pub(crate) struct SweepResult {
     pub deleted_at_source: u64,
     pub missing: u64,
     pub not_enumerated: u64,
+    pub marked_but_present: u64,
 }
 
 /// Reads every id of `stream` from the API.
@@ -110,6 +111,7 @@ pub(crate) async fn classify<S: Source + 'static>(
     swept: Vec<String>,
     reported_total: Option<u64>,
     archived: &[String],
+    marked_deleted: &[String],
     high_water: Option<DateTime<FixedOffset>>,
     budget: &mut usize,
     findings: &mut Vec<Finding>,
@@ -211,6 +213,23 @@ pub(crate) async fn classify<S: Source + 'static>(
             finding(stream, Some(id), "ids", class, code, detail.into()),
         );
     }
+
+    // Marked deleted by the export's reconciliation: expected gone, already established.
+    let marked: BTreeSet<&str> = marked_deleted.iter().map(String::as_str).collect();
+    let mut listed = 0;
+    for id in marked_deleted {
+        if seen.contains(id) {
+            result.marked_but_present += 1;
+            push_limited(findings, &mut listed, finding(stream, Some(id), "ids", FindingClass::Defect, "marked_deleted_but_present",
+                "raw.records marks it deleted at source, yet the API lists it: its rows were removed wrongly".into()));
+        } else {
+            result.deleted_at_source += 1;
+        }
+    }
+    let gone: Vec<String> = gone
+        .into_iter()
+        .filter(|id| !marked.contains(id.as_str()))
+        .collect();
 
     // Archived but no longer listed.
     let checked = take(&gone, budget);

@@ -43,6 +43,9 @@ pub(crate) struct ArchivePass {
     pub integrity: Integrity,
     /// Ids the current mapping turns into no main-table row: (id, rejected by the mapping).
     pub no_main_row: Vec<(String, bool)>,
+    /// Ids marked `deleted_at_source` by the export's reconciliation (not re-derived: their
+    /// rows were removed on purpose).
+    pub marked_deleted: Vec<String>,
 }
 
 /// The temporary table holding re-derived rows of `table`.
@@ -112,19 +115,22 @@ pub(crate) async fn archive_pass(
         nation: nation.to_owned(),
         api: "v2".into(),
         run_id: 0,
+        reconcile: false,
     };
     let checksum = mapper.checksum();
     let mut pass = ArchivePass::default();
     let mut listed = 0usize;
     let mut rows = sqlx::query(
-        "SELECT source_id, body::text AS body, sha256 FROM raw.records
+        "SELECT source_id, body::text AS body, sha256,
+                deleted_at_source IS NOT NULL AS gone
+           FROM raw.records
           WHERE nation = $1 AND resource = $2
           ORDER BY length(source_id), source_id",
     )
     .bind(nation)
     .bind(stream.as_str())
     .fetch(&mut *reader);
-    let mut chunk: Vec<(String, String, String)> = Vec::with_capacity(CHUNK);
+    let mut chunk: Vec<(String, String, String, bool)> = Vec::with_capacity(CHUNK);
     loop {
         let row = rows
             .try_next()
@@ -139,12 +145,13 @@ pub(crate) async fn archive_pass(
             let sha: String = row
                 .try_get("sha256")
                 .map_err(db_err("reading raw.records"))?;
-            chunk.push((id, body, sha));
+            let gone: bool = row.try_get("gone").map_err(db_err("reading raw.records"))?;
+            chunk.push((id, body, sha, gone));
         }
         if chunk.len() >= CHUNK || (end && !chunk.is_empty()) {
-            let records: Vec<(String, String, String)> = std::mem::take(&mut chunk);
+            let records = std::mem::take(&mut chunk);
             let mut parsed = Vec::with_capacity(records.len());
-            for (id, body, stored) in records {
+            for (id, body, stored, gone) in records {
                 let value: Option<Value> = serde_json::from_str::<Value>(&body)
                     .ok()
                     .filter(Value::is_object);
@@ -178,8 +185,12 @@ pub(crate) async fn archive_pass(
                     );
                 }
                 pass.leaves
-                    .push(merkle::record_leaf(salt, &id, &record_hash));
+                    .push(merkle::record_leaf(salt, &id, &record_hash, gone));
                 pass.ids.push(id.clone());
+                if gone {
+                    pass.marked_deleted.push(id);
+                    continue;
+                }
                 if let Some(value) = value {
                     parsed.push(SourceRecord {
                         source_id: Some(id),

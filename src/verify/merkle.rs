@@ -35,21 +35,40 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     h.finalize().into()
 }
 
-/// The data of one manifest leaf: `salt ‖ u32be(len(source_id)) ‖ source_id ‖ record_sha256`,
-/// where `record_sha256` is the SHA-256 of the record's canonical JSON (RFC 8785). The length
-/// prefix keeps ids unambiguous; the record hash binds the whole record.
-pub fn record_leaf_data(salt: &[u8; 32], source_id: &str, record_sha256: &Hash) -> Vec<u8> {
-    let mut data = Vec::with_capacity(32 + 4 + source_id.len() + 32);
+/// The data of one manifest leaf:
+/// `salt ‖ u32be(len(source_id)) ‖ source_id ‖ record_sha256 ‖ state`, where `record_sha256` is
+/// the SHA-256 of the record's canonical JSON (RFC 8785) and `state` is 0 for a record present
+/// at source and 1 for one marked deleted at source by the export's reconciliation. The length
+/// prefix keeps ids unambiguous; the record hash binds the whole record; the state byte stops a
+/// record from being hidden by marking it deleted.
+pub fn record_leaf_data(
+    salt: &[u8; 32],
+    source_id: &str,
+    record_sha256: &Hash,
+    deleted_at_source: bool,
+) -> Vec<u8> {
+    let mut data = Vec::with_capacity(32 + 4 + source_id.len() + 32 + 1);
     data.extend_from_slice(salt);
     data.extend_from_slice(&(source_id.len() as u32).to_be_bytes());
     data.extend_from_slice(source_id.as_bytes());
     data.extend_from_slice(record_sha256);
+    data.push(u8::from(deleted_at_source));
     data
 }
 
 /// The leaf hash of one record: [`leaf_hash`] of [`record_leaf_data`].
-pub fn record_leaf(salt: &[u8; 32], source_id: &str, record_sha256: &Hash) -> Hash {
-    leaf_hash(&record_leaf_data(salt, source_id, record_sha256))
+pub fn record_leaf(
+    salt: &[u8; 32],
+    source_id: &str,
+    record_sha256: &Hash,
+    deleted_at_source: bool,
+) -> Hash {
+    leaf_hash(&record_leaf_data(
+        salt,
+        source_id,
+        record_sha256,
+        deleted_at_source,
+    ))
 }
 
 /// The largest power of two strictly below `n` (`n` ≥ 2).
@@ -198,13 +217,14 @@ mod tests {
     #[test]
     fn salted_leaves_depend_on_salt_id_and_record() {
         let rec = [7u8; 32];
-        let a = record_leaf(&[1; 32], "42", &rec);
-        assert_ne!(a, record_leaf(&[2; 32], "42", &rec));
-        assert_ne!(a, record_leaf(&[1; 32], "43", &rec));
-        assert_ne!(a, record_leaf(&[1; 32], "42", &[8; 32]));
+        let a = record_leaf(&[1; 32], "42", &rec, false);
+        assert_ne!(a, record_leaf(&[2; 32], "42", &rec, false));
+        assert_ne!(a, record_leaf(&[1; 32], "43", &rec, false));
+        assert_ne!(a, record_leaf(&[1; 32], "42", &[8; 32], false));
+        assert_ne!(a, record_leaf(&[1; 32], "42", &rec, true));
         assert_eq!(
-            record_leaf_data(&[1; 32], "42", &rec).len(),
-            32 + 4 + 2 + 32
+            record_leaf_data(&[1; 32], "42", &rec, false).len(),
+            32 + 4 + 2 + 32 + 1
         );
     }
 }

@@ -172,8 +172,7 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 /// The leaf description written into the report.
-const LEAF: &str =
-    "SHA-256(0x00 || salt[32] || u32be(len(source_id)) || source_id || SHA-256(JCS(raw record)))";
+const LEAF: &str = "SHA-256(0x00 || salt[32] || u32be(len(source_id)) || source_id || SHA-256(JCS(raw record)) || u8(1 if marked deleted at source, else 0))";
 /// The leaf order written into the report.
 const ORDER: &str =
     "raw.records of the entity by (length(source_id), source_id): numeric order for numeric ids";
@@ -190,6 +189,7 @@ struct DatabasePass {
 struct EntityDb {
     side: DatabaseSide,
     ids: Vec<String>,
+    marked_deleted: Vec<String>,
     high_water: Option<DateTime<FixedOffset>>,
     unknown_donors: Vec<counts::UnknownDonor>,
 }
@@ -398,6 +398,7 @@ async fn database_pass(
             nation,
             stream,
             pass.ids.len() as u64,
+            pass.marked_deleted.len() as u64,
             &pass.no_main_row,
             &mut findings,
         )
@@ -419,6 +420,7 @@ async fn database_pass(
                     },
                 },
                 ids: pass.ids,
+                marked_deleted: pass.marked_deleted,
                 high_water,
                 unknown_donors,
             },
@@ -481,8 +483,8 @@ fn archive_equation(side: &DatabaseSide) -> (String, bool) {
     let c = &side.counts;
     (
         format!(
-            "archived {} = loaded {} + rejected {} + excluded {} + unaccounted {} (loaded without archive: {})",
-            c.archived, c.loaded, c.rejected, c.excluded, c.unaccounted, c.loaded_without_archive
+            "archived {} = loaded {} + rejected {} + excluded {} + deleted_at_source {} + unaccounted {} (loaded without archive: {})",
+            c.archived, c.loaded, c.rejected, c.excluded, c.deleted_at_source, c.unaccounted, c.loaded_without_archive
         ),
         c.unaccounted == 0 && c.loaded_without_archive == 0,
     )
@@ -499,7 +501,10 @@ fn source_equation(src: &SourceSide, archived: u64) -> (String, bool) {
             src.enumerated, src.duplicates, src.new_at_source, src.deleted_at_source, src.missing,
             src.not_enumerated, archived
         ),
-        lhs == archived as i128 && src.missing == 0 && src.not_enumerated == 0,
+        lhs == archived as i128
+            && src.missing == 0
+            && src.not_enumerated == 0
+            && src.marked_deleted_but_present == 0,
     )
 }
 
@@ -643,6 +648,7 @@ async fn run_with_pool(pool: &PgPool, config: &VerifyConfig) -> Result<Report, V
             swept,
             total,
             &entity.ids,
+            &entity.marked_deleted,
             entity.high_water,
             &mut budget,
             &mut findings,
@@ -666,6 +672,7 @@ async fn run_with_pool(pool: &PgPool, config: &VerifyConfig) -> Result<Report, V
                 deleted_at_source: sweep.deleted_at_source,
                 missing: sweep.missing,
                 not_enumerated: sweep.not_enumerated,
+                marked_deleted_but_present: sweep.marked_but_present,
                 lookups,
                 sample,
             },

@@ -175,6 +175,9 @@ pub struct SourceSide {
     pub missing: u64,
     /// Archived and still at source, yet absent from the sweep: a defect of the enumeration.
     pub not_enumerated: u64,
+    /// Marked deleted at source in the archive, yet listed by the API: a defect (its rows
+    /// were removed although the record exists).
+    pub marked_deleted_but_present: u64,
     /// Outcomes of lookups made to classify orphans (`donor_deleted_at_source`, …).
     pub lookups: BTreeMap<String, u64>,
     /// The re-fetch sample.
@@ -225,6 +228,9 @@ pub struct ArchiveCounts {
     pub rejected: u64,
     /// Archived records the current mapping deliberately produces no row for.
     pub excluded: u64,
+    /// Archived records the export's reconciliation found deleted at source
+    /// (`raw.records.deleted_at_source`); their rows were removed, the archive keeps them.
+    pub deleted_at_source: u64,
     /// Archived records with no core row and no explanation: a defect.
     pub unaccounted: u64,
     /// Core rows with no archived record: a defect.
@@ -279,7 +285,7 @@ pub struct Equation {
     pub source: Option<String>,
     /// Whether the source side balances (no missing, nothing un-enumerated).
     pub source_balanced: Option<bool>,
-    /// Archive side, e.g. `archived 1000 = loaded 998 + rejected 2 + excluded 0 (+ unaccounted 0)`.
+    /// Archive side, e.g. `archived 1000 = loaded 997 + rejected 2 + excluded 0 + deleted_at_source 1 + unaccounted 0`.
     pub archive: String,
     /// Whether the archive side balances (nothing unaccounted, nothing loaded without archive).
     pub archive_balanced: bool,

@@ -23,7 +23,7 @@ use crate::fetch::{Source, Stream};
 
 /// The rule, as written into the report.
 pub const SELECTION: &str =
-    "archived records ordered by SHA-256(seed || ':' || source_id) in PostgreSQL, first n per entity";
+    "archived records not marked deleted at source, ordered by SHA-256(seed || ':' || source_id) in PostgreSQL, first n per entity";
 
 /// Read-only attributes NationBuilder recomputes from other records without bumping
 /// `updated_at` (counts and totals of taggings and donations).
@@ -51,7 +51,7 @@ pub(crate) async fn draw(
 ) -> Result<Vec<(String, String)>, VerifyError> {
     let rows = sqlx::query(
         "SELECT source_id, body::text AS body FROM raw.records
-          WHERE nation = $1 AND resource = $2
+          WHERE nation = $1 AND resource = $2 AND deleted_at_source IS NULL
           ORDER BY sha256(convert_to($3 || ':' || source_id, 'UTF8')), source_id
           LIMIT $4",
     )

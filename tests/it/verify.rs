@@ -416,6 +416,99 @@ async fn changes_at_source_after_the_export_are_explained_not_defects() {
     sim.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_reconciled_by_a_second_migrate_balance() {
+    let (sim, db) = exported(150).await;
+    let donor: String = sqlx::query_scalar(
+        "SELECT d.person_source_id FROM core.donations d JOIN core.people p
+             ON p.nation = d.nation AND p.source_id = d.person_source_id
+          WHERE d.nation = 'testnation' ORDER BY length(d.person_source_id), d.person_source_id LIMIT 1",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("a loaded donor");
+    assert!(sim.delete_person(donor.parse().expect("numeric id")));
+    let created = sim.create_person().to_string();
+    assert!(sim.touch_person(2));
+    let config = config_for(&sim, &db, MigrateArgs::default());
+    migrate_with(&config, false)
+        .await
+        .expect("second run reconciles");
+
+    let report = verify::run(&verify_config(&sim, &db, 299))
+        .await
+        .expect("verify runs");
+    assert_eq!(defects(&report), Vec::<&Finding>::new());
+    assert_eq!(report.outcome.exit_code, 0);
+    let people = &report.entities["people"];
+    assert!(people.equation.balanced, "{:?}", people.equation);
+    assert_eq!(
+        people.database.counts.deleted_at_source, 1,
+        "{}",
+        people.equation.archive
+    );
+    let src = people.source.as_ref().expect("source");
+    assert_eq!(
+        (src.deleted_at_source, src.new_at_source, src.missing),
+        (1, 0, 0)
+    );
+    assert!(has(
+        &report.findings,
+        "donations",
+        &{
+            let id: String = sqlx::query_scalar(
+            "SELECT source_id FROM core.donations WHERE nation = 'testnation' AND person_source_id = $1 LIMIT 1",
+        )
+        .bind(&donor)
+        .fetch_one(db.pool())
+        .await
+        .expect("the donation stays");
+            id
+        },
+        FindingClass::Explained,
+        "donor_marked_deleted_at_source"
+    ));
+    assert!(
+        report.entities["donations"].database.referential["donor_marked_deleted_at_source"] >= 1
+    );
+    let loaded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM core.people WHERE nation = 'testnation' AND source_id = $1",
+    )
+    .bind(&created)
+    .fetch_one(db.pool())
+    .await
+    .expect("count");
+    assert_eq!(loaded, 1, "the reconciliation loaded the new person");
+
+    // Hiding a record by marking it deleted is caught: the leaf changes, and online the API
+    // still lists it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    verify::report::write(&report, &dir.path().join("out"), None).expect("write");
+    exec(&db, "UPDATE raw.records SET deleted_at_source = now() WHERE nation = 'testnation' AND resource = 'people' AND source_id = '3'").await;
+    exec(
+        &db,
+        "DELETE FROM core.people WHERE nation = 'testnation' AND source_id = '3'",
+    )
+    .await;
+    let hidden = verify::run(&verify_config(&sim, &db, 20))
+        .await
+        .expect("verify runs");
+    assert!(has(
+        &hidden.findings,
+        "people",
+        "3",
+        FindingClass::Defect,
+        "marked_deleted_but_present"
+    ));
+    let checked = offline(&db, dir.path(), None).await;
+    assert_eq!(checked.exit_code, 1);
+    assert!(checked
+        .findings
+        .iter()
+        .any(|f| f.entity == "people" && f.detail.contains("manifest.root")));
+    sim.shutdown().await;
+}
+
 fn bin(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
         .args(args)
