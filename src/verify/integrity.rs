@@ -13,10 +13,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, FixedOffset};
 use futures_util::TryStreamExt as _;
 use serde_json::Value;
 use sqlx::{PgConnection, Row};
 
+use super::ids::time_attr;
 use super::merkle::{self, Hash};
 use super::report::{Finding, FindingClass, Integrity, TableDiff};
 use super::VerifyError;
@@ -46,6 +48,9 @@ pub(crate) struct ArchivePass {
     /// Ids marked `deleted_at_source` by the export's reconciliation (not re-derived: their
     /// rows were removed on purpose).
     pub marked_deleted: Vec<String>,
+    /// The newest `created_at`/`updated_at` among the archived records: the source's own clock
+    /// at (about) the time of the export.
+    pub high_water: Option<DateTime<FixedOffset>>,
 }
 
 /// The temporary table holding re-derived rows of `table`.
@@ -187,6 +192,12 @@ pub(crate) async fn archive_pass(
                 pass.leaves
                     .push(merkle::record_leaf(salt, &id, &record_hash, gone));
                 pass.ids.push(id.clone());
+                for attr in ["created_at", "updated_at"] {
+                    let t = value.as_ref().and_then(|v| time_attr(v, attr));
+                    if t > pass.high_water {
+                        pass.high_water = t;
+                    }
+                }
                 if gone {
                     pass.marked_deleted.push(id);
                     continue;

@@ -406,7 +406,6 @@ async fn database_pass(
         let (referential, unknown_donors) =
             counts::referential(&mut work, nation, stream, &mut findings).await?;
         let root = merkle::root(&pass.leaves);
-        let high_water = high_water(&mut work, nation, stream).await?;
         entities.insert(
             stream,
             EntityDb {
@@ -421,7 +420,7 @@ async fn database_pass(
                 },
                 ids: pass.ids,
                 marked_deleted: pass.marked_deleted,
-                high_water,
+                high_water: pass.high_water,
                 unknown_donors,
             },
         );
@@ -435,31 +434,6 @@ async fn database_pass(
         entities,
         findings,
     })
-}
-
-/// The newest `created_at`/`updated_at` among the entity's archived records: the source's own
-/// clock at (about) the time of the export.
-async fn high_water(
-    conn: &mut PgConnection,
-    nation: &str,
-    stream: Stream,
-) -> Result<Option<DateTime<FixedOffset>>, VerifyError> {
-    let times: Vec<Option<String>> = sqlx::query_scalar(
-        "SELECT t FROM (
-            SELECT body->'attributes'->>'updated_at' AS t FROM raw.records WHERE nation = $1 AND resource = $2
-            UNION SELECT body->'attributes'->>'created_at' FROM raw.records WHERE nation = $1 AND resource = $2
-         ) AS x WHERE t IS NOT NULL",
-    )
-    .bind(nation)
-    .bind(stream.as_str())
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db_err("reading archived timestamps"))?;
-    Ok(times
-        .into_iter()
-        .flatten()
-        .filter_map(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .max())
 }
 
 /// The seed derived from the roots, when none is given: the operator cannot choose it without
