@@ -20,7 +20,13 @@ const TOKEN: &str = "bench-token";
 
 fn spawn_simulator(people: u64) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
-        .args(["simulate", "--listen", "127.0.0.1:0", "--people", &people.to_string()])
+        .args([
+            "simulate",
+            "--listen",
+            "127.0.0.1:0",
+            "--people",
+            &people.to_string(),
+        ])
         .args(["--token", TOKEN, "--rate-limit", "off"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -29,8 +35,15 @@ fn spawn_simulator(people: u64) -> (Child, String) {
         .expect("spawn nb-exodus simulate");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("listening line");
-    let base = line.trim().rsplit(' ').next().expect("base url").to_string();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("listening line");
+    let base = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("base url")
+        .to_string();
     (child, base)
 }
 
@@ -59,7 +72,9 @@ fn manifest(base: &str) -> serde_json::Value {
 fn fresh_database(admin: &str, name: &str) -> String {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let pool = nb_exodus::database::connect(admin).await.expect("admin connection");
+        let pool = nb_exodus::database::connect(admin)
+            .await
+            .expect("admin connection");
         sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
             .execute(&pool)
             .await
@@ -77,7 +92,15 @@ fn fresh_database(admin: &str, name: &str) -> String {
 fn run_migrate(base: &str, db: &str, extra: &[&str]) -> (Duration, u64) {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
-        .args(["migrate", "--nation", "bench", "--api-base", base, "--database-url", db])
+        .args([
+            "migrate",
+            "--nation",
+            "bench",
+            "--api-base",
+            base,
+            "--database-url",
+            db,
+        ])
         .args(["--rate-limit", "off", "--quiet"])
         .args(extra)
         .env("NATIONBUILDER_API_TOKEN", TOKEN)
@@ -120,7 +143,9 @@ fn main() {
         .iter()
         .map(|k| m[k].as_u64().unwrap_or(0))
         .sum::<u64>();
-    println!("nation: {people} people, {records} records in all (people, tags, taggings, donations)");
+    println!(
+        "nation: {people} people, {records} records in all (people, tags, taggings, donations)"
+    );
     for (label, extra) in [
         ("main pass (--no-reconcile)", &["--no-reconcile"][..]),
         ("with reconciliation", &[][..]),
@@ -135,7 +160,9 @@ fn main() {
             peak as f64 / 1024.0
         );
     }
-    let _ = Command::new("kill").args(["-INT", &sim.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-INT", &sim.id().to_string()])
+        .status();
     let _ = sim.wait();
     drop(cluster);
 }

@@ -34,5 +34,6 @@ pub mod reconcile;
 pub mod remap;
 pub mod schema;
 pub mod simulator;
+pub mod verify;
 
 pub use error::{Error, Result};

@@ -10,6 +10,7 @@ mod demo;
 mod mappings;
 pub mod migrate;
 mod simulate;
+mod verify;
 
 /// Exit code of a run that finished but found something the user must look at.
 pub const EXIT_FINDINGS: u8 = 1;
@@ -54,6 +55,8 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Demo(args) => demo::run(args).await,
             Command::Remap(args) => migrate::remap(args).await,
             Command::Status(args) => migrate::status(args).await,
+            Command::Verify(args) => verify::run(args).await,
+            Command::Keygen(args) => verify::keygen(args),
         }
     });
     match outcome {

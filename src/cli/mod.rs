@@ -9,6 +9,7 @@ pub mod demo;
 pub mod mappings;
 pub mod migrate;
 pub mod simulate;
+pub mod verify;
 
 /// Move a party's supporter data out of NationBuilder into its own PostgreSQL, completely and
 /// provably.
@@ -61,4 +62,13 @@ pub enum Command {
     /// Check the declarative mapping files.
     #[command(subcommand)]
     Mappings(mappings::MappingsCommand),
+
+    /// Prove an export complete: count equations, hashes, re-derivation, references, re-fetch
+    /// sample and Merkle roots, into a signed report; or re-check a report offline.
+    ///
+    /// Example: nb-exodus verify --nation exampleparty --out audit --sign-key nb-exodus.key
+    Verify(verify::VerifyArgs),
+
+    /// Create an Ed25519 key pair (minisign format) for signing verify reports.
+    Keygen(verify::KeygenArgs),
 }

@@ -157,7 +157,8 @@ mod tests {
                 "0002 raw",
                 "0003 core",
                 "0004 sensitive gdpr",
-                "0005 reconcile"
+                "0005 reconcile",
+                "0006 audit"
             ]
         );
         for migration in MIGRATOR.iter() {

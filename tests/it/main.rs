@@ -17,3 +17,5 @@ mod migrate;
 mod schema;
 // API v1 as a second source: identical core tables, guarantees, verify's operations.
 mod v1;
+// `verify` and `keygen`: count equations, tampering, changes at source, offline re-check.
+mod verify;

@@ -1,0 +1,503 @@
+//! Record integrity, from the database alone: every raw record of an entity is read once, in
+//! manifest order, and
+//!
+//! 1. its canonical JSON (RFC 8785) is hashed again and compared with `raw.records.sha256`;
+//! 2. it becomes a salted Merkle leaf (see [`super::merkle`]);
+//! 3. it is mapped again with the current mapping files, exactly as `migrate` would
+//!    ([`pipeline::build_batch`]), and the rows go into temporary tables shaped like the
+//!    target tables.
+//!
+//! The loaded tables are then compared with those temporary tables *inside PostgreSQL*, with
+//! `EXCEPT` both ways (a join-diff in the data-diff sense), so a row deleted, added or edited
+//! after the load shows up by key, and the differing columns are named — never their values.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, FixedOffset};
+use futures_util::TryStreamExt as _;
+use serde_json::Value;
+use sqlx::{PgConnection, Row};
+
+use super::ids::time_attr;
+use super::merkle::{self, Hash};
+use super::report::{Finding, FindingClass, Integrity, TableDiff};
+use super::VerifyError;
+use crate::canonical;
+use crate::fetch::{Cursor, SourceRecord, Stream};
+use crate::load::quote_ident;
+use crate::mapping::TableId;
+use crate::pipeline::{build_batch, Mapper, MappingMapper, RunSettings};
+
+/// Records mapped and inserted per round trip.
+const CHUNK: usize = 1000;
+
+/// Findings of one kind listed per entity before the rest are only counted.
+pub(crate) const MAX_LISTED: usize = 10_000;
+
+/// What the archive pass of one entity produced.
+#[derive(Debug, Default)]
+pub(crate) struct ArchivePass {
+    /// Archived ids in manifest order.
+    pub ids: Vec<String>,
+    /// The Merkle leaves, same order.
+    pub leaves: Vec<Hash>,
+    /// Hashing and re-derivation results.
+    pub integrity: Integrity,
+    /// Ids the current mapping turns into no main-table row: (id, rejected by the mapping).
+    pub no_main_row: Vec<(String, bool)>,
+    /// Ids marked `deleted_at_source` by the export's reconciliation (not re-derived: their
+    /// rows were removed on purpose).
+    pub marked_deleted: Vec<String>,
+    /// The newest `created_at`/`updated_at` among the archived records: the source's own clock
+    /// at (about) the time of the export.
+    pub high_water: Option<DateTime<FixedOffset>>,
+}
+
+/// The temporary table holding re-derived rows of `table`.
+pub(crate) fn temp_name(table: &str) -> String {
+    format!("pg_temp.nbx_verify_{}", table.replace('.', "_"))
+}
+
+/// The columns compared for `table`: the key, every mapped column, and the raw hash.
+pub(crate) fn compared_columns(table: TableId) -> Vec<&'static str> {
+    let mut cols = vec!["source_id"];
+    cols.extend(
+        table
+            .table()
+            .engine_columns()
+            .map(|c| c.name)
+            .filter(|n| *n != "source_id" && *n != "nation"),
+    );
+    cols.push("raw_sha256");
+    cols
+}
+
+fn db_err(context: &str) -> impl FnOnce(sqlx::Error) -> VerifyError + '_ {
+    move |source| VerifyError::Database {
+        context: context.to_owned(),
+        source,
+    }
+}
+
+/// Reads every archived record of `stream`, re-hashing, collecting leaves and re-deriving rows
+/// into temporary tables on `work` (which must stay open until [`diff_tables`] ran).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn archive_pass(
+    reader: &mut PgConnection,
+    work: &mut PgConnection,
+    nation: &str,
+    stream: Stream,
+    mapper: &MappingMapper,
+    tables: &[TableId],
+    salt: &[u8; 32],
+    findings: &mut Vec<Finding>,
+) -> Result<ArchivePass, VerifyError> {
+    for table in tables {
+        let name = table.qualified_name();
+        let cols = compared_columns(*table)
+            .iter()
+            .map(|c| quote_ident(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| VerifyError::Report(e.to_string()))?
+            .join(", ");
+        let qtable = quote_ident(name).map_err(|e| VerifyError::Report(e.to_string()))?;
+        let temp = temp_name(name);
+        sqlx::query(&format!("DROP TABLE IF EXISTS {temp}"))
+            .execute(&mut *work)
+            .await
+            .map_err(db_err("dropping a temporary table"))?;
+        sqlx::query(&format!(
+            "CREATE TEMP TABLE {} AS SELECT {cols} FROM {qtable} WITH NO DATA",
+            temp.trim_start_matches("pg_temp.")
+        ))
+        .execute(&mut *work)
+        .await
+        .map_err(db_err("creating a temporary table for the re-derivation"))?;
+    }
+
+    let main = main_table(stream);
+    let settings = RunSettings {
+        nation: nation.to_owned(),
+        api: "v2".into(),
+        run_id: 0,
+        reconcile: false,
+    };
+    let checksum = mapper.checksum();
+    let mut pass = ArchivePass::default();
+    let mut listed = 0usize;
+    let mut rows = sqlx::query(
+        "SELECT source_id, body::text AS body, sha256,
+                deleted_at_source IS NOT NULL AS gone
+           FROM raw.records
+          WHERE nation = $1 AND resource = $2
+          ORDER BY length(source_id), source_id",
+    )
+    .bind(nation)
+    .bind(stream.as_str())
+    .fetch(&mut *reader);
+    let mut chunk: Vec<(String, String, String, bool)> = Vec::with_capacity(CHUNK);
+    loop {
+        let row = rows
+            .try_next()
+            .await
+            .map_err(db_err("reading raw.records"))?;
+        let end = row.is_none();
+        if let Some(row) = row {
+            let id: String = row
+                .try_get("source_id")
+                .map_err(db_err("reading raw.records"))?;
+            let body: String = row.try_get("body").map_err(db_err("reading raw.records"))?;
+            let sha: String = row
+                .try_get("sha256")
+                .map_err(db_err("reading raw.records"))?;
+            let gone: bool = row.try_get("gone").map_err(db_err("reading raw.records"))?;
+            chunk.push((id, body, sha, gone));
+        }
+        if chunk.len() >= CHUNK || (end && !chunk.is_empty()) {
+            let records = std::mem::take(&mut chunk);
+            let mut parsed = Vec::with_capacity(records.len());
+            for (id, body, stored, gone) in records {
+                let value: Option<Value> = serde_json::from_str::<Value>(&body)
+                    .ok()
+                    .filter(Value::is_object);
+                let record_hash: Hash = match &value {
+                    Some(v) => sha2_bytes(canonical::canonical(v).as_bytes()),
+                    None => {
+                        pass.integrity.raw_unreadable += 1;
+                        push_limited(
+                            findings,
+                            &mut listed,
+                            finding(
+                                stream,
+                                Some(&id),
+                                "raw_hash",
+                                FindingClass::Defect,
+                                "raw_unreadable",
+                                "raw.records.body is not a JSON object".into(),
+                            ),
+                        );
+                        sha2_bytes(body.as_bytes())
+                    }
+                };
+                pass.integrity.raw_records_hashed += 1;
+                if hex::encode(record_hash) != stored {
+                    pass.integrity.raw_hash_mismatches += 1;
+                    push_limited(
+                        findings,
+                        &mut listed,
+                        finding(stream, Some(&id), "raw_hash", FindingClass::Defect, "raw_hash_mismatch",
+                            "SHA-256 of the canonical raw record differs from raw.records.sha256 stored at load time".into()),
+                    );
+                }
+                pass.leaves
+                    .push(merkle::record_leaf(salt, &id, &record_hash, gone));
+                pass.ids.push(id.clone());
+                for attr in ["created_at", "updated_at"] {
+                    let t = value.as_ref().and_then(|v| time_attr(v, attr));
+                    if t > pass.high_water {
+                        pass.high_water = t;
+                    }
+                }
+                if gone {
+                    pass.marked_deleted.push(id);
+                    continue;
+                }
+                if let Some(value) = value {
+                    parsed.push(SourceRecord {
+                        source_id: Some(id),
+                        body,
+                        value,
+                    });
+                }
+            }
+            let batch = build_batch(
+                &settings,
+                stream,
+                mapper,
+                &parsed,
+                &checksum,
+                Cursor::Done,
+                None,
+            );
+            let mut with_main_row = BTreeSet::new();
+            for (table, rows) in &batch.tables {
+                if table == main {
+                    for row in &rows.rows {
+                        if let Some(id) = row.get("source_id").and_then(Value::as_str) {
+                            with_main_row.insert(id.to_owned());
+                        }
+                    }
+                }
+                insert_derived(work, table, rows.rows.clone()).await?;
+            }
+            let rejected: BTreeSet<&str> = batch
+                .rejects
+                .iter()
+                .filter_map(|r| r.source_id.as_deref())
+                .collect();
+            for record in &parsed {
+                let Some(id) = &record.source_id else {
+                    continue;
+                };
+                if !with_main_row.contains(id) {
+                    pass.no_main_row
+                        .push((id.clone(), rejected.contains(id.as_str())));
+                }
+            }
+        }
+        if end {
+            break;
+        }
+    }
+    Ok(pass)
+}
+
+fn sha2_bytes(data: &[u8]) -> Hash {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data).into()
+}
+
+async fn insert_derived(
+    work: &mut PgConnection,
+    table: &str,
+    rows: Vec<serde_json::Map<String, Value>>,
+) -> Result<(), VerifyError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let Some(id) = TableId::from_qualified_name(table) else {
+        return Err(VerifyError::Report(format!(
+            "the mapping produced rows for unknown table {table}"
+        )));
+    };
+    // Last row wins for a repeated key, as in the loader.
+    let mut by_key: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
+    for row in rows {
+        let key = row
+            .get("source_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        by_key.insert(key, row);
+    }
+    let payload = Value::Array(by_key.into_values().map(Value::Object).collect());
+    let cols = compared_columns(id)
+        .iter()
+        .map(|c| quote_ident(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| VerifyError::Report(e.to_string()))?;
+    let select: Vec<String> = cols.iter().map(|c| format!("r.{c}")).collect();
+    let qtable = quote_ident(table).map_err(|e| VerifyError::Report(e.to_string()))?;
+    let sql = format!(
+        "INSERT INTO {} ({}) SELECT {} FROM jsonb_populate_recordset(NULL::{qtable}, $1) AS r",
+        temp_name(table),
+        cols.join(", "),
+        select.join(", ")
+    );
+    sqlx::query(&sql)
+        .bind(&payload)
+        .execute(&mut *work)
+        .await
+        .map_err(db_err("inserting re-derived rows"))?;
+    Ok(())
+}
+
+/// The entity's own table (one row per archived record).
+pub(crate) fn main_table(stream: Stream) -> &'static str {
+    match stream {
+        Stream::People => "core.people",
+        Stream::Tags => "core.tags",
+        Stream::Taggings => "core.taggings",
+        Stream::Donations => "core.donations",
+    }
+}
+
+/// The record a row derives from: the part of its key before the first `:`.
+fn parent_id(key: &str) -> &str {
+    key.split(':').next().unwrap_or(key)
+}
+
+/// Diffs each loaded table against its re-derivation (both ways, inside PostgreSQL) and
+/// records the result and one finding per differing key.
+pub(crate) async fn diff_tables(
+    work: &mut PgConnection,
+    nation: &str,
+    stream: Stream,
+    tables: &[TableId],
+    integrity: &mut Integrity,
+    findings: &mut Vec<Finding>,
+) -> Result<(), VerifyError> {
+    let mut listed = 0usize;
+    for table in tables {
+        let name = table.qualified_name();
+        let qtable = quote_ident(name).map_err(|e| VerifyError::Report(e.to_string()))?;
+        let temp = temp_name(name);
+        let cols = compared_columns(*table);
+        let qcols = cols
+            .iter()
+            .map(|c| quote_ident(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| VerifyError::Report(e.to_string()))?;
+        let list = qcols.join(", ");
+        let loaded_rows: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM {qtable} WHERE nation = $1"))
+                .bind(nation)
+                .fetch_one(&mut *work)
+                .await
+                .map_err(db_err("counting loaded rows"))?;
+        let derived_rows: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {temp}"))
+            .fetch_one(&mut *work)
+            .await
+            .map_err(db_err("counting re-derived rows"))?;
+        let sql = format!(
+            "SELECT 'loaded' AS side, d.source_id FROM (
+                 SELECT {list} FROM {qtable} WHERE nation = $1
+                 EXCEPT SELECT {list} FROM {temp}) AS d
+             UNION ALL
+             SELECT 'derived' AS side, d.source_id FROM (
+                 SELECT {list} FROM {temp}
+                 EXCEPT SELECT {list} FROM {qtable} WHERE nation = $1) AS d"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(nation)
+            .fetch_all(&mut *work)
+            .await
+            .map_err(db_err("diffing loaded and re-derived rows"))?;
+        let mut loaded_side = BTreeSet::new();
+        let mut derived_side = BTreeSet::new();
+        for row in rows {
+            let side: String = row.try_get("side").map_err(db_err("reading the diff"))?;
+            let key: String = row
+                .try_get("source_id")
+                .map_err(db_err("reading the diff"))?;
+            if side == "loaded" {
+                loaded_side.insert(key);
+            } else {
+                derived_side.insert(key);
+            }
+        }
+        let differing: Vec<String> = loaded_side.intersection(&derived_side).cloned().collect();
+        let mut diff = TableDiff {
+            loaded_rows: loaded_rows.max(0) as u64,
+            derived_rows: derived_rows.max(0) as u64,
+            only_loaded: 0,
+            only_derived: 0,
+            differing: differing.len() as u64,
+        };
+        // Name the differing columns, in chunks.
+        let mut columns_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let listed_keys: Vec<String> = differing.iter().take(MAX_LISTED).cloned().collect();
+        for keys in listed_keys.chunks(1000) {
+            let cases: Vec<String> = cols
+                .iter()
+                .zip(&qcols)
+                .skip(1)
+                .map(|(c, q)| format!("CASE WHEN a.{q} IS DISTINCT FROM b.{q} THEN '{c}' END"))
+                .collect();
+            let sql = format!(
+                "SELECT a.source_id, array_remove(ARRAY[{}]::text[], NULL) AS cols
+                   FROM {qtable} AS a JOIN {temp} AS b ON a.source_id = b.source_id
+                  WHERE a.nation = $1 AND a.source_id = ANY($2)",
+                cases.join(", ")
+            );
+            let rows = sqlx::query(&sql)
+                .bind(nation)
+                .bind(keys)
+                .fetch_all(&mut *work)
+                .await
+                .map_err(db_err("naming differing columns"))?;
+            for row in rows {
+                let key: String = row
+                    .try_get("source_id")
+                    .map_err(db_err("reading the diff"))?;
+                let names: Vec<String> = row.try_get("cols").map_err(db_err("reading the diff"))?;
+                columns_of.insert(key, names);
+            }
+        }
+        for key in &differing {
+            let cols = columns_of
+                .get(key)
+                .map(|c| c.join(", "))
+                .unwrap_or_else(|| "(not listed)".into());
+            push_limited(
+                findings,
+                &mut listed,
+                finding(stream, Some(parent_id(key)), "rederive", FindingClass::Defect, "row_differs",
+                    format!("{name} row {key} differs from its re-derivation from raw.records in: {cols}")),
+            );
+        }
+        for key in loaded_side.difference(&derived_side) {
+            diff.only_loaded += 1;
+            push_limited(
+                findings,
+                &mut listed,
+                finding(
+                    stream,
+                    Some(parent_id(key)),
+                    "rederive",
+                    FindingClass::Defect,
+                    "row_not_derivable",
+                    format!("{name} row {key} cannot be derived from any archived record"),
+                ),
+            );
+        }
+        for key in derived_side.difference(&loaded_side) {
+            diff.only_derived += 1;
+            push_limited(
+                findings,
+                &mut listed,
+                finding(
+                    stream,
+                    Some(parent_id(key)),
+                    "rederive",
+                    FindingClass::Defect,
+                    "row_missing",
+                    format!("{name} row {key} derived from the archive is not loaded"),
+                ),
+            );
+        }
+        integrity.tables.insert(name.to_owned(), diff);
+        sqlx::query(&format!("DROP TABLE IF EXISTS {temp}"))
+            .execute(&mut *work)
+            .await
+            .map_err(db_err("dropping a temporary table"))?;
+    }
+    Ok(())
+}
+
+/// Builds a finding.
+pub(crate) fn finding(
+    stream: Stream,
+    source_id: Option<&str>,
+    check: &str,
+    class: FindingClass,
+    code: &str,
+    detail: String,
+) -> Finding {
+    Finding {
+        entity: stream.as_str().to_owned(),
+        source_id: source_id.map(str::to_owned),
+        check: check.to_owned(),
+        class,
+        code: code.to_owned(),
+        detail,
+    }
+}
+
+/// Pushes `f` unless [`MAX_LISTED`] findings were already listed by this check; past the limit
+/// one summary finding says how many more there are.
+pub(crate) fn push_limited(findings: &mut Vec<Finding>, listed: &mut usize, f: Finding) {
+    *listed += 1;
+    if *listed <= MAX_LISTED {
+        findings.push(f);
+    } else if *listed == MAX_LISTED + 1 {
+        findings.push(Finding {
+            source_id: None,
+            code: "more_not_listed".into(),
+            detail: format!(
+                "more than {MAX_LISTED} findings of this check; only the first are listed"
+            ),
+            ..f
+        });
+    }
+}

@@ -1,0 +1,966 @@
+//! Verify: the auditor's proof that an export is complete, made without trusting the run that
+//! did it. For each entity (people, tags, taggings, donations) it
+//!
+//! 1. sweeps the API's ids afresh and balances `enumerated − duplicates = archived` with every
+//!    difference classified ([`ids`]);
+//! 2. balances `archived = loaded + rejected + excluded` ([`counts`]);
+//! 3. re-hashes every raw record and re-derives every loaded row from the raw archive with the
+//!    current mappings, diffing inside PostgreSQL ([`integrity`]);
+//! 4. checks references, separating orphans NationBuilder allows from defects ([`counts`]);
+//! 5. re-fetches a seeded sample and compares it field by field ([`sample`]);
+//! 6. computes a salted RFC 6962 Merkle root over the archive ([`merkle`]);
+//!
+//! and writes a canonical-JSON [`report::Report`] (ids, counts, hashes — no personal data),
+//! optionally signed in minisign's format ([`sign`]). [`run_offline`] re-checks a report's
+//! signature and recomputes its database side from a copy of the database alone.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::{Connection, PgConnection, PgPool, Row};
+use url::Url;
+
+use crate::database;
+use crate::fetch::client::{redact_url, ClientConfig, HttpClient};
+use crate::fetch::rate_limit::{Limiter, RateSpec};
+use crate::fetch::v2::V2Source;
+use crate::fetch::{FetchError, Source, Stream};
+use crate::mapping::{Api, MappingSet, TableId};
+use crate::pipeline::MappingMapper;
+
+pub mod counts;
+pub mod ids;
+pub mod integrity;
+pub mod merkle;
+pub mod report;
+pub mod sample;
+pub mod sign;
+
+use report::{
+    DatabaseInfo, DatabaseSide, EntityReport, Equation, ExportInfo, Finding, FindingClass,
+    ManifestInfo, MerkleRoot, Outcome, Report, SampleInfo, SourceInfo, SourceSide, TlsInfo, Tool,
+};
+
+/// The sample size that gives 95 % confidence of a defect rate below 1 % when no defect is
+/// found: ln(0.05) / ln(0.99) ≈ 298.1.
+pub const DEFAULT_SAMPLE: u64 = 299;
+
+/// Lookups by id (to classify ids and orphans) allowed per entity by default.
+pub const DEFAULT_LOOKUPS: usize = 1000;
+
+/// Exit code when everything balances.
+pub const EXIT_BALANCED: u8 = 0;
+/// Exit code when there are unexplained gaps.
+pub const EXIT_DEFECTS: u8 = 1;
+
+/// Settings of an online verification.
+#[derive(Debug, Clone)]
+pub struct VerifyConfig {
+    /// Nation slug.
+    pub nation: String,
+    /// API base URL (ends with `/`).
+    pub api_base: Url,
+    /// Database URL.
+    pub database_url: String,
+    /// API token (never logged).
+    pub token: String,
+    /// Request budget; `None` = unthrottled.
+    pub rate_limit: Option<RateSpec>,
+    /// Ids per sweep page (1–100).
+    pub page_size: u32,
+    /// Records re-fetched per entity.
+    pub sample: u64,
+    /// The sample seed; `None` derives it from the Merkle roots.
+    pub seed: Option<u64>,
+    /// Lookups by id allowed per entity.
+    pub max_lookups: usize,
+    /// Attempts per request.
+    pub max_attempts: u32,
+    /// Timeout of one request.
+    pub request_timeout: Duration,
+}
+
+/// Settings of an offline re-check.
+#[derive(Debug, Clone)]
+pub struct OfflineConfig {
+    /// The report to check (`DIR/report.json`); its signature is `DIR/report.json.sig`.
+    pub report: PathBuf,
+    /// Database URL (a copy of the exported database is fine).
+    pub database_url: String,
+    /// Public key to check the signature with; `None` skips the signature.
+    pub pubkey: Option<PathBuf>,
+}
+
+/// Why verification could not be done (as opposed to findings, which are results).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// Connecting or migrating failed.
+    #[error(transparent)]
+    Setup(#[from] crate::Error),
+    /// A statement failed.
+    #[error("{context}")]
+    Database {
+        /// What was being done.
+        context: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The API failed.
+    #[error("reading {stream} from the API")]
+    Fetch {
+        /// The entity.
+        stream: Stream,
+        /// The cause.
+        #[source]
+        source: FetchError,
+    },
+    /// A file could not be read or written.
+    #[error("{path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key or signature file is unusable.
+    #[error("{path}")]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: sign::SignError,
+    },
+    /// The report is unusable, or something internal went wrong.
+    #[error("{0}")]
+    Report(String),
+    /// Nothing was exported for the nation into this database.
+    #[error("database {target} holds no export of nation {nation:?}: check --nation and --database-url, or run `nb-exodus migrate` first")]
+    NothingExported {
+        /// Nation slug.
+        nation: String,
+        /// `host:port/database`.
+        target: String,
+    },
+    /// The manifest salt is missing.
+    #[error("database {target} has no manifest salt for nation {nation:?} (audit.export_salts): it is not the database the report was made from, or the salt was deleted; the Merkle roots cannot be recomputed")]
+    NoSalt {
+        /// Nation slug.
+        nation: String,
+        /// `host:port/database`.
+        target: String,
+    },
+}
+
+fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> VerifyError {
+    move |source| VerifyError::Database {
+        context: context.to_owned(),
+        source,
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The leaf description written into the report.
+const LEAF: &str = "SHA-256(0x00 || salt[32] || u32be(len(source_id)) || source_id || SHA-256(JCS(raw record)) || u8(1 if marked deleted at source, else 0))";
+/// The leaf order written into the report.
+const ORDER: &str =
+    "raw.records of the entity by (length(source_id), source_id): numeric order for numeric ids";
+
+/// The database side of every entity plus what the run needs from the database.
+struct DatabasePass {
+    info: DatabaseInfo,
+    export: ExportInfo,
+    salt_id: String,
+    entities: BTreeMap<Stream, EntityDb>,
+    findings: Vec<Finding>,
+}
+
+struct EntityDb {
+    side: DatabaseSide,
+    ids: Vec<String>,
+    marked_deleted: Vec<String>,
+    high_water: Option<DateTime<FixedOffset>>,
+    unknown_donors: Vec<counts::UnknownDonor>,
+}
+
+async fn database_info(pool: &PgPool) -> Result<DatabaseInfo, VerifyError> {
+    let version: String = sqlx::query_scalar("SELECT current_setting('server_version')")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err("reading the server version"))?;
+    // pg_stat_ssl describes the session the query runs in; one pooled connection is as good
+    // as another, they were all made with the same settings.
+    let row = sqlx::query(
+        "SELECT ssl, version, cipher, bits FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err("reading pg_stat_ssl"))?;
+    let tls = match row {
+        Some(row) => TlsInfo {
+            ssl: row.try_get("ssl").unwrap_or(false),
+            version: row.try_get("version").ok().flatten(),
+            cipher: row.try_get("cipher").ok().flatten(),
+            bits: row
+                .try_get::<Option<i32>, _>("bits")
+                .ok()
+                .flatten()
+                .map(i64::from),
+        },
+        None => TlsInfo {
+            ssl: false,
+            version: None,
+            cipher: None,
+            bits: None,
+        },
+    };
+    Ok(DatabaseInfo {
+        target: database::pool_target(pool),
+        server_version: version,
+        tls,
+    })
+}
+
+async fn export_info(
+    pool: &PgPool,
+    nation: &str,
+    current: &str,
+) -> Result<(ExportInfo, Vec<(String, String)>), VerifyError> {
+    let row = sqlx::query(
+        "SELECT count(*) AS runs, min(started_at) AS first, max(finished_at) AS last,
+                (SELECT options->>'currency' FROM sync.runs
+                  WHERE nation = $1 AND options ? 'currency' ORDER BY id DESC LIMIT 1) AS currency
+           FROM sync.runs WHERE nation = $1",
+    )
+    .bind(nation)
+    .fetch_one(pool)
+    .await
+    .map_err(db_err("reading sync.runs"))?;
+    let runs: i64 = row.try_get("runs").map_err(db_err("reading sync.runs"))?;
+    let first: Option<DateTime<Utc>> = row.try_get("first").map_err(db_err("reading sync.runs"))?;
+    let last: Option<DateTime<Utc>> = row.try_get("last").map_err(db_err("reading sync.runs"))?;
+    let currency: Option<String> = row
+        .try_get("currency")
+        .map_err(db_err("reading sync.runs"))?;
+    let per_stream: Vec<(String, String)> = sqlx::query_as(
+        "SELECT stream, mapping_sha256 FROM sync.checkpoints
+          WHERE nation = $1 AND mapping_sha256 IS NOT NULL ORDER BY stream",
+    )
+    .bind(nation)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err("reading sync.checkpoints"))?;
+    let mut loaded: Vec<String> = per_stream.iter().map(|(_, m)| m.clone()).collect();
+    loaded.sort();
+    loaded.dedup();
+    Ok((
+        ExportInfo {
+            runs: runs.max(0) as u64,
+            first_started_at: first.map(rfc3339),
+            last_finished_at: last.map(rfc3339),
+            mapping_sha256_loaded: loaded,
+            mapping_sha256_current: current.to_owned(),
+            currency: currency.unwrap_or_else(|| "EUR".into()),
+        },
+        per_stream,
+    ))
+}
+
+/// The salt's public identifier.
+fn salt_id(salt: &[u8; 32]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"nb-exodus manifest salt id\n");
+    h.update(salt);
+    hex::encode(h.finalize())
+}
+
+/// Reads the nation's manifest salt; with `create`, makes one first when there is none.
+async fn salt(pool: &PgPool, nation: &str, create: bool) -> Result<[u8; 32], VerifyError> {
+    if create {
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh)
+            .map_err(|e| VerifyError::Report(format!("no randomness for the salt: {e}")))?;
+        sqlx::query(
+            "INSERT INTO audit.export_salts (nation, salt) VALUES ($1, $2) ON CONFLICT (nation) DO NOTHING",
+        )
+        .bind(nation)
+        .bind(&fresh[..])
+        .execute(pool)
+        .await
+        .map_err(db_err("storing the manifest salt"))?;
+    }
+    let stored: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT salt FROM audit.export_salts WHERE nation = $1")
+            .bind(nation)
+            .fetch_optional(pool)
+            .await
+            .unwrap_or(None);
+    stored
+        .and_then(|s| <[u8; 32]>::try_from(s.as_slice()).ok())
+        .ok_or_else(|| VerifyError::NoSalt {
+            nation: nation.to_owned(),
+            target: database::pool_target(pool),
+        })
+}
+
+/// Everything that needs only the database, for every entity.
+async fn database_pass(
+    pool: &PgPool,
+    nation: &str,
+    create_salt: bool,
+) -> Result<DatabasePass, VerifyError> {
+    let info = database_info(pool).await?;
+    let set = MappingSet::builtin(Api::V2)?;
+    let (export, per_stream) = export_info(pool, nation, set.checksum()).await?;
+    let archived_total: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM raw.records WHERE nation = $1")
+            .bind(nation)
+            .fetch_one(pool)
+            .await
+            .map_err(db_err("counting raw.records"))?;
+    if export.runs == 0 && archived_total == 0 {
+        return Err(VerifyError::NothingExported {
+            nation: nation.to_owned(),
+            target: info.target,
+        });
+    }
+    let salt = salt(pool, nation, create_salt).await?;
+    let mut findings = Vec::new();
+    for (stream, sha) in &per_stream {
+        if sha != set.checksum() {
+            findings.push(Finding {
+                entity: stream.clone(),
+                source_id: None,
+                check: "rederive".into(),
+                class: FindingClass::Defect,
+                code: "mapping_changed".into(),
+                detail: format!(
+                    "rows were loaded with mapping {sha} but this nb-exodus re-derives with {}: \
+                     run `nb-exodus migrate --restart`, or verify with the version that loaded",
+                    set.checksum()
+                ),
+            });
+        }
+    }
+    let tables_of: BTreeMap<Stream, Vec<TableId>> = Stream::ALL
+        .into_iter()
+        .map(|s| {
+            (
+                s,
+                set.get(s.as_str()).map(|m| m.tables()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mapper = MappingMapper::new(set, &export.currency, None);
+    let options = pool.connect_options();
+    let mut reader = PgConnection::connect_with(&options)
+        .await
+        .map_err(db_err("opening a reading connection"))?;
+    let mut work = PgConnection::connect_with(&options)
+        .await
+        .map_err(db_err("opening a working connection"))?;
+    let mut entities = BTreeMap::new();
+    for stream in Stream::ALL {
+        let tables = tables_of.get(&stream).cloned().unwrap_or_default();
+        let mut pass = integrity::archive_pass(
+            &mut reader,
+            &mut work,
+            nation,
+            stream,
+            &mapper,
+            &tables,
+            &salt,
+            &mut findings,
+        )
+        .await?;
+        integrity::diff_tables(
+            &mut work,
+            nation,
+            stream,
+            &tables,
+            &mut pass.integrity,
+            &mut findings,
+        )
+        .await?;
+        let counts = counts::archive_counts(
+            &mut work,
+            nation,
+            stream,
+            pass.ids.len() as u64,
+            pass.marked_deleted.len() as u64,
+            &pass.no_main_row,
+            &mut findings,
+        )
+        .await?;
+        let (referential, unknown_donors) =
+            counts::referential(&mut work, nation, stream, &mut findings).await?;
+        let root = merkle::root(&pass.leaves);
+        entities.insert(
+            stream,
+            EntityDb {
+                side: DatabaseSide {
+                    counts,
+                    integrity: pass.integrity,
+                    referential,
+                    manifest: MerkleRoot {
+                        leaves: pass.leaves.len() as u64,
+                        root: hex::encode(root),
+                    },
+                },
+                ids: pass.ids,
+                marked_deleted: pass.marked_deleted,
+                high_water: pass.high_water,
+                unknown_donors,
+            },
+        );
+    }
+    let _ = reader.close().await;
+    let _ = work.close().await;
+    Ok(DatabasePass {
+        info,
+        export,
+        salt_id: salt_id(&salt),
+        entities,
+        findings,
+    })
+}
+
+/// The seed derived from the roots, when none is given: the operator cannot choose it without
+/// changing the data.
+fn derived_seed(roots: &BTreeMap<Stream, EntityDb>) -> u64 {
+    let mut h = Sha256::new();
+    h.update(b"nb-exodus verify sample seed\n");
+    for (stream, e) in roots {
+        h.update(stream.as_str().as_bytes());
+        h.update(b":");
+        h.update(e.side.manifest.root.as_bytes());
+        h.update(b"\n");
+    }
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
+}
+
+fn archive_equation(side: &DatabaseSide) -> (String, bool) {
+    let c = &side.counts;
+    (
+        format!(
+            "archived {} = loaded {} + rejected {} + excluded {} + deleted_at_source {} + unaccounted {} (loaded without archive: {})",
+            c.archived, c.loaded, c.rejected, c.excluded, c.deleted_at_source, c.unaccounted, c.loaded_without_archive
+        ),
+        c.unaccounted == 0 && c.loaded_without_archive == 0,
+    )
+}
+
+fn source_equation(src: &SourceSide, archived: u64) -> (String, bool) {
+    let lhs = (src.enumerated as i128) - (src.duplicates as i128) - (src.new_at_source as i128)
+        + (src.deleted_at_source as i128)
+        - (src.missing as i128)
+        + (src.not_enumerated as i128);
+    (
+        format!(
+            "enumerated {} - duplicates {} - new_at_source {} + deleted_at_source {} - missing {} + not_enumerated {} = archived {}",
+            src.enumerated, src.duplicates, src.new_at_source, src.deleted_at_source, src.missing,
+            src.not_enumerated, archived
+        ),
+        lhs == archived as i128
+            && src.missing == 0
+            && src.not_enumerated == 0
+            && src.marked_deleted_but_present == 0,
+    )
+}
+
+/// Assembles entities, sorts findings and decides the outcome.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    nation: &str,
+    mode: &str,
+    db: DatabasePass,
+    source_info: Option<SourceInfo>,
+    mut sources: BTreeMap<Stream, SourceSide>,
+    sample: SampleInfo,
+    mut findings: Vec<Finding>,
+) -> Report {
+    findings.extend(db.findings);
+    findings.sort();
+    findings.dedup();
+    let mut entities = BTreeMap::new();
+    for (stream, e) in db.entities {
+        let source = sources.remove(&stream);
+        let (archive, archive_balanced) = archive_equation(&e.side);
+        let (src_text, src_balanced) = match &source {
+            Some(src) => {
+                let (t, b) = source_equation(src, e.side.counts.archived);
+                (Some(t), Some(b))
+            }
+            None => (None, None),
+        };
+        let clean = !findings
+            .iter()
+            .any(|f| f.class == FindingClass::Defect && f.entity == stream.as_str());
+        entities.insert(
+            stream.as_str().to_owned(),
+            EntityReport {
+                source,
+                database: e.side,
+                equation: Equation {
+                    source: src_text,
+                    source_balanced: src_balanced,
+                    archive,
+                    archive_balanced,
+                    balanced: archive_balanced && src_balanced.unwrap_or(true) && clean,
+                },
+            },
+        );
+    }
+    let defects = findings
+        .iter()
+        .filter(|f| f.class == FindingClass::Defect)
+        .count() as u64;
+    let explained = findings.len() as u64 - defects;
+    let balanced = defects == 0 && entities.values().all(|e| e.equation.balanced);
+    Report {
+        format: report::FORMAT.to_owned(),
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        nation: nation.to_owned(),
+        mode: mode.to_owned(),
+        generated_at: rfc3339(Utc::now()),
+        database: db.info,
+        source: source_info,
+        export: db.export,
+        manifest: ManifestInfo {
+            algorithm: "RFC 6962 Merkle tree hash, SHA-256".into(),
+            leaf: LEAF.into(),
+            order: ORDER.into(),
+            salt_id: db.salt_id,
+        },
+        sample,
+        entities,
+        findings,
+        outcome: Outcome {
+            balanced,
+            defects,
+            explained,
+            exit_code: if balanced {
+                EXIT_BALANCED
+            } else {
+                EXIT_DEFECTS
+            },
+        },
+    }
+}
+
+/// Runs an online verification: API and database.
+pub async fn run(config: &VerifyConfig) -> Result<Report, VerifyError> {
+    let pool = database::connect(&config.database_url).await?;
+    crate::schema::migrate(&pool).await?;
+    let result = run_with_pool(&pool, config).await;
+    record_verification(&pool, &config.nation, "online", &result).await;
+    pool.close().await;
+    result
+}
+
+async fn run_with_pool(pool: &PgPool, config: &VerifyConfig) -> Result<Report, VerifyError> {
+    let nation = config.nation.as_str();
+    tracing::info!(
+        nation,
+        "verify: recomputing hashes, re-deriving rows and Merkle roots from the database"
+    );
+    let mut db = database_pass(pool, nation, true).await?;
+
+    let (seed, origin) = match config.seed {
+        Some(s) => (s, "given"),
+        None => (derived_seed(&db.entities), "derived_from_roots"),
+    };
+    let seed_text = seed.to_string();
+
+    let limiter = Arc::new(Limiter::new(config.rate_limit));
+    let mut client_config = ClientConfig::new(config.token.clone());
+    client_config.max_attempts = config.max_attempts;
+    client_config.request_timeout = config.request_timeout;
+    let http = HttpClient::new(client_config, limiter).map_err(|source| VerifyError::Fetch {
+        stream: Stream::People,
+        source,
+    })?;
+    let source = Arc::new(V2Source::new(
+        http,
+        config.api_base.clone(),
+        config.page_size,
+    ));
+
+    let mut findings = Vec::new();
+    let mut sources = BTreeMap::new();
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(db_err("acquiring a connection"))?;
+    for stream in Stream::ALL {
+        let Some(entity) = db.entities.get_mut(&stream) else {
+            continue;
+        };
+        tracing::info!(nation, stream = %stream, "verify: sweeping ids at source");
+        let (swept, total) = ids::sweep(&*source, stream).await?;
+        let mut budget = config.max_lookups;
+        let sweep = ids::classify(
+            &source,
+            stream,
+            swept,
+            total,
+            &entity.ids,
+            &entity.marked_deleted,
+            entity.high_water,
+            &mut budget,
+            &mut findings,
+        )
+        .await?;
+        let mut lookups = BTreeMap::new();
+        if stream == Stream::Donations {
+            lookups = classify_donors(&source, &entity.unknown_donors, &mut budget, &mut findings)
+                .await?;
+        }
+        tracing::info!(nation, stream = %stream, sample = config.sample, "verify: re-fetching the sample");
+        let drawn = sample::draw(&mut conn, nation, stream, &seed_text, config.sample).await?;
+        let sample = sample::refetch(&source, stream, &drawn, &mut findings).await?;
+        sources.insert(
+            stream,
+            SourceSide {
+                enumerated: sweep.enumerated,
+                reported_total: sweep.reported_total,
+                duplicates: sweep.duplicates,
+                new_at_source: sweep.new_at_source,
+                deleted_at_source: sweep.deleted_at_source,
+                missing: sweep.missing,
+                not_enumerated: sweep.not_enumerated,
+                marked_deleted_but_present: sweep.marked_but_present,
+                lookups,
+                sample,
+            },
+        );
+    }
+    drop(conn);
+    let source_info = SourceInfo {
+        api: "v2".into(),
+        api_base: redact_url(&config.api_base),
+    };
+    let sample_info = SampleInfo {
+        size_per_entity: config.sample,
+        seed: seed_text,
+        seed_origin: origin.into(),
+        selection: sample::SELECTION.into(),
+    };
+    Ok(assemble(
+        nation,
+        "online",
+        db,
+        Some(source_info),
+        sources,
+        sample_info,
+        findings,
+    ))
+}
+
+/// Looks up the donors of donations whose donor is not in the export: a 404 is a donor deleted
+/// at source (NationBuilder keeps their donations), a person still there is a defect.
+async fn classify_donors<S: Source + 'static>(
+    source: &Arc<S>,
+    unknown: &[counts::UnknownDonor],
+    budget: &mut usize,
+    findings: &mut Vec<Finding>,
+) -> Result<BTreeMap<String, u64>, VerifyError> {
+    let mut donors: Vec<String> = unknown.iter().map(|(_, d)| d.clone()).collect();
+    donors.sort();
+    donors.dedup();
+    let n = donors.len().min(*budget);
+    *budget -= n;
+    let looked = ids::fetch_many(source, Stream::People, &donors[..n]).await?;
+    let mut out = BTreeMap::from([
+        ("donor_deleted_at_source".to_owned(), 0u64),
+        ("donor_present_at_source".to_owned(), 0u64),
+        ("donor_not_checked".to_owned(), 0u64),
+    ]);
+    let mut listed = 0;
+    for (donation, donor) in unknown {
+        let (class, code, detail) = match looked.get(donor) {
+            Some(None) => (FindingClass::Explained, "donor_deleted_at_source",
+                format!("donor {donor} is not in the export and the API answers 404: NationBuilder keeps donations of deleted people")),
+            Some(Some(_)) => (FindingClass::Defect, "donor_present_at_source",
+                format!("donor {donor} exists at source but is not in the export")),
+            None => (FindingClass::Explained, "donor_not_checked",
+                format!("donor {donor} is not in the export; not looked up (lookup budget exhausted)")),
+        };
+        *out.entry(code.to_owned()).or_insert(0) += 1;
+        integrity::push_limited(
+            findings,
+            &mut listed,
+            integrity::finding(
+                Stream::Donations,
+                Some(donation),
+                "referential",
+                class,
+                code,
+                detail,
+            ),
+        );
+    }
+    Ok(out)
+}
+
+/// Records a verification in `audit.verifications` (best effort: a failure here never hides
+/// the result).
+async fn record_verification(
+    pool: &PgPool,
+    nation: &str,
+    mode: &str,
+    result: &Result<Report, VerifyError>,
+) {
+    let (outcome, defects, report_sha256, roots) = match result {
+        Ok(r) => {
+            let sha = r
+                .to_canonical_json()
+                .map(|j| hex::encode(Sha256::digest(j.as_bytes())))
+                .ok();
+            let roots: serde_json::Map<String, Value> = r
+                .entities
+                .iter()
+                .map(|(k, e)| (k.clone(), Value::String(e.database.manifest.root.clone())))
+                .collect();
+            (
+                if r.outcome.balanced {
+                    "balanced"
+                } else {
+                    "findings"
+                },
+                Some(r.outcome.defects as i64),
+                sha,
+                Value::Object(roots),
+            )
+        }
+        Err(_) => ("error", None, None, Value::Object(serde_json::Map::new())),
+    };
+    let done = sqlx::query(
+        "INSERT INTO audit.verifications (nation, mode, outcome, defects, report_sha256, roots, tool_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(nation)
+    .bind(mode)
+    .bind(outcome)
+    .bind(defects)
+    .bind(report_sha256)
+    .bind(roots)
+    .bind(env!("CARGO_PKG_VERSION"))
+    .execute(pool)
+    .await;
+    if let Err(err) = done {
+        tracing::warn!(error = %err, "could not record the verification in audit.verifications");
+    }
+}
+
+/// How the signature of an offline check went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// Valid, made by the given key.
+    Valid(sign::Verified),
+    /// No public key given: not checked.
+    NotChecked,
+    /// Invalid, missing or made by another key; the reason.
+    Failed(String),
+}
+
+/// The result of an offline re-check.
+#[derive(Debug, Clone)]
+pub struct OfflineOutcome {
+    /// The report that was checked.
+    pub report: Report,
+    /// The signature check.
+    pub signature: SignatureCheck,
+    /// The database side recomputed now, as a report in offline mode.
+    pub recomputed: Report,
+    /// Differences between the report and the recomputation, and new defects.
+    pub findings: Vec<Finding>,
+    /// 0 when the signature (if checked) is valid and everything recomputes identically with
+    /// no defect; 1 otherwise.
+    pub exit_code: u8,
+}
+
+fn read_text(path: &Path) -> Result<String, VerifyError> {
+    std::fs::read_to_string(path).map_err(|source| VerifyError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The signature file of a report: `report.json.sig` beside it.
+pub fn signature_path(report: &Path) -> PathBuf {
+    let mut name = report.as_os_str().to_owned();
+    name.push(".sig");
+    PathBuf::from(name)
+}
+
+/// Checks a report's signature (with `pubkey`), then recomputes its database side from the
+/// database alone and compares.
+pub async fn run_offline(config: &OfflineConfig) -> Result<OfflineOutcome, VerifyError> {
+    let text = read_text(&config.report)?;
+    let signature = match &config.pubkey {
+        None => SignatureCheck::NotChecked,
+        Some(path) => {
+            let key = sign::PublicKey::from_file_text(&read_text(path)?).map_err(|source| {
+                VerifyError::Key {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            let sig_path = signature_path(&config.report);
+            match std::fs::read_to_string(&sig_path) {
+                Err(err) => SignatureCheck::Failed(format!(
+                    "no readable signature at {}: {err}",
+                    sig_path.display()
+                )),
+                Ok(sig) => match key.verify(text.as_bytes(), &sig) {
+                    Ok(v) => SignatureCheck::Valid(v),
+                    Err(err) => SignatureCheck::Failed(err.to_string()),
+                },
+            }
+        }
+    };
+    let report = Report::from_json(&text)?;
+    if !report
+        .nation
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(VerifyError::Report(format!(
+            "the report names nation {:?}, which is not a nation slug",
+            report.nation
+        )));
+    }
+    let pool = database::connect(&config.database_url).await?;
+    let result = offline_with_pool(&pool, report, signature).await;
+    pool.close().await;
+    result
+}
+
+async fn offline_with_pool(
+    pool: &PgPool,
+    report: Report,
+    signature: SignatureCheck,
+) -> Result<OfflineOutcome, VerifyError> {
+    let db = database_pass(pool, &report.nation, false).await?;
+    let mut findings: Vec<Finding> = Vec::new();
+    let mismatch = |entity: &str, code: &str, detail: String| Finding {
+        entity: entity.to_owned(),
+        source_id: None,
+        check: "report".into(),
+        class: FindingClass::Defect,
+        code: code.to_owned(),
+        detail,
+    };
+    if let SignatureCheck::Failed(why) = &signature {
+        findings.push(mismatch("report", "signature_invalid", why.clone()));
+    }
+    if db.salt_id != report.manifest.salt_id {
+        findings.push(mismatch(
+            "report",
+            "salt_differs",
+            format!(
+                "the database's manifest salt has id {}, the report's {}",
+                db.salt_id, report.manifest.salt_id
+            ),
+        ));
+    }
+    if db.export.mapping_sha256_current != report.export.mapping_sha256_current {
+        findings.push(mismatch(
+            "report",
+            "mapping_differs",
+            format!(
+                "the report re-derived with mapping {}, this nb-exodus with {}: use nb-exodus {}",
+                report.export.mapping_sha256_current,
+                db.export.mapping_sha256_current,
+                report.tool.version
+            ),
+        ));
+    }
+    let sample = report.sample.clone();
+    let recomputed = assemble(
+        &report.nation,
+        "offline",
+        db,
+        None,
+        BTreeMap::new(),
+        sample,
+        Vec::new(),
+    );
+    for (name, now) in &recomputed.entities {
+        let Some(then) = report.entities.get(name) else {
+            findings.push(mismatch(
+                name,
+                "missing_from_report",
+                "the report has no such entity".into(),
+            ));
+            continue;
+        };
+        let (a, b) = (
+            serde_json::to_value(&then.database).unwrap_or(Value::Null),
+            serde_json::to_value(&now.database).unwrap_or(Value::Null),
+        );
+        for field in sample::differing_fields(&a, &b) {
+            let show = |v: &Value| {
+                v.pointer(&field)
+                    .map_or_else(|| "absent".to_owned(), |x| x.to_string())
+            };
+            findings.push(mismatch(
+                name,
+                "differs_from_report",
+                format!(
+                    "database{}: report {}, database now {}",
+                    field.replace('/', "."),
+                    show(&a),
+                    show(&b)
+                ),
+            ));
+        }
+    }
+    findings.extend(
+        recomputed
+            .findings
+            .iter()
+            .filter(|f| f.class == FindingClass::Defect)
+            .cloned(),
+    );
+    findings.sort();
+    findings.dedup();
+    let exit_code = if findings.iter().any(|f| f.class == FindingClass::Defect) {
+        EXIT_DEFECTS
+    } else {
+        EXIT_BALANCED
+    };
+    Ok(OfflineOutcome {
+        report,
+        signature,
+        recomputed,
+        findings,
+        exit_code,
+    })
+}
+
+/// Reads a secret key file.
+pub fn read_secret_key(path: &Path) -> Result<sign::SecretKey, VerifyError> {
+    sign::SecretKey::from_file_text(&read_text(path)?).map_err(|source| VerifyError::Key {
+        path: path.to_owned(),
+        source,
+    })
+}

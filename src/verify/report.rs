@@ -1,0 +1,612 @@
+//! The verification report: its data model, its canonical JSON form (RFC 8785, the bytes that
+//! are signed), the Markdown rendering for people, and writing both to disk with mode 0600.
+//!
+//! The report holds ids, counts, hashes and field names only — never a record value, a salt or
+//! a token — so it can be handed to an auditor or attached to minutes. Each entity has a
+//! `database` part (everything recomputable from the database alone; `verify --offline`
+//! recomputes it and compares) and a `source` part (what only the live API could tell: the
+//! id sweep, lookups and the re-fetch sample).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::sign::SecretKey;
+use super::VerifyError;
+use crate::canonical;
+
+/// The `format` value of reports this version writes and reads.
+pub const FORMAT: &str = "nb-exodus/verify-report/1";
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The tool that wrote it.
+    pub tool: Tool,
+    /// The nation slug.
+    pub nation: String,
+    /// `online` (against the API and the database) or `offline` (database only).
+    pub mode: String,
+    /// When the report was made (UTC, RFC 3339).
+    pub generated_at: String,
+    /// The database checked.
+    pub database: DatabaseInfo,
+    /// The API checked against; `None` offline.
+    pub source: Option<SourceInfo>,
+    /// What the database says about the export runs.
+    pub export: ExportInfo,
+    /// How the manifest roots are computed.
+    pub manifest: ManifestInfo,
+    /// How the re-fetch sample was drawn.
+    pub sample: SampleInfo,
+    /// Per entity (`people`, `tags`, `taggings`, `donations`).
+    pub entities: BTreeMap<String, EntityReport>,
+    /// Everything found, explained or not.
+    pub findings: Vec<Finding>,
+    /// The verdict.
+    pub outcome: Outcome,
+}
+
+/// The tool's name and version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    /// `nb-exodus`.
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+/// Where the database is and how the connection was protected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseInfo {
+    /// `host:port/database` (never a password).
+    pub target: String,
+    /// `server_version`.
+    pub server_version: String,
+    /// This session's row of `pg_stat_ssl`.
+    pub tls: TlsInfo,
+}
+
+/// The connection's TLS state as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsInfo {
+    /// Whether the session used TLS.
+    pub ssl: bool,
+    /// Protocol version (`TLSv1.3`), when TLS.
+    pub version: Option<String>,
+    /// Cipher suite, when TLS.
+    pub cipher: Option<String>,
+    /// Key bits, when TLS.
+    pub bits: Option<i64>,
+}
+
+/// The API that was swept and sampled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceInfo {
+    /// `v2`.
+    pub api: String,
+    /// The API base URL (no credentials).
+    pub api_base: String,
+}
+
+/// The export as recorded in `sync.runs` and `sync.checkpoints`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportInfo {
+    /// Number of runs recorded for the nation.
+    pub runs: u64,
+    /// Start of the first run.
+    pub first_started_at: Option<String>,
+    /// End of the last finished run.
+    pub last_finished_at: Option<String>,
+    /// Mapping checksums the loaded rows were made with (from the checkpoints).
+    pub mapping_sha256_loaded: Vec<String>,
+    /// Checksum of the mappings this tool re-derives with.
+    pub mapping_sha256_current: String,
+    /// Currency given to the mappings.
+    pub currency: String,
+}
+
+/// How the roots are computed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestInfo {
+    /// The tree.
+    pub algorithm: String,
+    /// The leaf data.
+    pub leaf: String,
+    /// The leaf order.
+    pub order: String,
+    /// SHA-256 of a label and the salt: identifies the salt without revealing it.
+    pub salt_id: String,
+}
+
+/// How the sample was drawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleInfo {
+    /// Records asked for per entity.
+    pub size_per_entity: u64,
+    /// The seed, as decimal text.
+    pub seed: String,
+    /// `given` (`--seed`) or `derived_from_roots`.
+    pub seed_origin: String,
+    /// The rule that turns the seed into a sample.
+    pub selection: String,
+}
+
+/// One entity's results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityReport {
+    /// What the live API said; `None` offline.
+    pub source: Option<SourceSide>,
+    /// What the database says (recomputable offline).
+    pub database: DatabaseSide,
+    /// The count equations.
+    pub equation: Equation,
+}
+
+/// The API side of one entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSide {
+    /// Ids seen by the id-only sweep, repeats included.
+    pub enumerated: u64,
+    /// The API's own total, when it gives one.
+    pub reported_total: Option<u64>,
+    /// Repeated ids in the sweep.
+    pub duplicates: u64,
+    /// At source, not archived, created after the export: explained.
+    pub new_at_source: u64,
+    /// Archived, no longer at source (404): explained.
+    pub deleted_at_source: u64,
+    /// At source, not archived, not explainable as new: a defect.
+    pub missing: u64,
+    /// Archived and still at source, yet absent from the sweep: a defect of the enumeration.
+    pub not_enumerated: u64,
+    /// Marked deleted at source in the archive, yet listed by the API: a defect (its rows
+    /// were removed although the record exists).
+    pub marked_deleted_but_present: u64,
+    /// Outcomes of lookups made to classify orphans (`donor_deleted_at_source`, …).
+    pub lookups: BTreeMap<String, u64>,
+    /// The re-fetch sample.
+    pub sample: SampleResult,
+}
+
+/// Re-fetch sample results of one entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleResult {
+    /// Records drawn (the sample size, or all archived records when fewer).
+    pub drawn: u64,
+    /// Identical to the archive, field by field.
+    pub matched: u64,
+    /// Different, with a newer `updated_at` (or only derived counters changed): explained.
+    pub changed_at_source: u64,
+    /// 404 at source: explained.
+    pub deleted_at_source: u64,
+    /// Different without a reason: a defect.
+    pub migration_defects: u64,
+    /// SHA-256 of the sampled ids, one per line in draw order (lets an auditor check the draw).
+    pub ids_sha256: String,
+}
+
+/// The database side of one entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSide {
+    /// The archive equation's terms.
+    pub counts: ArchiveCounts,
+    /// Raw hashes and the re-derivation diff.
+    pub integrity: Integrity,
+    /// Referential checks (counts).
+    pub referential: BTreeMap<String, u64>,
+    /// The Merkle root over the archive.
+    pub manifest: MerkleRoot,
+}
+
+/// `archived = loaded + rejected + excluded (+ unaccounted)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveCounts {
+    /// Records in `raw.records`.
+    pub archived: u64,
+    /// Archived records with a row in the entity's core table.
+    pub loaded: u64,
+    /// Archived records without a core row, with a reject in `sync.rejects`.
+    pub rejected: u64,
+    /// Archived records the current mapping deliberately produces no row for.
+    pub excluded: u64,
+    /// Archived records the export's reconciliation found deleted at source
+    /// (`raw.records.deleted_at_source`); their rows were removed, the archive keeps them.
+    pub deleted_at_source: u64,
+    /// Archived records with no core row and no explanation: a defect.
+    pub unaccounted: u64,
+    /// Core rows with no archived record: a defect.
+    pub loaded_without_archive: u64,
+}
+
+/// Record integrity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Integrity {
+    /// Raw records whose canonical hash was recomputed.
+    pub raw_records_hashed: u64,
+    /// Of those, how many differ from `raw.records.sha256`.
+    pub raw_hash_mismatches: u64,
+    /// Raw bodies that are not JSON objects with an id.
+    pub raw_unreadable: u64,
+    /// Per target table, the diff between loaded rows and rows re-derived from the archive.
+    pub tables: BTreeMap<String, TableDiff>,
+}
+
+/// Loaded rows versus re-derived rows of one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDiff {
+    /// Rows in the table for the nation.
+    pub loaded_rows: u64,
+    /// Rows re-derived from the archive.
+    pub derived_rows: u64,
+    /// Keys only in the table.
+    pub only_loaded: u64,
+    /// Keys only in the re-derivation.
+    pub only_derived: u64,
+    /// Keys in both with different values.
+    pub differing: u64,
+}
+
+/// A Merkle root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MerkleRoot {
+    /// Number of leaves (archived records).
+    pub leaves: u64,
+    /// Lower-case hex root.
+    pub root: String,
+}
+
+/// Both equations of one entity, with every term written out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Equation {
+    /// Source side, e.g. `enumerated 1000 - duplicates 0 - new_at_source 1 + deleted_at_source 1 - missing 0 + not_enumerated 0 = archived 1000`.
+    pub source: Option<String>,
+    /// Whether the source side balances (no missing, nothing un-enumerated).
+    pub source_balanced: Option<bool>,
+    /// Archive side, e.g. `archived 1000 = loaded 997 + rejected 2 + excluded 0 + deleted_at_source 1 + unaccounted 0`.
+    pub archive: String,
+    /// Whether the archive side balances (nothing unaccounted, nothing loaded without archive).
+    pub archive_balanced: bool,
+    /// Both balance and the entity has no defect finding.
+    pub balanced: bool,
+}
+
+/// Whether a finding needs action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingClass {
+    /// Accounted for (changed or deleted at source, allowed orphan…): no action needed.
+    Explained,
+    /// An unexplained gap: the export is not proven complete.
+    Defect,
+}
+
+/// One thing found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// The entity (`people`…), or `report` for the report itself.
+    pub entity: String,
+    /// The NationBuilder id concerned, when there is one.
+    pub source_id: Option<String>,
+    /// The check (`ids`, `counts`, `raw_hash`, `rederive`, `referential`, `sample`, `report`).
+    pub check: String,
+    /// Explained or defect.
+    pub class: FindingClass,
+    /// A stable code (`missing`, `row_differs`…).
+    pub code: String,
+    /// Table and column or field names, never values.
+    pub detail: String,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// Everything balances and there is no defect.
+    pub balanced: bool,
+    /// Defect findings.
+    pub defects: u64,
+    /// Explained findings.
+    pub explained: u64,
+    /// The process exit code (0 balanced, 1 defects).
+    pub exit_code: u8,
+}
+
+impl Report {
+    /// The canonical JSON text (RFC 8785): the exact bytes written and signed.
+    pub fn to_canonical_json(&self) -> Result<String, VerifyError> {
+        let value = serde_json::to_value(self)
+            .map_err(|e| VerifyError::Report(format!("cannot serialise the report: {e}")))?;
+        Ok(canonical::canonical(&value))
+    }
+
+    /// Parses a report file's text.
+    pub fn from_json(text: &str) -> Result<Report, VerifyError> {
+        let report: Report = serde_json::from_str(text)
+            .map_err(|e| VerifyError::Report(format!("not an nb-exodus verify report: {e}")))?;
+        if report.format != FORMAT {
+            return Err(VerifyError::Report(format!(
+                "report format {:?} is not {FORMAT:?}; use the nb-exodus version named in the report",
+                report.format
+            )));
+        }
+        Ok(report)
+    }
+}
+
+/// The files [`write`] produced.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// `DIR/report.json`.
+    pub json: PathBuf,
+    /// `DIR/report.md`.
+    pub markdown: PathBuf,
+    /// `DIR/report.json.sig`, when signed.
+    pub signature: Option<PathBuf>,
+}
+
+/// Writes `report.json`, `report.md` and, with a key, `report.json.sig` into `dir` (created
+/// with mode 0700 when missing); every file gets mode 0600.
+pub fn write(report: &Report, dir: &Path, key: Option<&SecretKey>) -> Result<Written, VerifyError> {
+    create_private_dir(dir)?;
+    let json = report.to_canonical_json()?;
+    let json_path = dir.join("report.json");
+    write_private(&json_path, json.as_bytes())?;
+    let md_path = dir.join("report.md");
+    write_private(&md_path, render_markdown(report).as_bytes())?;
+    let signature = match key {
+        Some(key) => {
+            let trusted = format!(
+                "timestamp:{}\tfile:report.json\thashed\tnation:{}\tkey:{}",
+                chrono::Utc::now().timestamp(),
+                report.nation,
+                key.key_id()
+            );
+            let sig_path = dir.join("report.json.sig");
+            write_private(&sig_path, key.sign(json.as_bytes(), &trusted).as_bytes())?;
+            Some(sig_path)
+        }
+        None => {
+            // A stale signature of an earlier report must not sit next to this one.
+            let stale = dir.join("report.json.sig");
+            if stale.exists() {
+                std::fs::remove_file(&stale).map_err(|source| VerifyError::Io {
+                    path: stale.clone(),
+                    source,
+                })?;
+            }
+            None
+        }
+    };
+    Ok(Written {
+        json: json_path,
+        markdown: md_path,
+        signature,
+    })
+}
+
+/// Creates `dir` (mode 0700) if it does not exist.
+pub fn create_private_dir(dir: &Path) -> Result<(), VerifyError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|source| VerifyError::Io {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// Writes `bytes` to `path` with mode 0600, replacing any earlier file.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), VerifyError> {
+    let io = |source| VerifyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(io)?;
+    // An existing file keeps its old mode through open(); force 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "NO"
+    }
+}
+
+fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or_else(|| "—".to_owned(), ToString::to_string)
+}
+
+/// The report for people: the same facts as the JSON, with words around them.
+pub fn render_markdown(r: &Report) -> String {
+    let mut s = String::new();
+    let verdict = if r.outcome.balanced {
+        "**Balanced**: every record is accounted for."
+    } else {
+        "**Not balanced**: see the defects below."
+    };
+    let _ = writeln!(s, "# Export verification: nation `{}`\n", r.nation);
+    let _ = writeln!(s, "{verdict}\n");
+    let _ = writeln!(
+        s,
+        "- Verified: {} ({} mode) with {} {}",
+        r.generated_at, r.mode, r.tool.name, r.tool.version
+    );
+    let _ = writeln!(
+        s,
+        "- Database: {} (PostgreSQL {}), TLS: {}",
+        r.database.target,
+        r.database.server_version,
+        if r.database.tls.ssl {
+            format!(
+                "{} {} ({} bits)",
+                opt(&r.database.tls.version),
+                opt(&r.database.tls.cipher),
+                opt(&r.database.tls.bits)
+            )
+        } else {
+            "not used".to_owned()
+        }
+    );
+    if let Some(src) = &r.source {
+        let _ = writeln!(s, "- Source: API {} at {}", src.api, src.api_base);
+    }
+    let _ = writeln!(
+        s,
+        "- Export: {} run(s), first started {}, last finished {}",
+        r.export.runs,
+        opt(&r.export.first_started_at),
+        opt(&r.export.last_finished_at)
+    );
+    let _ = writeln!(
+        s,
+        "- Mappings: loaded with {}; re-derived with {}",
+        if r.export.mapping_sha256_loaded.is_empty() {
+            "—".to_owned()
+        } else {
+            r.export.mapping_sha256_loaded.join(", ")
+        },
+        r.export.mapping_sha256_current
+    );
+    let _ = writeln!(
+        s,
+        "- Sample: {} per entity, seed {} ({})",
+        r.sample.size_per_entity, r.sample.seed, r.sample.seed_origin
+    );
+    let _ = writeln!(
+        s,
+        "- Findings: {} defect(s), {} explained\n",
+        r.outcome.defects, r.outcome.explained
+    );
+
+    let _ = writeln!(s, "## Count equations\n");
+    for (name, e) in &r.entities {
+        let _ = writeln!(s, "### {name}\n");
+        if let Some(src) = &e.equation.source {
+            let _ = writeln!(
+                s,
+                "- Source: `{src}` — balanced: {}",
+                yes_no(e.equation.source_balanced.unwrap_or(false))
+            );
+        }
+        let _ = writeln!(
+            s,
+            "- Archive: `{}` — balanced: {}",
+            e.equation.archive,
+            yes_no(e.equation.archive_balanced)
+        );
+        if let Some(src) = &e.source {
+            let _ = writeln!(s, "- API total reported: {}", opt(&src.reported_total));
+        }
+        let i = &e.database.integrity;
+        let _ = writeln!(
+            s,
+            "- Raw records re-hashed: {}, hash mismatches: {}, unreadable: {}",
+            i.raw_records_hashed, i.raw_hash_mismatches, i.raw_unreadable
+        );
+        for (table, d) in &i.tables {
+            let _ = writeln!(
+                s,
+                "- `{table}`: {} rows loaded, {} re-derived; only loaded {}, only re-derived {}, differing {}",
+                d.loaded_rows, d.derived_rows, d.only_loaded, d.only_derived, d.differing
+            );
+        }
+        for (k, v) in &e.database.referential {
+            let _ = writeln!(s, "- Referential `{k}`: {v}");
+        }
+        if let Some(src) = &e.source {
+            for (k, v) in &src.lookups {
+                let _ = writeln!(s, "- Lookup `{k}`: {v}");
+            }
+            let sm = &src.sample;
+            let _ = writeln!(
+                s,
+                "- Sample: {} drawn, {} identical, {} changed at source, {} deleted at source, {} migration defects",
+                sm.drawn, sm.matched, sm.changed_at_source, sm.deleted_at_source, sm.migration_defects
+            );
+        }
+        let _ = writeln!(
+            s,
+            "- Merkle root over {} records: `{}`\n",
+            e.database.manifest.leaves, e.database.manifest.root
+        );
+    }
+
+    let _ = writeln!(s, "## Findings\n");
+    if r.findings.is_empty() {
+        let _ = writeln!(s, "None.");
+    }
+    for class in [FindingClass::Defect, FindingClass::Explained] {
+        let list: Vec<&Finding> = r.findings.iter().filter(|f| f.class == class).collect();
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "### {}\n",
+            match class {
+                FindingClass::Defect => "Defects (unexplained)",
+                FindingClass::Explained => "Explained",
+            }
+        );
+        for f in list {
+            let _ = writeln!(
+                s,
+                "- {} {} — {} `{}`: {}",
+                f.entity,
+                f.source_id.as_deref().unwrap_or("(no id)"),
+                f.check,
+                f.code,
+                f.detail
+            );
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(
+        s,
+        "\nManifest: {}; leaves {}; order {}; salt id {} (the salt stays in the database).",
+        r.manifest.algorithm, r.manifest.leaf, r.manifest.order, r.manifest.salt_id
+    );
+    s
+}

@@ -1,0 +1,283 @@
+//! The re-fetch sample: a seeded draw of archived records per entity, fetched again by id and
+//! compared field by field with the archive.
+//!
+//! The draw is reproducible by anyone with the database and the seed: records are ordered by
+//! `SHA-256(seed ‖ ':' ‖ source_id)` (computed by PostgreSQL) and the first *n* taken. With
+//! *n* = 299 and no defect found, the defect rate is below 1 % with 95 % confidence
+//! (ln 0.05 / ln 0.99 ≈ 298.1). Each difference is classed as changed at source (newer
+//! `updated_at`, or only counters NationBuilder recomputes without touching `updated_at`),
+//! deleted at source (404), or migration defect. Only field names are reported.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, Row};
+
+use super::ids::{fetch_many, time_attr};
+use super::integrity::{finding, push_limited};
+use super::report::{Finding, FindingClass, SampleResult};
+use super::VerifyError;
+use crate::fetch::{Source, Stream};
+
+/// The rule, as written into the report.
+pub const SELECTION: &str =
+    "archived records not marked deleted at source, ordered by SHA-256(seed || ':' || source_id) in PostgreSQL, first n per entity";
+
+/// Read-only attributes NationBuilder recomputes from other records without bumping
+/// `updated_at` (counts and totals of taggings and donations).
+fn derived_counter(stream: Stream, pointer: &str) -> bool {
+    let Some(attr) = pointer.strip_prefix("/attributes/") else {
+        return false;
+    };
+    match stream {
+        Stream::Tags => attr == "taggings_count",
+        Stream::People => {
+            attr.starts_with("donations_")
+                || matches!(attr, "is_donor" | "first_donated_at" | "last_donated_at")
+        }
+        Stream::Taggings | Stream::Donations => false,
+    }
+}
+
+/// Draws up to `n` archived records of `stream` with `seed`: (id, archived body).
+pub(crate) async fn draw(
+    conn: &mut PgConnection,
+    nation: &str,
+    stream: Stream,
+    seed: &str,
+    n: u64,
+) -> Result<Vec<(String, String)>, VerifyError> {
+    let rows = sqlx::query(
+        "SELECT source_id, body::text AS body FROM raw.records
+          WHERE nation = $1 AND resource = $2 AND deleted_at_source IS NULL
+          ORDER BY sha256(convert_to($3 || ':' || source_id, 'UTF8')), source_id
+          LIMIT $4",
+    )
+    .bind(nation)
+    .bind(stream.as_str())
+    .bind(seed)
+    .bind(i64::try_from(n).unwrap_or(i64::MAX))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|source| VerifyError::Database {
+        context: "drawing the sample".into(),
+        source,
+    })?;
+    rows.into_iter()
+        .map(|row| Ok((row.try_get("source_id")?, row.try_get("body")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(|source| VerifyError::Database {
+            context: "reading the sample".into(),
+            source,
+        })
+}
+
+/// Every leaf of `value` by JSON Pointer (empty objects and arrays count as leaves).
+pub(crate) fn flatten(value: &Value) -> BTreeMap<String, Value> {
+    fn walk(prefix: &mut String, value: &Value, out: &mut BTreeMap<String, Value>) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                for (k, v) in map {
+                    let len = prefix.len();
+                    prefix.push('/');
+                    prefix.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                    walk(prefix, v, out);
+                    prefix.truncate(len);
+                }
+            }
+            Value::Array(items) if !items.is_empty() => {
+                for (i, v) in items.iter().enumerate() {
+                    let len = prefix.len();
+                    prefix.push('/');
+                    prefix.push_str(&i.to_string());
+                    walk(prefix, v, out);
+                    prefix.truncate(len);
+                }
+            }
+            other => {
+                out.insert(prefix.clone(), other.clone());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&mut String::new(), value, &mut out);
+    out
+}
+
+/// Pointers whose values differ between `a` and `b` (present in one only included). Numbers are
+/// compared by value, so `1.0` equals `1`.
+pub(crate) fn differing_fields(a: &Value, b: &Value) -> Vec<String> {
+    let (fa, fb) = (flatten(a), flatten(b));
+    let keys: BTreeSet<&String> = fa.keys().chain(fb.keys()).collect();
+    keys.into_iter()
+        .filter(|k| {
+            let (x, y) = (fa.get(*k), fb.get(*k));
+            match (x, y) {
+                (Some(Value::Number(m)), Some(Value::Number(n))) => m.as_f64() != n.as_f64(),
+                _ => x != y,
+            }
+        })
+        .cloned()
+        .collect()
+}
+
+/// How one sampled record compares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Comparison {
+    /// Identical.
+    Matched,
+    /// Different for a reason at source; the fields.
+    ChangedAtSource(Vec<String>),
+    /// 404 at source.
+    DeletedAtSource,
+    /// Different without a reason; the fields.
+    Defect(Vec<String>),
+}
+
+/// Classifies one sampled record (pure).
+pub(crate) fn compare(stream: Stream, archived: &Value, fetched: Option<&Value>) -> Comparison {
+    let Some(fetched) = fetched else {
+        return Comparison::DeletedAtSource;
+    };
+    let fields = differing_fields(archived, fetched);
+    if fields.is_empty() {
+        return Comparison::Matched;
+    }
+    let newer = match (
+        time_attr(fetched, "updated_at"),
+        time_attr(archived, "updated_at"),
+    ) {
+        (Some(now), Some(then)) => now > then,
+        _ => false,
+    };
+    if newer || fields.iter().all(|f| derived_counter(stream, f)) {
+        Comparison::ChangedAtSource(fields)
+    } else {
+        Comparison::Defect(fields)
+    }
+}
+
+/// Re-fetches the drawn records and compares them with the archive.
+pub(crate) async fn refetch<S: Source + 'static>(
+    source: &Arc<S>,
+    stream: Stream,
+    drawn: &[(String, String)],
+    findings: &mut Vec<Finding>,
+) -> Result<SampleResult, VerifyError> {
+    let ids: Vec<String> = drawn.iter().map(|(id, _)| id.clone()).collect();
+    let mut h = Sha256::new();
+    for id in &ids {
+        h.update(id.as_bytes());
+        h.update(b"\n");
+    }
+    let mut result = SampleResult {
+        drawn: drawn.len() as u64,
+        matched: 0,
+        changed_at_source: 0,
+        deleted_at_source: 0,
+        migration_defects: 0,
+        ids_sha256: hex::encode(h.finalize()),
+    };
+    let fetched = fetch_many(source, stream, &ids).await?;
+    let mut listed = 0;
+    for (id, body) in drawn {
+        let archived: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let now = fetched.get(id).and_then(Option::as_ref);
+        let (class, code, detail) = match compare(stream, &archived, now) {
+            Comparison::Matched => {
+                result.matched += 1;
+                continue;
+            }
+            Comparison::DeletedAtSource => {
+                result.deleted_at_source += 1;
+                (
+                    FindingClass::Explained,
+                    "deleted_at_source",
+                    "sampled; the API now answers 404".to_owned(),
+                )
+            }
+            Comparison::ChangedAtSource(fields) => {
+                result.changed_at_source += 1;
+                (FindingClass::Explained, "changed_at_source",
+                    format!("sampled; changed at source since the export (newer updated_at or recomputed counters) in: {}", fields.join(", ")))
+            }
+            Comparison::Defect(fields) => {
+                result.migration_defects += 1;
+                (FindingClass::Defect, "migration_defect",
+                    format!("sampled; the archive differs from the source without a newer updated_at in: {}", fields.join(", ")))
+            }
+        };
+        push_limited(
+            findings,
+            &mut listed,
+            finding(stream, Some(id), "sample", class, code, detail),
+        );
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn compares_field_by_field_and_classifies() {
+        let a = json!({"id":"1","attributes":{"first_name":"Ada","n":1,"updated_at":"2024-01-01T00:00:00+01:00","taggings_count":3,"x":{}}});
+        let same = json!({"id":"1","attributes":{"x":{},"n":1.0,"first_name":"Ada","updated_at":"2024-01-01T00:00:00+01:00","taggings_count":3}});
+        assert_eq!(
+            compare(Stream::People, &a, Some(&same)),
+            Comparison::Matched
+        );
+        assert_eq!(
+            compare(Stream::People, &a, None),
+            Comparison::DeletedAtSource
+        );
+
+        let mut edited = same.clone();
+        edited["attributes"]["first_name"] = json!("Eve");
+        assert_eq!(
+            compare(Stream::People, &a, Some(&edited)),
+            Comparison::Defect(vec!["/attributes/first_name".into()])
+        );
+        // Same instant in another zone is not newer.
+        edited["attributes"]["updated_at"] = json!("2023-12-31T23:00:00Z");
+        assert!(matches!(
+            compare(Stream::People, &a, Some(&edited)),
+            Comparison::Defect(_)
+        ));
+        edited["attributes"]["updated_at"] = json!("2024-01-02T00:00:00Z");
+        assert!(matches!(
+            compare(Stream::People, &a, Some(&edited)),
+            Comparison::ChangedAtSource(_)
+        ));
+
+        let mut counter = same.clone();
+        counter["attributes"]["taggings_count"] = json!(2);
+        assert!(matches!(
+            compare(Stream::Tags, &a, Some(&counter)),
+            Comparison::ChangedAtSource(_)
+        ));
+        assert!(matches!(
+            compare(Stream::Donations, &a, Some(&counter)),
+            Comparison::Defect(_)
+        ));
+
+        let mut added = same;
+        added["attributes"]["new_field"] = json!(null);
+        assert_eq!(
+            differing_fields(&a, &added),
+            vec!["/attributes/new_field".to_owned()]
+        );
+    }
+
+    #[test]
+    fn flatten_escapes_pointer_tokens() {
+        let v = json!({"a/b": {"c~d": [1, {}]}});
+        let flat = flatten(&v);
+        assert!(flat.contains_key("/a~1b/c~0d/0"));
+        assert!(flat.contains_key("/a~1b/c~0d/1"));
+    }
+}
