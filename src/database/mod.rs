@@ -99,7 +99,13 @@ pub async fn connect(url: &str) -> Result<PgPool> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|err| Error::Config(format!("invalid database URL {}: {err}", redact(url))))?
         // Server NOTICEs ("relation already exists, skipping") are noise for our users.
-        .options([("client_min_messages", "warning")]);
+        // Custom plans for every execution: the loader's prepared statements are first run
+        // while the tables are empty, and a generic plan cached then (a sequential scan) would
+        // stay in use as they grow to millions of rows.
+        .options([
+            ("client_min_messages", "warning"),
+            ("plan_cache_mode", "force_custom_plan"),
+        ]);
     tracing::debug!(database = %redact(url), "connecting");
 
     let probe = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await;
