@@ -409,7 +409,8 @@ async fn rides_the_rate_limit_without_crossing_it() {
         rate_limit: Some(nb_exodus::simulator::RateLimit::default()),
         ..SimulatorConfig::default()
     });
-    let db = TestDb::new().await;
+    // Alone on the machine: other tests starving this one of CPU would lose budget.
+    let db = TestDb::exclusive().await;
     let config = config_for(
         &sim,
         &db,
@@ -674,6 +675,7 @@ async fn churn_and_faults_end_equal_to_the_source() {
 /// the data directory, migrates, prints balanced tables, and can reuse the directory.
 #[test]
 fn demo_runs_on_its_own_private_cluster() {
+    let _turn = crate::support::db::shared_turn();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     for _ in 0..2 {

@@ -41,6 +41,60 @@ pub struct TestDb {
     url: String,
     admin_url: String,
     pool: PgPool,
+    _turn: Turn,
+}
+
+/// Tests that measure time (the rate-limit test) must not share the two cores with the rest of
+/// the suite: every database test holds this lock shared for its lifetime, a timing test holds
+/// it exclusively.
+static TIMING: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+thread_local! {
+    /// Whether this test thread already holds a turn (a test may create several databases;
+    /// taking the lock twice could deadlock behind a waiting exclusive test).
+    static HOLDS_TURN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A test's turn on the machine: shared with other tests, or exclusive.
+pub enum Turn {
+    /// Runs alongside other tests.
+    Shared(#[allow(dead_code)] std::sync::RwLockReadGuard<'static, ()>),
+    /// Runs alone among the tests that take turns.
+    Exclusive(#[allow(dead_code)] std::sync::RwLockWriteGuard<'static, ()>),
+    /// This thread already holds a turn.
+    Nested,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        if !matches!(self, Turn::Nested) {
+            HOLDS_TURN.with(|h| h.set(false));
+        }
+    }
+}
+
+/// Waits for a shared turn (for tests that start heavy work without a [`TestDb`]).
+pub fn shared_turn() -> Turn {
+    if HOLDS_TURN.with(|h| h.replace(true)) {
+        return Turn::Nested;
+    }
+    Turn::Shared(
+        TIMING
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+}
+
+/// Waits until no other test holds a turn, then holds the machine alone.
+pub fn exclusive_turn() -> Turn {
+    if HOLDS_TURN.with(|h| h.replace(true)) {
+        return Turn::Nested;
+    }
+    Turn::Exclusive(
+        TIMING
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
 }
 
 impl TestDb {
@@ -48,7 +102,17 @@ impl TestDb {
     ///
     /// Panics with a readable message when no PostgreSQL is available.
     pub async fn new() -> TestDb {
-        let db = TestDb::empty().await;
+        TestDb::migrated(shared_turn()).await
+    }
+
+    /// Like [`TestDb::new`], but the test runs alone among the tests that take turns: for
+    /// tests that measure time.
+    pub async fn exclusive() -> TestDb {
+        TestDb::migrated(exclusive_turn()).await
+    }
+
+    async fn migrated(turn: Turn) -> TestDb {
+        let db = TestDb::create(turn).await;
         nb_exodus::schema::migrate(&db.pool)
             .await
             .unwrap_or_else(|err| panic!("migrating test database {}: {err}", db.name));
@@ -58,6 +122,10 @@ impl TestDb {
     /// Creates a fresh database *without* the open schema, for tests of the migrations
     /// themselves.
     pub async fn empty() -> TestDb {
+        TestDb::create(shared_turn()).await
+    }
+
+    async fn create(turn: Turn) -> TestDb {
         let admin_url = admin_url();
         let mut admin = PgConnection::connect(&admin_url)
             .await
@@ -85,6 +153,7 @@ impl TestDb {
             url,
             admin_url,
             pool,
+            _turn: turn,
         }
     }
 
