@@ -127,38 +127,20 @@ where
             (stream, result)
         });
     }
-    let mut first_error = None;
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((stream, Ok(report))) => {
-                progress.stream_finished(stream, true);
-                reports.insert(stream, report);
-            }
-            Ok((stream, Err(err))) => {
-                progress.stream_finished(stream, false);
-                let text = format!("{err}");
-                let _ = checkpoint::mark(
-                    pool,
-                    &settings.nation,
-                    stream,
-                    &settings.api,
-                    "failed",
-                    Some(&text),
-                )
-                .await;
-                if first_error.is_none() {
-                    first_error = Some(err);
-                    tasks.abort_all();
-                }
-            }
-            Err(join_err) => {
-                if first_error.is_none() && !join_err.is_cancelled() {
-                    first_error = Some(PipelineError::Task(join_err.to_string()));
-                    tasks.abort_all();
-                }
-            }
-        }
+    let joined = join_streams(tasks, |stream, ok| progress.stream_finished(stream, ok)).await;
+    reports.extend(joined.finished);
+    for (stream, text) in &joined.failed {
+        let _ = checkpoint::mark(
+            pool,
+            &settings.nation,
+            *stream,
+            &settings.api,
+            "failed",
+            Some(text),
+        )
+        .await;
     }
+    let first_error = joined.first_error;
     if let Some(err) = first_error {
         for stream in running {
             if !reports.contains_key(&stream) {
@@ -198,32 +180,16 @@ where
                 (stream, r)
             });
         }
-        let mut changed = 0;
-        let mut first_error = None;
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok((stream, Ok(found))) => {
-                    changed += found.changed;
-                    if let Some(report) = reports.get_mut(&stream) {
-                        report.reconciled.absorb(found);
-                    }
-                }
-                Ok((_, Err(err))) => {
-                    if first_error.is_none() {
-                        first_error = Some(err);
-                        tasks.abort_all();
-                    }
-                }
-                Err(join_err) => {
-                    if first_error.is_none() && !join_err.is_cancelled() {
-                        first_error = Some(PipelineError::Task(join_err.to_string()));
-                        tasks.abort_all();
-                    }
-                }
-            }
-        }
-        if let Some(err) = first_error {
+        let joined = join_streams(tasks, |_, _| {}).await;
+        if let Some(err) = joined.first_error {
             return Err(err);
+        }
+        let mut changed = 0;
+        for (stream, found) in joined.finished {
+            changed += found.changed;
+            if let Some(report) = reports.get_mut(&stream) {
+                report.reconciled.absorb(found);
+            }
         }
         tracing::debug!(round, changed, "reconciliation round");
         if changed == 0 {
@@ -231,6 +197,52 @@ where
         }
     }
     Ok(())
+}
+
+/// What a set of concurrent stream tasks came to.
+struct Joined<T> {
+    /// Streams that finished, with their result, in completion order.
+    finished: Vec<(Stream, T)>,
+    /// Streams that failed, with the error's text.
+    failed: Vec<(Stream, String)>,
+    /// The first error (or panic); the other tasks were aborted when it came.
+    first_error: Option<PipelineError>,
+}
+
+/// Waits for every stream task; the first failure aborts the others. `on_finish` hears of each
+/// stream as it ends (successfully or not) so progress can close its bar at once.
+async fn join_streams<T: 'static>(
+    mut tasks: JoinSet<(Stream, Result<T, PipelineError>)>,
+    mut on_finish: impl FnMut(Stream, bool),
+) -> Joined<T> {
+    let mut joined = Joined {
+        finished: Vec::new(),
+        failed: Vec::new(),
+        first_error: None,
+    };
+    while let Some(next) = tasks.join_next().await {
+        match next {
+            Ok((stream, Ok(value))) => {
+                on_finish(stream, true);
+                joined.finished.push((stream, value));
+            }
+            Ok((stream, Err(err))) => {
+                on_finish(stream, false);
+                joined.failed.push((stream, err.to_string()));
+                if joined.first_error.is_none() {
+                    joined.first_error = Some(err);
+                    tasks.abort_all();
+                }
+            }
+            Err(join_err) => {
+                if joined.first_error.is_none() && !join_err.is_cancelled() {
+                    joined.first_error = Some(PipelineError::Task(join_err.to_string()));
+                    tasks.abort_all();
+                }
+            }
+        }
+    }
+    joined
 }
 
 async fn mark_unless_failed(
