@@ -376,7 +376,12 @@ pub(crate) async fn refetch<S: Source + 'static>(
                 (
                     FindingClass::Explained,
                     "deleted_at_source",
-                    "sampled; the API now answers 404".to_owned(),
+                    if plan.listing.is_some() {
+                        "sampled; absent from the API's complete listing (no 404 to confirm: this API cannot fetch one by id)"
+                    } else {
+                        "sampled; the API now answers 404"
+                    }
+                    .to_owned(),
                 )
             }
             Comparison::ChangedAtSource(fields) => {
@@ -451,6 +456,48 @@ mod tests {
         assert_eq!(
             differing_fields(&a, &added),
             vec!["/attributes/new_field".to_owned()]
+        );
+    }
+
+    #[test]
+    fn across_apis_only_shared_fields_count() {
+        let v2 = json!({"id":"5","type":"donations","attributes":{"amount_in_cents":2500,"signup_id":"18",
+            "created_at":"2024-01-01T10:00:00+01:00","updated_at":"2024-01-01T10:00:00+01:00","donation_tracking_code_id":"3"}});
+        let v1 = json!({"id":5,"amount_in_cents":2500,"donor_id":18,"created_at":"2024-01-01T09:00:00Z",
+            "updated_at":"2024-01-01T09:00:00Z","tracking_code_slug":"spring","donor":{"id":18}});
+        let (a, b) = shared_views(Stream::Donations, &v2, &v1);
+        assert_eq!(a.as_object().map(|o| o.len()), Some(4));
+        assert_eq!(
+            compare(Stream::Donations, &a, Some(&b)),
+            Comparison::Matched
+        );
+        let mut edited = v1.clone();
+        edited["amount_in_cents"] = json!(2600);
+        let (a, b) = shared_views(Stream::Donations, &v2, &edited);
+        assert_eq!(
+            compare(Stream::Donations, &a, Some(&b)),
+            Comparison::Defect(vec!["/amount_in_cents".into()])
+        );
+        edited["updated_at"] = json!("2024-02-01T00:00:00Z");
+        let (a, b) = shared_views(Stream::Donations, &v2, &edited);
+        assert!(matches!(
+            compare(Stream::Donations, &a, Some(&b)),
+            Comparison::ChangedAtSource(_)
+        ));
+    }
+
+    #[test]
+    fn abbreviated_v1_people_compare_on_their_own_keys() {
+        let archived = json!({"id":1,"first_name":"Ada","tags":["a"]});
+        let full = json!({"id":1,"first_name":"Ada","tags":["a"],"email1":"x","full_name":"Ada L"});
+        let view = abbreviated_view(&archived, &full).expect("abbreviated");
+        assert_eq!(
+            compare(Stream::People, &archived, Some(&view)),
+            Comparison::Matched
+        );
+        assert!(
+            abbreviated_view(&full, &full).is_none(),
+            "a full archive compares everything"
         );
     }
 
