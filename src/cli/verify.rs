@@ -18,6 +18,12 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub nation: Option<String>,
 
+    /// The API to enumerate and sample through: v2 (default) or v1, the auditor's second,
+    /// independent way to list a nation. Works against a v1 export and a v2 export alike
+    /// (tag and tagging ids are translated). Example: --api v1
+    #[arg(long, value_name = "v1|v2")]
+    pub api: Option<String>,
+
     /// Base URL of the API. Defaults to https://SLUG.nationbuilder.com.
     /// Example: --api-base http://127.0.0.1:8088
     #[arg(long)]
@@ -126,6 +132,7 @@ impl VerifyArgs {
         let resolved = config::resolve(Inputs {
             flags: MigrateArgs {
                 nation: self.nation,
+                api: self.api,
                 api_base: self.api_base,
                 database_url: self.database_url,
                 token_file: self.token_file,
@@ -138,6 +145,7 @@ impl VerifyArgs {
         Ok(VerifyMode::Online(
             Box::new(VerifyConfig {
                 nation: resolved.nation,
+                api: resolved.api,
                 api_base: resolved.api_base,
                 database_url: resolved.database_url,
                 token: resolved.token,

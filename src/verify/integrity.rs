@@ -86,6 +86,7 @@ pub(crate) async fn archive_pass(
     reader: &mut PgConnection,
     work: &mut PgConnection,
     nation: &str,
+    api: &str,
     stream: Stream,
     mapper: &MappingMapper,
     tables: &[TableId],
@@ -118,7 +119,7 @@ pub(crate) async fn archive_pass(
     let main = main_table(stream);
     let settings = RunSettings {
         nation: nation.to_owned(),
-        api: "v2".into(),
+        api: api.to_owned(),
         run_id: 0,
         reconcile: false,
     };

@@ -13,6 +13,13 @@
 //! and writes a canonical-JSON [`report::Report`] (ids, counts, hashes — no personal data),
 //! optionally signed in minisign's format ([`sign`]). [`run_offline`] re-checks a report's
 //! signature and recomputes its database side from a copy of the database alone.
+//!
+//! The database side always works in the export's own API (read from `sync.checkpoints`: its
+//! mappings re-derive the rows). The source side sweeps through the API the auditor chose
+//! ([`VerifyConfig::api`]): v2, or v1 as a second, independent enumeration. A v1 sweep of a
+//! v2 export translates the archived tag and tagging ids into v1's keys ([`translate`]) and
+//! compares the sample on the fields both APIs share ([`sample`]); a v2 sweep of a v1 export is
+//! refused (v2's numeric tag ids cannot be derived from a v1 archive).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +35,7 @@ use url::Url;
 use crate::database;
 use crate::fetch::client::{redact_url, ClientConfig, HttpClient};
 use crate::fetch::rate_limit::{Limiter, RateSpec};
+use crate::fetch::v1::V1Source;
 use crate::fetch::v2::V2Source;
 use crate::fetch::{FetchError, Source, Stream};
 use crate::mapping::{Api, MappingSet, TableId};
@@ -40,6 +48,7 @@ pub mod merkle;
 pub mod report;
 pub mod sample;
 pub mod sign;
+pub mod translate;
 
 use report::{
     DatabaseInfo, DatabaseSide, EntityReport, Equation, ExportInfo, Finding, FindingClass,
@@ -63,6 +72,8 @@ pub const EXIT_DEFECTS: u8 = 1;
 pub struct VerifyConfig {
     /// Nation slug.
     pub nation: String,
+    /// The API to sweep and sample through (`--api`, default v2).
+    pub api: Api,
     /// API base URL (ends with `/`).
     pub api_base: Url,
     /// Database URL.
@@ -179,6 +190,7 @@ const ORDER: &str =
 
 /// The database side of every entity plus what the run needs from the database.
 struct DatabasePass {
+    api: Api,
     info: DatabaseInfo,
     export: ExportInfo,
     salt_id: String,
@@ -272,6 +284,7 @@ async fn export_info(
             mapping_sha256_loaded: loaded,
             mapping_sha256_current: current.to_owned(),
             currency: currency.unwrap_or_else(|| "EUR".into()),
+            api: None,
         },
         per_stream,
     ))
@@ -314,6 +327,36 @@ async fn salt(pool: &PgPool, nation: &str, create: bool) -> Result<[u8; 32], Ver
         })
 }
 
+/// The API the nation was exported through: the one its checkpoints name (else its raw
+/// records'; v2 when nothing says). Several is an error: re-derivation needs one mapping set.
+async fn export_api(pool: &PgPool, nation: &str) -> Result<Api, VerifyError> {
+    let mut apis: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT api FROM sync.checkpoints WHERE nation = $1 AND api IS NOT NULL AND api <> ''",
+    )
+    .bind(nation)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err("reading sync.checkpoints"))?;
+    if apis.is_empty() {
+        apis = sqlx::query_scalar(
+            "SELECT DISTINCT api FROM raw.records WHERE nation = $1 AND api IS NOT NULL",
+        )
+        .bind(nation)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err("reading raw.records"))?;
+    }
+    match apis.as_slice() {
+        [] => Ok(Api::V2),
+        [one] => Api::from_name(one)
+            .ok_or_else(|| VerifyError::Report(format!("unknown API {one:?} in sync.checkpoints"))),
+        _ => Err(VerifyError::Report(format!(
+            "nation {nation:?} was exported through several APIs ({}): its rows cannot be re-derived with one set of mappings; run `nb-exodus migrate --restart` through one API",
+            apis.join(", ")
+        ))),
+    }
+}
+
 /// Everything that needs only the database, for every entity.
 async fn database_pass(
     pool: &PgPool,
@@ -321,8 +364,10 @@ async fn database_pass(
     create_salt: bool,
 ) -> Result<DatabasePass, VerifyError> {
     let info = database_info(pool).await?;
-    let set = MappingSet::builtin(Api::V2)?;
-    let (export, per_stream) = export_info(pool, nation, set.checksum()).await?;
+    let api = export_api(pool, nation).await?;
+    let set = MappingSet::builtin(api)?;
+    let (mut export, per_stream) = export_info(pool, nation, set.checksum()).await?;
+    export.api = Some(api.as_str().to_owned());
     let archived_total: i64 =
         sqlx::query_scalar("SELECT count(*) FROM raw.records WHERE nation = $1")
             .bind(nation)
@@ -377,6 +422,7 @@ async fn database_pass(
             &mut reader,
             &mut work,
             nation,
+            api.as_str(),
             stream,
             &mapper,
             &tables,
@@ -428,6 +474,7 @@ async fn database_pass(
     let _ = reader.close().await;
     let _ = work.close().await;
     Ok(DatabasePass {
+        api,
         info,
         export,
         salt_id: salt_id(&salt),
@@ -597,65 +644,78 @@ async fn run_with_pool(pool: &PgPool, config: &VerifyConfig) -> Result<Report, V
         stream: Stream::People,
         source,
     })?;
-    let source = Arc::new(V2Source::new(
-        http,
-        config.api_base.clone(),
-        config.page_size,
-    ));
 
-    let mut findings = Vec::new();
-    let mut sources = BTreeMap::new();
     let mut conn = pool
         .acquire()
         .await
         .map_err(db_err("acquiring a connection"))?;
-    for stream in Stream::ALL {
-        let Some(entity) = db.entities.get_mut(&stream) else {
-            continue;
-        };
-        tracing::info!(nation, stream = %stream, "verify: sweeping ids at source");
-        let (swept, total) = ids::sweep(&*source, stream).await?;
-        let mut budget = config.max_lookups;
-        let sweep = ids::classify(
-            &source,
-            stream,
-            swept,
-            total,
-            &entity.ids,
-            &entity.marked_deleted,
-            entity.high_water,
-            &mut budget,
-            &mut findings,
-        )
-        .await?;
-        let mut lookups = BTreeMap::new();
-        if stream == Stream::Donations {
-            lookups = classify_donors(&source, &entity.unknown_donors, &mut budget, &mut findings)
-                .await?;
+    let (keys, scope) = match (db.api, config.api) {
+        (export, sweep) if export == sweep => (translate::KeyMap::identity(), sample::Scope::Same),
+        (Api::V2, Api::V1) => (
+            translate::KeyMap::v2_to_v1(&mut conn, nation).await?,
+            sample::Scope::Shared,
+        ),
+        (export, sweep) => {
+            return Err(VerifyError::Report(format!(
+                "nation {nation:?} was exported through API {export}; verifying it through API {sweep} is not supported (the {sweep} ids of its tags and taggings cannot be derived from a {export} archive): run `nb-exodus verify --api {export}`"
+            )))
         }
-        tracing::info!(nation, stream = %stream, sample = config.sample, "verify: re-fetching the sample");
-        let drawn = sample::draw(&mut conn, nation, stream, &seed_text, config.sample).await?;
-        let sample = sample::refetch(&source, stream, &drawn, &mut findings).await?;
-        sources.insert(
-            stream,
-            SourceSide {
-                enumerated: sweep.enumerated,
-                reported_total: sweep.reported_total,
-                duplicates: sweep.duplicates,
-                new_at_source: sweep.new_at_source,
-                deleted_at_source: sweep.deleted_at_source,
-                missing: sweep.missing,
-                not_enumerated: sweep.not_enumerated,
-                marked_deleted_but_present: sweep.marked_but_present,
-                lookups,
-                sample,
-            },
-        );
-    }
+    };
+    let mut findings = Vec::new();
+    let sources = match config.api {
+        Api::V2 => {
+            let source = Arc::new(V2Source::new(
+                http,
+                config.api_base.clone(),
+                config.page_size,
+            ));
+            check_source(
+                &source,
+                None,
+                &mut conn,
+                &mut db,
+                config,
+                &seed_text,
+                &keys,
+                scope,
+                &mut findings,
+            )
+            .await?
+        }
+        Api::V1 => {
+            let source = Arc::new(V1Source::new(
+                http,
+                config.api_base.clone(),
+                config.page_size,
+            ));
+            // The API's own people total: an independent figure next to the enumeration.
+            let people_total =
+                source
+                    .people_count()
+                    .await
+                    .map_err(|source| VerifyError::Fetch {
+                        stream: Stream::People,
+                        source,
+                    })?;
+            check_source(
+                &source,
+                Some(people_total),
+                &mut conn,
+                &mut db,
+                config,
+                &seed_text,
+                &keys,
+                scope,
+                &mut findings,
+            )
+            .await?
+        }
+    };
     drop(conn);
     let source_info = SourceInfo {
-        api: "v2".into(),
+        api: config.api.as_str().into(),
         api_base: redact_url(&config.api_base),
+        key_translation: (!keys.is_identity()).then(|| translate::V2_TO_V1.to_owned()),
     };
     let sample_info = SampleInfo {
         size_per_entity: config.sample,
@@ -674,6 +734,132 @@ async fn run_with_pool(pool: &PgPool, config: &VerifyConfig) -> Result<Report, V
     ))
 }
 
+/// True when `api` can fetch one record of `stream` by id (v1 has no show route for tags and
+/// donations: their sweep keeps the listed records instead).
+fn fetchable_by_id(api: &str, stream: Stream) -> bool {
+    api != "v1" || matches!(stream, Stream::People | Stream::Taggings)
+}
+
+/// Sweeps, classifies and samples every entity through `source`.
+#[allow(clippy::too_many_arguments)]
+async fn check_source<S: Source + 'static>(
+    source: &Arc<S>,
+    people_total: Option<u64>,
+    conn: &mut PgConnection,
+    db: &mut DatabasePass,
+    config: &VerifyConfig,
+    seed_text: &str,
+    keys: &translate::KeyMap,
+    scope: sample::Scope,
+    findings: &mut Vec<Finding>,
+) -> Result<BTreeMap<Stream, SourceSide>, VerifyError> {
+    let nation = config.nation.as_str();
+    let mut sources = BTreeMap::new();
+    for stream in Stream::ALL {
+        let Some(entity) = db.entities.get_mut(&stream) else {
+            continue;
+        };
+        tracing::info!(nation, stream = %stream, api = source.api(), "verify: sweeping ids at source");
+        let (swept, mut total, listing) = if fetchable_by_id(source.api(), stream) {
+            let (ids, total) = ids::sweep(&**source, stream).await?;
+            (ids, total, None)
+        } else {
+            let (ids, total, records) = ids::sweep_listing(&**source, stream).await?;
+            (ids, total, Some(records))
+        };
+        if stream == Stream::People && total.is_none() {
+            total = people_total;
+        }
+        // The archive in the sweeping API's keys.
+        let mut untranslatable = Vec::new();
+        let mut archived = Vec::with_capacity(entity.ids.len());
+        for id in &entity.ids {
+            match keys.to_source(stream, id) {
+                Some(key) => archived.push(key),
+                None => untranslatable.push(id.clone()),
+            }
+        }
+        let marked: Vec<String> = entity
+            .marked_deleted
+            .iter()
+            .filter_map(|id| keys.to_source(stream, id))
+            .collect();
+        let mut budget = config.max_lookups;
+        let first_finding = findings.len();
+        let mut sweep = ids::classify(
+            source,
+            stream,
+            swept,
+            total,
+            &archived,
+            &marked,
+            entity.high_water,
+            listing.as_ref(),
+            &mut budget,
+            findings,
+        )
+        .await?;
+        // Findings name archived records by their archived id where there is one.
+        if !keys.is_identity() {
+            for f in &mut findings[first_finding..] {
+                if let Some(key) = &f.source_id {
+                    if let Some(id) = keys.to_archive(stream, key) {
+                        f.source_id = Some(id);
+                    }
+                }
+            }
+        }
+        let mut listed = 0;
+        for id in &untranslatable {
+            sweep.not_enumerated += 1;
+            integrity::push_limited(
+                findings,
+                &mut listed,
+                integrity::finding(
+                    stream,
+                    Some(id),
+                    "ids",
+                    FindingClass::Defect,
+                    "untranslatable",
+                    format!(
+                        "archived, but its {} key cannot be derived from the archive (no archived tag or person id for it), so the sweep cannot account for it",
+                        source.api()
+                    ),
+                ),
+            );
+        }
+        let mut lookups = BTreeMap::new();
+        if stream == Stream::Donations {
+            lookups =
+                classify_donors(source, &entity.unknown_donors, &mut budget, findings).await?;
+        }
+        tracing::info!(nation, stream = %stream, sample = config.sample, "verify: re-fetching the sample");
+        let drawn = sample::draw(conn, nation, stream, seed_text, config.sample).await?;
+        let plan = sample::Plan {
+            keys,
+            listing: listing.as_ref(),
+            scope,
+        };
+        let sample = sample::refetch(source, stream, &drawn, &plan, findings).await?;
+        sources.insert(
+            stream,
+            SourceSide {
+                enumerated: sweep.enumerated,
+                reported_total: sweep.reported_total,
+                duplicates: sweep.duplicates,
+                new_at_source: sweep.new_at_source,
+                deleted_at_source: sweep.deleted_at_source,
+                missing: sweep.missing,
+                not_enumerated: sweep.not_enumerated,
+                marked_deleted_but_present: sweep.marked_but_present,
+                lookups,
+                sample,
+            },
+        );
+    }
+    Ok(sources)
+}
+
 /// Looks up the donors of donations whose donor is not in the export: a 404 is a donor deleted
 /// at source (NationBuilder keeps their donations), a person still there is a defect.
 async fn classify_donors<S: Source + 'static>(
@@ -687,7 +873,7 @@ async fn classify_donors<S: Source + 'static>(
     donors.dedup();
     let n = donors.len().min(*budget);
     *budget -= n;
-    let looked = ids::fetch_many(source, Stream::People, &donors[..n]).await?;
+    let looked = ids::fetch_many(source, Stream::People, &donors[..n], None).await?;
     let mut out = BTreeMap::from([
         ("donor_deleted_at_source".to_owned(), 0u64),
         ("donor_present_at_source".to_owned(), 0u64),

@@ -93,10 +93,14 @@ pub struct TlsInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceInfo {
-    /// `v2`.
+    /// `v2` or `v1`: the API the auditor swept and sampled.
     pub api: String,
     /// The API base URL (no credentials).
     pub api_base: String,
+    /// How the export's ids were translated into this API's keys, when the export was made
+    /// through the other API; absent when the keys are the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_translation: Option<String>,
 }
 
 /// The export as recorded in `sync.runs` and `sync.checkpoints`.
@@ -115,6 +119,10 @@ pub struct ExportInfo {
     pub mapping_sha256_current: String,
     /// Currency given to the mappings.
     pub currency: String,
+    /// The API the export was made through (`v1`, `v2`, from `sync.checkpoints`); it decides
+    /// the mappings rows are re-derived with. Absent in reports made before v1 verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
 }
 
 /// How the roots are computed.
@@ -200,6 +208,13 @@ pub struct SampleResult {
     pub migration_defects: u64,
     /// SHA-256 of the sampled ids, one per line in draw order (lets an auditor check the draw).
     pub ids_sha256: String,
+    /// How each sampled record was obtained again (`refetched_by_id`, or `from_listing` where
+    /// the API has no route to fetch one record). Absent in reports made before v1 verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Which fields were compared, when not every field of both records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compared: Option<String>,
 }
 
 /// The database side of one entity.
@@ -491,6 +506,12 @@ pub fn render_markdown(r: &Report) -> String {
     );
     if let Some(src) = &r.source {
         let _ = writeln!(s, "- Source: API {} at {}", src.api, src.api_base);
+        if let Some(t) = &src.key_translation {
+            let _ = writeln!(s, "- Key translation: {t}");
+        }
+    }
+    if let Some(api) = &r.export.api {
+        let _ = writeln!(s, "- Exported through: API {api}");
     }
     let _ = writeln!(
         s,
@@ -565,6 +586,12 @@ pub fn render_markdown(r: &Report) -> String {
                 "- Sample: {} drawn, {} identical, {} changed at source, {} deleted at source, {} migration defects",
                 sm.drawn, sm.matched, sm.changed_at_source, sm.deleted_at_source, sm.migration_defects
             );
+            if let Some(m) = &sm.method {
+                let _ = writeln!(s, "- Sample obtained: {m}");
+            }
+            if let Some(c) = &sm.compared {
+                let _ = writeln!(s, "- Sample compared: {c}");
+            }
         }
         let _ = writeln!(
             s,

@@ -7,6 +7,18 @@
 //! (ln 0.05 / ln 0.99 ≈ 298.1). Each difference is classed as changed at source (newer
 //! `updated_at`, or only counters NationBuilder recomputes without touching `updated_at`),
 //! deleted at source (404), or migration defect. Only field names are reported.
+//!
+//! **Like with like.** Each entity's result says how its records were obtained again
+//! (`method`) and which fields were compared (`compared`):
+//!
+//! * same API as the export: every field of both records; except v1 people archived
+//!   *abbreviated* (an export without `--full-people`), which v1 can only re-fetch as the full
+//!   `/people/:id` record: those are compared on the abbreviated record's own keys;
+//! * v1 tags and donations have no show route: the record the sweep's listing carried is the
+//!   re-fetched copy (`from_listing`);
+//! * a v2 export checked through v1 (different shapes): only the fields both APIs carry with the
+//!   same meaning ([`SHARED_FIELDS`]), timestamps compared as instants, ids and numbers as text,
+//!   and a field only when both records have it; taggings by existence of (person, tag name).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -15,11 +27,133 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, Row};
 
+use chrono::{DateTime, SecondsFormat, Utc};
+
 use super::ids::{fetch_many, time_attr};
 use super::integrity::{finding, push_limited};
 use super::report::{Finding, FindingClass, SampleResult};
+use super::translate::KeyMap;
 use super::VerifyError;
 use crate::fetch::{Source, Stream};
+
+/// Fields compared when the export and the sweep used different APIs: (entity, v1 name, v2
+/// attribute name). Taggings have none in common (v1 has names, v2 ids): the translated key
+/// `<person id>:<tag name>` being there at source is the comparison.
+pub const SHARED_FIELDS: &[(Stream, &str, &str)] = &[
+    (Stream::People, "first_name", "first_name"),
+    (Stream::People, "last_name", "last_name"),
+    (Stream::People, "email", "email"),
+    (Stream::People, "created_at", "created_at"),
+    (Stream::People, "updated_at", "updated_at"),
+    (Stream::Tags, "name", "name"),
+    (Stream::Donations, "amount_in_cents", "amount_in_cents"),
+    (Stream::Donations, "donor_id", "signup_id"),
+    (Stream::Donations, "created_at", "created_at"),
+    (Stream::Donations, "succeeded_at", "succeeded_at"),
+    (Stream::Donations, "failed_at", "failed_at"),
+    (Stream::Donations, "canceled_at", "canceled_at"),
+    (Stream::Donations, "updated_at", "updated_at"),
+];
+
+/// How the sampled records are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Export and sweep through the same API.
+    Same,
+    /// A v2 export, swept through v1: [`SHARED_FIELDS`] only.
+    Shared,
+}
+
+/// How one entity's sample is re-fetched and compared.
+pub(crate) struct Plan<'a> {
+    /// Archived id → the sweeping API's key.
+    pub keys: &'a KeyMap,
+    /// The sweep's listing, for entities that cannot be fetched by id.
+    pub listing: Option<&'a BTreeMap<String, Value>>,
+    /// The comparison.
+    pub scope: Scope,
+}
+
+/// The `compared` text of the report.
+pub(crate) fn compared_text(stream: Stream, scope: Scope, api: &str) -> Option<String> {
+    match scope {
+        Scope::Same if api == "v1" && stream == Stream::People => Some(
+            "every field; a person archived abbreviated (v1 export without --full-people) is compared on the abbreviated record's keys only, against the full /people/:id record".into(),
+        ),
+        Scope::Same => None,
+        Scope::Shared if stream == Stream::Taggings => Some(
+            "existence only: the archived v2 tagging, translated to (person id, tag name), is among the person's v1 taggings".into(),
+        ),
+        Scope::Shared => {
+            let fields: Vec<String> = SHARED_FIELDS
+                .iter()
+                .filter(|(s, _, _)| *s == stream)
+                .map(|(_, v1, v2)| if v1 == v2 { (*v1).to_owned() } else { format!("{v1}={v2}") })
+                .collect();
+            Some(format!(
+                "fields both APIs carry with the same meaning, where both records have them (v1 name=v2 attribute): {}; timestamps as instants, ids and numbers as text",
+                fields.join(", ")
+            ))
+        }
+    }
+}
+
+/// A field of a v1 (top-level) or v2 (`attributes`) record.
+fn field<'a>(record: &'a Value, name: &str) -> Option<&'a Value> {
+    match record.get("attributes") {
+        Some(attrs) if attrs.is_object() => attrs.get(name),
+        _ => record.get(name),
+    }
+}
+
+/// A scalar in the form both APIs can be compared in.
+fn normalized(value: &Value) -> Value {
+    match value {
+        Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => Value::String(
+                t.with_timezone(&Utc)
+                    .to_rfc3339_opts(SecondsFormat::Secs, true),
+            ),
+            Err(_) => Value::String(s.clone()),
+        },
+        Value::Number(n) => Value::String(match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        }),
+        other => other.clone(),
+    }
+}
+
+/// The shared fields of an archived v2 record and a fetched v1 record, each as a flat object
+/// of the fields both have (named by their v1 name).
+fn shared_views(stream: Stream, archived_v2: &Value, fetched_v1: &Value) -> (Value, Value) {
+    let mut a = serde_json::Map::new();
+    let mut b = serde_json::Map::new();
+    for (_, v1, v2) in SHARED_FIELDS.iter().filter(|(s, _, _)| *s == stream) {
+        if let (Some(x), Some(y)) = (field(archived_v2, v2), field(fetched_v1, v1)) {
+            a.insert((*v1).to_owned(), normalized(x));
+            b.insert((*v1).to_owned(), normalized(y));
+        }
+    }
+    (Value::Object(a), Value::Object(b))
+}
+
+/// A fetched v1 person restricted to the keys of an abbreviated archived one.
+fn abbreviated_view(archived: &Value, fetched: &Value) -> Option<Value> {
+    let (Some(a), Some(f)) = (archived.as_object(), fetched.as_object()) else {
+        return None;
+    };
+    if a.contains_key("attributes") || a.contains_key("email1") {
+        return None;
+    }
+    Some(Value::Object(
+        f.iter()
+            .filter(|(k, _)| a.contains_key(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    ))
+}
 
 /// The rule, as written into the report.
 pub const SELECTION: &str =
@@ -28,7 +162,10 @@ pub const SELECTION: &str =
 /// Read-only attributes NationBuilder recomputes from other records without bumping
 /// `updated_at` (counts and totals of taggings and donations).
 fn derived_counter(stream: Stream, pointer: &str) -> bool {
-    let Some(attr) = pointer.strip_prefix("/attributes/") else {
+    let Some(attr) = pointer
+        .strip_prefix("/attributes/")
+        .or_else(|| pointer.strip_prefix('/'))
+    else {
         return false;
     };
     match stream {
@@ -164,9 +301,14 @@ pub(crate) async fn refetch<S: Source + 'static>(
     source: &Arc<S>,
     stream: Stream,
     drawn: &[(String, String)],
+    plan: &Plan<'_>,
     findings: &mut Vec<Finding>,
 ) -> Result<SampleResult, VerifyError> {
     let ids: Vec<String> = drawn.iter().map(|(id, _)| id.clone()).collect();
+    let keys: Vec<String> = ids
+        .iter()
+        .filter_map(|id| plan.keys.to_source(stream, id))
+        .collect();
     let mut h = Sha256::new();
     for id in &ids {
         h.update(id.as_bytes());
@@ -179,13 +321,52 @@ pub(crate) async fn refetch<S: Source + 'static>(
         deleted_at_source: 0,
         migration_defects: 0,
         ids_sha256: hex::encode(h.finalize()),
+        method: Some(
+            if plan.listing.is_some() {
+                "from_listing: the record as the sweep's listing carried it (this API cannot fetch one by id)"
+            } else {
+                "refetched_by_id"
+            }
+            .into(),
+        ),
+        compared: compared_text(stream, plan.scope, source.api()),
     };
-    let fetched = fetch_many(source, stream, &ids).await?;
+    let fetched = fetch_many(source, stream, &keys, plan.listing).await?;
     let mut listed = 0;
     for (id, body) in drawn {
         let archived: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-        let now = fetched.get(id).and_then(Option::as_ref);
-        let (class, code, detail) = match compare(stream, &archived, now) {
+        let Some(key) = plan.keys.to_source(stream, id) else {
+            result.migration_defects += 1;
+            push_limited(
+                findings,
+                &mut listed,
+                finding(
+                    stream,
+                    Some(id),
+                    "sample",
+                    FindingClass::Defect,
+                    "untranslatable",
+                    "sampled; the archived record cannot be translated into the sweeping API's key"
+                        .into(),
+                ),
+            );
+            continue;
+        };
+        let now = fetched.get(&key).and_then(Option::as_ref);
+        let outcome = match (plan.scope, now) {
+            (Scope::Shared, Some(now)) => {
+                let (a, b) = shared_views(stream, &archived, now);
+                compare(stream, &a, Some(&b))
+            }
+            (Scope::Same, Some(now)) if stream == Stream::People => {
+                match abbreviated_view(&archived, now) {
+                    Some(view) => compare(stream, &archived, Some(&view)),
+                    None => compare(stream, &archived, Some(now)),
+                }
+            }
+            _ => compare(stream, &archived, now),
+        };
+        let (class, code, detail) = match outcome {
             Comparison::Matched => {
                 result.matched += 1;
                 continue;
@@ -195,7 +376,12 @@ pub(crate) async fn refetch<S: Source + 'static>(
                 (
                     FindingClass::Explained,
                     "deleted_at_source",
-                    "sampled; the API now answers 404".to_owned(),
+                    if plan.listing.is_some() {
+                        "sampled; absent from the API's complete listing (no 404 to confirm: this API cannot fetch one by id)"
+                    } else {
+                        "sampled; the API now answers 404"
+                    }
+                    .to_owned(),
                 )
             }
             Comparison::ChangedAtSource(fields) => {
@@ -270,6 +456,48 @@ mod tests {
         assert_eq!(
             differing_fields(&a, &added),
             vec!["/attributes/new_field".to_owned()]
+        );
+    }
+
+    #[test]
+    fn across_apis_only_shared_fields_count() {
+        let v2 = json!({"id":"5","type":"donations","attributes":{"amount_in_cents":2500,"signup_id":"18",
+            "created_at":"2024-01-01T10:00:00+01:00","updated_at":"2024-01-01T10:00:00+01:00","donation_tracking_code_id":"3"}});
+        let v1 = json!({"id":5,"amount_in_cents":2500,"donor_id":18,"created_at":"2024-01-01T09:00:00Z",
+            "updated_at":"2024-01-01T09:00:00Z","tracking_code_slug":"spring","donor":{"id":18}});
+        let (a, b) = shared_views(Stream::Donations, &v2, &v1);
+        assert_eq!(a.as_object().map(|o| o.len()), Some(4));
+        assert_eq!(
+            compare(Stream::Donations, &a, Some(&b)),
+            Comparison::Matched
+        );
+        let mut edited = v1.clone();
+        edited["amount_in_cents"] = json!(2600);
+        let (a, b) = shared_views(Stream::Donations, &v2, &edited);
+        assert_eq!(
+            compare(Stream::Donations, &a, Some(&b)),
+            Comparison::Defect(vec!["/amount_in_cents".into()])
+        );
+        edited["updated_at"] = json!("2024-02-01T00:00:00Z");
+        let (a, b) = shared_views(Stream::Donations, &v2, &edited);
+        assert!(matches!(
+            compare(Stream::Donations, &a, Some(&b)),
+            Comparison::ChangedAtSource(_)
+        ));
+    }
+
+    #[test]
+    fn abbreviated_v1_people_compare_on_their_own_keys() {
+        let archived = json!({"id":1,"first_name":"Ada","tags":["a"]});
+        let full = json!({"id":1,"first_name":"Ada","tags":["a"],"email1":"x","full_name":"Ada L"});
+        let view = abbreviated_view(&archived, &full).expect("abbreviated");
+        assert_eq!(
+            compare(Stream::People, &archived, Some(&view)),
+            Comparison::Matched
+        );
+        assert!(
+            abbreviated_view(&full, &full).is_none(),
+            "a full archive compares everything"
         );
     }
 

@@ -19,3 +19,5 @@ mod schema;
 mod v1;
 // `verify` and `keygen`: count equations, tampering, changes at source, offline re-check.
 mod verify;
+// `verify --api v1`: the auditor's second enumeration, against v1 and v2 exports.
+mod verify_v1;
