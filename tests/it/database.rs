@@ -31,6 +31,7 @@ fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
 
 #[tokio::test]
 async fn without_a_url_a_private_cluster_is_started_and_removed_on_drop() {
+    let _turn = crate::support::db::shared_turn();
     let resolved = database::resolve_from(None)
         .await
         .expect("a private cluster starts");
@@ -83,6 +84,7 @@ async fn an_explicit_url_is_used_as_given() {
 
 #[tokio::test]
 async fn a_persistent_cluster_keeps_its_data_between_starts() {
+    let _turn = crate::support::db::shared_turn();
     let parent = tempfile::tempdir().unwrap();
     // The server may run as another user (when the tests run as root): let it reach the dir.
     std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -161,6 +163,7 @@ fn helper_start_cluster_and_wait_to_be_killed() {
 
 #[test]
 fn a_temporary_cluster_dies_with_its_process() {
+    let _turn = crate::support::db::shared_turn();
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",

@@ -12,6 +12,8 @@ pub struct TestSim {
     pub client: reqwest::Client,
     /// The token the simulator accepts.
     pub token: String,
+    /// This test's turn on the machine (timing tests run alone).
+    _turn: super::db::Turn,
 }
 
 /// A 1,000-person nation without rate limit (tests that need the limit turn it on).
@@ -53,11 +55,17 @@ impl Answer {
 impl TestSim {
     /// Starts a simulator on a random loopback port.
     pub fn start(config: SimulatorConfig) -> TestSim {
+        let turn = super::db::shared_turn();
         let token = config.token.clone();
         let sim = Simulator::start(config, "127.0.0.1:0".parse().expect("loopback address"))
             .expect("start simulator");
         let client = reqwest::Client::builder().build().expect("client");
-        TestSim { sim, client, token }
+        TestSim {
+            sim,
+            client,
+            token,
+            _turn: turn,
+        }
     }
 
     /// Absolute URL of a path (`/api/...`); absolute URLs are returned unchanged.
