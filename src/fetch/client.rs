@@ -35,6 +35,8 @@ pub struct ClientConfig {
     pub max_attempts: u32,
     /// Timeout for establishing a connection.
     pub connect_timeout: Duration,
+    /// Longest silence while reading a response (a stalled connection).
+    pub read_timeout: Duration,
     /// Timeout for a whole request, body included.
     pub request_timeout: Duration,
     /// Backoff schedule between attempts.
@@ -42,12 +44,13 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Defaults for a token: 8 attempts, 10 s connect, 60 s request.
+    /// Defaults for a token: 8 attempts, 10 s connect, 30 s read, 60 s request.
     pub fn new(token: String) -> Self {
         Self {
             token,
             max_attempts: 8,
             connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
             backoff: Backoff::default(),
         }
@@ -79,6 +82,7 @@ impl HttpClient {
         let inner = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
             .timeout(config.request_timeout)
             .user_agent(concat!("nb-exodus/", env!("CARGO_PKG_VERSION")))
             .build()
