@@ -32,8 +32,19 @@ async fn exported(people: u64) -> (RunningSimulator, TestDb) {
 
 /// Verify settings for `sim` and `db`, through the CLI's own resolution.
 fn verify_config(sim: &RunningSimulator, db: &TestDb, sample: u64) -> VerifyConfig {
+    verify_config_for(sim, db, None, sample)
+}
+
+/// Verify settings for `sim` and `db` through the given API (`None`: the default, v2).
+pub(crate) fn verify_config_for(
+    sim: &RunningSimulator,
+    db: &TestDb,
+    api: Option<&str>,
+    sample: u64,
+) -> VerifyConfig {
     let args = VerifyArgs {
         nation: Some(NATION.into()),
+        api: api.map(str::to_owned),
         api_base: Some(sim.base_url().to_owned()),
         database_url: Some(db.url().to_owned()),
         rate_limit: Some("off".into()),
@@ -51,7 +62,7 @@ fn verify_config(sim: &RunningSimulator, db: &TestDb, sample: u64) -> VerifyConf
     }
 }
 
-fn defects(report: &Report) -> Vec<&Finding> {
+pub(crate) fn defects(report: &Report) -> Vec<&Finding> {
     report
         .findings
         .iter()

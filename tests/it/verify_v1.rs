@@ -5,15 +5,13 @@
 
 use nb_exodus::app::migrate::migrate_with;
 use nb_exodus::cli::migrate::MigrateArgs;
-use nb_exodus::cli::verify::{VerifyArgs, VerifyMode};
 use nb_exodus::simulator::RunningSimulator;
 use nb_exodus::verify::report::{Finding, FindingClass, Report};
 use nb_exodus::verify::{self, OfflineConfig, VerifyConfig, VerifyError};
 
 use crate::migrate::{config_for, sim};
 use crate::support::db::TestDb;
-
-const NATION: &str = "testnation";
+use crate::verify::defects;
 
 /// `sim` exported into a fresh database through `api` (`full`: v1 `--full-people`).
 async fn exported(sim: &RunningSimulator, api: &str, full: bool) -> TestDb {
@@ -35,32 +33,7 @@ async fn exported(sim: &RunningSimulator, api: &str, full: bool) -> TestDb {
 }
 
 fn verify_config(sim: &RunningSimulator, db: &TestDb, api: &str, sample: u64) -> VerifyConfig {
-    let args = VerifyArgs {
-        nation: Some(NATION.into()),
-        api: Some(api.into()),
-        api_base: Some(sim.base_url().to_owned()),
-        database_url: Some(db.url().to_owned()),
-        rate_limit: Some("off".into()),
-        out: Some("unused".into()),
-        sample,
-        max_lookups: 1000,
-        ..VerifyArgs::default()
-    };
-    match args
-        .resolve(None, Some(sim.config().token.clone()))
-        .expect("valid flags")
-    {
-        VerifyMode::Online(config, _, _) => *config,
-        VerifyMode::Offline(..) => panic!("online flags resolved to offline"),
-    }
-}
-
-fn defects(report: &Report) -> Vec<&Finding> {
-    report
-        .findings
-        .iter()
-        .filter(|f| f.class == FindingClass::Defect)
-        .collect()
+    crate::verify::verify_config_for(sim, db, Some(api), sample)
 }
 
 /// Every entity balances, is enumerated completely and its whole sample matches.
