@@ -87,6 +87,16 @@ pub enum PipelineError {
     /// Loading failed.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// An id sweep came back partial (the API repeated a page); reconciling from it would mark
+    /// unseen records deleted, so nothing was.
+    #[error(
+        "stream {stream}: the API repeated a page while listing ids; nothing was marked deleted, \
+         run migrate again to reconcile"
+    )]
+    IncompleteSweep {
+        /// The stream.
+        stream: Stream,
+    },
     /// A stream task panicked or was cancelled.
     #[error("stream task ended abnormally: {0}")]
     Task(String),

@@ -17,7 +17,7 @@
 
 use sqlx::{PgPool, Row};
 
-use crate::fetch::{Cursor, Source, Stream};
+use crate::fetch::{sweep_ids, Cursor, Source, Stream};
 use crate::load;
 use crate::pipeline::{self, build_batch, Mapper, PipelineError, RunSettings};
 use crate::progress::NoProgress;
@@ -108,19 +108,19 @@ pub async fn reconcile_round<S: Source, M: Mapper>(
             .execute(&mut *conn)
             .await
             .map_err(db)?;
-        let mut cursor = source.start(stream);
-        while cursor != Cursor::Done {
-            let page = source.fetch_id_page(stream, &cursor).await.map_err(fail)?;
-            if !page.ids.is_empty() {
-                sqlx::query(
-                    "INSERT INTO reconcile_ids SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING",
-                )
-                .bind(&page.ids)
-                .execute(&mut *conn)
-                .await
-                .map_err(db)?;
-            }
-            cursor = page.next;
+        let swept = sweep_ids(source, stream).await.map_err(fail)?;
+        if !swept.complete {
+            // A partial list would mark every unseen record deleted: stop instead.
+            return Err(PipelineError::IncompleteSweep { stream });
+        }
+        for chunk in swept.ids.chunks(10_000) {
+            sqlx::query(
+                "INSERT INTO reconcile_ids SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING",
+            )
+            .bind(chunk)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
         }
 
         // Gone at source: mark the archive, remove the derived rows.

@@ -132,6 +132,43 @@ pub struct IdPage {
     pub total: Option<u64>,
 }
 
+/// Every id of a stream as the API lists it now.
+#[derive(Debug, Clone, Default)]
+pub struct IdSweep {
+    /// The ids, in the order listed (duplicates kept: offset paging can repeat).
+    pub ids: Vec<String>,
+    /// The API's total from the first page, when it gave one.
+    pub total: Option<u64>,
+    /// False when the sweep stopped because the API handed back the cursor it was given.
+    pub complete: bool,
+}
+
+/// Enumerates a stream through [`Source::fetch_id_page`] from [`Source::start`]. A source that
+/// answers a page with the cursor it was asked for would be read forever, so the sweep stops
+/// there and says it is incomplete; callers decide what a partial list means to them.
+pub async fn sweep_ids<S: Source>(source: &S, stream: Stream) -> Result<IdSweep, FetchError> {
+    let mut sweep = IdSweep {
+        complete: true,
+        ..IdSweep::default()
+    };
+    let mut cursor = source.start(stream);
+    let mut first = true;
+    while cursor != Cursor::Done {
+        let page = source.fetch_id_page(stream, &cursor).await?;
+        if first {
+            sweep.total = page.total;
+            first = false;
+        }
+        if page.next == cursor {
+            sweep.complete = false;
+            break;
+        }
+        sweep.ids.extend(page.ids);
+        cursor = page.next;
+    }
+    Ok(sweep)
+}
+
 /// Reads pages of a stream. Implemented over HTTP for API v2 and v1.
 pub trait Source: Send + Sync {
     /// The API version's name (`v1`, `v2`).
@@ -262,5 +299,97 @@ impl FetchError {
             self,
             FetchError::Unauthorized { .. } | FetchError::Forbidden { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pages of two ids up to `last`; when `stuck` is set, the page after the first answers
+    /// with the cursor it was given.
+    struct Fake {
+        last: u64,
+        stuck: bool,
+    }
+
+    impl Source for Fake {
+        fn api(&self) -> &'static str {
+            "fake"
+        }
+        fn start(&self, _: Stream) -> Cursor {
+            Cursor::Keyset { after: None }
+        }
+        async fn fetch_page(&self, _: Stream, _: &Cursor) -> Result<Page, FetchError> {
+            Err(FetchError::Url("unused".into()))
+        }
+        async fn fetch_id_page(&self, _: Stream, cursor: &Cursor) -> Result<IdPage, FetchError> {
+            let after = match cursor {
+                Cursor::Keyset { after } => after.as_deref().map_or(0, |a| a.parse().unwrap()),
+                _ => unreachable!(),
+            };
+            if self.stuck && after > 0 {
+                return Ok(IdPage {
+                    ids: vec![(after + 1).to_string()],
+                    next: cursor.clone(),
+                    total: None,
+                });
+            }
+            let ids: Vec<String> = (after + 1..=(after + 2).min(self.last))
+                .map(|i| i.to_string())
+                .collect();
+            let next = match ids.last() {
+                Some(id) => Cursor::Keyset {
+                    after: Some(id.clone()),
+                },
+                None => Cursor::Done,
+            };
+            Ok(IdPage {
+                ids,
+                next,
+                total: Some(self.last),
+            })
+        }
+        async fn fetch_record(
+            &self,
+            _: Stream,
+            _: &str,
+        ) -> Result<Option<SourceRecord>, FetchError> {
+            Ok(None)
+        }
+        fn changed_since(&self, _: Stream, _: Option<&str>) -> Option<Cursor> {
+            None
+        }
+    }
+
+    #[tokio::test]
+    async fn sweeps_every_id_and_flags_a_repeating_source() {
+        let all = sweep_ids(
+            &Fake {
+                last: 5,
+                stuck: false,
+            },
+            Stream::People,
+        )
+        .await
+        .unwrap();
+        assert!(all.complete);
+        assert_eq!(all.total, Some(5));
+        assert_eq!(all.ids, ["1", "2", "3", "4", "5"]);
+
+        let cut = sweep_ids(
+            &Fake {
+                last: 5,
+                stuck: true,
+            },
+            Stream::People,
+        )
+        .await
+        .unwrap();
+        assert!(
+            !cut.complete,
+            "a repeated cursor is reported, not followed forever"
+        );
+        assert_eq!(cut.ids, ["1", "2"]);
     }
 }

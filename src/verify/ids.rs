@@ -24,7 +24,7 @@ use super::integrity::{finding, push_limited};
 use super::report::{Finding, FindingClass};
 use super::VerifyError;
 use crate::fetch::v2::id_cmp;
-use crate::fetch::{Cursor, Source, Stream};
+use crate::fetch::{sweep_ids, Cursor, Source, Stream};
 
 /// Requests in flight at once for lookups and the sample (all still paced by the limiter).
 const CONCURRENCY: usize = 8;
@@ -42,31 +42,16 @@ pub(crate) struct SweepResult {
     pub marked_but_present: u64,
 }
 
-/// Reads every id of `stream` from the API.
+/// Reads every id of `stream` from the API. A sweep cut short by a non-advancing cursor keeps
+/// what it read: the ids it missed then show up as not enumerated.
 pub(crate) async fn sweep<S: Source>(
     source: &S,
     stream: Stream,
 ) -> Result<(Vec<String>, Option<u64>), VerifyError> {
-    let mut cursor = source.start(stream);
-    let mut ids = Vec::new();
-    let mut total = None;
-    let mut first = true;
-    while cursor != Cursor::Done {
-        let page = source
-            .fetch_id_page(stream, &cursor)
-            .await
-            .map_err(|source| VerifyError::Fetch { stream, source })?;
-        if first {
-            total = page.total;
-            first = false;
-        }
-        if page.next == cursor {
-            break;
-        }
-        ids.extend(page.ids);
-        cursor = page.next;
-    }
-    Ok((ids, total))
+    let sweep = sweep_ids(source, stream)
+        .await
+        .map_err(|source| VerifyError::Fetch { stream, source })?;
+    Ok((sweep.ids, sweep.total))
 }
 
 /// Reads every record of `stream` from the API's listing pages: the ids in order, and the
