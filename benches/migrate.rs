@@ -10,42 +10,14 @@
 //!
 //! Run with `cargo bench --bench migrate` (`NBX_BENCH_PEOPLE=20000` for a quicker look).
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nb_exodus::database::cluster::PrivateCluster;
 
-const TOKEN: &str = "bench-token";
+mod common;
 
-fn spawn_simulator(people: u64) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
-        .args([
-            "simulate",
-            "--listen",
-            "127.0.0.1:0",
-            "--people",
-            &people.to_string(),
-        ])
-        .args(["--token", TOKEN, "--rate-limit", "off"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn nb-exodus simulate");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("listening line");
-    let base = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("base url")
-        .to_string();
-    (child, base)
-}
+use common::{Sim, TOKEN};
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -137,7 +109,8 @@ fn main() {
             url
         }
     };
-    let (mut sim, base) = spawn_simulator(people);
+    let sim = Sim::spawn(people);
+    let base = sim.base.clone();
     let m = manifest(&base);
     let records = ["people", "tags", "taggings", "donations"]
         .iter()
@@ -160,9 +133,6 @@ fn main() {
             peak as f64 / 1024.0
         );
     }
-    let _ = Command::new("kill")
-        .args(["-INT", &sim.id().to_string()])
-        .status();
-    let _ = sim.wait();
+    drop(sim);
     drop(cluster);
 }

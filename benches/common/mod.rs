@@ -1,0 +1,67 @@
+//! What both benchmarks share: an `nb-exodus simulate` release process on a free loopback port,
+//! unthrottled, stopped with SIGINT when dropped.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+
+pub const TOKEN: &str = "bench-token";
+
+/// A simulator process and its base URL.
+pub struct Sim {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Sim {
+    pub fn spawn(people: u64) -> Sim {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
+            .args([
+                "simulate",
+                "--listen",
+                "127.0.0.1:0",
+                "--people",
+                &people.to_string(),
+                "--token",
+                TOKEN,
+                "--rate-limit",
+                "off",
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn nb-exodus simulate");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let base = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .expect("base url")
+            .to_string();
+        Sim { child, base }
+    }
+
+    #[allow(dead_code)]
+    pub fn status(&self, key: &str) -> String {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .map(|l| l[key.len()..].trim().to_string())
+            .unwrap_or_else(|| "?".to_string())
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
