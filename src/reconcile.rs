@@ -202,8 +202,8 @@ pub async fn reconcile_round<S: Source, M: Mapper>(
     Ok(report)
 }
 
-/// A fingerprint of a stream's archive (count and XOR-free order-independent digest), used to
-/// tell whether a catch-up pass changed anything.
+/// A fingerprint of a stream's live archive (record count, and an MD5 over the records' hashes
+/// in id order), used to tell whether a catch-up pass changed anything.
 async fn archived_hashes(
     pool: &PgPool,
     settings: &RunSettings,
