@@ -8,6 +8,12 @@
 //! Both runs — the main pass alone (`--no-reconcile`) and with the end-of-run reconciliation —
 //! are reported.
 //!
+//! After the main pass it also measures a floor: the time PostgreSQL alone takes to write the
+//! same rows again — every loaded table copied, with the same indexes and checks, from an
+//! in-memory copy of itself, one statement per table, no network, no parsing, no client. No
+//! exporter on this database and machine can load the nation faster than that floor divided
+//! by the cores PostgreSQL can use.
+//!
 //! Run with `cargo bench --bench migrate` (`NBX_BENCH_PEOPLE=20000` for a quicker look).
 
 use std::process::{Command, Stdio};
@@ -94,6 +100,49 @@ fn run_migrate(base: &str, db: &str, extra: &[&str]) -> (Duration, u64) {
     (started.elapsed(), peak)
 }
 
+/// Seconds PostgreSQL takes to insert the loaded rows once more (see the module comment).
+fn database_floor(db: &str) -> f64 {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let pool = nb_exodus::database::connect(db)
+            .await
+            .expect("bench database");
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables
+              WHERE schemaname IN ('raw', 'core', 'sensitive', 'gdpr') ORDER BY 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("tables");
+        let mut total = 0.0;
+        for (i, table) in tables.iter().enumerate() {
+            let mut conn = pool.acquire().await.expect("connection");
+            for sql in [
+                format!("CREATE TEMP TABLE src_{i} AS SELECT * FROM {table}"),
+                format!("CREATE TABLE floor_{i} (LIKE {table} INCLUDING ALL)"),
+            ] {
+                sqlx::query(&sql)
+                    .execute(&mut *conn)
+                    .await
+                    .expect("floor setup");
+            }
+            let started = Instant::now();
+            sqlx::query(&format!(
+                "INSERT INTO floor_{i} OVERRIDING SYSTEM VALUE SELECT * FROM src_{i}"
+            ))
+            .execute(&mut *conn)
+            .await
+            .expect("floor insert");
+            total += started.elapsed().as_secs_f64();
+            sqlx::query(&format!("DROP TABLE floor_{i}"))
+                .execute(&mut *conn)
+                .await
+                .expect("floor drop");
+        }
+        total
+    })
+}
+
 fn main() {
     let people: u64 = std::env::var("NBX_BENCH_PEOPLE")
         .ok()
@@ -132,6 +181,14 @@ fn main() {
             records as f64 / secs,
             peak as f64 / 1024.0
         );
+        if extra.contains(&"--no-reconcile") {
+            let floor = database_floor(&db);
+            println!(
+                "{:<28} {floor:>7.1} s  {:>8.0} people/s  (PostgreSQL alone re-inserting the loaded rows, one core)",
+                "database floor",
+                people as f64 / floor,
+            );
+        }
     }
     drop(sim);
     drop(cluster);

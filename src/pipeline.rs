@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use crate::canonical;
 use crate::checkpoint;
 use crate::fetch::{Cursor, FetchError, Source, SourceRecord, Stream};
-use crate::load::{self, LoadError, PageBatch, RawRow, RejectRow, TableRows};
+use crate::load::{self, LoadError, LoadRow, PageBatch, RawRow, RejectRow, TableRows};
 use crate::mapping::{MapContext, MappingSet};
 use crate::plan::Step;
 use crate::progress::Progress;
@@ -349,18 +349,11 @@ pub fn build_batch<M: Mapper>(
     for rows in mapped.tables.values_mut() {
         for row in &mut rows.rows {
             // A row keyed on the record's own id, else a child row "<parent id>:<slot>".
-            let sha = row
-                .get("source_id")
-                .and_then(serde_json::Value::as_str)
-                .and_then(|id| {
-                    hashes
-                        .get(id)
-                        .or_else(|| id.split_once(':').and_then(|(p, _)| hashes.get(p)))
-                })
+            let id = row.source_id.as_str();
+            row.raw_sha256 = hashes
+                .get(id)
+                .or_else(|| id.split_once(':').and_then(|(p, _)| hashes.get(p)))
                 .cloned();
-            if let Some(sha) = sha {
-                row.insert("raw_sha256".into(), serde_json::Value::String(sha));
-            }
         }
     }
     rejects.append(&mut mapped.rejects);
@@ -477,7 +470,7 @@ impl Mapper for MappingMapper {
                 let rows = page
                     .tables
                     .entry(set.table.qualified_name().to_owned())
-                    .or_default();
+                    .or_insert_with(|| TableRows::new(set.table));
                 let (column, parents) = rows
                     .replace_children_of
                     .get_or_insert_with(|| (set.parent_column.to_owned(), Vec::new()));
@@ -485,17 +478,15 @@ impl Mapper for MappingMapper {
                 parents.push(set.parent_source_id.clone());
             }
             for row in mapped.rows {
-                let table = row.table.table();
-                let rows = page.tables.entry(table.qualified.to_owned()).or_default();
-                if rows.columns.is_empty() {
-                    rows.columns = table.engine_columns().map(|c| c.name.to_owned()).collect();
-                }
-                let mut object = serde_json::Map::with_capacity(row.cells.len() + 1);
-                for (column, cell) in table.engine_columns().zip(&row.cells) {
-                    object.insert(column.name.to_owned(), cell.to_json());
-                }
-                object.insert("source_id".into(), serde_json::Value::String(row.source_id));
-                rows.rows.push(object);
+                page.tables
+                    .entry(row.table.qualified_name().to_owned())
+                    .or_insert_with(|| TableRows::new(row.table))
+                    .rows
+                    .push(LoadRow {
+                        source_id: row.source_id,
+                        raw_sha256: None,
+                        cells: row.cells,
+                    });
             }
             let clean = mapped.rejects.is_empty();
             for reject in mapped.rejects {

@@ -3,19 +3,27 @@
 //! checkpoint. Because all four commit together, a crash at any instant leaves either the whole
 //! page or none of it, and a resumed run re-fetches at most the page that was in flight.
 //!
-//! Rows are upserted in bulk — one statement per table per page, the rows passed as one JSON
-//! array expanded by `jsonb_populate_recordset` against the table's own row type, so
-//! PostgreSQL does the typing — keyed on `(nation, source_id)`, which makes replaying a page
-//! harmless. Child rows (a person's emails, phones, addresses…) are replaced as a set, so a
-//! value removed at source disappears here too. Table and column names come only from the
-//! validated mapping catalogue and are quoted.
+//! Rows are upserted in bulk — one statement per table per page, each column bound as one
+//! array and expanded by `UNNEST`, cast to the column's type from the static schema catalogue
+//! — keyed on `(nation, source_id)`, which makes replaying a page harmless. Child rows (a
+//! person's emails, phones, addresses…) are replaced as a set, so a value removed at source
+//! disappears here too; the replacing `DELETE` is skipped for records archived for the first
+//! time by this very page, which cannot have child rows yet. Table and column names come only
+//! from the validated mapping catalogue and are quoted.
+//!
+//! The page transaction commits with `synchronous_commit = off`: the page and its checkpoint
+//! commit together or not at all, so a server crash that forgets the last few commits only
+//! makes the next run fetch those pages again, while the exporter no longer waits for a disk
+//! flush per page.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::fetch::{Cursor, Stream};
+use crate::mapping::target::{ColumnRole, SqlType, TableId};
+use crate::mapping::Cell;
 
 /// A raw record to archive.
 #[derive(Debug, Clone)]
@@ -41,16 +49,122 @@ pub struct RejectRow {
     pub body: Option<String>,
 }
 
+/// One mapped row to load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadRow {
+    /// The row's key.
+    pub source_id: String,
+    /// SHA-256 of the raw record it derives from.
+    pub raw_sha256: Option<String>,
+    /// The values in the table's engine-column order (the first is `source_id`, which the
+    /// loader takes from [`LoadRow::source_id`] instead).
+    pub cells: Vec<Cell>,
+}
+
 /// Rows for one target table.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TableRows {
-    /// Mapped column names (provenance columns are added by the loader).
-    pub columns: Vec<String>,
-    /// One JSON object per row, keyed by column name, including `source_id`.
-    pub rows: Vec<Map<String, Value>>,
+    /// The table.
+    pub table: TableId,
+    /// The rows, in arrival order (the last row wins for a repeated key).
+    pub rows: Vec<LoadRow>,
     /// For child tables: the column linking to the parent record, and the parents whose child
     /// rows this batch replaces as a set.
     pub replace_children_of: Option<(String, Vec<String>)>,
+}
+
+impl TableRows {
+    /// No rows yet for `table`.
+    pub fn new(table: TableId) -> Self {
+        Self {
+            table,
+            rows: Vec::new(),
+            replace_children_of: None,
+        }
+    }
+}
+
+/// The rows of one table as one text array per column, for `SELECT {select} FROM {from}`.
+/// Each value is in PostgreSQL's text form and cast to its column's type in the SQL, so a
+/// page costs one statement whatever its size and PostgreSQL does no JSON work.
+#[derive(Debug, Clone)]
+pub struct Unnest {
+    /// Quoted target column names, in select order: `source_id`, `raw_sha256`, then the
+    /// mapped columns.
+    pub columns: Vec<String>,
+    /// The select list, `r."source_id", r."raw_sha256", r."c"::timestamptz, …`.
+    pub select: String,
+    /// `UNNEST($n::text[], …) AS r(…)`.
+    pub from: String,
+    /// One array per column, in select order; bind them from parameter `$first_param` on.
+    pub arrays: Vec<Vec<Option<String>>>,
+}
+
+/// Builds the [`Unnest`] of `rows` for `table`, numbering parameters from `first_param`. A
+/// repeated `source_id` keeps its last row, as `ON CONFLICT` cannot touch a row twice.
+pub fn unnest(table: TableId, rows: &[LoadRow], first_param: usize) -> Result<Unnest, LoadError> {
+    let mut by_id: BTreeMap<&str, &LoadRow> = BTreeMap::new();
+    for row in rows {
+        by_id.insert(&row.source_id, row);
+    }
+    let mapped: Vec<(usize, &crate::mapping::target::Column)> = table
+        .table()
+        .engine_columns()
+        .enumerate()
+        .filter(|(_, c)| c.role == ColumnRole::Mapped && c.name != "nation")
+        .collect();
+    let mut columns = vec![quote_ident("source_id")?, quote_ident("raw_sha256")?];
+    let mut select = vec!["r.\"source_id\"".to_owned(), "r.\"raw_sha256\"".to_owned()];
+    for (_, column) in &mapped {
+        let q = quote_ident(column.name)?;
+        select.push(match column.sql_type {
+            // Assignment to text and char(n) needs no cast (and an explicit char(n) cast
+            // would truncate instead of failing).
+            SqlType::Text | SqlType::Char(_) => format!("r.{q}"),
+            other => format!("r.{q}::{}", other.sql()),
+        });
+        columns.push(q);
+    }
+    let params: Vec<String> = (0..columns.len())
+        .map(|i| format!("${}::text[]", first_param + i))
+        .collect();
+    let from = format!("UNNEST({}) AS r({})", params.join(", "), columns.join(", "));
+    let mut arrays: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(by_id.len()); columns.len()];
+    for (id, row) in &by_id {
+        arrays[0].push(Some((*id).to_owned()));
+        arrays[1].push(row.raw_sha256.clone());
+        for (slot, (index, _)) in mapped.iter().enumerate() {
+            arrays[slot + 2].push(row.cells.get(*index).and_then(pg_text));
+        }
+    }
+    Ok(Unnest {
+        columns,
+        select: select.join(", "),
+        from,
+        arrays,
+    })
+}
+
+/// A cell in PostgreSQL's text input form (`None` for SQL NULL). JSON null is SQL NULL, as
+/// for every other type.
+pub fn pg_text(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Null | Cell::Json(Value::Null) => None,
+        Cell::Text(s) => Some(s.clone()),
+        Cell::Bool(b) => Some(b.to_string()),
+        Cell::Int(i) => Some(i.to_string()),
+        Cell::Float(f) => serde_json::Number::from_f64(*f).map(|n| n.to_string()),
+        Cell::Json(v) => Some(v.to_string()),
+        Cell::Timestamp(t) => Some(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        Cell::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+        Cell::TextArray(items) => {
+            let quoted: Vec<String> = items
+                .iter()
+                .map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
+                .collect();
+            Some(format!("{{{}}}", quoted.join(",")))
+        }
+    }
 }
 
 /// Everything one page writes.
@@ -149,14 +263,19 @@ pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome
         }
     };
     let mut tx = pool.begin().await.map_err(err("begin"))?;
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await
+        .map_err(err("begin"))?;
+    let (archived, known) = write_raw(&mut tx, batch)
+        .await
+        .map_err(err("raw.records"))?;
     let mut outcome = PageOutcome {
-        archived: write_raw(&mut tx, batch)
-            .await
-            .map_err(err("raw.records"))?,
+        archived,
         ..PageOutcome::default()
     };
     for (table, rows) in &batch.tables {
-        outcome.rows += write_table(&mut tx, batch, table, rows).await?;
+        outcome.rows += write_table(&mut tx, batch, table, rows, &known).await?;
     }
     outcome.rejected = write_rejects(&mut tx, batch)
         .await
@@ -173,9 +292,14 @@ pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome
     Ok(outcome)
 }
 
-async fn write_raw(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sqlx::Result<u64> {
+/// Archives the page's raw records; returns how many, and the ids that were already archived
+/// before this page (only those can have derived rows to replace).
+async fn write_raw(
+    tx: &mut Transaction<'_, Postgres>,
+    batch: &PageBatch,
+) -> sqlx::Result<(u64, BTreeSet<String>)> {
     if batch.raw.is_empty() {
-        return Ok(0);
+        return Ok((0, BTreeSet::new()));
     }
     // A page can repeat an id under offset paging; keep the last copy.
     let mut by_id: BTreeMap<&str, &RawRow> = BTreeMap::new();
@@ -185,14 +309,16 @@ async fn write_raw(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sql
     let ids: Vec<&str> = by_id.keys().copied().collect();
     let bodies: Vec<&str> = by_id.values().map(|r| r.body.as_str()).collect();
     let hashes: Vec<&str> = by_id.values().map(|r| r.sha256.as_str()).collect();
-    let done = sqlx::query(
+    // `xmax = 0` on the returned row means the upsert inserted it.
+    let rows: Vec<(String, bool)> = sqlx::query_as(
         r#"INSERT INTO raw.records AS t (nation, resource, source_id, api, body, sha256, fetched_at, run_id)
            SELECT $1, $2, r.source_id, $3, r.body::json, r.sha256, now(), $4
              FROM UNNEST($5::text[], $6::text[], $7::text[]) AS r(source_id, body, sha256)
            ON CONFLICT (nation, resource, source_id) DO UPDATE
               SET body = EXCLUDED.body, sha256 = EXCLUDED.sha256, api = EXCLUDED.api,
                   fetched_at = EXCLUDED.fetched_at, run_id = EXCLUDED.run_id,
-                  deleted_at_source = NULL"#,
+                  deleted_at_source = NULL
+           RETURNING t.source_id, t.xmax::text <> '0'"#,
     )
     .bind(&batch.nation)
     .bind(batch.stream.as_str())
@@ -201,9 +327,14 @@ async fn write_raw(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sql
     .bind(&ids)
     .bind(&bodies)
     .bind(&hashes)
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
-    Ok(done.rows_affected())
+    let archived = rows.len() as u64;
+    let known = rows
+        .into_iter()
+        .filter_map(|(id, existed)| existed.then_some(id))
+        .collect();
+    Ok((archived, known))
 }
 
 async fn write_table(
@@ -211,6 +342,7 @@ async fn write_table(
     batch: &PageBatch,
     table: &str,
     rows: &TableRows,
+    known: &BTreeSet<String>,
 ) -> Result<u64, LoadError> {
     let stream = batch.stream;
     let fail = |source| LoadError::Statement {
@@ -220,19 +352,21 @@ async fn write_table(
     };
     let qtable = quote_ident(table)?;
     if let Some((parent_col, parents)) = &rows.replace_children_of {
+        // A parent archived for the first time by this page has no child rows yet.
+        let parents: Vec<&str> = parents
+            .iter()
+            .filter(|p| known.contains(p.as_str()))
+            .map(String::as_str)
+            .collect();
         if !parents.is_empty() {
-            let keep: Vec<&str> = rows
-                .rows
-                .iter()
-                .filter_map(|r| r.get("source_id").and_then(Value::as_str))
-                .collect();
+            let keep: Vec<&str> = rows.rows.iter().map(|r| r.source_id.as_str()).collect();
             let sql = format!(
                 "DELETE FROM {qtable} WHERE nation = $1 AND {} = ANY($2::text[]) AND NOT (source_id = ANY($3::text[]))",
                 quote_ident(parent_col)?
             );
             sqlx::query(&sql)
                 .bind(&batch.nation)
-                .bind(parents)
+                .bind(&parents)
                 .bind(&keep)
                 .execute(&mut **tx)
                 .await
@@ -242,49 +376,27 @@ async fn write_table(
     if rows.rows.is_empty() {
         return Ok(0);
     }
-    // Last row wins for a repeated source_id (ON CONFLICT cannot touch a row twice).
-    let mut by_id: BTreeMap<String, &Map<String, Value>> = BTreeMap::new();
-    for row in &rows.rows {
-        let id = row
-            .get("source_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        by_id.insert(id, row);
-    }
-    let payload = Value::Array(
-        by_id
-            .values()
-            .map(|r| Value::Object((*r).clone()))
-            .collect(),
-    );
-    let mut cols: Vec<String> = Vec::with_capacity(rows.columns.len());
-    for c in &rows.columns {
-        if c != "source_id" && c != "nation" {
-            cols.push(quote_ident(c)?);
-        }
-    }
-    let select_cols: String = cols.iter().map(|c| format!(", r.{c}")).collect();
-    let insert_cols: String = cols.iter().map(|c| format!(", {c}")).collect();
-    let updates: String = cols
+    let u = unnest(rows.table, &rows.rows, 3)?;
+    let updates: String = u
+        .columns
         .iter()
+        .skip(1)
         .map(|c| format!(", {c} = EXCLUDED.{c}"))
         .collect();
-    // Each row carries the raw hash of the record it came from in `raw_sha256`.
     let sql = format!(
-        "INSERT INTO {qtable} AS t (nation, source_id, run_id, raw_sha256{insert_cols})
-         SELECT $1, r.source_id, $2, r.raw_sha256{select_cols}
-           FROM jsonb_populate_recordset(NULL::{qtable}, $3) AS r
+        "INSERT INTO {qtable} AS t (nation, run_id, {})
+         SELECT $1, $2, {} FROM {}
          ON CONFLICT (nation, source_id) DO UPDATE
-            SET run_id = EXCLUDED.run_id, raw_sha256 = EXCLUDED.raw_sha256, loaded_at = now(){updates}"
+            SET run_id = EXCLUDED.run_id, loaded_at = now(){updates}",
+        u.columns.join(", "),
+        u.select,
+        u.from
     );
-    let done = sqlx::query(&sql)
-        .bind(&batch.nation)
-        .bind(batch.run_id)
-        .bind(&payload)
-        .execute(&mut **tx)
-        .await
-        .map_err(fail)?;
+    let mut query = sqlx::query(&sql).bind(&batch.nation).bind(batch.run_id);
+    for array in u.arrays {
+        query = query.bind(array);
+    }
+    let done = query.execute(&mut **tx).await.map_err(fail)?;
     Ok(done.rows_affected())
 }
 

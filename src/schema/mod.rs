@@ -158,7 +158,8 @@ mod tests {
                 "0003 core",
                 "0004 sensitive gdpr",
                 "0005 reconcile",
-                "0006 audit"
+                "0006 audit",
+                "0007 load speed"
             ]
         );
         for migration in MIGRATOR.iter() {

@@ -24,7 +24,7 @@ use super::report::{Finding, FindingClass, Integrity, TableDiff};
 use super::VerifyError;
 use crate::canonical;
 use crate::fetch::{Cursor, SourceRecord, Stream};
-use crate::load::quote_ident;
+use crate::load::{self, quote_ident, TableRows};
 use crate::mapping::TableId;
 use crate::pipeline::{build_batch, Mapper, MappingMapper, RunSettings};
 
@@ -224,12 +224,10 @@ pub(crate) async fn archive_pass(
             for (table, rows) in &batch.tables {
                 if table == main {
                     for row in &rows.rows {
-                        if let Some(id) = row.get("source_id").and_then(Value::as_str) {
-                            with_main_row.insert(id.to_owned());
-                        }
+                        with_main_row.insert(row.source_id.clone());
                     }
                 }
-                insert_derived(work, table, rows.rows.clone()).await?;
+                insert_derived(work, rows).await?;
             }
             let rejected: BTreeSet<&str> = batch
                 .rejects
@@ -258,45 +256,25 @@ fn sha2_bytes(data: &[u8]) -> Hash {
     sha2::Sha256::digest(data).into()
 }
 
-async fn insert_derived(
-    work: &mut PgConnection,
-    table: &str,
-    rows: Vec<serde_json::Map<String, Value>>,
-) -> Result<(), VerifyError> {
-    if rows.is_empty() {
+async fn insert_derived(work: &mut PgConnection, rows: &TableRows) -> Result<(), VerifyError> {
+    if rows.rows.is_empty() {
         return Ok(());
     }
-    let Some(id) = TableId::from_qualified_name(table) else {
-        return Err(VerifyError::Report(format!(
-            "the mapping produced rows for unknown table {table}"
-        )));
-    };
-    // Last row wins for a repeated key, as in the loader.
-    let mut by_key: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
-    for row in rows {
-        let key = row
-            .get("source_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        by_key.insert(key, row);
-    }
-    let payload = Value::Array(by_key.into_values().map(Value::Object).collect());
-    let cols = compared_columns(id)
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| VerifyError::Report(e.to_string()))?;
-    let select: Vec<String> = cols.iter().map(|c| format!("r.{c}")).collect();
-    let qtable = quote_ident(table).map_err(|e| VerifyError::Report(e.to_string()))?;
+    // The loader's own expansion (last row wins for a repeated key), into the temp table.
+    let u =
+        load::unnest(rows.table, &rows.rows, 1).map_err(|e| VerifyError::Report(e.to_string()))?;
     let sql = format!(
-        "INSERT INTO {} ({}) SELECT {} FROM jsonb_populate_recordset(NULL::{qtable}, $1) AS r",
-        temp_name(table),
-        cols.join(", "),
-        select.join(", ")
+        "INSERT INTO {} ({}) SELECT {} FROM {}",
+        temp_name(rows.table.qualified_name()),
+        u.columns.join(", "),
+        u.select,
+        u.from
     );
-    sqlx::query(&sql)
-        .bind(&payload)
+    let mut query = sqlx::query(&sql);
+    for array in u.arrays {
+        query = query.bind(array);
+    }
+    query
         .execute(&mut *work)
         .await
         .map_err(db_err("inserting re-derived rows"))?;

@@ -487,6 +487,7 @@ async fn kill_9_at_random_moments_then_resume_gives_identical_tables() {
     // The uninterrupted reference run.
     let reference_sim = sim(people);
     let reference_db = TestDb::new().await;
+    let started = std::time::Instant::now();
     let out = migrate_cmd(
         &reference_sim,
         reference_db.url(),
@@ -501,6 +502,9 @@ async fn kill_9_at_random_moments_then_resume_gives_identical_tables() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Each kill comes at most a fifteenth of the whole run after the run has started, so ten
+    // of them land before the run can finish, however fast this build and machine are.
+    let window = (started.elapsed().as_millis() as u64 / 15).max(20);
     let reference_requests = reference_sim.manifest().requests;
     let reference = table_hashes(reference_db.pool()).await;
     assert!(reference
@@ -517,13 +521,29 @@ async fn kill_9_at_random_moments_then_resume_gives_identical_tables() {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        let delay = std::time::Duration::from_millis(150 + rng % 900);
+        let delay = std::time::Duration::from_millis(rng % window);
+        let runs_before: i64 = sqlx::query_scalar("SELECT count(*) FROM sync.runs")
+            .fetch_one(db.pool())
+            .await
+            .unwrap_or(0);
         let mut child = migrate_cmd(&killed_sim, db.url(), &killed_sim.config().token)
             .args(flags)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        // The moment is random within the run proper: wait until it has recorded itself.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+            let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM sync.runs")
+                .fetch_one(db.pool())
+                .await
+                .unwrap_or(0);
+            if runs > runs_before {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         tokio::time::sleep(delay).await;
         if child.try_wait().unwrap().is_some() {
             // It finished before the kill: the run is complete, nothing left to interrupt.
