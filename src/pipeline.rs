@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use sqlx::PgPool;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::canonical;
-use crate::checkpoint;
-use crate::fetch::{Cursor, FetchError, Source, SourceRecord, Stream};
-use crate::load::{self, LoadError, LoadRow, PageBatch, RawRow, RejectRow, TableRows};
+use crate::checkpoint::{self, spool};
+use crate::fetch::{Cursor, FetchError, Page, Source, SourceRecord, Stream};
+use crate::load::{self, LoadError, LoadRow, PageBatch, PageOutcome, RawRow, RejectRow, TableRows};
 use crate::mapping::{MapContext, MappingSet};
 use crate::plan::Step;
 use crate::progress::Progress;
@@ -271,7 +272,12 @@ async fn mark_unless_failed(
     Ok(())
 }
 
-/// Reads one stream from `cursor` to its end, committing page by page.
+/// Reads one stream from `cursor` to its end, committing page by page, in order.
+///
+/// Fetching runs one page ahead of loading: while page N commits on its own task, page N+1 is
+/// fetched, written to the page spool and mapped. A page is spooled before the next request
+/// goes out, so a crash costs at most the one request in flight; pages an interrupted run
+/// spooled are loaded first, without fetching them again.
 pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
     pool: &PgPool,
     settings: &RunSettings,
@@ -283,30 +289,149 @@ pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
 ) -> Result<StreamReport, PipelineError> {
     let mut report = StreamReport::default();
     let mapping_sha256 = mapper.checksum();
-    while cursor != Cursor::Done {
-        let page = source
-            .fetch_page(stream, &cursor)
-            .await
-            .map_err(|source| PipelineError::Fetch { stream, source })?;
-        let mut batch = build_batch(
+    let spool_err = |source| {
+        PipelineError::Load(LoadError::Statement {
+            stream,
+            table: "sync.page_spool".into(),
+            source,
+        })
+    };
+    let spooled = spool::chain(pool, &settings.nation, stream, &cursor)
+        .await
+        .map_err(spool_err)?;
+    for (fetched_with, page) in spooled {
+        let batch = page_batch(
             settings,
             stream,
             mapper,
-            &page.records,
             &mapping_sha256,
-            page.next.clone(),
-            page.total,
+            &fetched_with,
+            &page,
         );
-        batch.source_clock = first_page_clock(&cursor, &page.records);
         let outcome = load::commit_page(pool, &batch).await?;
-        report.pages += 1;
-        report.archived += outcome.archived;
-        report.rejected += outcome.rejected;
-        progress.page_committed(stream, page.records.len() as u64, page.total);
+        tally(&mut report, progress, stream, Committed::of(&page, outcome));
         cursor = page.next;
     }
-    report.done = true;
+
+    let (to_loader, mut batches) = mpsc::channel::<(PageBatch, Committed)>(1);
+    let (to_fetcher, mut committed) = mpsc::unbounded_channel::<Committed>();
+    let loader_pool = pool.clone();
+    let mut loader = AbortOnDrop(tokio::spawn(async move {
+        while let Some((batch, mut done)) = batches.recv().await {
+            done.outcome = load::commit_page(&loader_pool, &batch).await?;
+            // The fetcher only reads this for progress; it may have stopped listening.
+            let _ = to_fetcher.send(done);
+        }
+        Ok::<(), LoadError>(())
+    }));
+    let fetched: Result<(), PipelineError> = async {
+        while cursor != Cursor::Done {
+            let page = source
+                .fetch_page(stream, &cursor)
+                .await
+                .map_err(|source| PipelineError::Fetch { stream, source })?;
+            spool::put(
+                pool,
+                &settings.nation,
+                stream,
+                settings.run_id,
+                &cursor,
+                &page,
+            )
+            .await
+            .map_err(spool_err)?;
+            let batch = page_batch(settings, stream, mapper, &mapping_sha256, &cursor, &page);
+            while let Ok(done) = committed.try_recv() {
+                tally(&mut report, progress, stream, done);
+            }
+            let summary = Committed::of(&page, PageOutcome::default());
+            let next = page.next;
+            if to_loader.send((batch, summary)).await.is_err() {
+                // The loader stopped on an error; it is reported below.
+                break;
+            }
+            cursor = next;
+        }
+        Ok(())
+    }
+    .await;
+    drop(to_loader);
+    let loaded = (&mut loader.0).await;
+    while let Ok(done) = committed.try_recv() {
+        tally(&mut report, progress, stream, done);
+    }
+    match loaded {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => return Err(err.into()),
+        Err(join) => return Err(PipelineError::Task(join.to_string())),
+    }
+    fetched?;
+    report.done = cursor == Cursor::Done;
     Ok(report)
+}
+
+/// What a committed page counts for: its records, the API's total, what the load wrote.
+#[derive(Debug, Clone, Copy)]
+struct Committed {
+    records: u64,
+    total: Option<u64>,
+    outcome: PageOutcome,
+}
+
+impl Committed {
+    fn of(page: &Page, outcome: PageOutcome) -> Self {
+        Self {
+            records: page.records.len() as u64,
+            total: page.total,
+            outcome,
+        }
+    }
+}
+
+/// Counts a committed page into the stream's report and its progress bar.
+fn tally<P: Progress + ?Sized>(
+    report: &mut StreamReport,
+    progress: &P,
+    stream: Stream,
+    done: Committed,
+) {
+    report.pages += 1;
+    report.archived += done.outcome.archived;
+    report.rejected += done.outcome.rejected;
+    progress.page_committed(stream, done.records, done.total);
+}
+
+/// The batch for a page fetched with `fetched_with`, marked as waiting in the spool.
+fn page_batch<M: Mapper>(
+    settings: &RunSettings,
+    stream: Stream,
+    mapper: &M,
+    mapping_sha256: &str,
+    fetched_with: &Cursor,
+    page: &Page,
+) -> PageBatch {
+    let mut batch = build_batch(
+        settings,
+        stream,
+        mapper,
+        &page.records,
+        mapping_sha256,
+        page.next.clone(),
+        page.total,
+    );
+    batch.source_clock = first_page_clock(fetched_with, &page.records);
+    batch.spooled = Some(fetched_with.clone());
+    batch
+}
+
+/// A spawned task that is aborted when its owner is dropped first (a stream stopped because
+/// another one failed), so no page commits after its run has ended.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Turns a fetched page into everything its transaction writes: raw rows with their canonical
@@ -373,6 +498,7 @@ pub fn build_batch<M: Mapper>(
         mapping_sha256: mapping_sha256.to_owned(),
         source_clock: None,
         advances_checkpoint: true,
+        spooled: None,
     }
 }
 

@@ -10,6 +10,8 @@ use sqlx::{PgPool, Row};
 
 use crate::fetch::{Cursor, Stream};
 
+pub mod spool;
+
 /// One stream's committed state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkpoint {
@@ -76,9 +78,10 @@ pub async fn load(pool: &PgPool, nation: &str) -> sqlx::Result<Vec<Checkpoint>> 
     Ok(out)
 }
 
-/// Forgets every checkpoint of `nation` (`migrate --restart`). Archived and loaded data stay;
+/// Forgets every checkpoint and spooled page of `nation` (`migrate --restart`). Archived and loaded data stay;
 /// the next run re-reads every stream from the start and upserts over them.
 pub async fn reset(pool: &PgPool, nation: &str) -> sqlx::Result<u64> {
+    spool::clear(pool, nation).await?;
     let done = sqlx::query("DELETE FROM sync.checkpoints WHERE nation = $1")
         .bind(nation)
         .execute(pool)

@@ -199,6 +199,9 @@ pub struct PageBatch {
     pub source_clock: Option<(String, bool)>,
     /// Whether this page moves the stream's checkpoint (false when re-mapping the archive).
     pub advances_checkpoint: bool,
+    /// The cursor this page was fetched with, when it waits in the page spool (its spooled
+    /// copy is deleted by the same transaction).
+    pub spooled: Option<Cursor>,
 }
 
 /// What a committed page added up to.
@@ -287,6 +290,11 @@ pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome
         advance_checkpoint(&mut tx, batch, outcome)
             .await
             .map_err(err("sync.checkpoints"))?;
+    }
+    if let Some(cursor) = &batch.spooled {
+        crate::checkpoint::spool::remove(&mut tx, &batch.nation, stream, cursor)
+            .await
+            .map_err(err("sync.page_spool"))?;
     }
     tx.commit().await.map_err(err("commit"))?;
     Ok(outcome)

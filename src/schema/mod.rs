@@ -159,7 +159,8 @@ mod tests {
                 "0004 sensitive gdpr",
                 "0005 reconcile",
                 "0006 audit",
-                "0007 load speed"
+                "0007 load speed",
+                "0008 page spool"
             ]
         );
         for migration in MIGRATOR.iter() {

@@ -590,6 +590,81 @@ async fn kill_9_at_random_moments_then_resume_gives_identical_tables() {
     killed_sim.shutdown().await;
 }
 
+/// A page fetched by a run that was killed before loading it waits in the page spool: the next
+/// run loads it from there instead of fetching it again, and drops spooled pages that no
+/// longer continue any checkpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spooled_page_is_loaded_not_fetched_again() {
+    use nb_exodus::checkpoint::spool;
+    use nb_exodus::fetch::client::{ClientConfig, HttpClient};
+    use nb_exodus::fetch::rate_limit::Limiter;
+    use nb_exodus::fetch::v2::V2Source;
+    use nb_exodus::fetch::{Cursor, Source, Stream};
+    let flags = ["--page-size", "20", "--no-reconcile", "--rate-limit", "off"];
+    let run = |sim: &RunningSimulator, db: &TestDb| {
+        let out = migrate_cmd(sim, db.url(), &sim.config().token)
+            .args(flags)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let reference_sim = sim(300);
+    let reference_db = TestDb::new().await;
+    run(&reference_sim, &reference_db);
+    let reference_requests = reference_sim.manifest().requests;
+
+    // The same nation; its first people page fetched and spooled as a killed run leaves it,
+    // plus a stale page that continues no checkpoint.
+    let sim = sim(300);
+    let db = TestDb::new().await;
+    let http = HttpClient::new(
+        ClientConfig::new(sim.config().token.clone()),
+        std::sync::Arc::new(Limiter::new(None)),
+    )
+    .unwrap();
+    let source = V2Source::new(http, url::Url::parse(sim.base_url()).unwrap(), 20);
+    let start = source.start(Stream::People);
+    let first = source.fetch_page(Stream::People, &start).await.unwrap();
+    assert_eq!(first.records.len(), 20);
+    spool::put(db.pool(), "testnation", Stream::People, 0, &start, &first)
+        .await
+        .unwrap();
+    let stale = Cursor::Keyset {
+        after: Some("999999".into()),
+    };
+    spool::put(db.pool(), "testnation", Stream::People, 0, &stale, &first)
+        .await
+        .unwrap();
+    assert_eq!(sim.manifest().requests, 1);
+
+    run(&sim, &db);
+    assert_eq!(
+        sim.manifest().requests,
+        reference_requests,
+        "the run itself made one request fewer than the reference: the spooled page"
+    );
+    assert_eq!(
+        table_hashes(db.pool()).await,
+        table_hashes(reference_db.pool()).await,
+        "tables equal the uninterrupted run's"
+    );
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sync.page_spool")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        left, 0,
+        "loaded pages leave the spool and stale ones are dropped"
+    );
+    reference_sim.shutdown().await;
+    sim.shutdown().await;
+}
+
 /// Every live record at the source now, as (stream, id, canonical hash), read with the
 /// exporter's own retrying client.
 async fn source_snapshot(sim: &RunningSimulator) -> Vec<(String, String, String)> {
