@@ -313,17 +313,14 @@ pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
         cursor = page.next;
     }
 
-    let (to_loader, mut batches) = mpsc::channel::<(PageBatch, Committed)>(1);
+    let (to_loader, batches) = mpsc::channel::<(PageBatch, Committed)>(1);
     let (to_fetcher, mut committed) = mpsc::unbounded_channel::<Committed>();
-    let loader_pool = pool.clone();
-    let mut loader = AbortOnDrop(tokio::spawn(async move {
-        while let Some((batch, mut done)) = batches.recv().await {
-            done.outcome = load::commit_page(&loader_pool, &batch).await?;
-            // The fetcher only reads this for progress; it may have stopped listening.
-            let _ = to_fetcher.send(done);
-        }
-        Ok::<(), LoadError>(())
-    }));
+    let mut loader = AbortOnDrop(tokio::spawn(load_in_order(
+        pool.clone(),
+        stream,
+        batches,
+        to_fetcher,
+    )));
     let fetched: Result<(), PipelineError> = async {
         while cursor != Cursor::Done {
             let page = source
@@ -368,6 +365,60 @@ pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
     fetched?;
     report.done = cursor == Cursor::Done;
     Ok(report)
+}
+
+/// The loading side of a stream: commits batches in the order received. While one page
+/// finishes, the next is already being prepared on another connection (its records and rows
+/// written in its own open transaction), except on offset paging, whose pages may share
+/// records; a page's checkpoint and commit always come after the previous page committed.
+async fn load_in_order(
+    pool: PgPool,
+    stream: Stream,
+    mut batches: mpsc::Receiver<(PageBatch, Committed)>,
+    committed: mpsc::UnboundedSender<Committed>,
+) -> Result<(), LoadError> {
+    type Pending = (
+        AbortOnDrop<Result<load::PreparedPage, LoadError>>,
+        Arc<PageBatch>,
+        Committed,
+    );
+    async fn finish(
+        pending: Pending,
+        stream: Stream,
+        committed: &mpsc::UnboundedSender<Committed>,
+    ) -> Result<(), LoadError> {
+        let (mut task, batch, mut done) = pending;
+        let prepared = (&mut task.0).await.map_err(|e| LoadError::Task {
+            stream,
+            reason: e.to_string(),
+        })??;
+        done.outcome = load::finish_page(prepared, &batch).await?;
+        // The fetcher only reads this for progress; it may have stopped listening.
+        let _ = committed.send(done);
+        Ok(())
+    }
+    let mut pending: Option<Pending> = None;
+    while let Some((batch, done)) = batches.recv().await {
+        let overlap = !matches!(batch.spooled, Some(Cursor::PageNumber { .. }));
+        if !overlap {
+            if let Some(previous) = pending.take() {
+                finish(previous, stream, &committed).await?;
+            }
+        }
+        let batch = Arc::new(batch);
+        let task = AbortOnDrop(tokio::spawn({
+            let (pool, batch) = (pool.clone(), batch.clone());
+            async move { load::prepare_page(&pool, &batch).await }
+        }));
+        if let Some(previous) = pending.take() {
+            finish(previous, stream, &committed).await?;
+        }
+        pending = Some((task, batch, done));
+    }
+    if let Some(previous) = pending.take() {
+        finish(previous, stream, &committed).await?;
+    }
+    Ok(())
 }
 
 /// What a committed page counts for: its records, the API's total, what the load wrote.

@@ -24,8 +24,9 @@ pub use cluster::PrivateCluster;
 /// purpose: a wrong host should fail in seconds, not hang a command.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Largest number of connections a pool from [`connect`] opens.
-const MAX_CONNECTIONS: u32 = 8;
+/// Largest number of connections a pool from [`connect`] opens: a migration's four streams
+/// each use up to three at once (two page transactions and the page spool).
+const MAX_CONNECTIONS: u32 = 16;
 
 /// The environment variable that names the database when no flag does.
 pub const DATABASE_URL_ENV: &str = "DATABASE_URL";

@@ -230,6 +230,14 @@ pub enum LoadError {
         #[source]
         source: sqlx::Error,
     },
+    /// A page's loading task ended abnormally (panicked or was cancelled).
+    #[error("loading {stream}: the page task ended abnormally: {reason}")]
+    Task {
+        /// The stream being loaded.
+        stream: Stream,
+        /// What the runtime said.
+        reason: String,
+    },
     /// A table or column name failed validation (never pasted into SQL).
     #[error("refusing unsafe SQL identifier {0:?}")]
     Identifier(String),
@@ -256,17 +264,29 @@ pub fn quote_ident(name: &str) -> Result<String, LoadError> {
 
 /// Commits one page: raw archive, rows, rejects and checkpoint in one transaction.
 pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome, LoadError> {
+    let prepared = prepare_page(pool, batch).await?;
+    finish_page(prepared, batch).await
+}
+
+/// A page's transaction with its records and rows written, but not its checkpoint: it can run
+/// while the stream's previous page is still committing, and is finished after it.
+pub struct PreparedPage {
+    tx: Transaction<'static, Postgres>,
+    outcome: PageOutcome,
+}
+
+/// First half of [`commit_page`]: opens the page's transaction and writes the raw records, the
+/// mapped rows and the rejects — everything that touches only this page's own records.
+pub async fn prepare_page(pool: &PgPool, batch: &PageBatch) -> Result<PreparedPage, LoadError> {
     let stream = batch.stream;
-    let err = |table: &str| {
-        let table = table.to_owned();
-        move |source| LoadError::Statement {
-            stream,
-            table,
-            source,
-        }
-    };
+    let err = statement_error(stream);
     let mut tx = pool.begin().await.map_err(err("begin"))?;
-    sqlx::query("SET LOCAL synchronous_commit = off")
+    // Pages of one stream never share records on keyset or link paging, so two prepared
+    // pages do not wait on each other's rows; the timeout turns a surprise into an error
+    // (the run can be resumed) instead of a hang.
+    sqlx::query(
+        "SELECT set_config('synchronous_commit', 'off', true), set_config('lock_timeout', '60s', true)",
+    )
         .execute(&mut *tx)
         .await
         .map_err(err("begin"))?;
@@ -283,6 +303,19 @@ pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome
     outcome.rejected = write_rejects(&mut tx, batch)
         .await
         .map_err(err("sync.rejects"))?;
+    Ok(PreparedPage { tx, outcome })
+}
+
+/// Second half of [`commit_page`]: the rows every page of the stream shares (field
+/// dispositions, the checkpoint), the page's spool entry, and the commit. Call it in page
+/// order: the previous page must have committed.
+pub async fn finish_page(
+    prepared: PreparedPage,
+    batch: &PageBatch,
+) -> Result<PageOutcome, LoadError> {
+    let stream = batch.stream;
+    let err = statement_error(stream);
+    let PreparedPage { mut tx, outcome } = prepared;
     write_fields(&mut tx, batch)
         .await
         .map_err(err("sync.field_dispositions"))?;
@@ -298,6 +331,17 @@ pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome
     }
     tx.commit().await.map_err(err("commit"))?;
     Ok(outcome)
+}
+
+fn statement_error(stream: Stream) -> impl Fn(&str) -> Box<dyn FnOnce(sqlx::Error) -> LoadError> {
+    move |table: &str| {
+        let table = table.to_owned();
+        Box::new(move |source| LoadError::Statement {
+            stream,
+            table,
+            source,
+        })
+    }
 }
 
 /// Archives the page's raw records; returns how many, and the ids that were already archived
