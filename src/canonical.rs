@@ -43,7 +43,13 @@ fn write_value(out: &mut String, value: &Value) {
         }
         Value::Object(map) => {
             let mut members: Vec<(&String, &Value)> = map.iter().collect();
-            members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            // UTF-8 byte order is UTF-16 code-unit order unless a key holds a character at or
+            // above U+E000 (lead byte 0xEE and up); members usually come sorted already.
+            let bytewise = members.iter().all(|(k, _)| k.bytes().all(|b| b < 0xEE));
+            let sorted = bytewise && members.windows(2).all(|w| w[0].0 < w[1].0);
+            if !sorted {
+                members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            }
             out.push('{');
             for (i, (k, v)) in members.into_iter().enumerate() {
                 if i > 0 {
@@ -59,6 +65,12 @@ fn write_value(out: &mut String, value: &Value) {
 }
 
 fn write_string(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     // serde_json escapes exactly as JSON.stringify: \" \\ \b \f \n \r \t and \u00xx for other
     // control characters, everything else literal.
     match serde_json::to_string(s) {
@@ -181,6 +193,13 @@ mod tests {
             assert!(pos >= last, "{key} out of order in {c}");
             last = pos;
         }
+    }
+
+    #[test]
+    fn utf16_order_differs_from_byte_order_above_u_e000() {
+        // UTF-8 puts U+E000 before U+10000; UTF-16 (a surrogate pair, 0xD800…) puts it after.
+        let v = json!({"\u{e000}": 1, "\u{10000}": 2, "a": 3});
+        assert_eq!(canonical(&v), "{\"a\":3,\"\u{10000}\":2,\"\u{e000}\":1}");
     }
 
     #[test]

@@ -641,6 +641,8 @@ impl Mapper for MappingMapper {
             }
             return page;
         };
+        // Counted per page with cheap keys; turned into the batch's form once at the end.
+        let mut fields: std::collections::HashMap<_, u64> = std::collections::HashMap::new();
         for record in records {
             let mapped = mapping.apply(&record.value, &self.ctx);
             for set in &mapped.child_sets {
@@ -681,17 +683,25 @@ impl Mapper for MappingMapper {
             }
             for seen in mapped.fields {
                 if seen.has_value {
-                    *page
-                        .fields
-                        .entry((
-                            seen.field,
-                            seen.disposition.as_str().to_owned(),
-                            seen.target.map(|t| t.to_string()),
-                        ))
+                    *fields
+                        .entry((seen.field, seen.disposition, seen.target))
                         .or_insert(0) += 1;
                 }
             }
         }
+        page.fields = fields
+            .into_iter()
+            .map(|((field, disposition, target), n)| {
+                (
+                    (
+                        field,
+                        disposition.as_str().to_owned(),
+                        target.map(|t| t.to_string()),
+                    ),
+                    n,
+                )
+            })
+            .collect();
         page
     }
 }

@@ -692,8 +692,12 @@ fn dedupe(rows: &mut Vec<TableRow>, rules: &[DedupePlan]) {
 }
 
 /// Escapes a key for use in a JSON Pointer (RFC 6901).
-pub(crate) fn escape_key(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+pub(crate) fn escape_key(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        std::borrow::Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(key)
+    }
 }
 
 fn dispositions(plan: &Plan, record: &Value) -> Vec<FieldSeen> {
