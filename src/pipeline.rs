@@ -3,6 +3,11 @@
 //! the [`Source`], the [`Mapper`] and the [`Progress`] observer; only `app` picks the concrete
 //! types. A fatal error in one stream (a rejected token, say) stops every stream at once and
 //! leaves each at its last committed page, ready to resume.
+//!
+//! Within a stream, fetching runs one page ahead of loading and the next page's transaction is
+//! prepared while the previous one commits, so the exporter and PostgreSQL work at the same
+//! time; commits (and so checkpoints) still follow page order, and every fetched page waits in
+//! the page spool until its commit, so a crash costs at most one request per stream.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,7 +1,10 @@
 //! Load: writes one fetched page into PostgreSQL in **one transaction** — the raw records with
 //! their canonical SHA-256, the mapped rows of the open schema, the rejects, and the stream's
 //! checkpoint. Because all four commit together, a crash at any instant leaves either the whole
-//! page or none of it, and a resumed run re-fetches at most the page that was in flight.
+//! page or none of it. The page's spool entry ([`crate::checkpoint::spool`]) is deleted in the
+//! same transaction. A page is written in two halves — [`prepare_page`] (its own records and
+//! rows) and [`finish_page`] (checkpoint, commit) — so a stream can prepare page N+1 while page
+//! N commits.
 //!
 //! Rows are upserted in bulk — one statement per table per page, each column bound as one
 //! array and expanded by `UNNEST`, cast to the column's type from the static schema catalogue
