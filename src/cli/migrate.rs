@@ -12,7 +12,7 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub nation: Option<String>,
 
-    /// Base URL of the API. Defaults to https://SLUG.nationbuilder.com.
+    /// Base URL of the API. Defaults to `https://SLUG.nationbuilder.com`.
     /// Example: --api-base http://127.0.0.1:8088
     #[arg(long)]
     pub api_base: Option<String>,

@@ -24,7 +24,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "v1|v2")]
     pub api: Option<String>,
 
-    /// Base URL of the API. Defaults to https://SLUG.nationbuilder.com.
+    /// Base URL of the API. Defaults to `https://SLUG.nationbuilder.com`.
     /// Example: --api-base http://127.0.0.1:8088
     #[arg(long)]
     pub api_base: Option<String>,

@@ -10,7 +10,7 @@
 //!
 //! Lookups are bounded by a budget; ids beyond it are reported as unchecked. Where the API has
 //! no route to fetch one record by id (v1 tags and donations), the sweep reads whole listing
-//! pages instead ([`sweep_listing`]) and lookups answer from that listing: a record absent from
+//! pages instead (`sweep_listing`) and lookups answer from that listing: a record absent from
 //! a complete listing is reported as deleted at source *without* a confirming 404, and says so.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -4,7 +4,7 @@
 //! 1. its canonical JSON (RFC 8785) is hashed again and compared with `raw.records.sha256`;
 //! 2. it becomes a salted Merkle leaf (see [`super::merkle`]);
 //! 3. it is mapped again with the current mapping files, exactly as `migrate` would
-//!    ([`pipeline::build_batch`]), and the rows go into temporary tables shaped like the
+//!    ([`crate::pipeline::build_batch`]), and the rows go into temporary tables shaped like the
 //!    target tables.
 //!
 //! The loaded tables are then compared with those temporary tables *inside PostgreSQL*, with

@@ -372,7 +372,7 @@ impl Report {
     }
 }
 
-/// The files [`write`] produced.
+/// The files [`write()`] produced.
 #[derive(Debug, Clone)]
 pub struct Written {
     /// `DIR/report.json`.
