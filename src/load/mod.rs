@@ -572,3 +572,90 @@ async fn advance_checkpoint(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_in_postgres_text_form() {
+        let t = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09.5+02:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let cases = [
+            (Cell::Null, None),
+            (Cell::Json(Value::Null), None),
+            (Cell::Text("a\tb".into()), Some("a\tb")),
+            (Cell::Bool(true), Some("true")),
+            (Cell::Int(-42), Some("-42")),
+            (Cell::Float(0.5), Some("0.5")),
+            (
+                Cell::Json(serde_json::json!({"k": [1, "x"]})),
+                Some(r#"{"k":[1,"x"]}"#),
+            ),
+            (Cell::Json(serde_json::json!("s")), Some(r#""s""#)),
+            (Cell::Timestamp(t), Some("2024-05-06T05:08:09.500Z")),
+            (
+                Cell::Date(chrono::NaiveDate::from_ymd_opt(2001, 2, 3).unwrap()),
+                Some("2001-02-03"),
+            ),
+            (
+                Cell::TextArray(vec![
+                    "1 Main St".into(),
+                    r#"say "hi"\"#.into(),
+                    String::new(),
+                ]),
+                Some(r#"{"1 Main St","say \"hi\"\\",""}"#),
+            ),
+        ];
+        for (cell, want) in cases {
+            assert_eq!(pg_text(&cell).as_deref(), want, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn unnest_binds_one_array_per_column_and_keeps_the_last_row_per_key() {
+        let row = |id: &str, addr: &str| LoadRow {
+            source_id: id.into(),
+            raw_sha256: Some("ab".repeat(32)),
+            cells: TableId::EmailAddresses
+                .table()
+                .engine_columns()
+                .map(|c| match c.name {
+                    "source_id" => Cell::Text(id.into()),
+                    "person_source_id" => Cell::Text("1".into()),
+                    "address" => Cell::Text(addr.into()),
+                    _ => Cell::Null,
+                })
+                .collect(),
+        };
+        let rows = [
+            row("1:email1", "old@x.org"),
+            row("1:email2", "b@x.org"),
+            row("1:email1", "a@x.org"),
+        ];
+        let u = unnest(TableId::EmailAddresses, &rows, 3).unwrap();
+        assert_eq!(&u.columns[..2], ["\"source_id\"", "\"raw_sha256\""]);
+        assert_eq!(u.columns.len(), u.arrays.len());
+        assert!(
+            u.from.starts_with("UNNEST($3::text[], $4::text[], "),
+            "{}",
+            u.from
+        );
+        assert!(
+            u.select.contains("r.\"is_primary\"::boolean"),
+            "{}",
+            u.select
+        );
+        assert!(u.select.contains(", r.\"address\","), "{}", u.select);
+        assert_eq!(
+            u.arrays[0],
+            [Some("1:email1".into()), Some("1:email2".into())]
+        );
+        let address = u.columns.iter().position(|c| c == "\"address\"").unwrap();
+        assert_eq!(
+            u.arrays[address],
+            [Some("a@x.org".into()), Some("b@x.org".into())]
+        );
+    }
+}
