@@ -374,8 +374,8 @@ pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
 
 /// The loading side of a stream: commits batches in the order received. While one page
 /// finishes, the next is already being prepared on another connection (its records and rows
-/// written in its own open transaction), except on offset paging, whose pages may share
-/// records; a page's checkpoint and commit always come after the previous page committed.
+/// written in its own open transaction) — on keyset paging only, whose pages cannot share a
+/// record; a page's checkpoint and commit always come after the previous page committed.
 async fn load_in_order(
     pool: PgPool,
     stream: Stream,
@@ -404,7 +404,12 @@ async fn load_in_order(
     }
     let mut pending: Option<Pending> = None;
     while let Some((batch, done)) = batches.recv().await {
-        let overlap = !matches!(batch.spooled, Some(Cursor::PageNumber { .. }));
+        // Keyset pages (`id > after`) cannot share a record; offset pages can, and v1 links
+        // are the API's own tokens, so those pages are loaded strictly one after another.
+        let overlap = matches!(
+            batch.spooled,
+            Some(Cursor::Keyset { .. } | Cursor::Since { .. })
+        );
         if !overlap {
             if let Some(previous) = pending.take() {
                 finish(previous, stream, &committed).await?;

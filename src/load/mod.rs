@@ -284,9 +284,9 @@ pub async fn prepare_page(pool: &PgPool, batch: &PageBatch) -> Result<PreparedPa
     let stream = batch.stream;
     let err = statement_error(stream);
     let mut tx = pool.begin().await.map_err(err("begin"))?;
-    // Pages of one stream never share records on keyset or link paging, so two prepared
-    // pages do not wait on each other's rows; the timeout turns a surprise into an error
-    // (the run can be resumed) instead of a hang.
+    // Only keyset pages, which never share a record, are prepared side by side, so two open
+    // page transactions do not wait on each other's rows; the timeout turns a surprise into an
+    // error (the run can be resumed) instead of a hang.
     sqlx::query(
         "SELECT set_config('synchronous_commit', 'off', true), set_config('lock_timeout', '60s', true)",
     )
