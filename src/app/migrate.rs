@@ -231,6 +231,12 @@ async fn list_rejects(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
 /// Prints each stream's checkpoint.
 pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
     let checkpoints = checkpoint::load(pool, nation).await?;
+    let spooled = checkpoint::spool::waiting(pool, nation).await?;
+    if spooled > 0 {
+        println!(
+            "nation {nation}: {spooled} fetched page(s) wait in sync.page_spool; the next migrate loads them without fetching them again"
+        );
+    }
     if checkpoints.is_empty() {
         println!("nation {nation}: nothing exported yet");
         return Ok(());

@@ -132,6 +132,21 @@ pub async fn chain(
     Ok(pages)
 }
 
+/// How many fetched pages of `nation` wait in the spool (0 on a database made before the
+/// spool existed).
+pub async fn waiting(pool: &PgPool, nation: &str) -> sqlx::Result<i64> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('sync.page_spool') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Ok(0);
+    }
+    sqlx::query_scalar("SELECT count(*) FROM sync.page_spool WHERE nation = $1")
+        .bind(nation)
+        .fetch_one(pool)
+        .await
+}
+
 /// Empties the spool of `nation` (`migrate --restart`).
 pub async fn clear(pool: &PgPool, nation: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM sync.page_spool WHERE nation = $1")

@@ -641,6 +641,21 @@ async fn a_spooled_page_is_loaded_not_fetched_again() {
         .await
         .unwrap();
     assert_eq!(sim.manifest().requests, 1);
+    let status = binary()
+        .args([
+            "status",
+            "--nation",
+            "testnation",
+            "--database-url",
+            db.url(),
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        said.contains("2 fetched page(s) wait in sync.page_spool"),
+        "{said}"
+    );
 
     run(&sim, &db);
     assert_eq!(
