@@ -282,7 +282,7 @@ async fn mark_unless_failed(
 /// Fetching runs one page ahead of loading: while page N commits on its own task, page N+1 is
 /// fetched, written to the page spool and mapped. A page is spooled before the next request
 /// goes out, so a crash costs at most the one request in flight; pages an interrupted run
-/// spooled are loaded first, without fetching them again.
+/// spooled go through the same path first, without being fetched again.
 pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
     pool: &PgPool,
     settings: &RunSettings,
@@ -294,29 +294,11 @@ pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
 ) -> Result<StreamReport, PipelineError> {
     let mut report = StreamReport::default();
     let mapping_sha256 = mapper.checksum();
-    let spool_err = |source| {
-        PipelineError::Load(LoadError::Statement {
-            stream,
-            table: "sync.page_spool".into(),
-            source,
-        })
-    };
-    let spooled = spool::chain(pool, &settings.nation, stream, &cursor)
+    // Pages an interrupted run fetched but did not load; the first continues from `cursor`.
+    let mut spooled = spool::chain(pool, &settings.nation, stream, &cursor)
         .await
-        .map_err(spool_err)?;
-    for (fetched_with, page) in spooled {
-        let batch = page_batch(
-            settings,
-            stream,
-            mapper,
-            &mapping_sha256,
-            &fetched_with,
-            &page,
-        );
-        let outcome = load::commit_page(pool, &batch).await?;
-        tally(&mut report, progress, stream, Committed::of(&page, outcome));
-        cursor = page.next;
-    }
+        .map_err(load::statement_error(stream, "sync.page_spool"))?
+        .into_iter();
 
     let (to_loader, batches) = mpsc::channel::<(PageBatch, Committed)>(1);
     let (to_fetcher, mut committed) = mpsc::unbounded_channel::<Committed>();
@@ -328,20 +310,26 @@ pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
     )));
     let fetched: Result<(), PipelineError> = async {
         while cursor != Cursor::Done {
-            let page = source
-                .fetch_page(stream, &cursor)
-                .await
-                .map_err(|source| PipelineError::Fetch { stream, source })?;
-            spool::put(
-                pool,
-                &settings.nation,
-                stream,
-                settings.run_id,
-                &cursor,
-                &page,
-            )
-            .await
-            .map_err(spool_err)?;
+            let page = match spooled.next() {
+                Some(page) => page,
+                None => {
+                    let page = source
+                        .fetch_page(stream, &cursor)
+                        .await
+                        .map_err(|source| PipelineError::Fetch { stream, source })?;
+                    spool::put(
+                        pool,
+                        &settings.nation,
+                        stream,
+                        settings.run_id,
+                        &cursor,
+                        &page,
+                    )
+                    .await
+                    .map_err(load::statement_error(stream, "sync.page_spool"))?;
+                    page
+                }
+            };
             let batch = page_batch(settings, stream, mapper, &mapping_sha256, &cursor, &page);
             while let Ok(done) = committed.try_recv() {
                 tally(&mut report, progress, stream, done);

@@ -61,14 +61,15 @@ pub async fn remove(
     Ok(())
 }
 
-/// The spooled pages that continue a stream from `from`, in order, each with the cursor it was
-/// fetched with. Every other spooled page of the stream is stale and is deleted.
+/// The spooled pages that continue a stream from `from`, in order: the first was fetched with
+/// `from`, each next one with its predecessor's `next`. Every other spooled page of the stream
+/// is stale and is deleted.
 pub async fn chain(
     pool: &PgPool,
     nation: &str,
     stream: Stream,
     from: &Cursor,
-) -> sqlx::Result<Vec<(Cursor, Page)>> {
+) -> sqlx::Result<Vec<Page>> {
     type Row = (
         sqlx::types::Json<Cursor>,
         sqlx::types::Json<Cursor>,
@@ -84,7 +85,7 @@ pub async fn chain(
     .bind(stream.as_str())
     .fetch_all(pool)
     .await?;
-    let mut pages: Vec<(Cursor, Page)> = Vec::new();
+    let mut pages: Vec<Page> = Vec::new();
     let mut rows: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
     let mut at = from.clone();
     while at != Cursor::Done {
@@ -94,7 +95,7 @@ pub async fn chain(
         else {
             break;
         };
-        let Some((cursor, next, total, ids, bodies)) = slot.take() else {
+        let Some((_, next, total, ids, bodies)) = slot.take() else {
             break;
         };
         let records = ids
@@ -108,14 +109,11 @@ pub async fn chain(
             })
             .collect();
         at = next.0.clone();
-        pages.push((
-            cursor.0,
-            Page {
-                records,
-                next: next.0,
-                total: total.and_then(|t| u64::try_from(t).ok()),
-            },
-        ));
+        pages.push(Page {
+            records,
+            next: next.0,
+            total: total.and_then(|t| u64::try_from(t).ok()),
+        });
     }
     if rows.iter().any(Option::is_some) {
         let stale: Vec<sqlx::types::Json<Cursor>> =

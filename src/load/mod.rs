@@ -282,8 +282,10 @@ pub struct PreparedPage {
 /// mapped rows and the rejects — everything that touches only this page's own records.
 pub async fn prepare_page(pool: &PgPool, batch: &PageBatch) -> Result<PreparedPage, LoadError> {
     let stream = batch.stream;
-    let err = statement_error(stream);
-    let mut tx = pool.begin().await.map_err(err("begin"))?;
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(statement_error(stream, "begin"))?;
     // Only keyset pages, which never share a record, are prepared side by side, so two open
     // page transactions do not wait on each other's rows; the timeout turns a surprise into an
     // error (the run can be resumed) instead of a hang.
@@ -292,10 +294,10 @@ pub async fn prepare_page(pool: &PgPool, batch: &PageBatch) -> Result<PreparedPa
     )
         .execute(&mut *tx)
         .await
-        .map_err(err("begin"))?;
+        .map_err(statement_error(stream, "begin"))?;
     let (archived, known) = write_raw(&mut tx, batch)
         .await
-        .map_err(err("raw.records"))?;
+        .map_err(statement_error(stream, "raw.records"))?;
     let mut outcome = PageOutcome {
         archived,
         ..PageOutcome::default()
@@ -305,7 +307,7 @@ pub async fn prepare_page(pool: &PgPool, batch: &PageBatch) -> Result<PreparedPa
     }
     outcome.rejected = write_rejects(&mut tx, batch)
         .await
-        .map_err(err("sync.rejects"))?;
+        .map_err(statement_error(stream, "sync.rejects"))?;
     Ok(PreparedPage { tx, outcome })
 }
 
@@ -317,33 +319,35 @@ pub async fn finish_page(
     batch: &PageBatch,
 ) -> Result<PageOutcome, LoadError> {
     let stream = batch.stream;
-    let err = statement_error(stream);
     let PreparedPage { mut tx, outcome } = prepared;
     write_fields(&mut tx, batch)
         .await
-        .map_err(err("sync.field_dispositions"))?;
+        .map_err(statement_error(stream, "sync.field_dispositions"))?;
     if batch.advances_checkpoint {
         advance_checkpoint(&mut tx, batch, outcome)
             .await
-            .map_err(err("sync.checkpoints"))?;
+            .map_err(statement_error(stream, "sync.checkpoints"))?;
     }
     if let Some(cursor) = &batch.spooled {
         crate::checkpoint::spool::remove(&mut tx, &batch.nation, stream, cursor)
             .await
-            .map_err(err("sync.page_spool"))?;
+            .map_err(statement_error(stream, "sync.page_spool"))?;
     }
-    tx.commit().await.map_err(err("commit"))?;
+    tx.commit()
+        .await
+        .map_err(statement_error(stream, "commit"))?;
     Ok(outcome)
 }
 
-fn statement_error(stream: Stream) -> impl Fn(&str) -> Box<dyn FnOnce(sqlx::Error) -> LoadError> {
-    move |table: &str| {
-        let table = table.to_owned();
-        Box::new(move |source| LoadError::Statement {
-            stream,
-            table,
-            source,
-        })
+/// Wraps a driver error of `stream`'s statement on `table` (or step: `begin`, `commit`).
+pub(crate) fn statement_error(
+    stream: Stream,
+    table: &str,
+) -> impl FnOnce(sqlx::Error) -> LoadError + '_ {
+    move |source| LoadError::Statement {
+        stream,
+        table: table.to_owned(),
+        source,
     }
 }
 
@@ -400,11 +404,6 @@ async fn write_table(
     known: &BTreeSet<String>,
 ) -> Result<u64, LoadError> {
     let stream = batch.stream;
-    let fail = |source| LoadError::Statement {
-        stream,
-        table: table.to_owned(),
-        source,
-    };
     let qtable = quote_ident(table)?;
     if let Some((parent_col, parents)) = &rows.replace_children_of {
         // A parent archived for the first time by this page has no child rows yet.
@@ -425,7 +424,7 @@ async fn write_table(
                 .bind(&keep)
                 .execute(&mut **tx)
                 .await
-                .map_err(fail)?;
+                .map_err(statement_error(stream, table))?;
         }
     }
     if rows.rows.is_empty() {
@@ -451,7 +450,10 @@ async fn write_table(
     for array in u.arrays {
         query = query.bind(array);
     }
-    let done = query.execute(&mut **tx).await.map_err(fail)?;
+    let done = query
+        .execute(&mut **tx)
+        .await
+        .map_err(statement_error(stream, table))?;
     Ok(done.rows_affected())
 }
 
