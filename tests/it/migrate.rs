@@ -596,9 +596,6 @@ async fn kill_9_at_random_moments_then_resume_gives_identical_tables() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spooled_page_is_loaded_not_fetched_again() {
     use nb_exodus::checkpoint::spool;
-    use nb_exodus::fetch::client::{ClientConfig, HttpClient};
-    use nb_exodus::fetch::rate_limit::Limiter;
-    use nb_exodus::fetch::v2::V2Source;
     use nb_exodus::fetch::{Cursor, Source, Stream};
     let flags = ["--page-size", "20", "--no-reconcile", "--rate-limit", "off"];
     let run = |sim: &RunningSimulator, db: &TestDb| {
@@ -622,12 +619,7 @@ async fn a_spooled_page_is_loaded_not_fetched_again() {
     // plus a stale page that continues no checkpoint.
     let sim = sim(300);
     let db = TestDb::new().await;
-    let http = HttpClient::new(
-        ClientConfig::new(sim.config().token.clone()),
-        std::sync::Arc::new(Limiter::new(None)),
-    )
-    .unwrap();
-    let source = V2Source::new(http, url::Url::parse(sim.base_url()).unwrap(), 20);
+    let source = v2_source(&sim, 20);
     let start = source.start(Stream::People);
     let first = source.fetch_page(Stream::People, &start).await.unwrap();
     assert_eq!(first.records.len(), 20);
@@ -680,19 +672,23 @@ async fn a_spooled_page_is_loaded_not_fetched_again() {
     sim.shutdown().await;
 }
 
-/// Every live record at the source now, as (stream, id, canonical hash), read with the
-/// exporter's own retrying client.
-async fn source_snapshot(sim: &RunningSimulator) -> Vec<(String, String, String)> {
+/// The exporter's own v2 source, unthrottled, reading `sim` with `page_size` records a page.
+fn v2_source(sim: &RunningSimulator, page_size: u32) -> nb_exodus::fetch::v2::V2Source {
     use nb_exodus::fetch::client::{ClientConfig, HttpClient};
     use nb_exodus::fetch::rate_limit::Limiter;
-    use nb_exodus::fetch::v2::V2Source;
-    use nb_exodus::fetch::{Cursor, Source, Stream};
     let http = HttpClient::new(
         ClientConfig::new(sim.config().token.clone()),
         std::sync::Arc::new(Limiter::new(None)),
     )
     .unwrap();
-    let source = V2Source::new(http, url::Url::parse(sim.base_url()).unwrap(), 100);
+    nb_exodus::fetch::v2::V2Source::new(http, url::Url::parse(sim.base_url()).unwrap(), page_size)
+}
+
+/// Every live record at the source now, as (stream, id, canonical hash), read with the
+/// exporter's own retrying client.
+async fn source_snapshot(sim: &RunningSimulator) -> Vec<(String, String, String)> {
+    use nb_exodus::fetch::{Cursor, Source, Stream};
+    let source = v2_source(sim, 100);
     let mut out = Vec::new();
     for stream in Stream::ALL {
         let mut cursor = source.start(stream);
