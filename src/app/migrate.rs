@@ -76,6 +76,13 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
             database::redact(&config.database_url)
         );
     };
+    // verify's manifest salt is made here, when a run starts rather than when it finishes: it
+    // then fails (no randomness from the OS) before the first request to the API instead of
+    // after hours of export, and an export interrupted and resumed has it from its first run.
+    // It is made once per nation and kept (also by --restart): old reports re-check against it.
+    crate::verify::salt::create(&pool, &config.nation)
+        .await
+        .context("creating the manifest salt in audit.export_salts")?;
     checkpoint::mark_interrupted(&pool, &config.nation).await?;
     if config.restart {
         checkpoint::reset(&pool, &config.nation).await?;
