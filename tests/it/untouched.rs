@@ -477,3 +477,78 @@ async fn a_full_verify_changes_nothing_but_its_log_row() {
     assert_eq!(verifications(db.pool()).await, 2, "offline writes no row");
     sim.shutdown().await;
 }
+
+/// `nb-exodus demo --people 200 --rate-limit off --quiet --data-dir DIR` plus `extra`.
+fn demo(data_dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let dir = data_dir.to_string_lossy();
+    let mut args = vec![
+        "demo",
+        "--people",
+        "200",
+        "--rate-limit",
+        "off",
+        "--quiet",
+        "--data-dir",
+        &dir,
+    ];
+    args.extend_from_slice(extra);
+    nbx(&args, env)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_ignores_database_url_and_writes_nothing_there() {
+    let db = TestDb::empty().await;
+    let before = snapshot(db.pool()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (code, stdout, stderr) = demo(&data, &[], &[("DATABASE_URL", db.url())]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let notes: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("DATABASE_URL"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stdout}");
+    assert!(notes[0].contains("demo ignores it"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["core.people", "200", "200"]),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&data.display().to_string()), "{stdout}");
+    assert!(!stdout.contains(db.name()), "{stdout}");
+    assert_same(&before, &snapshot(db.pool()).await, "nothing written there");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_refuses_a_database_holding_another_nation() {
+    let (sim, db) = exported(40).await;
+    sim.shutdown().await;
+    let before = snapshot(db.pool()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (code, stdout, stderr) = demo(&data, &["--database-url", db.url()], &[]);
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    let line = one_error_line(&stderr);
+    assert!(
+        line.contains(&format!("nation \"{NATION}\""))
+            && line.contains("use an empty database")
+            && line.contains("--database-url"),
+        "{line}"
+    );
+    assert_same(&before, &snapshot(db.pool()).await, "nothing written");
+    assert!(!data.exists(), "no private cluster was started either");
+
+    // An empty database is fine, and so is a second run over the demo's own nation.
+    let empty = TestDb::empty().await;
+    for _ in 0..2 {
+        let (code, stdout, stderr) = demo(&data, &["--database-url", empty.url()], &[]);
+        assert_eq!(code, 0, "{stdout}\n{stderr}");
+        let people: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM core.people WHERE nation = 'demo'")
+                .fetch_one(empty.pool())
+                .await
+                .unwrap();
+        assert_eq!(people, 200);
+    }
+}
