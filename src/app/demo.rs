@@ -111,6 +111,8 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         mappings_dir: None,
         quiet: args.quiet,
         request_timeout: Duration::from_secs(60),
+        allow_mass_delete: false,
+        database_retry: Duration::from_secs(60),
     };
     let started = Instant::now();
     let bars = !args.quiet && std::io::stderr().is_terminal();

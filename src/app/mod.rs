@@ -9,6 +9,7 @@ mod db;
 mod demo;
 mod mappings;
 pub mod migrate;
+mod signals;
 mod simulate;
 mod verify;
 
@@ -62,6 +63,10 @@ pub fn main(cli: Cli) -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(err) => {
+            if let Some(interrupted) = err.downcast_ref::<migrate::Interrupted>() {
+                eprintln!("{interrupted}");
+                return ExitCode::from(interrupted.code);
+            }
             eprintln!("error: {err:#}");
             ExitCode::from(EXIT_ERROR)
         }

@@ -17,6 +17,7 @@ use sqlx::{Connection, PgConnection, PgPool};
 use crate::{Error, Result};
 
 pub mod cluster;
+pub mod fault;
 
 pub use cluster::PrivateCluster;
 

@@ -297,7 +297,8 @@ mod tests {
                 "0006 audit",
                 "0007 load speed",
                 "0008 page spool",
-                "0009 salt by migrate"
+                "0009 source binding",
+                "0010 salt by migrate"
             ]
         );
         for migration in MIGRATOR.iter() {

@@ -595,7 +595,7 @@ async fn kill_9_at_random_moments_then_resume_gives_identical_tables() {
 /// longer continue any checkpoint.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spooled_page_is_loaded_not_fetched_again() {
-    use nb_exodus::checkpoint::spool;
+    use nb_exodus::checkpoint::{PgStore, StateStore};
     use nb_exodus::fetch::{Cursor, Source, Stream};
     let flags = ["--page-size", "20", "--no-reconcile", "--rate-limit", "off"];
     let run = |sim: &RunningSimulator, db: &TestDb| {
@@ -623,13 +623,16 @@ async fn a_spooled_page_is_loaded_not_fetched_again() {
     let start = source.start(Stream::People);
     let first = source.fetch_page(Stream::People, &start).await.unwrap();
     assert_eq!(first.records.len(), 20);
-    spool::put(db.pool(), "testnation", Stream::People, 0, &start, &first)
+    let store = PgStore::new(db.pool().clone());
+    store
+        .spool_put("testnation", Stream::People, 0, &start, &first)
         .await
         .unwrap();
     let stale = Cursor::Keyset {
         after: Some("999999".into()),
     };
-    spool::put(db.pool(), "testnation", Stream::People, 0, &stale, &first)
+    store
+        .spool_put("testnation", Stream::People, 0, &stale, &first)
         .await
         .unwrap();
     assert_eq!(sim.manifest().requests, 1);

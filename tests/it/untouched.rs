@@ -233,7 +233,12 @@ async fn verify_refuses_unfinished_exports_before_any_request() {
         "127.0.0.1:0".parse().unwrap(),
     )
     .unwrap();
-    let config = config_for(&slow, &db, MigrateArgs::default());
+    // Another source than the failed run's: --restart re-binds the nation to it.
+    let restart = MigrateArgs {
+        restart: true,
+        ..MigrateArgs::default()
+    };
+    let config = config_for(&slow, &db, restart);
     let run = tokio::spawn(async move { migrate_with(&config, false).await });
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -244,7 +249,9 @@ async fn verify_refuses_unfinished_exports_before_any_request() {
         if archived > 0 {
             break;
         }
-        assert!(!run.is_finished(), "the run ended before its first page");
+        if run.is_finished() {
+            panic!("the run ended before its first page: {:?}", run.await);
+        }
         assert!(Instant::now() < deadline, "no page committed within 60 s");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

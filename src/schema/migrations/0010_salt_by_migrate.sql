@@ -1,4 +1,4 @@
--- 0009_salt_by_migrate: the manifest salt is now created by `nb-exodus migrate` when a run
+-- 0010_salt_by_migrate: the manifest salt is now created by `nb-exodus migrate` when a run
 -- starts, no longer by the first `nb-exodus verify` (verify writes nothing into the database it
 -- checks but its own log row). Only the comments that said otherwise change.
 
