@@ -139,6 +139,13 @@ pub async fn migrate_until(
     if config.restart {
         backend.store.reset(&config.nation).await?;
     }
+    // verify's manifest salt is made here, when a run starts rather than when it finishes: it
+    // then fails (no randomness from the OS) before the first request to the API instead of
+    // after hours of export, and an export interrupted and resumed has it from its first run.
+    // It is made once per nation and kept (also by --restart): old reports re-check against it.
+    crate::verify::salt::create(&pool, &config.nation)
+        .await
+        .context("creating the manifest salt in audit.export_salts")?;
 
     let set = load_mappings(config.mappings_dir.as_deref(), config.api)?;
     let mapper = Arc::new(MappingMapper::new(set, &config.currency, None));

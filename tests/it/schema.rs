@@ -401,7 +401,7 @@ async fn db_migrate_on_an_empty_database_creates_every_agreed_table_and_column()
     let stdout = cli_migrate(db.url());
     assert!(
         stdout.contains(
-            "applied 9 migration(s): 0001 sync, 0002 raw, 0003 core, 0004 sensitive gdpr, 0005 reconcile, 0006 audit, 0007 load speed, 0008 page spool, 0009 source binding"
+            "applied 10 migration(s): 0001 sync, 0002 raw, 0003 core, 0004 sensitive gdpr, 0005 reconcile, 0006 audit, 0007 load speed, 0008 page spool, 0009 source binding, 0010 salt by migrate"
         ),
         "summary line: {stdout}"
     );
