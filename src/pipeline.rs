@@ -226,6 +226,19 @@ pub enum PipelineError {
     Task(String),
 }
 
+impl PipelineError {
+    /// What the user can do about a database error with a known fix (a full disk, a
+    /// read-only database, a missing privilege), when this is one.
+    pub fn advice(&self) -> Option<&'static str> {
+        let source = match self {
+            PipelineError::Load(err) => err.sqlx(),
+            PipelineError::Store(err) => err.sqlx(),
+            _ => None,
+        }?;
+        crate::database::fault::advice(source)
+    }
+}
+
 /// An error that may be worth retrying after a pause.
 trait Transient {
     fn is_transient(&self) -> bool;

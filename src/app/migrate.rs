@@ -287,12 +287,19 @@ impl Run<'_> {
                 .into());
             }
             Err(err) => {
-                let text = err.to_string();
-                backend
+                let text = match err.advice() {
+                    Some(advice) => format!("{err} — {advice}"),
+                    None => err.to_string(),
+                };
+                // The database may be what failed: the run's own record is best effort.
+                if let Err(record) = backend
                     .store
                     .finish_run(run_id, status::FAILED, Some(&text))
-                    .await?;
-                return Err(err.into());
+                    .await
+                {
+                    tracing::warn!(error = %record, "could not record the failed run");
+                }
+                return Err(anyhow::anyhow!(text));
             }
         };
         backend.store.finish_run(run_id, status::DONE, None).await?;

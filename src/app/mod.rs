@@ -20,8 +20,10 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// Sets up logging to stderr; `RUST_LOG` overrides the verbosity flag.
 pub fn init_tracing(verbose: u8) {
+    // sqlx's own warnings (slow statements quoting SQL, pool housekeeping during a database
+    // restart) are noise for an operator; -v shows them.
     let default = match verbose {
-        0 => "info",
+        0 => "info,sqlx=error",
         1 => "debug",
         _ => "trace",
     };

@@ -443,7 +443,16 @@ impl NationLock {
 
     /// Opens a new session and tries to take the lock in it.
     async fn acquire(&self) -> StoreResult<bool> {
+        self.acquire_unless_moved(self.pid.load(Ordering::SeqCst))
+            .await
+    }
+
+    /// [`NationLock::acquire`], unless the session `lost` was already replaced meanwhile.
+    async fn acquire_unless_moved(&self, lost: i32) -> StoreResult<bool> {
         let mut slot = self.conn.lock().await;
+        if self.pid.load(Ordering::SeqCst) != lost {
+            return Ok(true);
+        }
         if let Some(old) = slot.take() {
             // Closing a dead session can only fail; the server already released its locks.
             let _ = old.close().await;
@@ -469,23 +478,30 @@ impl NationLock {
     }
 
     /// Whether the lock is held by this run, asked inside `tx` so that a page commits only
-    /// while its run holds the nation.
-    pub async fn held_in(&self, tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<bool> {
-        sqlx::query_scalar(
+    /// while its run holds the nation. Returns the answer and the session it asked about (for
+    /// [`NationLock::retake`]).
+    pub async fn held_in(&self, tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<(bool, i32)> {
+        let pid = self.pid.load(Ordering::SeqCst);
+        let held = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM pg_locks
                              WHERE locktype = 'advisory' AND granted AND pid = $1 AND objsubid = 1
                                AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($2, 0))",
         )
-        .bind(self.pid.load(Ordering::SeqCst))
+        .bind(pid)
         .bind(&self.key)
         .fetch_one(&mut **tx)
-        .await
+        .await?;
+        Ok((held, pid))
     }
 
-    /// Takes the lock again after the session holding it ended (a database restart); `false`
-    /// when another run holds it now.
-    pub async fn retake(&self) -> StoreResult<bool> {
-        let got = self.acquire().await?;
+    /// Takes the lock again after the session `lost` holding it ended (a database restart);
+    /// `false` when another run holds it now. When another stream of this run already took it
+    /// again (the session is no longer `lost`), that one is kept.
+    pub async fn retake(&self, lost: i32) -> StoreResult<bool> {
+        if self.pid.load(Ordering::SeqCst) != lost {
+            return Ok(true);
+        }
+        let got = self.acquire_unless_moved(lost).await?;
         if got {
             tracing::warn!("the database session holding the nation's lock ended (a restart?); took the lock again");
         }

@@ -86,13 +86,13 @@ impl Sink for PgSink {
         let stream = batch.stream;
         let PreparedPage { mut tx, outcome } = prepared;
         if let Some(lock) = &self.lock {
-            let held = lock
+            let (held, session) = lock
                 .held_in(&mut tx)
                 .await
                 .map_err(statement_error(stream, "pg_locks"))?;
             if !held {
                 drop(tx);
-                let retaken = lock.retake().await.map_err(|e| match e {
+                let retaken = lock.retake(session).await.map_err(|e| match e {
                     crate::checkpoint::StoreError::Database { source, .. } => {
                         LoadError::Statement {
                             stream,

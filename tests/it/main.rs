@@ -17,6 +17,8 @@ mod migrate;
 mod schema;
 // What verify and demo leave untouched: the audited database, a real database demo is pointed at.
 mod untouched;
+// PostgreSQL restarts, crashes and read-only switches, signals, failpoints, source binding.
+mod resilience;
 // API v1 as a second source: identical core tables, guarantees, verify's operations.
 mod v1;
 // `verify` and `keygen`: count equations, tampering, changes at source, offline re-check.

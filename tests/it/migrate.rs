@@ -211,11 +211,11 @@ async fn a_5000_person_nation_migrates_completely() {
     sim.shutdown().await;
 }
 
-fn sim_with(config: SimulatorConfig) -> RunningSimulator {
+pub(crate) fn sim_with(config: SimulatorConfig) -> RunningSimulator {
     Simulator::start(config, any_port()).expect("simulator starts")
 }
 
-fn binary() -> std::process::Command {
+pub(crate) fn binary() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nb-exodus"));
     cmd.env_remove("DATABASE_URL")
         .env_remove("NATIONBUILDER_API_TOKEN")
@@ -223,7 +223,11 @@ fn binary() -> std::process::Command {
     cmd
 }
 
-fn migrate_cmd(sim: &RunningSimulator, db_url: &str, token: &str) -> std::process::Command {
+pub(crate) fn migrate_cmd(
+    sim: &RunningSimulator,
+    db_url: &str,
+    token: &str,
+) -> std::process::Command {
     let mut cmd = binary();
     cmd.args([
         "migrate",
@@ -448,7 +452,7 @@ async fn rides_the_rate_limit_without_crossing_it() {
 
 /// Per-table fingerprints of everything a migration writes, leaving out what differs between
 /// runs by design (internal row numbers, run ids, load and fetch times).
-async fn table_hashes(pool: &PgPool) -> Vec<(String, i64, String)> {
+pub(crate) async fn table_hashes(pool: &PgPool) -> Vec<(String, i64, String)> {
     let tables = [
         "core.people",
         "core.email_addresses",
