@@ -346,7 +346,11 @@ where
     }
     if let Some(err) = joined.first_error {
         for stream in running {
-            if !reports.contains_key(&stream) {
+            let failed = joined
+                .failed
+                .iter()
+                .any(|(s, f)| *s == stream && !matches!(f, Failure::Interrupted));
+            if !reports.contains_key(&stream) && !failed {
                 let _ = backend
                     .store
                     .mark(nation, stream, api, status::INTERRUPTED, None)
@@ -975,5 +979,212 @@ impl Mapper for MappingMapper {
             })
             .collect();
         page
+    }
+}
+
+/// What the pipeline and reconciliation unit tests share: a nation in memory, the state store
+/// and the sink twins, the shipped v2 mappings.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::checkpoint::MemoryStore;
+    use crate::fetch::memory::MemorySource;
+    use crate::load::MemorySink;
+    use crate::mapping::Api;
+    use crate::progress::NoProgress;
+
+    /// The nation slug of every test.
+    pub const NATION: &str = "testnation";
+
+    /// One test's world.
+    pub struct World {
+        pub source: Arc<MemorySource>,
+        pub store: Arc<MemoryStore>,
+        pub sink: Arc<MemorySink>,
+        pub mapper: Arc<MappingMapper>,
+    }
+
+    impl World {
+        /// `people` people read 20 a page, into empty twins.
+        pub fn new(people: u64) -> World {
+            let store = Arc::new(MemoryStore::new());
+            let set = MappingSet::builtin(Api::V2).expect("the shipped v2 mappings load");
+            World {
+                source: Arc::new(MemorySource::people(people, 20)),
+                sink: Arc::new(MemorySink::new(store.clone())),
+                store,
+                mapper: Arc::new(MappingMapper::new(set, "EUR", None)),
+            }
+        }
+
+        pub fn backend(&self) -> Backend<MemoryStore, MemorySink> {
+            Backend {
+                store: self.store.clone(),
+                sink: self.sink.clone(),
+            }
+        }
+
+        /// Settings of run `run_id` with reconciliation on, a short database retry window.
+        pub fn settings(&self, run_id: i64) -> RunSettings {
+            let mut settings = RunSettings::new(NATION, "v2", run_id);
+            settings.db_retry.window = std::time::Duration::from_secs(2);
+            settings.db_retry.first_pause = std::time::Duration::from_millis(1);
+            settings
+        }
+
+        /// Plans from the committed checkpoints and runs the people stream.
+        pub async fn run(
+            &self,
+            settings: &RunSettings,
+        ) -> Result<BTreeMap<Stream, StreamReport>, PipelineError> {
+            let checkpoints = self.store.checkpoints(NATION).await?;
+            let steps = crate::plan::plan(
+                &checkpoints,
+                &[Stream::People],
+                |s| self.source.start(s),
+                "v2",
+                &self.mapper.checksum(),
+                false,
+            )
+            .expect("plans");
+            run(
+                &self.backend(),
+                settings,
+                self.source.clone(),
+                self.mapper.clone(),
+                Arc::new(NoProgress),
+                steps,
+            )
+            .await
+        }
+
+        /// The live archive and the people rows, to compare two worlds.
+        pub fn snapshot(&self) -> (Vec<(String, String, bool)>, Vec<String>) {
+            let raw = self
+                .sink
+                .raw(NATION, Stream::People)
+                .into_iter()
+                .map(|(id, r)| (id, r.sha256, r.deleted_at_source))
+                .collect();
+            let people = self
+                .sink
+                .rows(NATION, "core.people")
+                .into_iter()
+                .map(|(id, row)| format!("{id}:{:?}", row.get("family_name")))
+                .collect();
+            (raw, people)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::*;
+    use super::*;
+    use crate::fetch::memory::Quirks;
+
+    #[tokio::test]
+    async fn a_run_loads_every_record_and_finishes_its_checkpoint() {
+        let world = World::new(250);
+        let reports = world.run(&world.settings(1)).await.unwrap();
+        assert!(reports[&Stream::People].done);
+        assert_eq!(world.sink.raw(NATION, Stream::People).len(), 250);
+        assert_eq!(world.sink.rows(NATION, "core.people").len(), 250);
+        let cp = &world.store.checkpoints(NATION).await.unwrap()[0];
+        assert_eq!(cp.cursor, Cursor::Done);
+        assert_eq!(cp.status, status::DONE);
+        assert_eq!(cp.records, 250);
+        assert_eq!(
+            world.store.spool_waiting(NATION).await.unwrap(),
+            0,
+            "every spooled page left the spool with its commit"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_stops_the_run_at_its_last_page_and_the_next_run_completes_it() {
+        let clean = World::new(250);
+        clean.run(&clean.settings(1)).await.unwrap();
+
+        let world = World::new(250);
+        world.sink.fail_at("finish", 4, false);
+        let err = world.run(&world.settings(1)).await.unwrap_err();
+        assert!(matches!(err, PipelineError::Load(_)), "{err}");
+        let cp = &world.store.checkpoints(NATION).await.unwrap()[0];
+        assert_eq!(
+            cp.pages, 4,
+            "the checkpoint stands at the last committed page"
+        );
+        assert_eq!(cp.status, status::FAILED);
+        world.run(&world.settings(2)).await.unwrap();
+        assert_eq!(world.snapshot(), clean.snapshot());
+    }
+
+    #[tokio::test]
+    async fn transient_database_faults_are_ridden_out_in_the_same_run() {
+        let clean = World::new(250);
+        clean.run(&clean.settings(1)).await.unwrap();
+
+        let world = World::new(250);
+        world.sink.fail_at("finish", 3, true);
+        world.sink.fail_at("prepare", 6, true);
+        world.store.fail_at("spool_put", 8, true);
+        world.run(&world.settings(1)).await.unwrap();
+        assert_eq!(world.snapshot(), clean.snapshot());
+    }
+
+    #[tokio::test]
+    async fn a_database_outage_longer_than_the_window_stops_the_run() {
+        let world = World::new(100);
+        let mut settings = world.settings(1);
+        settings.db_retry.window = std::time::Duration::ZERO;
+        world.sink.fail_from("finish", 2, true);
+        let err = world.run(&settings).await.unwrap_err();
+        assert!(
+            matches!(err, PipelineError::Load(ref e) if e.is_transient()),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stop_signal_commits_what_was_fetched_and_interrupts() {
+        let clean = World::new(250);
+        clean.run(&clean.settings(1)).await.unwrap();
+
+        let world = World::new(250);
+        let (stop, raise) = StopSignal::new();
+        let mut settings = world.settings(1);
+        settings.stop = stop;
+        raise.send(true).unwrap();
+        let err = world.run(&settings).await.unwrap_err();
+        assert!(matches!(err, PipelineError::Interrupted), "{err}");
+        let cp = world.store.checkpoints(NATION).await.unwrap();
+        assert!(
+            cp.iter().all(|c| c.status != status::RUNNING),
+            "no stream left running: {cp:?}"
+        );
+        world.run(&world.settings(2)).await.unwrap();
+        assert_eq!(world.snapshot(), clean.snapshot());
+    }
+
+    #[tokio::test]
+    async fn pages_that_repeat_stop_the_stream_instead_of_looping() {
+        let world = World::new(250);
+        world.source.set_quirks(Quirks {
+            repeat_pages: true,
+            ..Quirks::default()
+        });
+        let err = world.run(&world.settings(1)).await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("already returned"), "{text}");
+        assert!(
+            world.source.requests() < 5,
+            "bounded: {}",
+            world.source.requests()
+        );
+        let cp = &world.store.checkpoints(NATION).await.unwrap()[0];
+        assert_ne!(cp.cursor, Cursor::Done, "never called done");
     }
 }

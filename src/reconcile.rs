@@ -233,6 +233,126 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::memory::Quirks;
+    use crate::pipeline::testkit::{World, NATION};
+
+    /// Migrates the world's nation, then deletes `gone` at the source.
+    async fn exported_then_deleted(people: u64, gone: &[u64]) -> World {
+        let world = World::new(people);
+        world.run(&world.settings(1)).await.unwrap();
+        for id in gone {
+            world.source.delete_person(*id);
+        }
+        world
+    }
+
+    fn live_people(world: &World) -> usize {
+        world.sink.rows(NATION, "core.people").len()
+    }
+
+    #[tokio::test]
+    async fn records_confirmed_gone_are_removed_and_stay_archived() {
+        let world = exported_then_deleted(100, &[7, 42]).await;
+        let reports = world.run(&world.settings(2)).await.unwrap();
+        let r = &reports[&Stream::People].reconciled;
+        assert_eq!(r.deleted, 2);
+        assert_eq!(r.deletions_unchecked, None);
+        assert_eq!(live_people(&world), 98);
+        let raw = world.sink.raw(NATION, Stream::People);
+        assert_eq!(raw.len(), 100, "the archived bodies stay");
+        assert!(raw["7"].deleted_at_source && raw["42"].deleted_at_source);
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_stops_early_removes_nothing_and_says_so() {
+        let world = exported_then_deleted(60, &[]).await;
+        world.source.set_quirks(Quirks {
+            sweep_stops_after: Some(20),
+            ..Quirks::default()
+        });
+        let reports = world.run(&world.settings(2)).await.unwrap();
+        let r = &reports[&Stream::People].reconciled;
+        assert_eq!(r.deleted, 0);
+        assert!(
+            r.deletions_unchecked
+                .as_deref()
+                .is_some_and(|w| w.contains("counts 60")),
+            "{r:?}"
+        );
+        assert_eq!(live_people(&world), 60, "all 60 people stay");
+    }
+
+    #[tokio::test]
+    async fn a_listing_whose_count_disagrees_removes_nothing() {
+        let world = exported_then_deleted(60, &[]).await;
+        // A listing that leaves out 40 ids while the API's count covers them.
+        world.source.set_quirks(Quirks {
+            unlisted: (1..=40).collect(),
+            count_offset: 0,
+            ..Quirks::default()
+        });
+        let reports = world.run(&world.settings(2)).await.unwrap();
+        let r = &reports[&Stream::People].reconciled;
+        assert_eq!(r.deleted, 0);
+        assert!(r.deletions_unchecked.is_some(), "{r:?}");
+        assert_eq!(live_people(&world), 60);
+    }
+
+    #[tokio::test]
+    async fn a_candidate_the_api_still_shows_stops_every_removal() {
+        let world = exported_then_deleted(100, &[5]).await;
+        // Listing and count agree (one left out, count one short) but the record still shows.
+        world.source.set_quirks(Quirks {
+            unlisted: [9].into_iter().collect(),
+            count_offset: -1,
+            ..Quirks::default()
+        });
+        let reports = world.run(&world.settings(2)).await.unwrap();
+        let r = &reports[&Stream::People].reconciled;
+        assert_eq!(r.deleted, 0, "not even the one really gone");
+        assert!(
+            r.deletions_unchecked
+                .as_deref()
+                .is_some_and(|w| w.contains("still at the source")),
+            "{r:?}"
+        );
+        assert_eq!(live_people(&world), 100);
+    }
+
+    #[tokio::test]
+    async fn a_mass_deletion_asks_first_and_goes_ahead_when_allowed() {
+        let gone: Vec<u64> = (1..=40).collect();
+        let world = exported_then_deleted(60, &gone).await;
+        let err = world.run(&world.settings(2)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PipelineError::MassDelete {
+                    count: 40,
+                    live: 60,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--allow-mass-delete"));
+        assert_eq!(live_people(&world), 60, "nothing removed before asking");
+
+        let mut settings = world.settings(3);
+        settings.allow_mass_delete = true;
+        let reports = world.run(&settings).await.unwrap();
+        assert_eq!(reports[&Stream::People].reconciled.deleted, 40);
+        assert_eq!(live_people(&world), 20);
+    }
+
+    #[tokio::test]
+    async fn records_new_at_source_are_fetched() {
+        let world = exported_then_deleted(50, &[]).await;
+        world.source.put_person(10_000, "2024-02-01T00:00:00Z");
+        let reports = world.run(&world.settings(2)).await.unwrap();
+        assert_eq!(reports[&Stream::People].reconciled.fetched, 1);
+        assert_eq!(live_people(&world), 51);
+    }
 
     #[test]
     fn mass_deletion_needs_both_a_share_and_a_floor() {

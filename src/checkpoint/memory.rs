@@ -33,7 +33,7 @@ struct State {
     spool: BTreeMap<(String, Stream), Vec<(Cursor, Page)>>,
     sources: BTreeMap<String, String>,
     /// Store calls left before an injected fault, per step name.
-    faults: BTreeMap<&'static str, (u32, bool)>,
+    faults: BTreeMap<&'static str, (u32, bool, bool)>,
 }
 
 /// The export's state in memory.
@@ -56,17 +56,24 @@ impl MemoryStore {
     /// Makes the `after`-th next call of `step` (`spool_put`, `start_run`, …) fail; a
     /// transient fault behaves like a database outage, a fatal one like a refused statement.
     pub fn fail_at(&self, step: &'static str, after: u32, transient: bool) {
-        self.with(|s| s.faults.insert(step, (after, transient)));
+        self.with(|s| s.faults.insert(step, (after, transient, false)));
+    }
+
+    /// Makes every call of `step` from the `after`-th next one on fail (a lasting outage).
+    pub fn fail_from(&self, step: &'static str, after: u32, transient: bool) {
+        self.with(|s| s.faults.insert(step, (after, transient, true)));
     }
 
     fn fault(&self, step: &'static str) -> StoreResult<()> {
         self.with(|s| match s.faults.get_mut(step) {
-            Some((0, transient)) => {
+            Some((0, transient, lasting)) => {
                 let transient = *transient;
-                s.faults.remove(step);
+                if !*lasting {
+                    s.faults.remove(step);
+                }
                 Err(StoreError::Injected { step, transient })
             }
-            Some((n, _)) => {
+            Some((n, _, _)) => {
                 *n -= 1;
                 Ok(())
             }

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub mod client;
+pub mod memory;
 pub mod rate_limit;
 pub mod retry;
 pub mod v1;

@@ -32,7 +32,7 @@ struct State {
     tables: BTreeMap<String, BTreeMap<(String, String), MemoryRow>>,
     /// (nation, resource, source_id, field) → reason.
     rejects: BTreeMap<(String, Stream, Option<String>, String), String>,
-    faults: BTreeMap<&'static str, (u32, bool)>,
+    faults: BTreeMap<&'static str, (u32, bool, bool)>,
     commits: u64,
 }
 
@@ -59,17 +59,24 @@ impl MemorySink {
 
     /// Makes the `after`-th next call of `step` (`prepare`, `finish`) fail.
     pub fn fail_at(&self, step: &'static str, after: u32, transient: bool) {
-        self.with(|s| s.faults.insert(step, (after, transient)));
+        self.with(|s| s.faults.insert(step, (after, transient, false)));
+    }
+
+    /// Makes every call of `step` from the `after`-th next one on fail (a lasting outage).
+    pub fn fail_from(&self, step: &'static str, after: u32, transient: bool) {
+        self.with(|s| s.faults.insert(step, (after, transient, true)));
     }
 
     fn fault(&self, step: &'static str) -> Result<(), LoadError> {
         self.with(|s| match s.faults.get_mut(step) {
-            Some((0, transient)) => {
+            Some((0, transient, lasting)) => {
                 let transient = *transient;
-                s.faults.remove(step);
+                if !*lasting {
+                    s.faults.remove(step);
+                }
                 Err(LoadError::Injected { step, transient })
             }
-            Some((n, _)) => {
+            Some((n, _, _)) => {
                 *n -= 1;
                 Ok(())
             }
