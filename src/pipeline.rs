@@ -579,7 +579,7 @@ where
                 .filter_map(|r| r.source_id.as_deref())
                 .collect();
             guard
-                .check(stream, &cursor, &ids)
+                .check(stream, &cursor, &page.next, &ids)
                 .map_err(|source| PipelineError::Fetch { stream, source })?;
             let mut batch = page_batch(settings, stream, mapper, &mapping_sha256, &cursor, &page);
             batch.learned = source.profile(stream);

@@ -6,8 +6,8 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::simulator::{
-    FaultConfig, LastNext, LinkStyle, Oversize, RateLimit, SimulatorConfig, V1Paging, V2LinkParams,
-    Variants,
+    FaultConfig, LastNext, LinkStyle, Oversize, RateLimit, SimulatorConfig, V1Paging, V2Keyset,
+    V2LinkParams, Variants,
 };
 use crate::{Error, Result};
 
@@ -156,6 +156,27 @@ pub struct SimulateArgs {
     /// v1 answers 406 unless Accept allows JSON. Example: --v1-strict-accept
     #[arg(long)]
     pub v1_strict_accept: bool,
+
+    /// v2 keyset paging (sort=id with filter[id][gt]): honoured, refused with 400, or silently
+    /// ignored. Example: --v2-keyset refused
+    #[arg(long, value_enum, default_value_t = KeysetArg::Honoured)]
+    pub v2_keyset: KeysetArg,
+
+    /// v2 answers 400 to filter[updated_at][…] (catch-up must then re-read).
+    /// Example: --v2-refuse-updated-filter
+    #[arg(long)]
+    pub v2_refuse_updated_filter: bool,
+}
+
+/// How v2 treats keyset paging.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeysetArg {
+    /// sort=id and filter[id][gt] work.
+    Honoured,
+    /// They answer 400.
+    Refused,
+    /// They are accepted and ignored.
+    Ignored,
 }
 
 /// v2 link style.
@@ -313,6 +334,12 @@ impl SimulateArgs {
                 },
                 v1_drop_limit: self.v1_drop_limit,
                 v1_strict_accept: self.v1_strict_accept,
+                v2_keyset: match self.v2_keyset {
+                    KeysetArg::Honoured => V2Keyset::Honoured,
+                    KeysetArg::Refused => V2Keyset::Refused,
+                    KeysetArg::Ignored => V2Keyset::Ignored,
+                },
+                v2_refuse_updated_filter: self.v2_refuse_updated_filter,
             },
         })
     }

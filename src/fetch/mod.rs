@@ -191,7 +191,9 @@ pub async fn sweep_ids<S: Source>(source: &S, stream: Stream) -> Result<IdSweep,
             return Ok(sweep);
         }
         let ids: Vec<&str> = page.ids.iter().map(String::as_str).collect();
-        if let Err(FetchError::PagingLoop { detail, .. }) = guard.check(stream, &cursor, &ids) {
+        if let Err(FetchError::PagingLoop { detail, .. }) =
+            guard.check(stream, &cursor, &page.next, &ids)
+        {
             sweep.incomplete = Some(detail);
             return Ok(sweep);
         }
@@ -275,13 +277,20 @@ pub struct PagingGuard {
 }
 
 impl PagingGuard {
-    /// Records the page fetched with `cursor`, holding `ids`; fails when it repeats the pass.
+    /// Records the page fetched with `cursor`, holding `ids` and continuing at `next`; fails
+    /// when it repeats the pass. A page whose `next` pages another way than `cursor` (the
+    /// source fell back from keyset to page numbers and read from the start again) begins a new
+    /// pass.
     pub fn check(
         &mut self,
         stream: Stream,
         cursor: &Cursor,
+        next: &Cursor,
         ids: &[&str],
     ) -> Result<(), FetchError> {
+        if *next != Cursor::Done && family(cursor) != family(next) {
+            *self = PagingGuard::default();
+        }
         let here = describe(cursor);
         if let Cursor::Link { next: Some(link) } = cursor {
             if !self.links.insert(link.clone()) {
@@ -319,6 +328,16 @@ impl PagingGuard {
                 Ok(())
             }
         }
+    }
+}
+
+/// How a cursor pages: by keyset, by page number, or by link.
+fn family(cursor: &Cursor) -> u8 {
+    match cursor {
+        Cursor::Keyset { .. } | Cursor::Since { .. } => 0,
+        Cursor::PageNumber { .. } | Cursor::SincePage { .. } => 1,
+        Cursor::Link { .. } => 2,
+        Cursor::Done => 3,
     }
 }
 

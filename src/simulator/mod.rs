@@ -117,6 +117,19 @@ pub enum V2LinkParams {
     PageNumberOnly,
 }
 
+/// How v2 treats `sort=id` and `filter[id][…]`, which the reference does not confirm (§7.3,
+/// §13: "some filters 400").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum V2Keyset {
+    /// Both work.
+    #[default]
+    Honoured,
+    /// `sort` on anything and `filter[id]` answer 400 `bad_request`.
+    Refused,
+    /// Both are accepted and silently ignored (the API pages by `page[number]` only).
+    Ignored,
+}
+
 /// v1 paging style (§3.1, §3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum V1Paging {
@@ -146,6 +159,10 @@ pub struct Variants {
     pub v1_drop_limit: bool,
     /// v1 answers 406 unless `Accept` allows JSON.
     pub v1_strict_accept: bool,
+    /// v2 keyset paging (`sort=id`, `filter[id][gt]`).
+    pub v2_keyset: V2Keyset,
+    /// v2 answers 400 to `filter[updated_at]` (the reference leaves it unconfirmed).
+    pub v2_refuse_updated_filter: bool,
 }
 
 /// Everything needed to start a simulator.

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use super::data::{self, Donation, Nation, Person, Zone};
 use super::json::{consts, nulls, Obj};
 use super::paging::{self, Bounds, Kind, Params, View};
-use super::{LastNext, LinkStyle, Oversize, Shared, V2LinkParams};
+use super::{LastNext, LinkStyle, Oversize, Shared, V2Keyset, V2LinkParams, Variants};
 
 /// A response body with its status.
 #[derive(Debug)]
@@ -100,7 +100,7 @@ fn parse_ids(v: &str) -> Option<Vec<u64>> {
     v.split(',').map(|s| s.trim().parse::<u64>().ok()).collect()
 }
 
-fn parse_filters(res: Resource, params: &Params) -> Result<Filters, Resp> {
+fn parse_filters(res: Resource, params: &Params, variants: Variants) -> Result<Filters, Resp> {
     let mut f = Filters::default();
     for (key, value) in &params.0 {
         let Some(rest) = key.strip_prefix("filter[") else {
@@ -123,6 +123,19 @@ fn parse_filters(res: Resource, params: &Params) -> Result<Filters, Resp> {
                 "Invalid value {value:?} for filter on attribute :{attr}."
             ))
         };
+        let refused = match attr {
+            "id" => variants.v2_keyset == V2Keyset::Refused,
+            "updated_at" => variants.v2_refuse_updated_filter,
+            _ => false,
+        };
+        if refused {
+            return Err(Resp::bad_request(&format!(
+                "Filtering on attribute :{attr} is not supported."
+            )));
+        }
+        if attr == "id" && op != "eq" && variants.v2_keyset == V2Keyset::Ignored {
+            continue;
+        }
         match attr {
             "id" => {
                 if op == "eq" {
@@ -335,6 +348,9 @@ fn index(shared: &Shared, view: View<'_>, res: Resource, params: &Params, shape:
             }
         }
     }
+    if variants.v2_keyset == V2Keyset::Refused && params.get("sort").is_some() {
+        return Resp::bad_request("Sorting is not supported on this collection.");
+    }
     let desc = match params.get("sort").map(str::trim) {
         None | Some("") | Some("id") => false,
         Some("-id") => true,
@@ -348,7 +364,7 @@ fn index(shared: &Shared, view: View<'_>, res: Resource, params: &Params, shape:
         Some("count") => true,
         Some(other) => return Resp::bad_request(&format!("Unsupported stat :{other} on total.")),
     };
-    let filters = match parse_filters(res, params) {
+    let filters = match parse_filters(res, params, variants) {
         Ok(f) => f,
         Err(resp) => return resp,
     };

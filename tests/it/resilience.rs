@@ -368,3 +368,78 @@ async fn a_nation_is_bound_to_its_source() {
     rehearsal.shutdown().await;
     real.shutdown().await;
 }
+
+/// An API that refuses keyset paging, ignores it, or refuses the `updated_at` filter: the main
+/// pass falls back, and the catch-up and the sweeps ask the way the API accepted (learned once
+/// and kept in the checkpoint) instead of repeating the refused request; the tables end equal
+/// to the source, changes after the export included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_api_refused_is_learned_once_and_used_everywhere() {
+    use nb_exodus::simulator::{V2Keyset, Variants};
+    let cases = [
+        (V2Keyset::Refused, false, r#"{"keyset": false}"#),
+        (V2Keyset::Ignored, false, r#"{"keyset": false}"#),
+        (V2Keyset::Honoured, true, r#"{"updated_filter": false}"#),
+        (
+            V2Keyset::Refused,
+            true,
+            r#"{"keyset": false, "updated_filter": false}"#,
+        ),
+    ];
+    for (keyset, refuse_updated, learned) in cases {
+        let sim = sim_with(SimulatorConfig {
+            people: 300,
+            rate_limit: None,
+            variants: Variants {
+                v2_keyset: keyset,
+                v2_refuse_updated_filter: refuse_updated,
+                ..Variants::default()
+            },
+            ..SimulatorConfig::default()
+        });
+        let db = TestDb::new().await;
+        let run = || {
+            migrate_cmd(&sim, db.url(), &sim.config().token)
+                .args(["--rate-limit", "off", "--page-size", "50"])
+                .output()
+                .unwrap()
+        };
+        let case = format!("{keyset:?}, updated filter refused: {refuse_updated}");
+        let out = run();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{case}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        crate::migrate::assert_counts_match(db.pool(), &sim.manifest()).await;
+        let people: serde_json::Value =
+            sqlx::query_scalar("SELECT learned FROM sync.checkpoints WHERE stream = 'people'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        let want: serde_json::Value = serde_json::from_str(learned).unwrap();
+        assert_eq!(people, want, "{case}");
+
+        // A change after the export reaches the tables through the next run's catch-up, and
+        // no request of that run is one the API refused.
+        assert!(sim.touch_person(7));
+        sim.delete_person(9);
+        let bad_before = sim.manifest().faults;
+        let out = run();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{case}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(sim.manifest().faults, bad_before);
+        crate::migrate::assert_counts_match(db.pool(), &sim.manifest()).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("refused a request"),
+            "{case}: the second run starts from what the first learned: {stderr}"
+        );
+        sim.shutdown().await;
+    }
+}
