@@ -194,6 +194,16 @@ pub enum VerifyError {
         /// The first unknown migration.
         version: i64,
     },
+    /// The API asked for is not the source the nation was exported from.
+    #[error("nation {nation:?} in this database was exported from {bound}, not from {asked}: verify against the source it was exported from (--api-base), or check --nation")]
+    OtherSource {
+        /// Nation slug.
+        nation: String,
+        /// The source the nation is bound to.
+        bound: String,
+        /// The API base asked for.
+        asked: String,
+    },
     /// No finished export of the nation in this database.
     #[error("database {target} holds no finished export of nation {nation:?} ({why}): run `nb-exodus migrate` until it finishes, or check --nation and --database-url")]
     NothingExported {
@@ -652,7 +662,13 @@ fn writable(options: &PgConnectOptions) -> PgConnectOptions {
 /// `audit.verifications`, written once the checks of [`preflight`] have passed.
 pub async fn run(config: &VerifyConfig) -> Result<Report, VerifyError> {
     let pool = connect_read_only(&config.database_url).await?;
-    let salt = match preflight::check(&pool, &config.nation, false).await {
+    let checked = match preflight::check(&pool, &config.nation, false).await {
+        Ok(salt) => preflight::same_source(&pool, &config.nation, &config.api_base)
+            .await
+            .map(|()| salt),
+        Err(err) => Err(err),
+    };
+    let salt = match checked {
         Ok(salt) => salt,
         Err(err) => {
             pool.close().await;

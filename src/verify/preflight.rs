@@ -87,3 +87,31 @@ async fn finished_export(pool: &PgPool, nation: &str, target: &str) -> Result<()
         why,
     })
 }
+
+/// Fails when the nation is bound to another source than `api_base` (see `sync.nations`):
+/// sweeping another API would call every record missing. Databases exported before the
+/// binding existed have no row, and pass.
+pub(crate) async fn same_source(
+    pool: &PgPool,
+    nation: &str,
+    api_base: &url::Url,
+) -> Result<(), VerifyError> {
+    let bound: Option<String> =
+        sqlx::query_scalar("SELECT source FROM sync.nations WHERE nation = $1")
+            .bind(nation)
+            .fetch_optional(pool)
+            .await
+            .map_err(|source| VerifyError::Database {
+                context: "reading sync.nations".into(),
+                source,
+            })?;
+    let asked = crate::fetch::client::redact_url(api_base);
+    match bound {
+        Some(bound) if bound != asked => Err(VerifyError::OtherSource {
+            nation: nation.to_owned(),
+            bound,
+            asked,
+        }),
+        _ => Ok(()),
+    }
+}

@@ -341,6 +341,24 @@ async fn a_nation_is_bound_to_its_source() {
         "{stderr}"
     );
     assert_eq!(table_hashes(db.pool()).await, before, "nothing changed");
+    // verify refuses to sweep another source against this export, before asking it anything.
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::migrate::binary()
+        .args([
+            "verify",
+            "--nation",
+            "testnation",
+            "--api-base",
+            real.base_url(),
+        ])
+        .args(["--database-url", db.url(), "--rate-limit", "off", "--out"])
+        .arg(dir.path().join("audit"))
+        .env("NATIONBUILDER_API_TOKEN", &real.config().token)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("was exported from"), "{stderr}");
     assert_eq!(
         real.manifest().requests,
         0,
