@@ -87,6 +87,8 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
     let mut client_config = ClientConfig::new(config.token.clone());
     client_config.max_attempts = config.max_attempts;
     client_config.request_timeout = config.request_timeout;
+    client_config.max_wait = config.max_wait;
+    client_config.max_response_bytes = config.max_response_bytes;
     let http = HttpClient::new(client_config, limiter)?;
     match config.api {
         Api::V2 => {
@@ -155,13 +157,15 @@ async fn run_source<S: Source + 'static>(
     )?;
     let options = serde_json::json!({
         "api": api,
-        "api_base": config.api_base.as_str(),
+        "api_base": crate::redact::parsed(&config.api_base),
         "streams": config.streams.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "rate_limit": config.rate_limit.map(|r| r.to_string()),
         "page_size": config.page_size,
         "currency": config.currency,
         "restart": config.restart,
         "full_people": config.full_people,
+        "max_wait_minutes": config.max_wait.as_secs() / 60,
+        "max_response_mb": config.max_response_bytes / crate::fetch::client::MB,
     });
     let run_id =
         checkpoint::start_run(pool, &config.nation, api, &mapper.checksum(), &options).await?;

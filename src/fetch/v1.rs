@@ -156,7 +156,12 @@ impl V1Source {
     async fn listing(&self, stream: Stream, cursor: &Cursor) -> Result<Listing, FetchError> {
         let link = self.link_of(stream, cursor)?;
         let url = self.request_url(link.as_str())?;
-        let fetched = self.http.get(&url, parse_listing).await?;
+        let fetched = self
+            .http
+            .get(&url, |b| {
+                std::str::from_utf8(b).ok().and_then(parse_listing)
+            })
+            .await?;
         let mut listing = fetched.parsed;
         listing.next = match listing.legacy {
             Some(legacy) => legacy_next(&url, legacy, listing.records.is_empty()),
@@ -185,7 +190,11 @@ impl V1Source {
                 .ok()
                 .map(|c| c.people_count)
         };
-        Ok(self.http.get(&url, parse).await?.parsed)
+        Ok(self
+            .http
+            .get(&url, |b| std::str::from_utf8(b).ok().and_then(&parse))
+            .await?
+            .parsed)
     }
 
     /// `GET /people/:id`: the full person (the `person` member, exact text; the sibling
@@ -193,7 +202,7 @@ impl V1Source {
     async fn full_person(&self, id: &str) -> Result<Option<SourceRecord>, FetchError> {
         let mut url = self.request_url("/api/v1/people")?;
         url.path_segments_mut()
-            .map_err(|()| FetchError::Url(self.base.to_string()))?
+            .map_err(|()| FetchError::Url(redact_url(&self.base)))?
             .push(id);
         strip_limit(&mut url);
         let parse = |body: &str| -> Option<SourceRecord> {
@@ -205,7 +214,11 @@ impl V1Source {
             let show: Show<'_> = serde_json::from_str(body).ok()?;
             record(show.person)
         };
-        match self.http.get(&url, parse).await {
+        match self
+            .http
+            .get(&url, |b| std::str::from_utf8(b).ok().and_then(&parse))
+            .await
+        {
             Ok(fetched) => Ok(Some(fetched.parsed)),
             Err(FetchError::Rejected { status: 404, .. }) => Ok(None),
             Err(err) => Err(err),
@@ -496,7 +509,7 @@ impl Source for V1Source {
                 };
                 let mut url = self.request_url("/api/v1/people")?;
                 url.path_segments_mut()
-                    .map_err(|()| FetchError::Url(self.base.to_string()))?
+                    .map_err(|()| FetchError::Url(redact_url(&self.base)))?
                     .push(pid)
                     .push("taggings");
                 strip_limit(&mut url);
@@ -519,7 +532,11 @@ impl Source for V1Source {
                     }
                     Some(None)
                 };
-                match self.http.get(&url, parse).await {
+                match self
+                    .http
+                    .get(&url, |b| std::str::from_utf8(b).ok().and_then(&parse))
+                    .await
+                {
                     Ok(fetched) => Ok(fetched.parsed),
                     Err(FetchError::Rejected { status: 404, .. }) => Ok(None),
                     Err(err) => Err(err),

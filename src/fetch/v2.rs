@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use url::Url;
 
-use super::client::HttpClient;
+use super::client::{redact_url, HttpClient};
 use super::{Cursor, FetchError, IdPage, Page, Source, SourceRecord, Stream};
 
 /// The address fields v2 only returns when asked through `extra_fields[signups]`.
@@ -50,7 +50,7 @@ impl V2Source {
     fn collection_url(&self, stream: Stream) -> Result<Url, FetchError> {
         self.base
             .join(&format!("api/v2/{}", Self::path(stream)))
-            .map_err(|e| FetchError::Url(format!("{}: {e}", self.base)))
+            .map_err(|e| FetchError::Url(format!("{}: {e}", redact_url(&self.base))))
     }
 
     /// The URL for the page `cursor` points at.
@@ -97,7 +97,12 @@ impl V2Source {
 
     async fn get_page(&self, stream: Stream, cursor: &Cursor) -> Result<Page, FetchError> {
         let url = self.page_url(stream, cursor)?;
-        let fetched = self.http.get(&url, parse_document).await?;
+        let fetched = self
+            .http
+            .get(&url, |b| {
+                std::str::from_utf8(b).ok().and_then(parse_document)
+            })
+            .await?;
         let doc = fetched.parsed;
         let next = match cursor {
             _ if doc.records.is_empty() => Cursor::Done,
@@ -106,7 +111,7 @@ impl V2Source {
                     tracing::warn!(stream = %stream, "the API ignored the id filter; falling back to page-number paging");
                     return Err(FetchError::Rejected {
                         status: 400,
-                        url: super::client::redact_url(&url),
+                        url: redact_url(&url),
                         code: "keyset_ignored".into(),
                         message: "ids did not ascend past the cursor".into(),
                     });
@@ -160,7 +165,12 @@ impl Source for V2Source {
             .clear()
             .extend_pairs(kept)
             .append_pair(&format!("fields[{}]", Self::path(stream)), minimal);
-        let fetched = self.http.get(&url, parse_document).await?;
+        let fetched = self
+            .http
+            .get(&url, |b| {
+                std::str::from_utf8(b).ok().and_then(parse_document)
+            })
+            .await?;
         let doc = fetched.parsed;
         let ids: Vec<String> = doc
             .records
@@ -191,7 +201,7 @@ impl Source for V2Source {
     ) -> Result<Option<SourceRecord>, FetchError> {
         let mut url = self.collection_url(stream)?;
         url.path_segments_mut()
-            .map_err(|()| FetchError::Url(self.base.to_string()))?
+            .map_err(|()| FetchError::Url(redact_url(&self.base)))?
             .push(id);
         if stream == Stream::People {
             url.query_pairs_mut()
@@ -211,7 +221,11 @@ impl Source for V2Source {
                 value,
             })
         };
-        match self.http.get(&url, parse).await {
+        match self
+            .http
+            .get(&url, |b| std::str::from_utf8(b).ok().and_then(&parse))
+            .await
+        {
             Ok(fetched) => Ok(Some(fetched.parsed)),
             Err(FetchError::Rejected { status: 404, .. }) => Ok(None),
             Err(err) => Err(err),
