@@ -275,9 +275,9 @@ pub enum FetchError {
     /// The API answered with a redirect to another origin, which is not followed (the access
     /// token must not be sent there).
     #[error(
-        "the API redirected {url} to another origin ({target}); nb-exodus does not follow it, so \
-         the access token was not sent there: check --api-base (it must be the address the \
-         nation's API answers at, e.g. https://SLUG.nationbuilder.com)"
+        "the API redirected to another origin ({target}) at {url}; nb-exodus does not follow \
+         it, so the access token was not sent there: check --api-base (it must be the address \
+         the nation's API answers at, e.g. https://SLUG.nationbuilder.com)"
     )]
     RedirectedElsewhere {
         /// The request URL, credentials removed.
