@@ -1459,7 +1459,7 @@ async fn assert_deletions_not_checked(run: &Run, db: &TestDb) {
 
 /// A v2 id sweep whose pages stop before the end (an empty page after 40 of 60 ids, while
 /// `stats[total]` still says 60) marks nothing deleted and says so, exit 1.
-/// Fails today: exit 0 with 20 of 60 people deleted.
+/// Fails today: exit 0 with the 20 people past the short listing deleted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "issue 9 item 1: a sweep that ends early marks nothing deleted"]
 async fn a_v2_sweep_that_ends_early_deletes_nothing() {
@@ -1472,7 +1472,7 @@ async fn a_v2_sweep_that_ends_early_deletes_nothing() {
 /// A v1 next link that repeats in the end-of-run sweep only (passes 3 and 4) marks nothing
 /// deleted and says so, exit 1.
 /// Fails today: the client logs "the same next link again; ending the stream", the sweep
-/// counts as complete, and 35 of 60 people are deleted, exit 0.
+/// counts as complete, and the 10 people after the repeated page are deleted, exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "issue 9 item 1: a v1 sweep with a repeated link marks nothing deleted"]
 async fn a_v1_sweep_with_a_repeated_next_link_deletes_nothing() {
@@ -1656,7 +1656,7 @@ async fn an_api_that_ignores_paging_is_stopped() {
 /// v1 next links that cycle (A → B → A) or repeat (A → A) in the main pass: exit 2 and
 /// "already", in fewer than 20 requests, never "done".
 /// Fails today: the cycle is followed until killed at the time limit; the repeat ends the
-/// stream as "done" with 35 of 60 people, exit 0.
+/// stream as "done" with 50 of 60 people, exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "issue 9 item 7: v1 next links that cycle or repeat"]
 async fn v1_next_links_that_cycle_or_repeat_are_stopped() {
