@@ -8,10 +8,17 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use crate::fetch::client::{DEFAULT_MAX_RESPONSE_MB, DEFAULT_MAX_WAIT_MINUTES, MB};
 use crate::fetch::rate_limit::RateSpec;
 use crate::fetch::Stream;
 use crate::mapping::Api;
 use crate::Error;
+
+/// The largest `--max-wait`, in minutes: a day (a daily quota resets within one).
+pub const MAX_WAIT_LIMIT_MINUTES: u64 = 24 * 60;
+
+/// The largest `--max-response-mb`.
+pub const MAX_RESPONSE_LIMIT_MB: u64 = 4096;
 
 /// The file form (`nb-exodus.toml`). Every key is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -39,6 +46,10 @@ pub struct FileConfig {
     pub max_attempts: Option<u32>,
     /// Seconds a database outage is ridden out.
     pub database_retry_secs: Option<u64>,
+    /// Longest pause the API may ask for, in minutes (`--max-wait`).
+    pub max_wait: Option<u64>,
+    /// Largest response body, in MB (`--max-response-mb`).
+    pub max_response_mb: Option<u64>,
 }
 
 impl FileConfig {
@@ -94,6 +105,10 @@ pub struct MigrateConfig {
     pub allow_mass_delete: bool,
     /// How long a database outage (restart, failover) is ridden out before the run stops.
     pub database_retry: Duration,
+    /// Longest pause the API may ask for and have waited out; a longer one stops the run.
+    pub max_wait: Duration,
+    /// Largest response body read; a larger one stops the run.
+    pub max_response_bytes: u64,
 }
 
 /// Raw inputs before precedence is applied, one per source.
@@ -132,7 +147,10 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
     let api_base = nonempty(flags.api_base.or(file.api_base))
         .unwrap_or_else(|| format!("https://{nation}.nationbuilder.com"));
     let mut api_base = Url::parse(&api_base).map_err(|e| {
-        Error::Config(format!("--api-base {api_base:?} is not a URL ({e}); example: https://{nation}.nationbuilder.com"))
+        // Not echoed: a text that is not a URL may hold a pasted secret.
+        Error::Config(format!(
+            "--api-base is not a URL ({e}); example: https://{nation}.nationbuilder.com"
+        ))
     })?;
     if !matches!(api_base.scheme(), "http" | "https") {
         return Err(Error::Config(format!(
@@ -206,6 +224,24 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
     if max_attempts == 0 {
         return Err(Error::Config("--max-attempts must be at least 1".into()));
     }
+    let max_wait = flags
+        .max_wait
+        .or(file.max_wait)
+        .unwrap_or(DEFAULT_MAX_WAIT_MINUTES);
+    if !(1..=MAX_WAIT_LIMIT_MINUTES).contains(&max_wait) {
+        return Err(Error::Config(format!(
+            "--max-wait {max_wait} is out of range: give minutes from 1 to {MAX_WAIT_LIMIT_MINUTES} (a day)"
+        )));
+    }
+    let max_response_mb = flags
+        .max_response_mb
+        .or(file.max_response_mb)
+        .unwrap_or(DEFAULT_MAX_RESPONSE_MB);
+    if !(1..=MAX_RESPONSE_LIMIT_MB).contains(&max_response_mb) {
+        return Err(Error::Config(format!(
+            "--max-response-mb {max_response_mb} is out of range: give MB from 1 to {MAX_RESPONSE_LIMIT_MB}"
+        )));
+    }
     let api = match nonempty(flags.api).as_deref() {
         None => Api::V2,
         Some(name) => Api::from_name(name).ok_or_else(|| {
@@ -244,6 +280,8 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
                 .or(file.database_retry_secs)
                 .unwrap_or(60),
         ),
+        max_wait: Duration::from_secs(max_wait * 60),
+        max_response_bytes: max_response_mb * MB,
     })
 }
 
@@ -281,7 +319,7 @@ mod tests {
         let file = dir.path().join("nb-exodus.toml");
         std::fs::write(
             &file,
-            "nation = \"filenation\"\ndatabase_url = \"postgres://file@h/f\"\npage_size = 50\nrate_limit = \"100/10s\"\ncurrency = \"chf\"\n",
+            "nation = \"filenation\"\ndatabase_url = \"postgres://file@h/f\"\npage_size = 50\nrate_limit = \"100/10s\"\ncurrency = \"chf\"\nmax_wait = 30\nmax_response_mb = 8\n",
         )
         .unwrap();
         let flags = MigrateArgs {
@@ -298,6 +336,8 @@ mod tests {
         assert_eq!(c.token, "env-token");
         assert_eq!(c.api_base.as_str(), "https://filenation.nationbuilder.com/");
         assert_eq!(c.streams, Stream::ALL.to_vec());
+        assert_eq!(c.max_wait, Duration::from_secs(30 * 60));
+        assert_eq!(c.max_response_bytes, 8 * 1024 * 1024);
 
         let token_file = dir.path().join("token");
         std::fs::write(&token_file, "file-token\n").unwrap();
@@ -316,6 +356,24 @@ mod tests {
         assert_eq!(c.token, "file-token");
         assert_eq!(c.rate_limit, None);
         assert_eq!(c.streams, vec![Stream::People, Stream::Donations]);
+
+        // Without flags or file: 15 minutes and 64 MB.
+        let c = resolve(inputs(MigrateArgs {
+            nation: Some("n".into()),
+            ..MigrateArgs::default()
+        }))
+        .unwrap();
+        assert_eq!(c.max_wait, Duration::from_secs(15 * 60));
+        assert_eq!(c.max_response_bytes, 64 * 1024 * 1024);
+        let c = resolve(inputs(MigrateArgs {
+            nation: Some("n".into()),
+            max_wait: Some(2),
+            max_response_mb: Some(1),
+            ..MigrateArgs::default()
+        }))
+        .unwrap();
+        assert_eq!(c.max_wait, Duration::from_secs(120));
+        assert_eq!(c.max_response_bytes, 1024 * 1024);
     }
 
     #[test]
@@ -368,11 +426,43 @@ mod tests {
                 },
                 "http",
             ),
+            (
+                MigrateArgs {
+                    max_wait: Some(0),
+                    ..base()
+                },
+                "--max-wait 0 is out of range",
+            ),
+            (
+                MigrateArgs {
+                    max_wait: Some(u64::MAX),
+                    ..base()
+                },
+                "minutes from 1 to 1440",
+            ),
+            (
+                MigrateArgs {
+                    max_response_mb: Some(0),
+                    ..base()
+                },
+                "--max-response-mb 0 is out of range",
+            ),
         ];
         for (flags, needle) in cases {
             let err = resolve(inputs(flags)).unwrap_err().to_string();
             assert!(err.contains(needle), "{err} should mention {needle}");
         }
+        // A text that is not a URL is not echoed: it may be a secret pasted in the wrong place.
+        let err = resolve(inputs(MigrateArgs {
+            api_base: Some("s3cret token".into()),
+            ..base()
+        }))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("--api-base is not a URL") && !err.contains("s3cret"),
+            "{err}"
+        );
         let no_token = Inputs {
             flags: base(),
             env_database_url: Some("postgres://x@h/d".into()),

@@ -84,3 +84,99 @@ pub enum Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Renders an error and its chain of causes as the one line printed on stderr, each cause once.
+///
+/// Error types often print their source inside their own message *and* return it as
+/// [`std::error::Error::source`] (`"stream people: {source}"`, sqlx's `"error returned from
+/// database: {message}"`), so joining the chain naively repeats a cause two or three times. Here
+/// a cause whose text is already contained in what was printed is skipped; the others follow
+/// with `": "`, outermost first, so the innermost of our own messages — the one that names the
+/// fix — stays at the end.
+pub fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = err.to_string();
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        let text = text.trim();
+        if !text.is_empty() && !line.contains(text) {
+            line.push_str(": ");
+            line.push_str(text);
+        }
+        cause = e.source();
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fetch::{FetchError, Stream};
+    use crate::pipeline::PipelineError;
+
+    /// The server's message, as `PgDatabaseError` prints it.
+    #[derive(Debug, thiserror::Error)]
+    #[error("terminating connection due to administrator command")]
+    struct ServerMessage;
+
+    /// Like `sqlx::Error::Database`: prints its source and returns it.
+    #[derive(Debug, thiserror::Error)]
+    #[error("error returned from database: {0}")]
+    struct Driver(#[source] ServerMessage);
+
+    /// Like our loader's statement error: context, then the driver's text, and the source.
+    #[derive(Debug, thiserror::Error)]
+    #[error("loading people into core.people: {0}")]
+    struct Statement(#[source] Driver);
+
+    #[test]
+    fn a_chain_like_sqlx_names_its_cause_once() {
+        let err = anyhow::Error::new(Statement(Driver(ServerMessage))).context("stream people");
+        let line = one_line(err.as_ref());
+        assert_eq!(
+            line,
+            "stream people: loading people into core.people: error returned from database: \
+             terminating connection due to administrator command"
+        );
+        assert_eq!(line.matches("terminating connection").count(), 1, "{line}");
+    }
+
+    #[test]
+    fn the_wrong_token_line_says_it_once_and_ends_with_the_fix() {
+        let url = url::Url::parse("https://n.example/api/v2/signups?sort=id").unwrap();
+        let err = PipelineError::Fetch {
+            stream: Stream::People,
+            source: FetchError::from_status(401, "{}", &url),
+        };
+        let err = anyhow::Error::new(err).context("verifying nation \"n\"");
+        let line = one_line(err.as_ref());
+        assert_eq!(
+            line.matches("rejected the access token").count(),
+            1,
+            "{line}"
+        );
+        assert!(
+            line.starts_with("verifying nation \"n\": stream people: "),
+            "{line}"
+        );
+        assert!(
+            line.ends_with("pass it in NATIONBUILDER_API_TOKEN or --token-file"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn causes_that_add_something_are_kept() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let err = Error::Io {
+            path: "/etc/nb-exodus.toml".into(),
+            source: io,
+        };
+        assert_eq!(
+            one_line(&err),
+            "/etc/nb-exodus.toml: No such file or directory"
+        );
+        let err = anyhow::Error::new(std::io::Error::other("disk full")).context("writing");
+        assert_eq!(one_line(err.as_ref()), "writing: disk full");
+    }
+}

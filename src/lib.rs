@@ -13,7 +13,8 @@
 //! 4. [`load`] writes the raw archive, the mapped rows and the rejects into PostgreSQL.
 //!
 //! Around the pipeline: [`schema`] owns the SQL migrations of the open schema, [`database`]
-//! resolves which PostgreSQL to use (or starts a private throwaway cluster), and [`simulator`]
+//! resolves which PostgreSQL to use (or starts a private throwaway cluster), [`redact`] strips
+//! credentials from every URL before it is shown or stored, and [`simulator`]
 //! serves a synthetic nation over HTTP that follows the API reference, so that everything can be
 //! rehearsed and tested without the real NationBuilder.
 
@@ -32,6 +33,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod progress;
 pub mod reconcile;
+pub mod redact;
 pub mod remap;
 pub mod schema;
 pub mod simulator;

@@ -113,6 +113,9 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         request_timeout: Duration::from_secs(60),
         allow_mass_delete: false,
         database_retry: Duration::from_secs(60),
+        max_wait: Duration::from_secs(crate::fetch::client::DEFAULT_MAX_WAIT_MINUTES * 60),
+        max_response_bytes: crate::fetch::client::DEFAULT_MAX_RESPONSE_MB
+            * crate::fetch::client::MB,
     };
     let started = Instant::now();
     let bars = !args.quiet && std::io::stderr().is_terminal();

@@ -153,6 +153,8 @@ pub async fn migrate_until(
     let mut client_config = ClientConfig::new(config.token.clone());
     client_config.max_attempts = config.max_attempts;
     client_config.request_timeout = config.request_timeout;
+    client_config.max_wait = config.max_wait;
+    client_config.max_response_bytes = config.max_response_bytes;
     let http = HttpClient::new(client_config, limiter)?;
     let run = Run {
         config,
@@ -260,6 +262,8 @@ impl Run<'_> {
             "restart": config.restart,
             "full_people": config.full_people,
             "allow_mass_delete": config.allow_mass_delete,
+            "max_wait_minutes": config.max_wait.as_secs() / 60,
+            "max_response_mb": config.max_response_bytes / crate::fetch::client::MB,
         });
         let run_id = backend
             .store

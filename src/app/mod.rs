@@ -1,5 +1,6 @@
 //! One function per subcommand: the only place where concrete implementations are wired
-//! together. Errors become one line on stderr naming cause and fix, and an exit code.
+//! together. Errors become one line on stderr naming each cause once and the fix
+//! ([`crate::error::one_line`]), and an exit code.
 
 use std::process::ExitCode;
 
@@ -69,7 +70,7 @@ pub fn main(cli: Cli) -> ExitCode {
                 eprintln!("{interrupted}");
                 return ExitCode::from(interrupted.code);
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", crate::error::one_line(err.as_ref()));
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -54,6 +54,16 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub max_attempts: Option<u32>,
 
+    /// Longest pause, in minutes, the API may ask for (`Retry-After`, an exhausted rate-limit
+    /// window) and have waited out; a longer one stops the run, resumably. Example: --max-wait 15
+    #[arg(long, value_name = "MINUTES")]
+    pub max_wait: Option<u64>,
+
+    /// Largest API response body read, in MB; a larger one stops the run.
+    /// Example: --max-response-mb 64
+    #[arg(long, value_name = "MB")]
+    pub max_response_mb: Option<u64>,
+
     /// NationBuilder API to read through: `v2` (default) or `v1` (legacy REST; also works with
     /// legacy tokens). A nation exported through one API must be resumed through the same one.
     /// Example: --api v1

@@ -43,6 +43,16 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub rate_limit: Option<String>,
 
+    /// Longest pause, in minutes, the API may ask for and have waited out; a longer one stops
+    /// the verification. Example: --max-wait 15
+    #[arg(long, value_name = "MINUTES")]
+    pub max_wait: Option<u64>,
+
+    /// Largest API response body read, in MB; a larger one stops the verification.
+    /// Example: --max-response-mb 64
+    #[arg(long, value_name = "MB")]
+    pub max_response_mb: Option<u64>,
+
     /// Directory for report.json, report.md and report.json.sig (created, mode 0700).
     /// Example: --out audit-2025-06
     #[arg(long)]
@@ -137,6 +147,8 @@ impl VerifyArgs {
                 database_url: self.database_url,
                 token_file: self.token_file,
                 rate_limit: self.rate_limit,
+                max_wait: self.max_wait,
+                max_response_mb: self.max_response_mb,
                 ..MigrateArgs::default()
             },
             env_database_url,
@@ -156,6 +168,8 @@ impl VerifyArgs {
                 max_lookups: self.max_lookups,
                 max_attempts: resolved.max_attempts,
                 request_timeout: resolved.request_timeout,
+                max_wait: resolved.max_wait,
+                max_response_bytes: resolved.max_response_bytes,
             }),
             out,
             self.sign_key,

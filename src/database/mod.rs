@@ -33,7 +33,8 @@ const MAX_CONNECTIONS: u32 = 16;
 pub const DATABASE_URL_ENV: &str = "DATABASE_URL";
 
 /// Returns `url` without its password, keeping user, host, port, database and harmless query
-/// parameters, so that it can be logged or shown in an error.
+/// parameters, so that it can be logged or shown in an error: [`crate::redact::url`], the one
+/// redaction every URL goes through.
 ///
 /// A URL that cannot be parsed is not echoed at all (it might be a password pasted in the wrong
 /// place); a placeholder is returned instead.
@@ -46,27 +47,7 @@ pub const DATABASE_URL_ENV: &str = "DATABASE_URL";
 /// );
 /// ```
 pub fn redact(url: &str) -> String {
-    let Ok(mut parsed) = url::Url::parse(url) else {
-        return "<unparseable database URL>".to_owned();
-    };
-    if parsed.password().is_some() {
-        // Only fails for URLs that cannot have credentials, which have no password either.
-        let _ = parsed.set_password(None);
-    }
-    let kept: Vec<(String, String)> = parsed
-        .query_pairs()
-        .filter(|(key, _)| {
-            !key.eq_ignore_ascii_case("password") && !key.eq_ignore_ascii_case("sslpassword")
-        })
-        .map(|(key, value)| (key.into_owned(), value.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        parsed.set_query(None);
-    } else {
-        parsed.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    parsed.set_fragment(None);
-    parsed.to_string()
+    crate::redact::url(url)
 }
 
 /// Describes where `url` points as `host:port/database`, for error messages. Never contains a

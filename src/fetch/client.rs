@@ -3,17 +3,42 @@
 //! [`Limiter`] first, feeds the rate-limit headers back to it, and asks
 //! [`retry::classify`](super::retry::classify) whether a failure is worth another try. Tokens
 //! and record values never reach a log line; URLs are logged with credentials removed.
+//!
+//! Three limits keep a hostile or broken API from hanging, growing or misdirecting a run:
+//! - **waits**: a pause the API asks for (`Retry-After`, or `RateLimit-Remaining: 0` with a
+//!   reset) longer than [`ClientConfig::max_wait`] is not waited out: the request stops with
+//!   [`FetchError::PauseTooLong`] and the run can be resumed later;
+//! - **bodies** are read chunk by chunk and never beyond [`ClientConfig::max_response_bytes`]
+//!   ([`FetchError::ResponseTooLarge`]), so one huge response cannot exhaust memory;
+//! - **redirects** are followed only within the origin of the request (at most
+//!   [`MAX_REDIRECTS`]); one to another origin is never requested — the token must not travel
+//!   there — and stops the run with [`FetchError::RedirectedElsewhere`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use url::Url;
 
 use super::rate_limit::{parse_budget, Limiter};
-use super::retry::{classify, parse_retry_after, Backoff, Outcome, Retryable};
+use super::retry::{classify, describe_wait, parse_retry_after, Backoff, Outcome, Retryable};
 use super::FetchError;
+
+/// Same-origin redirects followed for one request before it stops.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Default of [`ClientConfig::max_wait`] (`--max-wait`), in minutes.
+pub const DEFAULT_MAX_WAIT_MINUTES: u64 = 15;
+
+/// Default of [`ClientConfig::max_response_bytes`] (`--max-response-mb`), in MB.
+pub const DEFAULT_MAX_RESPONSE_MB: u64 = 64;
+
+/// Bytes in the MB of `--max-response-mb`.
+pub const MB: u64 = 1024 * 1024;
+
+/// Bytes of an error response's body read at most: only its `code` and `message` are used.
+const ERROR_BODY_BYTES: u64 = 64 * 1024;
 
 /// Counters a progress display shows: attempts sent, retries, 429s met.
 #[derive(Debug, Default)]
@@ -41,10 +66,15 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Backoff schedule between attempts.
     pub backoff: Backoff,
+    /// The longest pause the API may ask for and have waited out (`--max-wait`).
+    pub max_wait: Duration,
+    /// The largest response body read (`--max-response-mb`).
+    pub max_response_bytes: u64,
 }
 
 impl ClientConfig {
-    /// Defaults for a token: 8 attempts, 10 s connect, 30 s read, 60 s request.
+    /// Defaults for a token: 8 attempts, 10 s connect, 30 s read, 60 s request, pauses up to
+    /// 15 minutes, bodies up to 64 MB.
     pub fn new(token: String) -> Self {
         Self {
             token,
@@ -53,6 +83,8 @@ impl ClientConfig {
             read_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
             backoff: Backoff::default(),
+            max_wait: Duration::from_secs(DEFAULT_MAX_WAIT_MINUTES * 60),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_MB * MB,
         }
     }
 }
@@ -67,13 +99,38 @@ pub struct HttpClient {
     jitter: Arc<AtomicU64>,
 }
 
-/// A successful response: its body text (exactly as received) and its headers.
+/// A successful response: what the parser made of its body, and the body's bytes as received.
 #[derive(Debug)]
 pub struct Fetched<T> {
     /// What the caller's parser made of the body.
     pub parsed: T,
-    /// The body as received.
+    /// The body's bytes as received.
     pub body: Vec<u8>,
+}
+
+/// Why a body could not be read whole.
+enum BodyError {
+    /// It is longer than allowed.
+    TooLarge,
+    /// The transfer failed.
+    Transport(reqwest::Error),
+}
+
+/// The redirect rule: follow within the origin of the original request, at most
+/// [`MAX_REDIRECTS`] times; otherwise hand the 3xx back to [`HttpClient::get`] unfollowed, so
+/// that no request (and no token) ever goes to another origin.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 impl HttpClient {
@@ -84,6 +141,7 @@ impl HttpClient {
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.read_timeout)
             .timeout(config.request_timeout)
+            .redirect(redirect_policy())
             .user_agent(concat!("nb-exodus/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;
@@ -120,9 +178,25 @@ impl HttpClient {
         (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    /// The error for a pause the API asked for beyond `--max-wait`, logged once per request
+    /// that meets it.
+    fn pause_too_long(&self, asked: Duration) -> FetchError {
+        let max_wait_minutes = self.config.max_wait.as_secs() / 60;
+        tracing::warn!(
+            max_wait_minutes,
+            "the API asked for a long pause, longer than --max-wait; stopping (the run can be resumed)"
+        );
+        FetchError::PauseTooLong {
+            asked: describe_wait(asked),
+            max_wait_minutes,
+        }
+    }
+
     /// GETs `url` until `parse` accepts a 2xx body, retrying transient failures with backoff and
     /// stopping at once on fatal ones. `parse` returning `None` means the body was truncated or
-    /// not the expected JSON document (a transient failure).
+    /// not the expected JSON document (a transient failure). A pause asked for beyond
+    /// `--max-wait`, a body beyond `--max-response-mb` and a redirect to another origin are
+    /// fatal.
     pub async fn get<T>(
         &self,
         url: &Url,
@@ -133,7 +207,10 @@ impl HttpClient {
             if attempt > 1 {
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
             }
-            self.limiter.until_ready().await;
+            self.limiter
+                .until_ready(self.config.max_wait)
+                .await
+                .map_err(|long| self.pause_too_long(long.remaining))?;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             let sent = self
                 .inner
@@ -148,38 +225,56 @@ impl HttpClient {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
                     self.limiter.observe(budget_of(&headers));
-                    let body = response.bytes().await.map(|b| b.to_vec());
-                    match body {
-                        Ok(body) if (200..300).contains(&status) => {
-                            if let Some(parsed) = parse(&body) {
-                                return Ok(Fetched { parsed, body });
-                            }
-                            (
-                                Outcome::BadBody,
-                                format!("HTTP {status} with an unusable body"),
-                            )
+                    if (300..400).contains(&status) {
+                        if let Some(err) = redirect_error(url, response.url(), &headers) {
+                            return Err(err);
                         }
-                        Ok(body) => {
-                            let retry_after = headers
-                                .get(RETRY_AFTER)
-                                .and_then(|v| v.to_str().ok())
-                                .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                            if status == 429 {
-                                self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
-                                self.limiter
-                                    .pause_for(retry_after.unwrap_or(Duration::from_secs(1)));
+                    }
+                    if (200..300).contains(&status) {
+                        match read_body(response, self.config.max_response_bytes).await {
+                            Ok(body) => {
+                                if let Some(parsed) = parse(&body) {
+                                    return Ok(Fetched { parsed, body });
+                                }
+                                (
+                                    Outcome::BadBody,
+                                    format!("HTTP {status} with an unusable body"),
+                                )
                             }
-                            let outcome = Outcome::Status {
-                                status,
-                                retry_after,
-                            };
-                            if classify(&outcome) == Retryable::Fatal {
-                                let text = String::from_utf8_lossy(&body);
-                                return Err(FetchError::from_status(status, &text, url));
+                            Err(BodyError::TooLarge) => {
+                                return Err(FetchError::ResponseTooLarge {
+                                    url: redact_url(url),
+                                    limit_mb: self.config.max_response_bytes / MB,
+                                })
                             }
-                            (outcome, format!("HTTP {status}"))
+                            Err(BodyError::Transport(err)) => (
+                                transport_outcome(&err),
+                                format!("reading the body: {}", without_url(&err)),
+                            ),
                         }
-                        Err(err) => (transport_outcome(&err), format!("reading the body: {err}")),
+                    } else {
+                        let retry_after = headers
+                            .get(RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                        if status == 429 {
+                            self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                            self.limiter
+                                .pause_for(retry_after.unwrap_or(Duration::from_secs(1)));
+                        }
+                        let outcome = Outcome::Status {
+                            status,
+                            retry_after,
+                        };
+                        if classify(&outcome) == Retryable::Fatal {
+                            let body = read_prefix(response, ERROR_BODY_BYTES).await;
+                            let body = String::from_utf8_lossy(&body);
+                            return Err(FetchError::from_status(status, &body, url));
+                        }
+                        if let Some(wait) = retry_after.filter(|w| *w > self.config.max_wait) {
+                            return Err(self.pause_too_long(wait));
+                        }
+                        (outcome, format!("HTTP {status}"))
                     }
                 }
                 Err(err) => (transport_outcome(&err), without_url(&err)),
@@ -204,6 +299,56 @@ impl HttpClient {
             last,
         })
     }
+}
+
+/// Reads a body chunk by chunk, refusing it as soon as it is known to exceed `cap` bytes (from
+/// `Content-Length` before reading anything, else when the bytes read pass it): memory never
+/// holds more than `cap` plus one chunk.
+async fn read_body(mut response: reqwest::Response, cap: u64) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > cap) {
+        return Err(BodyError::TooLarge);
+    }
+    let expected = response.content_length().unwrap_or(0).min(cap);
+    let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if (body.len() as u64).saturating_add(chunk.len() as u64) > cap {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The first `cap` bytes of a body (an error response's), whatever follows or fails.
+async fn read_prefix(mut response: reqwest::Response, cap: u64) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = usize::try_from(cap.saturating_sub(body.len() as u64)).unwrap_or(0);
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() as u64 >= cap {
+            break;
+        }
+    }
+    body
+}
+
+/// The error for a 3xx that the [`redirect_policy`] did not follow, when it names a target:
+/// another origin, or one same-origin hop too many. `None` for a 3xx without a usable
+/// `Location` (it is then reported as the status it is).
+fn redirect_error(requested: &Url, answered: &Url, headers: &HeaderMap) -> Option<FetchError> {
+    let location = headers.get(LOCATION)?.to_str().ok()?;
+    let target = answered.join(location.trim()).ok()?;
+    Some(if target.origin() == requested.origin() {
+        FetchError::TooManyRedirects {
+            url: redact_url(requested),
+            max: MAX_REDIRECTS,
+        }
+    } else {
+        FetchError::RedirectedElsewhere {
+            url: redact_url(requested),
+            target: crate::redact::origin(&target),
+        }
+    })
 }
 
 fn budget_of(headers: &HeaderMap) -> super::rate_limit::Budget {
@@ -253,25 +398,10 @@ fn without_url(err: &reqwest::Error) -> String {
     text
 }
 
-/// The URL with any credentials removed: userinfo, and `access_token` query parameters.
+/// The URL with any credentials removed: [`crate::redact::parsed`], the one redaction every
+/// URL goes through (userinfo, `access_token` and password parameters).
 pub fn redact_url(url: &Url) -> String {
-    let mut url = url.clone();
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    if url.query().is_some_and(|q| q.contains("access_token")) {
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                if k == "access_token" {
-                    (k.into_owned(), "REDACTED".to_owned())
-                } else {
-                    (k.into_owned(), v.into_owned())
-                }
-            })
-            .collect();
-        url.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    url.to_string()
+    crate::redact::parsed(url)
 }
 
 #[cfg(test)]
@@ -285,9 +415,6 @@ mod tests {
                 .unwrap();
         let r = redact_url(&url);
         assert!(!r.contains("abc") && !r.contains("u:p"), "{r}");
-        assert!(
-            r.contains("limit=10") && r.contains("access_token=REDACTED"),
-            "{r}"
-        );
+        assert_eq!(r, "https://x.nationbuilder.com/api/v1/people?limit=10");
     }
 }

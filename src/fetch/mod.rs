@@ -448,6 +448,51 @@ pub enum FetchError {
         /// The last failure.
         last: String,
     },
+    /// The API asked for a pause (`Retry-After`, or an exhausted `RateLimit-*` budget with a
+    /// distant reset) longer than `--max-wait`: nothing more is sent, the run stops resumably.
+    #[error(
+        "the API asked nb-exodus to pause for {asked}, longer than --max-wait allows \
+         ({max_wait_minutes} min); stopped without waiting: the run can be resumed later by \
+         running the same command again (or now with a larger --max-wait)"
+    )]
+    PauseTooLong {
+        /// The pause asked for, in words.
+        asked: String,
+        /// The `--max-wait` in force, in minutes.
+        max_wait_minutes: u64,
+    },
+    /// A response body is larger than `--max-response-mb`; it was not read further.
+    #[error(
+        "the API sent a response larger than {limit_mb} MB at {url}; stopped reading it: if the \
+         nation's pages really are that large, raise --max-response-mb"
+    )]
+    ResponseTooLarge {
+        /// The request URL, credentials removed.
+        url: String,
+        /// The `--max-response-mb` in force.
+        limit_mb: u64,
+    },
+    /// The API answered with a redirect to another origin, which is not followed (the access
+    /// token must not be sent there).
+    #[error(
+        "the API redirected to another origin ({target}) at {url}; nb-exodus does not follow \
+         it, so the access token was not sent there: check --api-base (it must be the address \
+         the nation's API answers at, e.g. https://SLUG.nationbuilder.com)"
+    )]
+    RedirectedElsewhere {
+        /// The request URL, credentials removed.
+        url: String,
+        /// The origin redirected to (scheme, host and port only).
+        target: String,
+    },
+    /// Same-origin redirects went on past the limit.
+    #[error("the API redirected {url} more than {max} times; check --api-base")]
+    TooManyRedirects {
+        /// The request URL, credentials removed.
+        url: String,
+        /// Redirects followed.
+        max: usize,
+    },
     /// The API base URL or a link could not be used.
     #[error("invalid URL {0}")]
     Url(String),

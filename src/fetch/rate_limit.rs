@@ -4,7 +4,10 @@
 //! interval can hold more than the budget. It also reads the rate-limit headers the API sends
 //! (`RateLimit-*` on v2, `X-Ratelimit-*` on v1, parsed leniently) and pauses every stream until the
 //! window resets when the remaining budget runs low; a 429 that still comes pauses everyone for its
-//! `Retry-After`.
+//! `Retry-After`. A pause is never longer than the caller's limit (`--max-wait`): past it,
+//! [`Limiter::until_ready`] returns at once with a [`LongPause`] and the caller stops the run
+//! (resumably) instead of waiting a day or for ever. Every instant built from a header is built
+//! with checked arithmetic: no header value can panic the run.
 
 use std::num::NonZeroU32;
 use std::str::FromStr;
@@ -112,8 +115,10 @@ pub fn parse_budget<'a>(
     budget
 }
 
+/// A reset in the past is "now"; one too far away for a [`Duration`] is [`Duration::MAX`]
+/// (a pause nobody can honour, which the caller refuses), never "no reset".
 fn reset_to_duration(value: f64, now: SystemTime) -> Option<Duration> {
-    if !value.is_finite() || value < 0.0 {
+    if value.is_nan() || value < 0.0 {
         return None;
     }
     if value > 1e9 {
@@ -121,9 +126,9 @@ fn reset_to_duration(value: f64, now: SystemTime) -> Option<Duration> {
             .duration_since(SystemTime::UNIX_EPOCH)
             .ok()?
             .as_secs_f64();
-        Duration::try_from_secs_f64((value - now).max(0.0)).ok()
+        super::retry::seconds((value - now).max(0.0))
     } else {
-        Duration::try_from_secs_f64(value).ok()
+        super::retry::seconds(value)
     }
 }
 
@@ -151,12 +156,28 @@ fn quota(spec: RateSpec) -> Quota {
         .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
 }
 
+/// The end of a pause every stream observes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PauseEnd {
+    /// At this instant.
+    At(Instant),
+    /// Later than the clock can represent (a `Retry-After` of `u64::MAX` seconds).
+    Beyond,
+}
+
+/// A pause the API asked for that is longer than the caller allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LongPause {
+    /// How much of the pause is still ahead ([`Duration::MAX`] when beyond the clock's range).
+    pub remaining: Duration,
+}
+
 /// The shared pacer. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Limiter {
     gcra: Option<DefaultDirectRateLimiter>,
-    /// Every stream waits until this instant before its next attempt.
-    paused_until: Mutex<Option<Instant>>,
+    /// Every stream waits until then before its next attempt.
+    paused_until: Mutex<Option<PauseEnd>>,
     /// Below this many remaining requests, pause until the window resets.
     reserve: u64,
 }
@@ -174,26 +195,57 @@ impl Limiter {
         }
     }
 
-    /// Waits until one more request may be sent.
-    pub async fn until_ready(&self) {
+    /// Waits until one more request may be sent, or returns at once with the [`LongPause`]
+    /// when the pause still ahead is longer than `max_wait` (nothing is sent then).
+    pub async fn until_ready(&self, max_wait: Duration) -> Result<(), LongPause> {
+        // Each turn sleeps to a deadline another response set; it ends when none is ahead.
         loop {
             let pause = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
             match pause {
-                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
-                _ => break,
+                None => break,
+                Some(PauseEnd::Beyond) => {
+                    return Err(LongPause {
+                        remaining: Duration::MAX,
+                    })
+                }
+                Some(PauseEnd::At(until)) => {
+                    let remaining = until.saturating_duration_since(Instant::now());
+                    if remaining.is_zero() {
+                        break;
+                    }
+                    if remaining > max_wait {
+                        return Err(LongPause { remaining });
+                    }
+                    tokio::time::sleep_until(until).await;
+                }
             }
         }
         if let Some(gcra) = &self.gcra {
             gcra.until_ready().await;
         }
+        Ok(())
     }
 
     /// Pauses every stream for `wait` (a 429's `Retry-After`, or the time to a window reset).
+    /// Any `wait` is accepted: one beyond the clock's range is kept as such.
     pub fn pause_for(&self, wait: Duration) {
-        let until = Instant::now() + wait;
+        let until = Instant::now()
+            .checked_add(wait)
+            .map_or(PauseEnd::Beyond, PauseEnd::At);
         let mut slot = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none_or(|current| current < until) {
             *slot = Some(until);
+        }
+    }
+
+    /// The pause still ahead of every stream, if any ([`Duration::MAX`] beyond the clock).
+    pub fn pause_ahead(&self) -> Option<Duration> {
+        match *self.paused_until.lock().unwrap_or_else(|e| e.into_inner()) {
+            None => None,
+            Some(PauseEnd::Beyond) => Some(Duration::MAX),
+            Some(PauseEnd::At(until)) => {
+                Some(until.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
+            }
         }
     }
 
@@ -201,7 +253,7 @@ impl Limiter {
     pub fn observe(&self, budget: Budget) {
         if let (Some(remaining), Some(reset_in)) = (budget.remaining, budget.reset_in) {
             if remaining <= self.reserve {
-                self.pause_for(reset_in + Duration::from_millis(50));
+                self.pause_for(reset_in.saturating_add(Duration::from_millis(50)));
             }
         }
     }
@@ -267,6 +319,121 @@ mod tests {
         assert_eq!(b, Budget::default());
         let b = parse_budget([("ratelimit-remaining", "-1")], now);
         assert_eq!(b.remaining, Some(0));
+        // A reset in the past is now; one beyond any clock is the longest pause, not none.
+        let b = parse_budget([("RateLimit-Reset", "1000000000.5")], now);
+        assert_eq!(b.reset_in, Some(Duration::ZERO));
+        let b = parse_budget([("RateLimit-Reset", "1e300")], now);
+        assert_eq!(b.reset_in, Some(Duration::MAX));
+        let b = parse_budget([("RateLimit-Reset", "18446744073709551615")], now);
+        assert!(b.reset_in > Some(Duration::from_secs(u64::MAX / 2)));
+    }
+
+    /// Every pause the API can ask for, through the headers it uses: short ones are waited
+    /// out, long ones (and ones beyond the clock) stop at once, nothing panics.
+    #[tokio::test]
+    async fn pauses_are_honoured_up_to_the_limit_and_refused_beyond() {
+        let max_wait = Duration::from_secs(15 * 60);
+        let now = SystemTime::now();
+        let epoch = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let day_away = (epoch + 86_400).to_string();
+        let years_away = (epoch + 10 * 365 * 86_400).to_string();
+        let past = (epoch - 3_600).to_string();
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        enum Expect {
+            NoPause,
+            Waited,
+            Refused,
+        }
+        type Headers<'a> = Vec<(&'a str, &'a str)>;
+        let cases: Vec<(Headers<'_>, Expect)> = vec![
+            (
+                vec![("RateLimit-Remaining", "0"), ("RateLimit-Reset", "0.2")],
+                Expect::Waited,
+            ),
+            (
+                vec![("RateLimit-Remaining", "0"), ("RateLimit-Reset", &past)],
+                Expect::Waited,
+            ),
+            (
+                vec![("RateLimit-Remaining", "0"), ("RateLimit-Reset", "86400")],
+                Expect::Refused,
+            ),
+            (
+                vec![("RateLimit-Remaining", "0"), ("RateLimit-Reset", &day_away)],
+                Expect::Refused,
+            ),
+            (
+                vec![
+                    ("X-Ratelimit-Remaining", "0"),
+                    ("X-Ratelimit-Reset", &years_away),
+                ],
+                Expect::Refused,
+            ),
+            (
+                vec![
+                    ("X-Ratelimit-Remaining", "0"),
+                    ("X-Ratelimit-Reset", "1e300"),
+                ],
+                Expect::Refused,
+            ),
+            (
+                vec![
+                    ("RateLimit-Remaining", "200"),
+                    ("RateLimit-Reset", &day_away),
+                ],
+                Expect::NoPause,
+            ),
+            (vec![("RateLimit-Remaining", "0")], Expect::NoPause),
+        ];
+        for (headers, expected) in cases {
+            let limiter = Limiter::new(Some(RateSpec::default()));
+            limiter.observe(parse_budget(headers.iter().copied(), now));
+            let started = Instant::now();
+            let result = limiter.until_ready(max_wait).await;
+            match expected {
+                Expect::NoPause => assert!(
+                    result.is_ok() && limiter.pause_ahead().is_none(),
+                    "{headers:?}"
+                ),
+                Expect::Refused => {
+                    let long = result.expect_err(&format!("{headers:?} is refused"));
+                    assert!(long.remaining > max_wait, "{headers:?}: {long:?}");
+                    assert!(
+                        started.elapsed() < Duration::from_millis(100),
+                        "refused at once"
+                    );
+                }
+                Expect::Waited => assert!(result.is_ok(), "{headers:?} is waited out"),
+            }
+        }
+        // Retry-After values, through pause_for as a 429 sets them.
+        let cases = [
+            ("0.1", false),
+            ("1.5e-1", false),
+            ("901", true),
+            ("86400", true),
+            ("1e10", true),
+            ("18446744073709551615", true),
+            ("Fri, 01 Jan 2100 00:00:00 GMT", true),
+        ];
+        for (value, refused) in cases {
+            let limiter = Limiter::new(None);
+            let wait = super::super::retry::parse_retry_after(value, now).unwrap();
+            limiter.pause_for(wait);
+            let result = limiter.until_ready(max_wait).await;
+            assert_eq!(result.is_err(), refused, "Retry-After: {value}");
+        }
+        // A short pause is really waited out, and a later, longer one wins over it.
+        let limiter = Limiter::new(None);
+        limiter.pause_for(Duration::from_millis(150));
+        limiter.pause_for(Duration::from_millis(50));
+        let started = Instant::now();
+        limiter.until_ready(max_wait).await.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(150));
+        assert!(limiter.pause_ahead().is_none());
     }
 
     #[test]

@@ -57,19 +57,44 @@ pub fn classify(outcome: &Outcome) -> Retryable {
 }
 
 /// Parses a `Retry-After` header value: delay-seconds (integer or decimal) or an HTTP date.
-/// Returns `None` for anything unparseable, so an odd header never fails a run.
+/// Returns `None` for anything unparseable (negative, `NaN`, text), so an odd header never fails
+/// a run; a number too large for a [`Duration`] (`1e30`, `inf`) is [`Duration::MAX`], a pause
+/// asked for that no run can honour, never a reason to ignore the header.
 pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
     if let Ok(secs) = value.parse::<f64>() {
-        return Duration::try_from_secs_f64(secs).ok();
+        return seconds(secs);
     }
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let secs = u64::try_from(when.timestamp()).ok()?;
     let when = std::time::SystemTime::UNIX_EPOCH
-        .checked_add(Duration::from_secs(u64::try_from(when.timestamp()).ok()?))?;
+        .checked_add(Duration::from_secs(secs))
+        .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// A non-negative number of seconds as a [`Duration`], saturating at [`Duration::MAX`];
+/// `None` for negative or `NaN` input.
+pub fn seconds(secs: f64) -> Option<Duration> {
+    if secs.is_nan() || secs < 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
+}
+
+/// A wait in words for messages: `90 s`, `25 min`, `24 h`, `3 days`, `more than a century`.
+pub fn describe_wait(wait: Duration) -> String {
+    let secs = wait.as_secs();
+    match secs {
+        0..=119 => format!("{} s", wait.as_secs_f64().ceil() as u64),
+        120..=7_199 => format!("{} min", secs.div_ceil(60)),
+        7_200..=259_199 => format!("{} h", secs.div_ceil(3_600)),
+        259_200..=3_155_759_999 => format!("{} days", secs.div_ceil(86_400)),
+        _ => "more than a century".to_owned(),
+    }
 }
 
 /// Exponential backoff with full jitter: attempt 1 waits up to `base`, attempt n up to
@@ -94,7 +119,8 @@ impl Default for Backoff {
 
 impl Backoff {
     /// The delay before retry number `attempt` (1-based), scaled by `jitter` in `[0, 1)`; a
-    /// server-requested wait overrides the computed one when longer (capped at 5 minutes).
+    /// server-requested wait (`Retry-After`) replaces the computed one. The caller refuses
+    /// server waits longer than its `--max-wait` before asking, so that cap is the only one.
     pub fn delay(&self, attempt: u32, jitter: f64, server_wait: Option<Duration>) -> Duration {
         let exp = self
             .base
@@ -104,7 +130,7 @@ impl Backoff {
         // Half fixed, half jittered: never zero, still spread out.
         let computed = ceiling.mul_f64(0.5 + jitter / 2.0);
         match server_wait {
-            Some(wait) => wait.min(Duration::from_secs(300)),
+            Some(wait) => wait,
             None => computed,
         }
     }
@@ -166,6 +192,31 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-4", now), None);
+        assert_eq!(parse_retry_after("NaN", now), None);
+        // Pauses no run can honour are kept as such, never dropped or panicking.
+        assert_eq!(
+            parse_retry_after("86400", now),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(
+            parse_retry_after("1e10", now),
+            Some(Duration::from_secs(10_000_000_000))
+        );
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(parse_retry_after("1e30", now), Some(Duration::MAX));
+        assert_eq!(parse_retry_after("inf", now), Some(Duration::MAX));
+        assert_eq!(
+            parse_retry_after("Fri, 01 Jan 2100 00:00:00 GMT", now),
+            Some(Duration::from_secs(4_102_444_800 - 1_445_412_480))
+        );
+        // A date in the past means now.
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 2015 00:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
     }
 
     #[test]
@@ -183,8 +234,25 @@ mod tests {
             Duration::from_secs(7)
         );
         assert_eq!(
-            b.delay(1, 0.0, Some(Duration::from_secs(3600))),
-            Duration::from_secs(300)
+            b.delay(1, 0.0, Some(Duration::from_secs(600))),
+            Duration::from_secs(600),
+            "a server wait the caller accepted is honoured whole"
         );
+    }
+
+    #[test]
+    fn waits_in_words() {
+        let cases = [
+            (Duration::from_millis(1500), "2 s"),
+            (Duration::from_secs(119), "119 s"),
+            (Duration::from_secs(900), "15 min"),
+            (Duration::from_secs(86_400), "24 h"),
+            (Duration::from_secs(10_000_000), "116 days"),
+            (Duration::from_secs(10_000_000_000), "more than a century"),
+            (Duration::MAX, "more than a century"),
+        ];
+        for (wait, words) in cases {
+            assert_eq!(describe_wait(wait), words, "{wait:?}");
+        }
     }
 }

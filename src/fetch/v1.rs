@@ -201,7 +201,7 @@ impl V1Source {
     async fn full_person(&self, id: &str) -> Result<Option<SourceRecord>, FetchError> {
         let mut url = self.request_url("/api/v1/people")?;
         url.path_segments_mut()
-            .map_err(|()| FetchError::Url(self.base.to_string()))?
+            .map_err(|()| FetchError::Url(redact_url(&self.base)))?
             .push(id);
         strip_limit(&mut url);
         let parse = |body: &[u8]| -> Option<SourceRecord> {
@@ -517,7 +517,7 @@ impl Source for V1Source {
                 };
                 let mut url = self.request_url("/api/v1/people")?;
                 url.path_segments_mut()
-                    .map_err(|()| FetchError::Url(self.base.to_string()))?
+                    .map_err(|()| FetchError::Url(redact_url(&self.base)))?
                     .push(pid)
                     .push("taggings");
                 strip_limit(&mut url);

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use url::Url;
 
-use super::client::HttpClient;
+use super::client::{redact_url, HttpClient};
 use super::{ApiProfile, Cursor, FetchError, IdPage, Page, Source, SourceRecord, Stream};
 
 /// The address fields v2 only returns when asked through `extra_fields[signups]`.
@@ -57,7 +57,7 @@ impl V2Source {
     fn collection_url(&self, stream: Stream) -> Result<Url, FetchError> {
         self.base
             .join(&format!("api/v2/{}", Self::path(stream)))
-            .map_err(|e| FetchError::Url(format!("{}: {e}", self.base)))
+            .map_err(|e| FetchError::Url(format!("{}: {e}", redact_url(&self.base))))
     }
 
     fn learn(&self, stream: Stream, learned: ApiProfile) {
@@ -372,7 +372,7 @@ impl Source for V2Source {
     ) -> Result<Option<SourceRecord>, FetchError> {
         let mut url = self.collection_url(stream)?;
         url.path_segments_mut()
-            .map_err(|()| FetchError::Url(self.base.to_string()))?
+            .map_err(|()| FetchError::Url(redact_url(&self.base)))?
             .push(id);
         if stream == Stream::People {
             url.query_pairs_mut()

@@ -103,6 +103,10 @@ pub struct VerifyConfig {
     pub max_attempts: u32,
     /// Timeout of one request.
     pub request_timeout: Duration,
+    /// Longest pause the API may ask for and have waited out (`--max-wait`).
+    pub max_wait: Duration,
+    /// Largest response body read (`--max-response-mb`).
+    pub max_response_bytes: u64,
 }
 
 /// Settings of an offline re-check.
@@ -703,6 +707,8 @@ async fn run_with_pool(
     let mut client_config = ClientConfig::new(config.token.clone());
     client_config.max_attempts = config.max_attempts;
     client_config.request_timeout = config.request_timeout;
+    client_config.max_wait = config.max_wait;
+    client_config.max_response_bytes = config.max_response_bytes;
     let http = HttpClient::new(client_config, limiter).map_err(|source| VerifyError::Fetch {
         stream: Stream::People,
         source,

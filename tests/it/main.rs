@@ -9,6 +9,9 @@ mod support;
 
 // Database resolution and the private PostgreSQL cluster.
 mod database;
+// The hostile-API campaign (issue 9): hostile records, paging loops, short sweeps, waits,
+// sizes, redirects, redaction, messages, against a scripted server of raw bytes.
+mod hostile;
 // Mapping files, the pure mapping engine and `mappings check` (offline).
 mod mapping;
 // `migrate` end to end against the simulator.
