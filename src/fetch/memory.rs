@@ -176,6 +176,7 @@ impl Source for MemorySource {
         };
         Ok(IdPage {
             ids,
+            unusable: 0,
             next,
             total: Some(count),
         })

@@ -135,6 +135,8 @@ pub struct Page {
 pub struct IdPage {
     /// The ids on this page.
     pub ids: Vec<String>,
+    /// Records on this page without a usable id (they are kept in `sync.rejects`).
+    pub unusable: u64,
     /// Where to continue; [`Cursor::Done`] at the end.
     pub next: Cursor,
     /// The API's total, when it gave one.
@@ -148,6 +150,8 @@ pub struct IdSweep {
     pub ids: Vec<String>,
     /// The API's total from the first page, when it gave one.
     pub total: Option<u64>,
+    /// Records listed without a usable id.
+    pub unusable: u64,
     /// Why the listing cannot be trusted to be complete (it stopped before the API's own end,
     /// repeated itself, or disagrees with the API's count); `None` when it reached the end.
     /// Only a complete sweep may prove that a record is gone.
@@ -198,6 +202,7 @@ pub async fn sweep_ids<S: Source>(source: &S, stream: Stream) -> Result<IdSweep,
             return Ok(sweep);
         }
         sweep.ids.extend(page.ids);
+        sweep.unusable += page.unusable;
         cursor = page.next;
     }
     if let Some(total) = sweep.total {
@@ -206,10 +211,15 @@ pub async fn sweep_ids<S: Source>(source: &S, stream: Stream) -> Result<IdSweep,
             .iter()
             .collect::<std::collections::HashSet<_>>()
             .len() as u64;
-        if distinct != total {
-            sweep.incomplete = Some(format!(
-                "the listing held {distinct} distinct ids while the API counts {total}"
-            ));
+        if distinct + sweep.unusable != total {
+            sweep.incomplete = Some(if sweep.unusable > 0 {
+                format!(
+                    "the listing held {distinct} distinct ids and {} records without a usable id while the API counts {total}",
+                    sweep.unusable
+                )
+            } else {
+                format!("the listing held {distinct} distinct ids while the API counts {total}")
+            });
         }
     }
     Ok(sweep)
@@ -588,6 +598,7 @@ mod tests {
             if self.stuck && after > 0 {
                 return Ok(IdPage {
                     ids: vec![(after + 1).to_string()],
+                    unusable: 0,
                     next: cursor.clone(),
                     total: None,
                 });
@@ -603,6 +614,7 @@ mod tests {
             };
             Ok(IdPage {
                 ids,
+                unusable: 0,
                 next,
                 total: Some(self.last),
             })

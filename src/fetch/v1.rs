@@ -482,18 +482,14 @@ impl Source for V1Source {
         } else {
             None
         };
-        let ids = match stream {
-            Stream::Taggings => taggings_of(&listing.records)
-                .into_iter()
-                .filter_map(|r| r.source_id)
-                .collect(),
-            _ => listing
-                .records
-                .into_iter()
-                .filter_map(|r| r.source_id)
-                .collect(),
+        let listed = match stream {
+            Stream::Taggings => taggings_of(&listing.records),
+            _ => listing.records,
         };
+        let listed_count = listed.len();
+        let ids: Vec<String> = listed.into_iter().filter_map(|r| r.source_id).collect();
         Ok(IdPage {
+            unusable: (listed_count - ids.len()) as u64,
             ids,
             next: listing.next,
             total: if stream == Stream::Taggings {

@@ -359,6 +359,7 @@ impl Source for V2Source {
             .collect();
         let next = next_cursor(&cursor, ids.last().cloned(), doc.records.is_empty());
         Ok(IdPage {
+            unusable: (doc.records.len() - ids.len()) as u64,
             ids,
             next,
             total: doc.total,

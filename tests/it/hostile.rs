@@ -1461,7 +1461,6 @@ async fn assert_deletions_not_checked(run: &Run, db: &TestDb) {
 /// `stats[total]` still says 60) marks nothing deleted and says so, exit 1.
 /// Fails today: exit 0 with the 20 people past the short listing deleted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 1: a sweep that ends early marks nothing deleted"]
 async fn a_v2_sweep_that_ends_early_deletes_nothing() {
     let server = HostileApi::start(Scenario::new().sweep_ends_after(40));
     let db = TestDb::new().await;
@@ -1474,7 +1473,6 @@ async fn a_v2_sweep_that_ends_early_deletes_nothing() {
 /// Fails today: the client logs "the same next link again; ending the stream", the sweep
 /// counts as complete, and the 10 people after the repeated page are deleted, exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 1: a v1 sweep with a repeated link marks nothing deleted"]
 async fn a_v1_sweep_with_a_repeated_next_link_deletes_nothing() {
     let server = HostileApi::start(Scenario::new().v1_links(LinkFault::Repeat, 3));
     let db = TestDb::new().await;
@@ -1486,7 +1484,6 @@ async fn a_v1_sweep_with_a_repeated_next_link_deletes_nothing() {
 /// `/people/count` 70, for 60 listed) marks nothing deleted and says so, exit 1.
 /// Fails today: the totals are ignored, exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 1: a sweep whose count disagrees with the source's total"]
 async fn a_sweep_that_disagrees_with_the_source_count_deletes_nothing() {
     for (api, scenario) in [
         (Api::V2, Scenario::new().stats_total(70)),
@@ -1503,7 +1500,6 @@ async fn a_sweep_that_disagrees_with_the_source_count_deletes_nothing() {
 /// serves is kept, and the sweep counts as incomplete: exit 1.
 /// Fails today: person 30 is deleted without asking, exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 1: deletions confirmed by the show route"]
 async fn a_deletion_candidate_the_api_still_shows_is_kept() {
     let server = HostileApi::start(Scenario::new().hidden_in_sweep([30]));
     let db = TestDb::new().await;
@@ -1516,7 +1512,6 @@ async fn a_deletion_candidate_the_api_still_shows_is_kept() {
 /// the show route) is removed once the API has confirmed it: exit 0.
 /// Fails today: it is removed without the confirming `GET /api/v2/signups/30`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 1: deletions confirmed by a show-by-id 404"]
 async fn a_deletion_confirmed_by_a_404_is_applied() {
     let server = HostileApi::start(Scenario::new().gone_after_main([30]));
     let db = TestDb::new().await;
@@ -1533,7 +1528,6 @@ async fn a_deletion_confirmed_by_a_404_is_applied() {
 /// removing anything, exit 2 naming `--allow-mass-delete`; with the flag it goes ahead.
 /// Fails today: the 20 are removed, exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 1: --allow-mass-delete"]
 async fn a_mass_deletion_stops_and_asks() {
     let server = HostileApi::start(Scenario::new().gone_after_main(31..=50));
     let db = TestDb::new().await;
@@ -1553,7 +1547,6 @@ async fn a_mass_deletion_stops_and_asks() {
 /// Fails today: the second source is mixed in, its sweep "deletes at source" the 20 people it
 /// lacks, exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 2: a nation is bound to its source"]
 async fn another_source_for_the_same_nation_is_refused() {
     let first = HostileApi::start(Scenario::new());
     let second = HostileApi::start(Scenario::new().gone_after_main(1..=20));
@@ -1579,7 +1572,6 @@ async fn another_source_for_the_same_nation_is_refused() {
 /// explicitly, it refuses (exit 2).
 /// Fails today: the demo nation is written into the party's database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 3: demo stays out of real databases"]
 async fn demo_never_writes_into_a_database_holding_a_real_nation() {
     let server = HostileApi::start(Scenario::new());
     let db = TestDb::new().await;
@@ -1645,7 +1637,6 @@ async fn assert_loop_stopped(run: &Run, db: &TestDb, server: &HostileApi, path: 
 /// Fails today: killed at the time limit after thousands of requests (page numbers go on for
 /// ever).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 7: an API that ignores paging"]
 async fn an_api_that_ignores_paging_is_stopped() {
     let server = HostileApi::start(Scenario::new().ignore_paging());
     let db = TestDb::new().await;
@@ -1658,7 +1649,6 @@ async fn an_api_that_ignores_paging_is_stopped() {
 /// Fails today: the cycle is followed until killed at the time limit; the repeat ends the
 /// stream as "done" with 50 of 60 people, exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 7: v1 next links that cycle or repeat"]
 async fn v1_next_links_that_cycle_or_repeat_are_stopped() {
     for fault in [LinkFault::Cycle, LinkFault::Repeat] {
         let server = HostileApi::start(Scenario::new().v1_links(fault, 1));
@@ -1686,7 +1676,6 @@ fn with_param(server: &HostileApi, path: &str, param: &str) -> usize {
 /// Fails today: the catch-up asks `sort=id&filter[updated_at][gte]=…` again, gets a 400, and
 /// the whole run exits 2 after loading everything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 9: a refused sort=id is remembered by every request path"]
 async fn a_refused_keyset_is_remembered_by_reconciliation() {
     let server = HostileApi::start(Scenario::new().refuse_sort());
     let db = TestDb::new().await;
@@ -1703,7 +1692,6 @@ async fn a_refused_keyset_is_remembered_by_reconciliation() {
 /// and the run completes: exit 0, everything loaded.
 /// Fails today: the first refusal ends the run with exit 2 after loading everything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 9: a refused filter is remembered"]
 async fn a_refused_updated_at_filter_is_remembered() {
     let server = HostileApi::start(Scenario::new().refuse_updated_filter());
     let db = TestDb::new().await;
@@ -1725,7 +1713,6 @@ async fn a_refused_updated_at_filter_is_remembered() {
 /// Fails today: the process dies of the signal at once, saying nothing; the run and its
 /// streams stay `running`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 13: interrupted runs are marked interrupted"]
 #[allow(unsafe_code)]
 async fn a_signal_marks_the_run_interrupted() {
     for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
@@ -1790,7 +1777,6 @@ async fn our_schemas(pool: &PgPool) -> i64 {
 /// Fails today: verify creates the six schemas in the auditor's database, and starts the full
 /// sweep on a database of failed runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 9 item 15: verify writes nothing and needs a finished export"]
 async fn verify_needs_a_finished_export_and_writes_nothing() {
     let server = HostileApi::start(Scenario::new());
     let empty = TestDb::empty().await;

@@ -835,7 +835,12 @@ fn v2_page(shared: &Shared, coll: Coll, seen: &Seen) -> Response {
             "Tried to filter on attribute :updated_at, but could not find an attribute with that name.",
         );
     }
-    let sweep = seen.query.contains("fields%5B") || seen.query.contains("fields[");
+    // An id sweep asks for a sparse fieldset (`fields[signups]=…`); `extra_fields[…]`, which
+    // every people page carries, is not one.
+    let sweep = seen
+        .query
+        .split('&')
+        .any(|kv| kv.starts_with("fields%5B") || kv.starts_with("fields["));
     let size = seen
         .param("page[size]")
         .and_then(|v| v.parse::<usize>().ok())
