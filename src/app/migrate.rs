@@ -63,6 +63,16 @@ pub struct Interrupted {
     pub code: u8,
 }
 
+/// A pipeline error with what the user can do about it (a full disk, a read-only database),
+/// said last.
+#[derive(Debug, thiserror::Error)]
+#[error("{err} — {advice}")]
+struct Advised {
+    #[source]
+    err: PipelineError,
+    advice: &'static str,
+}
+
 /// Runs a migration with validated settings, stopping cleanly on SIGINT or SIGTERM.
 pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
     let (stop, raise) = StopSignal::new();
@@ -303,7 +313,10 @@ impl Run<'_> {
                 {
                     tracing::warn!(error = %record, "could not record the failed run");
                 }
-                return Err(anyhow::anyhow!(text));
+                return Err(match err.advice() {
+                    Some(advice) => Advised { err, advice }.into(),
+                    None => err.into(),
+                });
             }
         };
         backend.store.finish_run(run_id, status::DONE, None).await?;
