@@ -177,6 +177,10 @@ pub struct StreamReport {
     pub pages: u64,
     /// Records archived in this run.
     pub archived: u64,
+    /// Of those, records archived for the first time.
+    pub new: u64,
+    /// Of those, records whose content changed (counted in catch-up passes).
+    pub changed: u64,
     /// Rejects written in this run.
     pub rejected: u64,
     /// Whether the stream reached its end.
@@ -314,6 +318,22 @@ where
     let mut reports = BTreeMap::new();
     let mut tasks = JoinSet::new();
     let mut running = Vec::new();
+    // A resumed stream's display starts where its committed pages left it.
+    let committed: BTreeMap<Stream, (u64, Option<u64>)> = backend
+        .store
+        .checkpoints(settings.nation())
+        .await?
+        .into_iter()
+        .map(|c| {
+            (
+                c.stream,
+                (
+                    u64::try_from(c.records).unwrap_or(0),
+                    c.total_reported.and_then(|t| u64::try_from(t).ok()),
+                ),
+            )
+        })
+        .collect();
     for step in steps {
         let (stream, cursor) = match step {
             Step::Skip(stream) => (stream, Cursor::Done),
@@ -323,10 +343,20 @@ where
         let backend = backend.clone();
         let settings = settings.clone();
         let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
+        let (records, total) = committed.get(&stream).copied().unwrap_or_default();
         tasks.spawn(async move {
-            progress.stream_started(stream, 0);
+            progress.stream_started(stream, records, total);
             let result = run_stream(
-                &backend, &settings, &*source, &*mapper, &*progress, stream, cursor,
+                &backend,
+                &settings,
+                &*source,
+                &*mapper,
+                &*progress,
+                Job {
+                    stream,
+                    from: cursor,
+                    pass: Pass::Main,
+                },
             )
             .await;
             (stream, result)
@@ -389,6 +419,7 @@ where
     // short must not cost ten sweeps.
     let mut unchecked_rounds = 0;
     for round in 1..=reconcile::MAX_ROUNDS {
+        progress.reconcile_started(round);
         let mut tasks = JoinSet::new();
         for stream in streams.iter().copied() {
             let backend = backend.clone();
@@ -515,8 +546,7 @@ pub async fn run_stream<S, M, P, St, K>(
     source: &S,
     mapper: &M,
     progress: &P,
-    stream: Stream,
-    mut cursor: Cursor,
+    job: Job,
 ) -> Result<StreamReport, PipelineError>
 where
     S: Source,
@@ -525,6 +555,11 @@ where
     St: StateStore,
     K: Sink,
 {
+    let Job {
+        stream,
+        from: mut cursor,
+        pass,
+    } = job;
     let mut report = StreamReport::default();
     let mapping_sha256 = mapper.checksum();
     let nation = settings.nation();
@@ -583,8 +618,9 @@ where
                 .map_err(|source| PipelineError::Fetch { stream, source })?;
             let mut batch = page_batch(settings, stream, mapper, &mapping_sha256, &cursor, &page);
             batch.learned = source.profile(stream);
+            batch.count_changes = pass == Pass::CatchUp;
             while let Ok(done) = committed.try_recv() {
-                tally(&mut report, progress, stream, done);
+                tally(&mut report, progress, stream, pass, done);
             }
             let summary = Committed::of(&page, PageOutcome::default());
             let next = page.next;
@@ -601,7 +637,7 @@ where
     // The loader commits the pages already handed to it, also when fetching was interrupted.
     let loaded = (&mut loader.0).await;
     while let Ok(done) = committed.try_recv() {
-        tally(&mut report, progress, stream, done);
+        tally(&mut report, progress, stream, pass, done);
     }
     match loaded {
         Ok(Ok(())) => {}
@@ -714,17 +750,49 @@ impl Committed {
     }
 }
 
-/// Counts a committed page into the stream's report and its progress bar.
+/// Counts a committed page into the stream's report and its progress display.
 fn tally<P: Progress + ?Sized>(
     report: &mut StreamReport,
     progress: &P,
     stream: Stream,
+    pass: Pass,
     done: Committed,
 ) {
     report.pages += 1;
     report.archived += done.outcome.archived;
+    report.new += done.outcome.new;
+    report.changed += done.outcome.changed;
     report.rejected += done.outcome.rejected;
-    progress.page_committed(stream, done.records, done.total);
+    match pass {
+        Pass::Main => progress.page_committed(stream, done.records, done.total),
+        Pass::CatchUp => progress.reconcile_step(
+            stream,
+            crate::progress::ReconcileStep::CatchingUp {
+                read: report.archived,
+            },
+        ),
+    }
+}
+
+/// One pass over one stream for [`run_stream`]: from where, and which kind of pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// The stream.
+    pub stream: Stream,
+    /// The cursor to start from.
+    pub from: Cursor,
+    /// Main pass or catch-up.
+    pub pass: Pass,
+}
+
+/// Which pass over a stream a [`run_stream`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// The main pass: read from the cursor to the end.
+    Main,
+    /// A reconciliation catch-up pass: records changed since a mark (counted as changes, shown
+    /// in the reconciliation phase).
+    CatchUp,
 }
 
 /// The batch for a page fetched with `fetched_with`, marked as waiting in the spool.
@@ -826,6 +894,7 @@ pub fn build_batch<M: Mapper>(
         advances_checkpoint: true,
         spooled: None,
         learned: ApiProfile::default(),
+        count_changes: false,
     }
 }
 

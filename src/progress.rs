@@ -13,14 +13,65 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::fetch::client::FetchStats;
 use crate::fetch::Stream;
 
+/// What one stream's reconciliation is doing, for the reconciliation phase of the display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReconcileStep {
+    /// Re-reading what changed since the mark on the source's clock; `read` records so far.
+    CatchingUp {
+        /// Records read so far in this catch-up pass.
+        read: u64,
+    },
+    /// Listing every id at the source.
+    Sweeping {
+        /// Ids listed so far.
+        listed: u64,
+        /// The API's count, when it gave one.
+        total: Option<u64>,
+    },
+    /// Fetching records the archive lacks, one by one.
+    Fetching {
+        /// Fetched so far.
+        done: u64,
+        /// To fetch.
+        of: u64,
+    },
+    /// Confirming with the API that records no longer listed are gone.
+    Confirming {
+        /// Asked so far.
+        done: u64,
+        /// To ask.
+        of: u64,
+    },
+}
+
+/// What one stream's reconciliation changed, in the summary's words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReconcileChanges {
+    /// Records new at the source (fetched by id, or first seen by the catch-up).
+    pub new: u64,
+    /// Archived records that changed at the source.
+    pub updated: u64,
+    /// Records found deleted at source (rows removed).
+    pub deleted: u64,
+    /// Whether deletions could not be checked.
+    pub unchecked: bool,
+}
+
 /// Observes a run.
 pub trait Progress: Send + Sync {
-    /// A stream begins (or resumes with `records` already committed).
-    fn stream_started(&self, stream: Stream, records: u64);
+    /// A stream begins, or resumes with `committed` records already committed and the API's
+    /// `total` when an earlier run learned it.
+    fn stream_started(&self, stream: Stream, committed: u64, total: Option<u64>);
     /// A page was committed.
     fn page_committed(&self, stream: Stream, records: u64, total: Option<u64>);
     /// A stream ended, successfully or not.
     fn stream_finished(&self, stream: Stream, ok: bool);
+    /// Reconciliation round `round` begins (after every stream was read).
+    fn reconcile_started(&self, _round: u32) {}
+    /// A stream's reconciliation moved on.
+    fn reconcile_step(&self, _stream: Stream, _step: ReconcileStep) {}
+    /// A stream's reconciliation round ended with these changes.
+    fn reconcile_finished(&self, _stream: Stream, _changes: ReconcileChanges) {}
 }
 
 /// Reports nothing.
@@ -28,7 +79,7 @@ pub trait Progress: Send + Sync {
 pub struct NoProgress;
 
 impl Progress for NoProgress {
-    fn stream_started(&self, _: Stream, _: u64) {}
+    fn stream_started(&self, _: Stream, _: u64, _: Option<u64>) {}
     fn page_committed(&self, _: Stream, _: u64, _: Option<u64>) {}
     fn stream_finished(&self, _: Stream, _: bool) {}
 }
@@ -61,7 +112,7 @@ impl BarProgress {
 }
 
 impl Progress for BarProgress {
-    fn stream_started(&self, stream: Stream, records: u64) {
+    fn stream_started(&self, stream: Stream, records: u64, total: Option<u64>) {
         let bar = self.multi.add(ProgressBar::no_length());
         let style = ProgressStyle::with_template(
             "{prefix:>10} {bar:30} {pos:>9}/{len:9} {per_sec:>10} eta {eta:>4} {msg}",
@@ -69,6 +120,9 @@ impl Progress for BarProgress {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_prefix(stream.as_str());
+        if let Some(total) = total {
+            bar.set_length(total.max(records));
+        }
         bar.set_position(records);
         bar.enable_steady_tick(Duration::from_millis(250));
         self.bars
@@ -134,9 +188,9 @@ impl LogProgress {
 }
 
 impl Progress for LogProgress {
-    fn stream_started(&self, stream: Stream, records: u64) {
+    fn stream_started(&self, stream: Stream, records: u64, total: Option<u64>) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.1.insert(stream, (records, None));
+        state.1.insert(stream, (records, total));
         tracing::info!(stream = %stream, records, "stream started");
     }
 

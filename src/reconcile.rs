@@ -26,16 +26,20 @@
 //! Every write goes through the same one-transaction page commit as the main pass.
 
 use crate::checkpoint::StateStore;
-use crate::fetch::{sweep_ids, Cursor, Source, Stream};
-use crate::load::Sink;
-use crate::pipeline::{self, build_batch, Backend, Mapper, PipelineError, RunSettings};
-use crate::progress::{NoProgress, Progress};
+use crate::fetch::{sweep_ids_observed, Cursor, Source, Stream};
+use crate::load::{PageOutcome, Sink};
+use crate::pipeline::{self, build_batch, Backend, Job, Mapper, Pass, PipelineError, RunSettings};
+use crate::progress::{Progress, ReconcileChanges, ReconcileStep};
 
 /// What reconciliation changed for one stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReconcileReport {
     /// Records re-read by catch-up passes.
     pub caught_up: u64,
+    /// Records new at the source (first archived by this reconciliation).
+    pub new: u64,
+    /// Archived records that had changed at the source.
+    pub updated: u64,
     /// Records found deleted at source (confirmed, rows removed).
     pub deleted: u64,
     /// Records fetched because the archive lacked them.
@@ -53,6 +57,8 @@ impl ReconcileReport {
     /// Adds another round's findings (the latest round says whether deletions were checked).
     pub fn absorb(&mut self, other: ReconcileReport) {
         self.caught_up += other.caught_up;
+        self.new += other.new;
+        self.updated += other.updated;
         self.deleted += other.deleted;
         self.fetched += other.fetched;
         self.rounds += other.rounds;
@@ -83,7 +89,7 @@ pub async fn reconcile_round<S, M, P, St, K>(
     settings: &RunSettings,
     source: &S,
     mapper: &M,
-    _progress: &P,
+    progress: &P,
     stream: Stream,
 ) -> Result<ReconcileReport, PipelineError>
 where
@@ -111,35 +117,64 @@ where
         .and_then(|c| c.source_clock);
     if let Some(cursor) = source.changed_since(stream, mark.as_deref()) {
         let before = backend.sink.live_digest(nation, stream).await?;
-        // Catch-up pages are not new records: keep them off the progress bars.
+        progress.reconcile_step(stream, ReconcileStep::CatchingUp { read: 0 });
         let pass = pipeline::run_stream(
             backend,
             settings,
             source,
             mapper,
-            &NoProgress,
-            stream,
-            cursor,
+            progress,
+            Job {
+                stream,
+                from: cursor,
+                pass: Pass::CatchUp,
+            },
         )
         .await?;
         report.caught_up += pass.archived;
+        report.new += pass.new;
+        report.updated += pass.changed;
         let after = backend.sink.live_digest(nation, stream).await?;
         changed += u64::from(before != after);
     }
 
     // 2. Sweep the ids at source and compare them with the archive.
-    let swept = sweep_ids(source, stream).await.map_err(fail)?;
+    progress.reconcile_step(
+        stream,
+        ReconcileStep::Sweeping {
+            listed: 0,
+            total: None,
+        },
+    );
+    let swept = sweep_ids_observed(source, stream, |listed, total| {
+        progress.reconcile_step(stream, ReconcileStep::Sweeping { listed, total });
+    })
+    .await
+    .map_err(fail)?;
     let diff = backend.sink.compare_ids(nation, stream, &swept.ids).await?;
 
     // New or reappeared at source: fetch them by id. Adding is safe whatever the sweep.
+    let to_fetch = diff.unarchived.len() as u64;
+    let mut asked = 0;
     for chunk in diff.unarchived.chunks(100) {
         let mut records = Vec::with_capacity(chunk.len());
         for id in chunk {
+            progress.reconcile_step(
+                stream,
+                ReconcileStep::Fetching {
+                    done: asked,
+                    of: to_fetch,
+                },
+            );
+            asked += 1;
             if let Some(record) = source.fetch_record(stream, id).await.map_err(fail)? {
                 records.push(record);
             }
         }
-        report.fetched += commit_records(backend, settings, mapper, stream, &records).await?;
+        let outcome = commit_records(backend, settings, mapper, stream, &records).await?;
+        report.fetched += outcome.archived;
+        report.new += outcome.new;
+        report.updated += outcome.changed;
     }
     changed += report.fetched;
 
@@ -159,7 +194,14 @@ where
         }
         if source.confirms_deletions(stream) {
             let mut still_there = Vec::new();
-            for id in &diff.absent {
+            for (i, id) in diff.absent.iter().enumerate() {
+                progress.reconcile_step(
+                    stream,
+                    ReconcileStep::Confirming {
+                        done: i as u64,
+                        of: candidates,
+                    },
+                );
                 match source.fetch_record(stream, id).await.map_err(fail)? {
                     None => confirmed.push(id.clone()),
                     Some(record) => still_there.push(record),
@@ -194,27 +236,36 @@ where
         }
         None => {}
     }
+    progress.reconcile_finished(
+        stream,
+        ReconcileChanges {
+            new: report.new,
+            updated: report.updated,
+            deleted: report.deleted,
+            unchecked: unchecked.is_some(),
+        },
+    );
     report.deletions_unchecked = unchecked;
     report.changed = changed;
     Ok(report)
 }
 
 /// Commits records fetched one by one (by id) as one page, without moving the checkpoint's
-/// cursor; returns how many were archived.
+/// cursor, counting what it changes.
 async fn commit_records<M, St, K>(
     backend: &Backend<St, K>,
     settings: &RunSettings,
     mapper: &M,
     stream: Stream,
     records: &[crate::fetch::SourceRecord],
-) -> Result<u64, PipelineError>
+) -> Result<PageOutcome, PipelineError>
 where
     M: Mapper,
     St: StateStore,
     K: Sink,
 {
     if records.is_empty() {
-        return Ok(0);
+        return Ok(PageOutcome::default());
     }
     let mut batch = build_batch(
         &settings.batch,
@@ -226,8 +277,8 @@ where
         None,
     );
     batch.advances_checkpoint = false;
-    let outcome = crate::load::commit(&*backend.sink, std::sync::Arc::new(batch)).await?;
-    Ok(outcome.archived)
+    batch.count_changes = true;
+    Ok(crate::load::commit(&*backend.sink, std::sync::Arc::new(batch)).await?)
 }
 
 #[cfg(test)]
@@ -351,6 +402,8 @@ mod tests {
         world.source.put_person(10_000, "2024-02-01T00:00:00Z");
         let reports = world.run(&world.settings(2)).await.unwrap();
         assert_eq!(reports[&Stream::People].reconciled.fetched, 1);
+        assert_eq!(reports[&Stream::People].reconciled.new, 1);
+        assert_eq!(reports[&Stream::People].reconciled.updated, 0);
         assert_eq!(live_people(&world), 51);
     }
 

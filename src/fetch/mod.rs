@@ -172,6 +172,16 @@ impl IdSweep {
 /// concludes from a short list that the records it lacks are gone. Other fetch errors are
 /// returned as they are.
 pub async fn sweep_ids<S: Source>(source: &S, stream: Stream) -> Result<IdSweep, FetchError> {
+    sweep_ids_observed(source, stream, |_, _| {}).await
+}
+
+/// [`sweep_ids`], telling `on_page` after each page how many ids were listed so far and the
+/// API's count (for a progress display).
+pub async fn sweep_ids_observed<S: Source>(
+    source: &S,
+    stream: Stream,
+    mut on_page: impl FnMut(u64, Option<u64>),
+) -> Result<IdSweep, FetchError> {
     let mut sweep = IdSweep::default();
     let mut cursor = source.start(stream);
     let mut guard = PagingGuard::default();
@@ -203,6 +213,7 @@ pub async fn sweep_ids<S: Source>(source: &S, stream: Stream) -> Result<IdSweep,
         }
         sweep.ids.extend(page.ids);
         sweep.unusable += page.unusable;
+        on_page(sweep.ids.len() as u64 + sweep.unusable, sweep.total);
         cursor = page.next;
     }
     if let Some(total) = sweep.total {

@@ -141,8 +141,11 @@ impl Sink for MemorySink {
             let mut known = std::collections::BTreeSet::new();
             for raw in &batch.raw {
                 let key = (batch.nation.clone(), batch.stream, raw.source_id.clone());
-                if s.raw.contains_key(&key) {
+                if let Some(old) = s.raw.get(&key) {
                     known.insert(raw.source_id.clone());
+                    if batch.count_changes && (old.sha256 != raw.sha256 || old.deleted_at_source) {
+                        outcome.changed += 1;
+                    }
                 }
                 s.raw.insert(
                     key,
@@ -159,6 +162,7 @@ impl Sink for MemorySink {
                 .map(|r| &r.source_id)
                 .collect::<std::collections::BTreeSet<_>>()
                 .len() as u64;
+            outcome.new = outcome.archived - known.len() as u64;
             for (table, rows) in &batch.tables {
                 let target = s.tables.entry(table.clone()).or_default();
                 if let Some((parent_col, parents)) = &rows.replace_children_of {

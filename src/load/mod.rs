@@ -216,6 +216,9 @@ pub struct PageBatch {
     pub spooled: Option<Cursor>,
     /// What the source has learned about the stream, kept with the checkpoint.
     pub learned: ApiProfile,
+    /// Whether to count records whose content changed (reconciliation passes, whose summary
+    /// says what they updated; the main pass does not pay for it).
+    pub count_changes: bool,
 }
 
 impl PageBatch {
@@ -240,6 +243,11 @@ impl PageBatch {
 pub struct PageOutcome {
     /// Records archived.
     pub archived: u64,
+    /// Of those, records archived for the first time.
+    pub new: u64,
+    /// Of those, records already archived whose content changed (counted only for pages with
+    /// [`PageBatch::count_changes`]).
+    pub changed: u64,
     /// Rejects written.
     pub rejected: u64,
     /// Rows upserted across all tables.

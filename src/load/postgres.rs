@@ -62,11 +62,20 @@ impl Sink for PgSink {
         .execute(&mut *tx)
         .await
         .map_err(statement_error(stream, "begin"))?;
+        let changed = if batch.count_changes {
+            count_changed(&mut tx, &batch)
+                .await
+                .map_err(statement_error(stream, "raw.records"))?
+        } else {
+            0
+        };
         let (archived, known) = write_raw(&mut tx, &batch)
             .await
             .map_err(statement_error(stream, "raw.records"))?;
         let mut outcome = PageOutcome {
             archived,
+            new: archived.saturating_sub(known.len() as u64),
+            changed,
             ..PageOutcome::default()
         };
         for (table, rows) in &batch.tables {
@@ -316,6 +325,26 @@ impl Sink for PgSink {
 
 /// Archives the page's raw records; returns how many, and the ids that were already archived
 /// before this page (only those can have derived rows to replace).
+/// How many of the page's records are archived already (and live) with another hash, or were
+/// marked deleted at source: what this page changes in the archive.
+async fn count_changed(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sqlx::Result<u64> {
+    let ids: Vec<&str> = batch.raw.iter().map(|r| r.source_id.as_str()).collect();
+    let hashes: Vec<&str> = batch.raw.iter().map(|r| r.sha256.as_str()).collect();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT t.source_id) FROM raw.records t
+           JOIN UNNEST($3::text[], $4::text[]) AS r(source_id, sha256) ON r.source_id = t.source_id
+          WHERE t.nation = $1 AND t.resource = $2
+            AND (t.sha256 <> r.sha256 OR t.deleted_at_source IS NOT NULL)",
+    )
+    .bind(&batch.nation)
+    .bind(batch.stream.as_str())
+    .bind(&ids)
+    .bind(&hashes)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 async fn write_raw(
     tx: &mut Transaction<'_, Postgres>,
     batch: &PageBatch,
