@@ -39,6 +39,23 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
 
+    /// The role may not create the open schema.
+    #[error(
+        "database {target}: role \"{role}\" may not create the open schema (permission denied); \
+         as the database's owner or a superuser run: GRANT CREATE ON DATABASE \"{database}\" TO \
+         \"{role}\"; GRANT CREATE ON SCHEMA public TO \"{role}\"; (the migrations' own table, \
+         public._sqlx_migrations, lives in schema public) — or run `nb-exodus db migrate` once as \
+         such a role"
+    )]
+    Privilege {
+        /// Host, port and database name.
+        target: String,
+        /// The role connected.
+        role: String,
+        /// The database.
+        database: String,
+    },
+
     /// The server is too old for the open schema.
     #[error("PostgreSQL at {target} is version {version}; nb-exodus needs PostgreSQL 15 or newer")]
     UnsupportedServer {

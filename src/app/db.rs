@@ -3,8 +3,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-
 use crate::cli::db::{DbCommand, DbMigrateArgs};
 use crate::{database, schema};
 
@@ -19,9 +17,11 @@ pub(crate) async fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
 async fn migrate(args: DbMigrateArgs) -> anyhow::Result<ExitCode> {
     let target = database::target(&args.database_url);
     let pool = database::connect(&args.database_url).await?;
-    let outcome = schema::apply(&pool)
-        .await
-        .with_context(|| format!("migrating {target}"));
+    // Most errors name the database themselves; only the migrator's own need it added.
+    let outcome = schema::apply(&pool).await.map_err(|err| match err {
+        crate::Error::Migrate(_) => anyhow::Error::from(err).context(format!("migrating {target}")),
+        other => other.into(),
+    });
     pool.close().await;
     let report = outcome?;
 

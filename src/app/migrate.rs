@@ -284,6 +284,7 @@ impl Run<'_> {
         settings.allow_mass_delete = config.allow_mass_delete;
         settings.db_retry.window = config.database_retry;
         settings.stop = stop;
+        let mapper_for_tables = mapper.clone();
         let progress: Arc<dyn Progress> = if bars {
             Arc::new(BarProgress::new(stats))
         } else {
@@ -320,6 +321,10 @@ impl Run<'_> {
             }
         };
         backend.store.finish_run(run_id, status::DONE, None).await?;
+        backend
+            .sink
+            .analyze(&written_tables(&*mapper_for_tables, &config.streams))
+            .await?;
         let rejects = backend.sink.reject_count(&config.nation).await?;
         Ok(MigrateSummary {
             run_id,
@@ -335,6 +340,18 @@ impl Run<'_> {
                 .collect(),
         })
     }
+}
+
+/// Every table a run of `streams` writes: the streams' own tables, the raw archive, the rejects.
+fn written_tables<M: Mapper>(mapper: &M, streams: &[Stream]) -> Vec<String> {
+    let mut tables: Vec<String> = streams
+        .iter()
+        .flat_map(|s| mapper.tables(*s).into_iter().map(|(t, _)| t))
+        .chain(["raw.records".to_owned(), "sync.rejects".to_owned()])
+        .collect();
+    tables.sort();
+    tables.dedup();
+    tables
 }
 
 /// The mapping files of `api`: from `dir/<api>/` when given, else the copies built into the
@@ -422,8 +439,25 @@ pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
 /// Runs `status`.
 pub(crate) async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let pool = database::connect(&args.database_url).await?;
+    require_schema(&pool).await?;
     print_status(&pool, &args.nation).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fails with the fix when the database has no open schema, or an older one, instead of the
+/// driver's `relation "sync.checkpoints" does not exist`.
+pub(crate) async fn require_schema(pool: &PgPool) -> anyhow::Result<()> {
+    let target = database::pool_target(pool);
+    match schema::state(pool).await? {
+        schema::SchemaState::Current | schema::SchemaState::Ahead(_) => Ok(()),
+        schema::SchemaState::Absent | schema::SchemaState::Unversioned => anyhow::bail!(
+            "database {target} has no nb-exodus schema: run `nb-exodus db migrate --database-url URL` to create it, or check --database-url (this is not an nb-exodus database)"
+        ),
+        schema::SchemaState::Behind(pending) => anyhow::bail!(
+            "database {target} has an older nb-exodus schema ({} migration(s) pending): run `nb-exodus db migrate --database-url URL` first",
+            pending.len()
+        ),
+    }
 }
 
 /// Runs `remap`: re-derives the tables from the raw archive with the current mapping files.
@@ -477,6 +511,10 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
     match crate::remap::remap(&backend, &context, &mapper, &streams).await {
         Ok(reports) => {
             backend.store.finish_run(run_id, status::DONE, None).await?;
+            backend
+                .sink
+                .analyze(&written_tables(&mapper, &streams))
+                .await?;
             for (stream, r) in reports {
                 println!(
                     "{stream:<10} {:>9} records re-mapped, {:>9} rows, {:>6} rejects",

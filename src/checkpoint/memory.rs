@@ -211,11 +211,20 @@ impl StateStore for MemoryStore {
     async fn bind_source(&self, nation: &str, source: &str, rebind: bool) -> StoreResult<()> {
         self.fault("bind_source")?;
         self.with(|s| match s.sources.get(nation) {
-            Some(bound) if bound != source && !rebind => Err(StoreError::SourceMismatch {
-                nation: nation.to_owned(),
-                bound: bound.clone(),
-                asked: source.to_owned(),
-            }),
+            // As in PostgreSQL, a nation with nothing committed yet is bound anew.
+            Some(bound)
+                if bound != source
+                    && !rebind
+                    && s.checkpoints
+                        .iter()
+                        .any(|((n, _), cp)| n == nation && cp.pages > 0) =>
+            {
+                Err(StoreError::SourceMismatch {
+                    nation: nation.to_owned(),
+                    bound: bound.clone(),
+                    asked: source.to_owned(),
+                })
+            }
             _ => {
                 s.sources.insert(nation.to_owned(), source.to_owned());
                 Ok(())

@@ -35,6 +35,15 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// Whether anything of `nation` is archived.
+    async fn holds_records(&self, nation: &str) -> StoreResult<bool> {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM raw.records WHERE nation = $1)")
+            .bind(nation)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db("reading raw.records"))
+    }
 }
 
 fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
@@ -205,11 +214,15 @@ impl StateStore for PgStore {
                 .map_err(db("reading sync.nations"))?;
         match bound {
             Some(bound) if bound == source => Ok(()),
-            Some(bound) if !rebind => Err(StoreError::SourceMismatch {
-                nation: nation.to_owned(),
-                bound,
-                asked: source.to_owned(),
-            }),
+            // A nation that has nothing archived yet (its first run could not reach a
+            // mistyped --api-base, say) is bound anew: there is nothing to mix.
+            Some(bound) if !rebind && self.holds_records(nation).await? => {
+                Err(StoreError::SourceMismatch {
+                    nation: nation.to_owned(),
+                    bound,
+                    asked: source.to_owned(),
+                })
+            }
             _ => {
                 sqlx::query(
                     "INSERT INTO sync.nations (nation, source, bound_at) VALUES ($1, $2, now())

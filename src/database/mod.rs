@@ -18,6 +18,7 @@ use crate::{Error, Result};
 
 pub mod cluster;
 pub mod fault;
+pub mod statistics;
 
 pub use cluster::PrivateCluster;
 

@@ -277,7 +277,15 @@ impl HttpClient {
                         (outcome, format!("HTTP {status}"))
                     }
                 }
-                Err(err) => (transport_outcome(&err), without_url(&err)),
+                Err(err) => {
+                    if let Some(why) = unreachable(&err) {
+                        return Err(FetchError::Unreachable {
+                            host: url.host_str().unwrap_or_default().to_owned(),
+                            why,
+                        });
+                    }
+                    (transport_outcome(&err), without_url(&err))
+                }
             };
             last = detail;
             let Retryable::Transient { wait } = classify(&outcome) else {
@@ -368,6 +376,34 @@ fn transport_outcome(err: &reqwest::Error) -> Outcome {
     } else {
         Outcome::Connection
     }
+}
+
+/// Why the API's host cannot be reached at all, when that is what `err` says: its name does
+/// not resolve, or nothing listens there. Neither gets better by retrying within a run (a
+/// mistyped slug, a wrong --api-base, no network), so they are fatal, unlike a reset or a
+/// timeout.
+fn unreachable(err: &reqwest::Error) -> Option<&'static str> {
+    if !err.is_connect() {
+        return None;
+    }
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return Some("the connection was refused");
+            }
+        }
+        let text = e.to_string().to_ascii_lowercase();
+        if text.contains("dns error")
+            || text.contains("failed to lookup address")
+            || text.contains("name or service not known")
+            || text.contains("no address associated")
+        {
+            return Some("the host name does not resolve");
+        }
+        source = e.source();
+    }
+    None
 }
 
 /// A transport error's text without the URL (which may carry a token in v1 links).

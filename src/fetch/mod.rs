@@ -428,12 +428,24 @@ pub trait Source: Send + Sync {
 pub enum FetchError {
     /// 401: the token is wrong, revoked or expired.
     #[error(
-        "the API rejected the access token (HTTP 401 at {url}): it is wrong or has expired; \
-         generate a new token and pass it in NATIONBUILDER_API_TOKEN or --token-file"
+        "the API rejected the access token (HTTP 401 at {url}): it is wrong or has expired \
+         (a legacy v1-era token works only with --api v1); generate a new token and pass it in \
+         NATIONBUILDER_API_TOKEN or --token-file"
     )]
     Unauthorized {
         /// The request URL, credentials removed.
         url: String,
+    },
+    /// The API's host cannot be reached at all (name not resolved, connection refused).
+    #[error(
+        "cannot reach the API at {host}: {why}; check the nation slug (--nation), --api-base and \
+         the network"
+    )]
+    Unreachable {
+        /// The host asked for.
+        host: String,
+        /// What happened, in words.
+        why: &'static str,
     },
     /// 403: the token lacks permission.
     #[error(

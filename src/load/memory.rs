@@ -306,6 +306,11 @@ impl Sink for MemorySink {
             .collect())
     }
 
+    /// Memory has no planner.
+    async fn analyze(&self, _tables: &[String]) -> Result<(), LoadError> {
+        Ok(())
+    }
+
     async fn reject_count(&self, nation: &str) -> Result<u64, LoadError> {
         Ok(self.with(|s| s.rejects.keys().filter(|(n, ..)| n == nation).count() as u64))
     }

@@ -405,6 +405,9 @@ pub trait Sink: Send + Sync + 'static {
 
     /// Rejects recorded for the nation.
     fn reject_count(&self, nation: &str) -> impl Future<Output = Result<u64, LoadError>> + Send;
+
+    /// Refreshes the planner statistics of `tables` after a run wrote them.
+    fn analyze(&self, tables: &[String]) -> impl Future<Output = Result<(), LoadError>> + Send;
 }
 
 /// Writes one page in one transaction ([`Sink::prepare`] then [`Sink::finish`]).

@@ -310,6 +310,15 @@ impl Sink for PgSink {
         Ok(records)
     }
 
+    async fn analyze(&self, tables: &[String]) -> Result<(), LoadError> {
+        crate::database::statistics::analyze(&self.pool, tables)
+            .await
+            .map_err(|source| LoadError::Query {
+                context: "refreshing the planner statistics (ANALYZE)",
+                source,
+            })
+    }
+
     async fn reject_count(&self, nation: &str) -> Result<u64, LoadError> {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sync.rejects WHERE nation = $1")
             .bind(nation)

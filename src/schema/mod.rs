@@ -98,7 +98,23 @@ pub async fn apply(pool: &PgPool) -> Result<MigrationReport> {
     }
 
     let before = applied_versions(pool).await.map_err(database_error)?;
-    MIGRATOR.run(pool).await?;
+    if let Err(err) = MIGRATOR.run(pool).await {
+        return Err(match privilege_denied(&err) {
+            true => {
+                let (role, database): (String, String) =
+                    sqlx::query_as("SELECT current_user::text, current_database()::text")
+                        .fetch_one(pool)
+                        .await
+                        .map_err(database_error)?;
+                Error::Privilege {
+                    target: pool_target(pool),
+                    role,
+                    database,
+                }
+            }
+            false => err.into(),
+        });
+    }
 
     let mut report = MigrationReport {
         applied: Vec::new(),
@@ -118,6 +134,15 @@ pub async fn apply(pool: &PgPool) -> Result<MigrationReport> {
         }
     }
     Ok(report)
+}
+
+/// Whether a migration failed because the role may not create what it creates (SQLSTATE
+/// 42501, insufficient_privilege).
+fn privilege_denied(err: &sqlx::migrate::MigrateError) -> bool {
+    let sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(db)) = err else {
+        return false;
+    };
+    db.code().as_deref() == Some("42501")
 }
 
 /// How the open schema in a database compares with this binary's migrations.

@@ -397,6 +397,16 @@ async fn database_pass(
     nation: &str,
     salt: [u8; 32],
 ) -> Result<DatabasePass, VerifyError> {
+    // The anti-joins below are quadratic without statistics (a fresh load has none yet).
+    let analyzed = crate::database::statistics::analyze_stale(pool, &crate::schema::SCHEMAS)
+        .await
+        .map_err(db_err("refreshing the planner statistics (ANALYZE)"))?;
+    if !analyzed.is_empty() {
+        tracing::debug!(
+            tables = analyzed.len(),
+            "refreshed missing or stale planner statistics"
+        );
+    }
     let info = database_info(pool).await?;
     let api = export_api(pool, nation).await?;
     let set = MappingSet::builtin(api)?;

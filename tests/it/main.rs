@@ -14,6 +14,8 @@ mod database;
 mod hostile;
 // Mapping files, the pure mapping engine and `mappings check` (offline).
 mod mapping;
+// Error lines by their exact text: the cause once, the fix last.
+mod messages;
 // `migrate` end to end against the simulator.
 mod migrate;
 // The open schema and `nb-exodus db migrate`.
