@@ -76,12 +76,13 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         }
     };
 
+    let connection = args.database_tls.settings(database_url);
     let config = MigrateConfig {
         nation: "demo".into(),
         api: Api::V2,
         full_people: false,
         api_base: Url::parse(&format!("{}/", sim.base_url()))?,
-        database_url: database_url.clone(),
+        database: connection.clone(),
         token,
         streams: Stream::ALL.to_vec(),
         rate_limit: rate,
@@ -101,7 +102,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let elapsed = started.elapsed();
     let manifest = sim.manifest();
 
-    let pool = database::connect(&database_url).await?;
+    let pool = database::connect(&connection).await?;
     println!();
     println!(
         "migrated in {:.1} s, {} API requests, {} rate-limited, {} rejects",
@@ -140,7 +141,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         println!("{table:<28} {rows:>10} {shown:>10}");
     }
     println!();
-    println!("open it:  psql '{}'", database::redact(&database_url));
+    println!("open it:  psql '{}'", connection.redacted_url());
     println!(
         "try:      SELECT given_name, family_name FROM core.people WHERE nation = 'demo' LIMIT 10;"
     );

@@ -49,7 +49,7 @@ pub struct MigrateSummary {
 /// Runs a migration with validated settings.
 pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
     let summary = migrate_with(config, !config.quiet && std::io::stderr().is_terminal()).await?;
-    let pool = database::connect(&config.database_url).await?;
+    let pool = database::connect(&config.database).await?;
     print_status(&pool, &config.nation).await?;
     if summary.rejects > config.max_rejects {
         list_rejects(&pool, &config.nation).await?;
@@ -64,7 +64,8 @@ pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
 
 /// The migration itself, without printing a summary (used by `demo` and tests too).
 pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<MigrateSummary> {
-    let pool = database::connect(&config.database_url).await?;
+    super::warn_if_insecure(&config.database);
+    let pool = database::connect(&config.database).await?;
     schema::migrate(&pool).await?;
     let Some(_lock) = checkpoint::try_lock(&pool, &config.nation)
         .await
@@ -73,7 +74,7 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
         anyhow::bail!(
             "another nb-exodus run is already exporting nation {:?} into {}; wait for it to finish (see `nb-exodus status`)",
             config.nation,
-            database::redact(&config.database_url)
+            config.database.redacted_url()
         );
     };
     checkpoint::mark_interrupted(&pool, &config.nation).await?;
@@ -163,8 +164,15 @@ async fn run_source<S: Source + 'static>(
         "restart": config.restart,
         "full_people": config.full_people,
     });
-    let run_id =
-        checkpoint::start_run(pool, &config.nation, api, &mapper.checksum(), &options).await?;
+    let run_id = checkpoint::start_run(
+        pool,
+        &config.nation,
+        api,
+        &mapper.checksum(),
+        &options,
+        &config.database,
+    )
+    .await?;
     let settings = RunSettings {
         nation: config.nation.clone(),
         api: api.into(),
@@ -279,14 +287,18 @@ pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
 
 /// Runs `status`.
 pub(crate) async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let pool = database::connect(&args.database_url).await?;
+    let connection = args.database_tls.settings(args.database_url.clone());
+    super::warn_if_insecure(&connection);
+    let pool = database::connect(&connection).await?;
     print_status(&pool, &args.nation).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `remap`: re-derives the tables from the raw archive with the current mapping files.
 pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Result<ExitCode> {
-    let pool = database::connect(&args.database_url).await?;
+    let connection = args.database_tls.settings(args.database_url.clone());
+    super::warn_if_insecure(&connection);
+    let pool = database::connect(&connection).await?;
     schema::migrate(&pool).await?;
     let Some(_lock) = checkpoint::try_lock(&pool, &args.nation).await? else {
         anyhow::bail!(
@@ -325,6 +337,7 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
         api.as_str(),
         &mapper.checksum(),
         &options,
+        &connection,
     )
     .await?;
     let settings = RunSettings {

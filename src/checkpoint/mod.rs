@@ -8,6 +8,7 @@ use serde_json::Value;
 use sqlx::postgres::PgConnection;
 use sqlx::{PgPool, Row};
 
+use crate::database::{tls, ConnectionSettings};
 use crate::fetch::{Cursor, Stream};
 
 pub mod spool;
@@ -115,22 +116,36 @@ pub async fn mark(
 }
 
 /// Opens a run record and returns its id.
+///
+/// The same statement records how the run's database connection is protected: the server's
+/// own view of this session (`pg_stat_ssl`: TLS on or off, version, cipher, bits), the
+/// `sslmode` the pool connects with, and whether `database` opted out of verification. Every
+/// connection of the pool is made with the same settings, so this session stands for all.
 pub async fn start_run(
     pool: &PgPool,
     nation: &str,
     api: &str,
     mapping_sha256: &str,
     options: &Value,
+    database: &ConnectionSettings,
 ) -> sqlx::Result<i64> {
+    let sslmode = tls::sslmode_name(pool.connect_options().get_ssl_mode());
     let row = sqlx::query(
-        "INSERT INTO sync.runs (nation, api, started_at, status, tool_version, mapping_sha256, options)
-         VALUES ($1, $2, now(), 'running', $3, $4, $5) RETURNING id",
+        "INSERT INTO sync.runs (nation, api, started_at, status, tool_version, mapping_sha256, options,
+                                db_tls, db_tls_version, db_tls_cipher, db_tls_bits, db_sslmode, db_insecure)
+         SELECT $1, $2, now(), 'running', $3, $4, $5,
+                coalesce(s.ssl, false), s.version, s.cipher, s.bits, $6, $7
+           FROM (SELECT pg_backend_pid() AS pid) AS me
+           LEFT JOIN pg_stat_ssl AS s ON s.pid = me.pid
+         RETURNING id",
     )
     .bind(nation)
     .bind(api)
     .bind(env!("CARGO_PKG_VERSION"))
     .bind(mapping_sha256)
     .bind(options)
+    .bind(sslmode)
+    .bind(database.insecure)
     .fetch_one(pool)
     .await?;
     row.try_get("id")

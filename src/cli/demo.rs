@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::db::DatabaseTlsArgs;
+
 /// Arguments of `nb-exodus demo`.
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
@@ -29,6 +31,10 @@ pub struct DemoArgs {
     /// Example: --database-url postgres://postgres@127.0.0.1:5432/demo
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+
+    /// How the connection to --database-url is secured (the private cluster is loopback).
+    #[command(flatten)]
+    pub database_tls: DatabaseTlsArgs,
 
     /// After the summary, keep the database (and the simulated nation) running until Ctrl-C so
     /// you can open it with psql.

@@ -160,7 +160,8 @@ mod tests {
                 "0005 reconcile",
                 "0006 audit",
                 "0007 load speed",
-                "0008 page spool"
+                "0008 page spool",
+                "0011 run tls"
             ]
         );
         for migration in MIGRATOR.iter() {

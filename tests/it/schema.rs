@@ -223,6 +223,12 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "mapping_sha256",
             "options",
             "error",
+            "db_tls",
+            "db_tls_version",
+            "db_tls_cipher",
+            "db_tls_bits",
+            "db_sslmode",
+            "db_insecure",
         ],
     ),
     (
