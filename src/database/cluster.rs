@@ -6,6 +6,8 @@
 //! dropping the value) shuts it down and deletes the directory.
 //! [`PrivateCluster::start_persistent`] does the same on a directory the caller keeps (used by
 //! `demo`): it runs `initdb` only when the directory is new or empty and reuses it otherwise.
+//! [`PrivateCluster::start_temporary_with`] adds server settings (TLS, more listen addresses, an
+//! `hba_file`), which the TLS tests use to serve a non-loopback address.
 //!
 //! **Binaries.** `initdb` is looked up on `PATH` first (symlinks are followed, so the other
 //! programs are taken from the same installation), then under `/usr/lib/postgresql/<version>/bin`,

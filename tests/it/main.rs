@@ -15,6 +15,8 @@ mod mapping;
 mod migrate;
 // The open schema and `nb-exodus db migrate`.
 mod schema;
+// Transport security: verified TLS to a remote database, across a network namespace.
+mod tls;
 // API v1 as a second source: identical core tables, guarantees, verify's operations.
 mod v1;
 // `verify` and `keygen`: count equations, tampering, changes at source, offline re-check.
