@@ -42,6 +42,8 @@ pub struct FileConfig {
     pub max_rejects: Option<u64>,
     /// Attempts per request.
     pub max_attempts: Option<u32>,
+    /// Seconds a database outage is ridden out.
+    pub database_retry_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -93,6 +95,10 @@ pub struct MigrateConfig {
     pub api: Api,
     /// v1 only: replace each abbreviated person with its full `/people/:id` record.
     pub full_people: bool,
+    /// Let reconciliation remove more than a small share of a resource in one round.
+    pub allow_mass_delete: bool,
+    /// How long a database outage (restart, failover) is ridden out before the run stops.
+    pub database_retry: Duration,
 }
 
 /// Raw inputs before precedence is applied, one per source.
@@ -242,6 +248,13 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
         request_timeout: Duration::from_secs(60),
         api,
         full_people: flags.full_people,
+        allow_mass_delete: flags.allow_mass_delete,
+        database_retry: Duration::from_secs(
+            flags
+                .database_retry_secs
+                .or(file.database_retry_secs)
+                .unwrap_or(60),
+        ),
     })
 }
 

@@ -24,6 +24,7 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod error;
+pub mod failpoint;
 pub mod fetch;
 pub mod load;
 pub mod mapping;

@@ -1,31 +1,46 @@
 //! The pipeline: runs the planned streams concurrently (pages within a stream in order) through
-//! fetch → map → load, each page committed with its checkpoint in one transaction. Generic over
-//! the [`Source`], the [`Mapper`] and the [`Progress`] observer; only `app` picks the concrete
-//! types. A fatal error in one stream (a rejected token, say) stops every stream at once and
-//! leaves each at its last committed page, ready to resume.
+//! fetch → map → load, each page committed with its checkpoint in one transaction, then hands
+//! over to [`crate::reconcile`]. Generic over the [`Source`], the [`Mapper`], the
+//! [`StateStore`], the [`Sink`] and the [`Progress`] observer; only `app` picks the concrete
+//! types, and unit tests run it on the in-memory twins. A fatal error in one stream (a
+//! rejected token, say) stops every stream at once and leaves each at its last committed page,
+//! ready to resume.
 //!
 //! Within a stream, fetching runs one page ahead of loading and the next page's transaction is
 //! prepared while the previous one commits, so the exporter and PostgreSQL work at the same
 //! time; commits (and so checkpoints) still follow page order, and every fetched page waits in
 //! the page spool until its commit, so a crash costs at most one request per stream.
+//!
+//! **Faults.** A page whose commit fails for a transient database reason (a restart, a
+//! failover, a dropped connection, a serialization failure) is committed again, with backoff,
+//! for as long as [`RetryPolicy::window`] allows; only then does the run stop, resumably. A
+//! paging loop ([`PagingGuard`]) stops the stream instead of reading it forever. A stop signal
+//! ([`StopSignal`]) makes every stream stop fetching, commit the pages already fetched, and
+//! return [`PipelineError::Interrupted`].
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
-use sqlx::PgPool;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::canonical;
-use crate::checkpoint::{self, spool};
-use crate::fetch::{Cursor, FetchError, Page, Source, SourceRecord, Stream};
-use crate::load::{self, LoadError, LoadRow, PageBatch, PageOutcome, RawRow, RejectRow, TableRows};
+use crate::checkpoint::{status, StateStore, StoreError};
+use crate::database::fault::RetryPolicy;
+use crate::fetch::{
+    ApiProfile, Cursor, FetchError, Page, PagingGuard, Source, SourceRecord, Stream,
+};
+use crate::load::{
+    self, LoadError, LoadRow, PageBatch, PageOutcome, RawRow, RejectRow, Sink, TableRows,
+};
 use crate::mapping::{MapContext, MappingSet};
 use crate::plan::Step;
 use crate::progress::Progress;
 use crate::reconcile::{self, ReconcileReport};
 
-/// The mapped form of one page, ready for [`load::commit_page`].
+/// The mapped form of one page, ready for the sink.
 #[derive(Debug, Default, Clone)]
 pub struct MappedPage {
     /// Rows per qualified table name.
@@ -49,17 +64,110 @@ pub trait Mapper: Send + Sync {
     fn tables(&self, stream: Stream) -> Vec<(String, Option<String>)>;
 }
 
-/// Settings of one run.
+/// Asks a running pipeline to stop: no new page is fetched, the pages already fetched are
+/// committed, and the run ends with [`PipelineError::Interrupted`].
 #[derive(Debug, Clone)]
-pub struct RunSettings {
+pub struct StopSignal(watch::Receiver<bool>);
+
+impl StopSignal {
+    /// A signal and the handle that raises it.
+    pub fn new() -> (StopSignal, watch::Sender<bool>) {
+        let (tx, rx) = watch::channel(false);
+        (StopSignal(rx), tx)
+    }
+
+    /// A signal nobody can raise.
+    pub fn never() -> StopSignal {
+        let (tx, rx) = watch::channel(false);
+        // The receiver keeps reporting `false` once the sender is gone.
+        drop(tx);
+        StopSignal(rx)
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_set(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Waits until a stop is asked for (forever, for [`StopSignal::never`]).
+    pub async fn wait(&self) {
+        let mut rx = self.0.clone();
+        loop {
+            if *rx.borrow_and_update() {
+                return;
+            }
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// Who a page batch belongs to: the nation, the API and the run writing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchContext {
     /// The nation slug.
     pub nation: String,
     /// `v1` or `v2`.
     pub api: String,
     /// The run id in `sync.runs`.
     pub run_id: i64,
+}
+
+/// Settings of one run.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// The nation, API and run.
+    pub batch: BatchContext,
     /// Whether to reconcile each stream after its main pass (catch-up and id sweep).
     pub reconcile: bool,
+    /// Whether reconciliation may remove more than a small share of a resource in one round.
+    pub allow_mass_delete: bool,
+    /// How long transient database faults are ridden out.
+    pub db_retry: RetryPolicy,
+    /// Stops the run on request (a signal).
+    pub stop: StopSignal,
+}
+
+impl RunSettings {
+    /// Settings for run `run_id` of `nation` through `api`: reconciling, no mass deletion,
+    /// the default database retry window, never stopped.
+    pub fn new(nation: &str, api: &str, run_id: i64) -> Self {
+        Self {
+            batch: BatchContext {
+                nation: nation.to_owned(),
+                api: api.to_owned(),
+                run_id,
+            },
+            reconcile: true,
+            allow_mass_delete: false,
+            db_retry: RetryPolicy::default(),
+            stop: StopSignal::never(),
+        }
+    }
+
+    /// The nation slug.
+    pub fn nation(&self) -> &str {
+        &self.batch.nation
+    }
+}
+
+/// The state store and the sink a run works with.
+#[derive(Debug)]
+pub struct Backend<St, K> {
+    /// Checkpoints, runs, the spool.
+    pub store: Arc<St>,
+    /// Where pages are loaded.
+    pub sink: Arc<K>,
+}
+
+impl<St, K> Clone for Backend<St, K> {
+    fn clone(&self) -> Self {
+        Self {
+            store: Arc::clone(&self.store),
+            sink: Arc::clone(&self.sink),
+        }
+    }
 }
 
 /// What one stream did in this run.
@@ -93,25 +201,104 @@ pub enum PipelineError {
     /// Loading failed.
     #[error(transparent)]
     Load(#[from] LoadError),
-    /// An id sweep came back partial (the API repeated a page); reconciling from it would mark
-    /// unseen records deleted, so nothing was.
+    /// The state store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A reconciliation round would remove more than a small share of a resource.
     #[error(
-        "stream {stream}: the API repeated a page while listing ids; nothing was marked deleted, \
-         run migrate again to reconcile"
+        "stream {stream}: {count} of {live} archived records are no longer listed at the source; \
+         nothing was removed — if they really were deleted at source, run again with \
+         --allow-mass-delete (each is still confirmed with the API before its rows are removed)"
     )]
-    IncompleteSweep {
+    MassDelete {
         /// The stream.
         stream: Stream,
+        /// Candidates for deletion.
+        count: u64,
+        /// Live archived records of the stream.
+        live: u64,
     },
+    /// A stop was asked for (a signal); every committed page stays.
+    #[error("interrupted")]
+    Interrupted,
     /// A stream task panicked or was cancelled.
     #[error("stream task ended abnormally: {0}")]
     Task(String),
 }
 
-/// Runs every step concurrently; returns each stream's report, or the first error (after which
-/// the other streams are stopped and marked interrupted).
-pub async fn run<S, M>(
-    pool: &PgPool,
+impl PipelineError {
+    /// What the user can do about a database error with a known fix (a full disk, a
+    /// read-only database, a missing privilege), when this is one.
+    pub fn advice(&self) -> Option<&'static str> {
+        let source = match self {
+            PipelineError::Load(err) => err.sqlx(),
+            PipelineError::Store(err) => err.sqlx(),
+            _ => None,
+        }?;
+        crate::database::fault::advice(source)
+    }
+}
+
+/// An error that may be worth retrying after a pause.
+trait Transient {
+    fn is_transient(&self) -> bool;
+}
+
+impl Transient for LoadError {
+    fn is_transient(&self) -> bool {
+        LoadError::is_transient(self)
+    }
+}
+
+impl Transient for StoreError {
+    fn is_transient(&self) -> bool {
+        StoreError::is_transient(self)
+    }
+}
+
+/// Runs `op` until it succeeds, fails for good, or transient failures have lasted longer
+/// than the policy's window; waits between attempts with growing pauses. A stop signal ends
+/// the waiting (the last error is returned).
+async fn with_db_retry<T, E, F, Fut>(settings: &RunSettings, what: &str, mut op: F) -> Result<T, E>
+where
+    E: Transient + std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let started = Instant::now();
+    let mut retry = 0u32;
+    loop {
+        match op().await {
+            Ok(v) => {
+                if retry > 0 {
+                    tracing::info!(what, retries = retry, "the database is back; carrying on");
+                }
+                return Ok(v);
+            }
+            Err(err)
+                if err.is_transient()
+                    && started.elapsed() < settings.db_retry.window
+                    && !settings.stop.is_set() =>
+            {
+                retry += 1;
+                let pause = settings.db_retry.pause(retry);
+                if retry == 1 {
+                    tracing::warn!(what, error = %err, "database unavailable; retrying");
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    () = settings.stop.wait() => return Err(err),
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// Runs every step concurrently, then reconciles; returns each stream's report, or the first
+/// error (after which the other streams are stopped and marked interrupted).
+pub async fn run<S, M, St, K>(
+    backend: &Backend<St, K>,
     settings: &RunSettings,
     source: Arc<S>,
     mapper: Arc<M>,
@@ -121,6 +308,8 @@ pub async fn run<S, M>(
 where
     S: Source + 'static,
     M: Mapper + 'static,
+    St: StateStore,
+    K: Sink,
 {
     let mut reports = BTreeMap::new();
     let mut tasks = JoinSet::new();
@@ -131,13 +320,13 @@ where
             Step::Start(stream, cursor) | Step::Resume(stream, cursor) => (stream, cursor),
         };
         running.push(stream);
-        let pool = pool.clone();
+        let backend = backend.clone();
         let settings = settings.clone();
         let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
         tasks.spawn(async move {
             progress.stream_started(stream, 0);
             let result = run_stream(
-                &pool, &settings, &*source, &*mapper, &*progress, stream, cursor,
+                &backend, &settings, &*source, &*mapper, &*progress, stream, cursor,
             )
             .await;
             (stream, result)
@@ -145,54 +334,71 @@ where
     }
     let joined = join_streams(tasks, |stream, ok| progress.stream_finished(stream, ok)).await;
     reports.extend(joined.finished);
-    for (stream, text) in &joined.failed {
-        let _ = checkpoint::mark(
-            pool,
-            &settings.nation,
-            *stream,
-            &settings.api,
-            "failed",
-            Some(text),
-        )
-        .await;
+    let nation = settings.nation();
+    let api = &settings.batch.api;
+    for (stream, err) in &joined.failed {
+        if !matches!(err, Failure::Interrupted) {
+            let _ = backend
+                .store
+                .mark(nation, *stream, api, status::FAILED, Some(&err.to_string()))
+                .await;
+        }
     }
-    let first_error = joined.first_error;
-    if let Some(err) = first_error {
+    if let Some(err) = joined.first_error {
         for stream in running {
-            if !reports.contains_key(&stream) {
-                let _ = mark_unless_failed(pool, settings, stream).await;
+            let failed = joined
+                .failed
+                .iter()
+                .any(|(s, f)| *s == stream && !matches!(f, Failure::Interrupted));
+            if !reports.contains_key(&stream) && !failed {
+                let _ = backend
+                    .store
+                    .mark(nation, stream, api, status::INTERRUPTED, None)
+                    .await;
             }
         }
         return Err(err);
     }
     if settings.reconcile {
-        reconcile_all(pool, settings, &source, &mapper, &mut reports).await?;
+        reconcile_all(backend, settings, &source, &mapper, &progress, &mut reports).await?;
     }
     Ok(reports)
 }
 
+/// Rounds with an incomplete id listing after which reconciliation stops trying again.
+const UNCHECKED_ROUNDS: u32 = 3;
+
 /// Reconciles every stream, round after round, until a whole round changes nothing.
-async fn reconcile_all<S, M>(
-    pool: &PgPool,
+async fn reconcile_all<S, M, St, K>(
+    backend: &Backend<St, K>,
     settings: &RunSettings,
     source: &Arc<S>,
     mapper: &Arc<M>,
+    progress: &Arc<dyn Progress>,
     reports: &mut BTreeMap<Stream, StreamReport>,
 ) -> Result<(), PipelineError>
 where
     S: Source + 'static,
     M: Mapper + 'static,
+    St: StateStore,
+    K: Sink,
 {
     let streams: Vec<Stream> = reports.keys().copied().collect();
+    // A listing that came back incomplete (the nation changed while it was read, say) is
+    // tried again in the next round, but only a few times: an API whose listings are always
+    // short must not cost ten sweeps.
+    let mut unchecked_rounds = 0;
     for round in 1..=reconcile::MAX_ROUNDS {
         let mut tasks = JoinSet::new();
         for stream in streams.iter().copied() {
-            let pool = pool.clone();
+            let backend = backend.clone();
             let settings = settings.clone();
-            let (source, mapper) = (source.clone(), mapper.clone());
+            let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
             tasks.spawn(async move {
-                let r =
-                    reconcile::reconcile_round(&pool, &settings, &*source, &*mapper, stream).await;
+                let r = reconcile::reconcile_round(
+                    &backend, &settings, &*source, &*mapper, &*progress, stream,
+                )
+                .await;
                 (stream, r)
             });
         }
@@ -201,27 +407,51 @@ where
             return Err(err);
         }
         let mut changed = 0;
+        let mut unchecked = false;
         for (stream, found) in joined.finished {
             changed += found.changed;
+            unchecked |= found.deletions_unchecked.is_some();
             if let Some(report) = reports.get_mut(&stream) {
                 report.reconciled.absorb(found);
             }
         }
-        tracing::debug!(round, changed, "reconciliation round");
-        if changed == 0 {
+        tracing::debug!(round, changed, unchecked, "reconciliation round");
+        if unchecked {
+            unchecked_rounds += 1;
+        }
+        if changed == 0 && (!unchecked || unchecked_rounds >= UNCHECKED_ROUNDS) {
             break;
         }
     }
     Ok(())
 }
 
+/// How a stream task ended badly.
+#[derive(Debug)]
+enum Failure {
+    /// Stopped by a signal.
+    Interrupted,
+    /// Failed, with this text.
+    Error(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Interrupted => f.write_str("interrupted"),
+            Failure::Error(text) => f.write_str(text),
+        }
+    }
+}
+
 /// What a set of concurrent stream tasks came to.
 struct Joined<T> {
     /// Streams that finished, with their result, in completion order.
     finished: Vec<(Stream, T)>,
-    /// Streams that failed, with the error's text.
-    failed: Vec<(Stream, String)>,
-    /// The first error (or panic); the other tasks were aborted when it came.
+    /// Streams that failed.
+    failed: Vec<(Stream, Failure)>,
+    /// The first error (or panic); the other tasks were aborted when it came (unless it was
+    /// an interruption, which every stream sees and handles itself).
     first_error: Option<PipelineError>,
 }
 
@@ -244,10 +474,22 @@ async fn join_streams<T: 'static>(
             }
             Ok((stream, Err(err))) => {
                 on_finish(stream, false);
-                joined.failed.push((stream, err.to_string()));
+                let interrupted = matches!(err, PipelineError::Interrupted);
+                joined.failed.push((
+                    stream,
+                    if interrupted {
+                        Failure::Interrupted
+                    } else {
+                        Failure::Error(err.to_string())
+                    },
+                ));
                 if joined.first_error.is_none() {
                     joined.first_error = Some(err);
-                    tasks.abort_all();
+                    // An interruption reaches every stream, which each commit what they
+                    // fetched; only a real failure cuts the others short.
+                    if !interrupted {
+                        tasks.abort_all();
+                    }
                 }
             }
             Err(join_err) => {
@@ -261,76 +503,86 @@ async fn join_streams<T: 'static>(
     joined
 }
 
-async fn mark_unless_failed(
-    pool: &PgPool,
-    settings: &RunSettings,
-    stream: Stream,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE sync.checkpoints SET status = 'interrupted', updated_at = now()
-          WHERE nation = $1 AND stream = $2 AND status = 'running'",
-    )
-    .bind(&settings.nation)
-    .bind(stream.as_str())
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
 /// Reads one stream from `cursor` to its end, committing page by page, in order.
 ///
 /// Fetching runs one page ahead of loading: while page N commits on its own task, page N+1 is
 /// fetched, written to the page spool and mapped. A page is spooled before the next request
 /// goes out, so a crash costs at most the one request in flight; pages an interrupted run
 /// spooled go through the same path first, without being fetched again.
-pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
-    pool: &PgPool,
+pub async fn run_stream<S, M, P, St, K>(
+    backend: &Backend<St, K>,
     settings: &RunSettings,
     source: &S,
     mapper: &M,
     progress: &P,
     stream: Stream,
     mut cursor: Cursor,
-) -> Result<StreamReport, PipelineError> {
+) -> Result<StreamReport, PipelineError>
+where
+    S: Source,
+    M: Mapper,
+    P: Progress + ?Sized,
+    St: StateStore,
+    K: Sink,
+{
     let mut report = StreamReport::default();
     let mapping_sha256 = mapper.checksum();
+    let nation = settings.nation();
     // Pages an interrupted run fetched but did not load; the first continues from `cursor`.
-    let mut spooled = spool::chain(pool, &settings.nation, stream, &cursor)
-        .await
-        .map_err(load::statement_error(stream, "sync.page_spool"))?
-        .into_iter();
+    let mut spooled = with_db_retry(settings, "reading sync.page_spool", || {
+        backend.store.spool_chain(nation, stream, &cursor)
+    })
+    .await?
+    .into_iter();
 
     let (to_loader, batches) = mpsc::channel::<(PageBatch, Committed)>(1);
     let (to_fetcher, mut committed) = mpsc::unbounded_channel::<Committed>();
     let mut loader = AbortOnDrop(tokio::spawn(load_in_order(
-        pool.clone(),
+        backend.sink.clone(),
+        settings.clone(),
         stream,
         batches,
         to_fetcher,
     )));
+    let mut guard = PagingGuard::default();
     let fetched: Result<(), PipelineError> = async {
         while cursor != Cursor::Done {
+            if settings.stop.is_set() {
+                return Err(PipelineError::Interrupted);
+            }
             let page = match spooled.next() {
                 Some(page) => page,
                 None => {
-                    let page = source
-                        .fetch_page(stream, &cursor)
-                        .await
-                        .map_err(|source| PipelineError::Fetch { stream, source })?;
-                    spool::put(
-                        pool,
-                        &settings.nation,
-                        stream,
-                        settings.run_id,
-                        &cursor,
-                        &page,
-                    )
-                    .await
-                    .map_err(load::statement_error(stream, "sync.page_spool"))?;
+                    let page = tokio::select! {
+                        biased;
+                        () = settings.stop.wait() => return Err(PipelineError::Interrupted),
+                        page = source.fetch_page(stream, &cursor) => page,
+                    }
+                    .map_err(|source| PipelineError::Fetch { stream, source })?;
+                    with_db_retry(settings, "spooling a page", || {
+                        backend.store.spool_put(
+                            nation,
+                            stream,
+                            settings.batch.run_id,
+                            &cursor,
+                            &page,
+                        )
+                    })
+                    .await?;
+                    crate::failpoint::hit(crate::failpoint::AFTER_SPOOL);
                     page
                 }
             };
-            let batch = page_batch(settings, stream, mapper, &mapping_sha256, &cursor, &page);
+            let ids: Vec<&str> = page
+                .records
+                .iter()
+                .filter_map(|r| r.source_id.as_deref())
+                .collect();
+            guard
+                .check(stream, &cursor, &ids)
+                .map_err(|source| PipelineError::Fetch { stream, source })?;
+            let mut batch = page_batch(settings, stream, mapper, &mapping_sha256, &cursor, &page);
+            batch.learned = source.profile(stream);
             while let Ok(done) = committed.try_recv() {
                 tally(&mut report, progress, stream, done);
             }
@@ -346,13 +598,14 @@ pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
     }
     .await;
     drop(to_loader);
+    // The loader commits the pages already handed to it, also when fetching was interrupted.
     let loaded = (&mut loader.0).await;
     while let Ok(done) = committed.try_recv() {
         tally(&mut report, progress, stream, done);
     }
     match loaded {
         Ok(Ok(())) => {}
-        Ok(Err(err)) => return Err(err.into()),
+        Ok(Err(err)) => return Err(err),
         Err(join) => return Err(PipelineError::Task(join.to_string())),
     }
     fetched?;
@@ -360,37 +613,61 @@ pub async fn run_stream<S: Source, M: Mapper, P: Progress + ?Sized>(
     Ok(report)
 }
 
+/// Commits `batch` (prepare + finish) again and again while it fails for a transient reason,
+/// within the settings' retry window.
+async fn commit_retrying<K: Sink>(
+    sink: &K,
+    settings: &RunSettings,
+    batch: &Arc<PageBatch>,
+) -> Result<PageOutcome, PipelineError> {
+    with_db_retry(settings, "committing a page", || {
+        load::commit(sink, batch.clone())
+    })
+    .await
+    .map_err(PipelineError::Load)
+}
+
 /// The loading side of a stream: commits batches in the order received. While one page
 /// finishes, the next is already being prepared on another connection (its records and rows
 /// written in its own open transaction) — on keyset paging only, whose pages cannot share a
-/// record; a page's checkpoint and commit always come after the previous page committed.
-async fn load_in_order(
-    pool: PgPool,
+/// record; a page's checkpoint and commit always come after the previous page committed. A
+/// page that fails for a transient reason is committed again from scratch (see
+/// [`commit_retrying`]).
+async fn load_in_order<K: Sink>(
+    sink: Arc<K>,
+    settings: RunSettings,
     stream: Stream,
     mut batches: mpsc::Receiver<(PageBatch, Committed)>,
     committed: mpsc::UnboundedSender<Committed>,
-) -> Result<(), LoadError> {
-    type Pending = (
-        AbortOnDrop<Result<load::PreparedPage, LoadError>>,
-        Arc<PageBatch>,
-        Committed,
-    );
-    async fn finish(
-        pending: Pending,
+) -> Result<(), PipelineError> {
+    type Pending<P> = (AbortOnDrop<Result<P, LoadError>>, Arc<PageBatch>, Committed);
+    async fn finish<K: Sink>(
+        sink: &K,
+        settings: &RunSettings,
+        pending: Pending<K::Prepared>,
         stream: Stream,
         committed: &mpsc::UnboundedSender<Committed>,
-    ) -> Result<(), LoadError> {
+    ) -> Result<(), PipelineError> {
         let (mut task, batch, mut done) = pending;
         let prepared = (&mut task.0).await.map_err(|e| LoadError::Task {
             stream,
             reason: e.to_string(),
-        })??;
-        done.outcome = load::finish_page(prepared, &batch).await?;
+        })?;
+        let outcome = match prepared {
+            Ok(prepared) => match sink.finish(prepared, batch.clone()).await {
+                Ok(outcome) => outcome,
+                Err(err) if err.is_transient() => commit_retrying(sink, settings, &batch).await?,
+                Err(err) => return Err(err.into()),
+            },
+            Err(err) if err.is_transient() => commit_retrying(sink, settings, &batch).await?,
+            Err(err) => return Err(err.into()),
+        };
+        done.outcome = outcome;
         // The fetcher only reads this for progress; it may have stopped listening.
         let _ = committed.send(done);
         Ok(())
     }
-    let mut pending: Option<Pending> = None;
+    let mut pending: Option<Pending<K::Prepared>> = None;
     while let Some((batch, done)) = batches.recv().await {
         // Keyset pages (`id > after`) cannot share a record; offset pages can, and v1 links
         // are the API's own tokens, so those pages are loaded strictly one after another.
@@ -400,21 +677,21 @@ async fn load_in_order(
         );
         if !overlap {
             if let Some(previous) = pending.take() {
-                finish(previous, stream, &committed).await?;
+                finish(&*sink, &settings, previous, stream, &committed).await?;
             }
         }
         let batch = Arc::new(batch);
         let task = AbortOnDrop(tokio::spawn({
-            let (pool, batch) = (pool.clone(), batch.clone());
-            async move { load::prepare_page(&pool, &batch).await }
+            let (sink, batch) = (sink.clone(), batch.clone());
+            async move { sink.prepare(batch).await }
         }));
         if let Some(previous) = pending.take() {
-            finish(previous, stream, &committed).await?;
+            finish(&*sink, &settings, previous, stream, &committed).await?;
         }
         pending = Some((task, batch, done));
     }
     if let Some(previous) = pending.take() {
-        finish(previous, stream, &committed).await?;
+        finish(&*sink, &settings, previous, stream, &committed).await?;
     }
     Ok(())
 }
@@ -460,7 +737,7 @@ fn page_batch<M: Mapper>(
     page: &Page,
 ) -> PageBatch {
     let mut batch = build_batch(
-        settings,
+        &settings.batch,
         stream,
         mapper,
         &page.records,
@@ -487,7 +764,7 @@ impl<T> Drop for AbortOnDrop<T> {
 /// hashes, mapped rows stamped with the raw hash they derive from, and rejects — including one
 /// for every record without a usable id, whose body is kept in the reject itself.
 pub fn build_batch<M: Mapper>(
-    settings: &RunSettings,
+    settings: &BatchContext,
     stream: Stream,
     mapper: &M,
     records: &[SourceRecord],
@@ -548,6 +825,7 @@ pub fn build_batch<M: Mapper>(
         source_clock: None,
         advances_checkpoint: true,
         spooled: None,
+        learned: ApiProfile::default(),
     }
 }
 
@@ -558,7 +836,7 @@ fn first_page_clock(cursor: &Cursor, records: &[SourceRecord]) -> Option<(String
     let replace = match cursor {
         Cursor::Keyset { after: None } | Cursor::PageNumber { number: 1 } => false,
         Cursor::Link { next: None } => false,
-        Cursor::Since { after: None, .. } => true,
+        Cursor::Since { after: None, .. } | Cursor::SincePage { number: 1, .. } => true,
         _ => return None,
     };
     records
@@ -701,5 +979,212 @@ impl Mapper for MappingMapper {
             })
             .collect();
         page
+    }
+}
+
+/// What the pipeline and reconciliation unit tests share: a nation in memory, the state store
+/// and the sink twins, the shipped v2 mappings.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::checkpoint::MemoryStore;
+    use crate::fetch::memory::MemorySource;
+    use crate::load::MemorySink;
+    use crate::mapping::Api;
+    use crate::progress::NoProgress;
+
+    /// The nation slug of every test.
+    pub const NATION: &str = "testnation";
+
+    /// One test's world.
+    pub struct World {
+        pub source: Arc<MemorySource>,
+        pub store: Arc<MemoryStore>,
+        pub sink: Arc<MemorySink>,
+        pub mapper: Arc<MappingMapper>,
+    }
+
+    impl World {
+        /// `people` people read 20 a page, into empty twins.
+        pub fn new(people: u64) -> World {
+            let store = Arc::new(MemoryStore::new());
+            let set = MappingSet::builtin(Api::V2).expect("the shipped v2 mappings load");
+            World {
+                source: Arc::new(MemorySource::people(people, 20)),
+                sink: Arc::new(MemorySink::new(store.clone())),
+                store,
+                mapper: Arc::new(MappingMapper::new(set, "EUR", None)),
+            }
+        }
+
+        pub fn backend(&self) -> Backend<MemoryStore, MemorySink> {
+            Backend {
+                store: self.store.clone(),
+                sink: self.sink.clone(),
+            }
+        }
+
+        /// Settings of run `run_id` with reconciliation on, a short database retry window.
+        pub fn settings(&self, run_id: i64) -> RunSettings {
+            let mut settings = RunSettings::new(NATION, "v2", run_id);
+            settings.db_retry.window = std::time::Duration::from_secs(2);
+            settings.db_retry.first_pause = std::time::Duration::from_millis(1);
+            settings
+        }
+
+        /// Plans from the committed checkpoints and runs the people stream.
+        pub async fn run(
+            &self,
+            settings: &RunSettings,
+        ) -> Result<BTreeMap<Stream, StreamReport>, PipelineError> {
+            let checkpoints = self.store.checkpoints(NATION).await?;
+            let steps = crate::plan::plan(
+                &checkpoints,
+                &[Stream::People],
+                |s| self.source.start(s),
+                "v2",
+                &self.mapper.checksum(),
+                false,
+            )
+            .expect("plans");
+            run(
+                &self.backend(),
+                settings,
+                self.source.clone(),
+                self.mapper.clone(),
+                Arc::new(NoProgress),
+                steps,
+            )
+            .await
+        }
+
+        /// The live archive and the people rows, to compare two worlds.
+        pub fn snapshot(&self) -> (Vec<(String, String, bool)>, Vec<String>) {
+            let raw = self
+                .sink
+                .raw(NATION, Stream::People)
+                .into_iter()
+                .map(|(id, r)| (id, r.sha256, r.deleted_at_source))
+                .collect();
+            let people = self
+                .sink
+                .rows(NATION, "core.people")
+                .into_iter()
+                .map(|(id, row)| format!("{id}:{:?}", row.get("family_name")))
+                .collect();
+            (raw, people)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::*;
+    use super::*;
+    use crate::fetch::memory::Quirks;
+
+    #[tokio::test]
+    async fn a_run_loads_every_record_and_finishes_its_checkpoint() {
+        let world = World::new(250);
+        let reports = world.run(&world.settings(1)).await.unwrap();
+        assert!(reports[&Stream::People].done);
+        assert_eq!(world.sink.raw(NATION, Stream::People).len(), 250);
+        assert_eq!(world.sink.rows(NATION, "core.people").len(), 250);
+        let cp = &world.store.checkpoints(NATION).await.unwrap()[0];
+        assert_eq!(cp.cursor, Cursor::Done);
+        assert_eq!(cp.status, status::DONE);
+        assert_eq!(cp.records, 250);
+        assert_eq!(
+            world.store.spool_waiting(NATION).await.unwrap(),
+            0,
+            "every spooled page left the spool with its commit"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_stops_the_run_at_its_last_page_and_the_next_run_completes_it() {
+        let clean = World::new(250);
+        clean.run(&clean.settings(1)).await.unwrap();
+
+        let world = World::new(250);
+        world.sink.fail_at("finish", 4, false);
+        let err = world.run(&world.settings(1)).await.unwrap_err();
+        assert!(matches!(err, PipelineError::Load(_)), "{err}");
+        let cp = &world.store.checkpoints(NATION).await.unwrap()[0];
+        assert_eq!(
+            cp.pages, 4,
+            "the checkpoint stands at the last committed page"
+        );
+        assert_eq!(cp.status, status::FAILED);
+        world.run(&world.settings(2)).await.unwrap();
+        assert_eq!(world.snapshot(), clean.snapshot());
+    }
+
+    #[tokio::test]
+    async fn transient_database_faults_are_ridden_out_in_the_same_run() {
+        let clean = World::new(250);
+        clean.run(&clean.settings(1)).await.unwrap();
+
+        let world = World::new(250);
+        world.sink.fail_at("finish", 3, true);
+        world.sink.fail_at("prepare", 6, true);
+        world.store.fail_at("spool_put", 8, true);
+        world.run(&world.settings(1)).await.unwrap();
+        assert_eq!(world.snapshot(), clean.snapshot());
+    }
+
+    #[tokio::test]
+    async fn a_database_outage_longer_than_the_window_stops_the_run() {
+        let world = World::new(100);
+        let mut settings = world.settings(1);
+        settings.db_retry.window = std::time::Duration::ZERO;
+        world.sink.fail_from("finish", 2, true);
+        let err = world.run(&settings).await.unwrap_err();
+        assert!(
+            matches!(err, PipelineError::Load(ref e) if e.is_transient()),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stop_signal_commits_what_was_fetched_and_interrupts() {
+        let clean = World::new(250);
+        clean.run(&clean.settings(1)).await.unwrap();
+
+        let world = World::new(250);
+        let (stop, raise) = StopSignal::new();
+        let mut settings = world.settings(1);
+        settings.stop = stop;
+        raise.send(true).unwrap();
+        let err = world.run(&settings).await.unwrap_err();
+        assert!(matches!(err, PipelineError::Interrupted), "{err}");
+        let cp = world.store.checkpoints(NATION).await.unwrap();
+        assert!(
+            cp.iter().all(|c| c.status != status::RUNNING),
+            "no stream left running: {cp:?}"
+        );
+        world.run(&world.settings(2)).await.unwrap();
+        assert_eq!(world.snapshot(), clean.snapshot());
+    }
+
+    #[tokio::test]
+    async fn pages_that_repeat_stop_the_stream_instead_of_looping() {
+        let world = World::new(250);
+        world.source.set_quirks(Quirks {
+            repeat_pages: true,
+            ..Quirks::default()
+        });
+        let err = world.run(&world.settings(1)).await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("already returned"), "{text}");
+        assert!(
+            world.source.requests() < 5,
+            "bounded: {}",
+            world.source.requests()
+        );
+        let cp = &world.store.checkpoints(NATION).await.unwrap()[0];
+        assert_ne!(cp.cursor, Cursor::Done, "never called done");
     }
 }

@@ -125,6 +125,8 @@ mod tests {
             mapping_sha256: Some(sha.into()),
             total_reported: None,
             updated_at: None,
+            source_clock: None,
+            learned: Default::default(),
         }
     }
 

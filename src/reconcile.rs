@@ -7,27 +7,36 @@
 //! reconciled in rounds until a round finds nothing:
 //!
 //! 1. **catch-up** — where the API can filter on `updated_at` (people, donations), re-read the
-//!    records changed since the stream's mark on the source's own clock;
+//!    records changed since the stream's mark on the source's own clock (small resources
+//!    without `updated_at` are re-read whole);
 //! 2. **sweep** — enumerate every id at the source (small id-only pages) and compare with the
-//!    archive inside PostgreSQL: ids the source no longer has are marked
-//!    `raw.records.deleted_at_source` and their core rows removed (the archived body stays);
-//!    ids the archive lacks are fetched one by one and loaded like any page.
+//!    archive: ids the archive lacks are fetched one by one and loaded like any page; archived
+//!    ids the source no longer lists are *candidates* for deletion.
+//!
+//! **Nothing is removed unless it is proven gone.** A sweep that did not reach the API's own
+//! end of the collection, repeated itself, or whose id count disagrees with the API's own
+//! count proves nothing: no candidate is removed, and the report says why
+//! ([`ReconcileReport::deletions_unchecked`]). Where the API has a show route, each candidate
+//! is confirmed by a 404 before its rows are removed; a candidate the API still shows means the
+//! listing was short, and again nothing is removed. A round that would remove more than
+//! [`MASS_DELETE_SHARE`] of a resource (and more than [`MASS_DELETE_FLOOR`] records) stops and
+//! asks for `--allow-mass-delete` before confirming anything. The archived body of a record
+//! gone at source stays, marked `raw.records.deleted_at_source`.
 //!
 //! Every write goes through the same one-transaction page commit as the main pass.
 
-use sqlx::{PgPool, Row};
-
+use crate::checkpoint::StateStore;
 use crate::fetch::{sweep_ids, Cursor, Source, Stream};
-use crate::load;
-use crate::pipeline::{self, build_batch, Mapper, PipelineError, RunSettings};
-use crate::progress::NoProgress;
+use crate::load::Sink;
+use crate::pipeline::{self, build_batch, Backend, Mapper, PipelineError, RunSettings};
+use crate::progress::{NoProgress, Progress};
 
 /// What reconciliation changed for one stream.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReconcileReport {
     /// Records re-read by catch-up passes.
     pub caught_up: u64,
-    /// Records found deleted at source.
+    /// Records found deleted at source (confirmed, rows removed).
     pub deleted: u64,
     /// Records fetched because the archive lacked them.
     pub fetched: u64,
@@ -35,16 +44,20 @@ pub struct ReconcileReport {
     pub rounds: u32,
     /// Whether anything changed (count of changed records and catch-up passes that changed).
     pub changed: u64,
+    /// Why deletions could not be checked in the last round, when they could not (the id
+    /// listing was incomplete or contradicted by the API); nothing was removed then.
+    pub deletions_unchecked: Option<String>,
 }
 
 impl ReconcileReport {
-    /// Adds another round's findings.
+    /// Adds another round's findings (the latest round says whether deletions were checked).
     pub fn absorb(&mut self, other: ReconcileReport) {
         self.caught_up += other.caught_up;
         self.deleted += other.deleted;
         self.fetched += other.fetched;
         self.rounds += other.rounds;
         self.changed += other.changed;
+        self.deletions_unchecked = other.deletions_unchecked;
     }
 }
 
@@ -52,170 +65,301 @@ impl ReconcileReport {
 /// still applied; the next run continues).
 pub const MAX_ROUNDS: u32 = 10;
 
+/// The share of a resource's live records one round may remove without
+/// `--allow-mass-delete`.
+pub const MASS_DELETE_SHARE: f64 = 0.05;
+
+/// Below this many candidates a round never counts as a mass deletion (small nations).
+pub const MASS_DELETE_FLOOR: u64 = 10;
+
+/// Whether removing `candidates` of `live` records is a mass deletion.
+pub fn is_mass_delete(candidates: u64, live: u64) -> bool {
+    candidates > MASS_DELETE_FLOOR && candidates as f64 > MASS_DELETE_SHARE * live as f64
+}
+
 /// One reconciliation round of one stream: a catch-up pass, then an id sweep.
-pub async fn reconcile_round<S: Source, M: Mapper>(
-    pool: &PgPool,
+pub async fn reconcile_round<S, M, P, St, K>(
+    backend: &Backend<St, K>,
     settings: &RunSettings,
     source: &S,
     mapper: &M,
+    _progress: &P,
     stream: Stream,
-) -> Result<ReconcileReport, PipelineError> {
+) -> Result<ReconcileReport, PipelineError>
+where
+    S: Source,
+    M: Mapper,
+    P: Progress + ?Sized,
+    St: StateStore,
+    K: Sink,
+{
     let mut report = ReconcileReport {
         rounds: 1,
         ..ReconcileReport::default()
     };
+    let nation = settings.nation();
     let fail = |source| PipelineError::Fetch { stream, source };
-    let db = |source: sqlx::Error| {
-        PipelineError::Load(load::LoadError::Statement {
-            stream,
-            table: "reconcile".into(),
-            source,
-        })
-    };
-    {
-        let mut changed = 0u64;
+    let mut changed = 0u64;
 
-        // 1. Catch-up from the mark on the source's clock.
-        let mark: Option<String> = sqlx::query_scalar(
-            "SELECT source_clock FROM sync.checkpoints WHERE nation = $1 AND stream = $2",
-        )
-        .bind(&settings.nation)
-        .bind(stream.as_str())
-        .fetch_optional(pool)
-        .await
-        .map_err(db)?
-        .flatten();
-        if let Some(cursor) = source.changed_since(stream, mark.as_deref()) {
-            let before = archived_hashes(pool, settings, stream).await.map_err(db)?;
-            // Catch-up pages are not new records: keep them off the progress bars.
-            let pass =
-                pipeline::run_stream(pool, settings, source, mapper, &NoProgress, stream, cursor)
-                    .await?;
-            report.caught_up += pass.archived;
-            let after = archived_hashes(pool, settings, stream).await.map_err(db)?;
-            changed += u64::from(before != after);
-        }
-
-        // 2. Sweep the ids at source into a temporary table, then diff inside PostgreSQL.
-        let mut conn = pool.acquire().await.map_err(db)?;
-        sqlx::query(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS reconcile_ids (source_id text PRIMARY KEY)",
-        )
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-        sqlx::query("TRUNCATE reconcile_ids")
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-        let swept = sweep_ids(source, stream).await.map_err(fail)?;
-        if !swept.complete {
-            // A partial list would mark every unseen record deleted: stop instead.
-            return Err(PipelineError::IncompleteSweep { stream });
-        }
-        for chunk in swept.ids.chunks(10_000) {
-            sqlx::query(
-                "INSERT INTO reconcile_ids SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING",
-            )
-            .bind(chunk)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-        }
-
-        // Gone at source: mark the archive, remove the derived rows.
-        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db)?;
-        let gone: Vec<String> = sqlx::query_scalar(
-            "UPDATE raw.records r SET deleted_at_source = now()
-              WHERE r.nation = $1 AND r.resource = $2 AND r.deleted_at_source IS NULL
-                AND NOT EXISTS (SELECT 1 FROM reconcile_ids i WHERE i.source_id = r.source_id)
-             RETURNING r.source_id",
-        )
-        .bind(&settings.nation)
-        .bind(stream.as_str())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?;
-        if !gone.is_empty() {
-            for (table, parent) in mapper.tables(stream) {
-                let column = parent.unwrap_or_else(|| "source_id".to_owned());
-                let sql = format!(
-                    "DELETE FROM {} WHERE nation = $1 AND {} = ANY($2::text[])",
-                    load::quote_ident(&table)?,
-                    load::quote_ident(&column)?
-                );
-                sqlx::query(&sql)
-                    .bind(&settings.nation)
-                    .bind(&gone)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-            }
-            tracing::info!(stream = %stream, count = gone.len(), "records deleted at source since they were archived");
-        }
-        tx.commit().await.map_err(db)?;
-        report.deleted += gone.len() as u64;
-        changed += gone.len() as u64;
-
-        // New or reappeared at source: fetch them by id.
-        let missing: Vec<String> = sqlx::query(
-            "SELECT i.source_id FROM reconcile_ids i
-              WHERE NOT EXISTS (SELECT 1 FROM raw.records r
-                                 WHERE r.nation = $1 AND r.resource = $2
-                                   AND r.source_id = i.source_id AND r.deleted_at_source IS NULL)
-              ORDER BY i.source_id",
-        )
-        .bind(&settings.nation)
-        .bind(stream.as_str())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?
+    // 1. Catch-up from the mark on the source's clock.
+    let mark = backend
+        .store
+        .checkpoints(nation)
+        .await?
         .into_iter()
-        .filter_map(|row| row.try_get::<String, _>(0).ok())
-        .collect();
-        drop(conn);
-        for chunk in missing.chunks(100) {
-            let mut records = Vec::with_capacity(chunk.len());
-            for id in chunk {
-                if let Some(record) = source.fetch_record(stream, id).await.map_err(fail)? {
-                    records.push(record);
+        .find(|c| c.stream == stream)
+        .and_then(|c| c.source_clock);
+    if let Some(cursor) = source.changed_since(stream, mark.as_deref()) {
+        let before = backend.sink.live_digest(nation, stream).await?;
+        // Catch-up pages are not new records: keep them off the progress bars.
+        let pass = pipeline::run_stream(
+            backend,
+            settings,
+            source,
+            mapper,
+            &NoProgress,
+            stream,
+            cursor,
+        )
+        .await?;
+        report.caught_up += pass.archived;
+        let after = backend.sink.live_digest(nation, stream).await?;
+        changed += u64::from(before != after);
+    }
+
+    // 2. Sweep the ids at source and compare them with the archive.
+    let swept = sweep_ids(source, stream).await.map_err(fail)?;
+    let diff = backend.sink.compare_ids(nation, stream, &swept.ids).await?;
+
+    // New or reappeared at source: fetch them by id. Adding is safe whatever the sweep.
+    for chunk in diff.unarchived.chunks(100) {
+        let mut records = Vec::with_capacity(chunk.len());
+        for id in chunk {
+            if let Some(record) = source.fetch_record(stream, id).await.map_err(fail)? {
+                records.push(record);
+            }
+        }
+        report.fetched += commit_records(backend, settings, mapper, stream, &records).await?;
+    }
+    changed += report.fetched;
+
+    // Gone at source: only what is proven gone.
+    let mut unchecked = swept.incomplete.clone();
+    let mut confirmed = Vec::new();
+    if unchecked.is_none() && !diff.absent.is_empty() {
+        let (live, _) = backend.sink.live_digest(nation, stream).await?;
+        let candidates = diff.absent.len() as u64;
+        let live = u64::try_from(live).unwrap_or(0);
+        if is_mass_delete(candidates, live) && !settings.allow_mass_delete {
+            return Err(PipelineError::MassDelete {
+                stream,
+                count: candidates,
+                live,
+            });
+        }
+        if source.confirms_deletions(stream) {
+            let mut still_there = Vec::new();
+            for id in &diff.absent {
+                match source.fetch_record(stream, id).await.map_err(fail)? {
+                    None => confirmed.push(id.clone()),
+                    Some(record) => still_there.push(record),
                 }
             }
-            if records.is_empty() {
-                continue;
+            if !still_there.is_empty() {
+                unchecked = Some(format!(
+                    "{} records the id listing lacked are still at the source, so the listing is incomplete",
+                    still_there.len()
+                ));
+                // They are fresh copies: keep the archive current with them.
+                commit_records(backend, settings, mapper, stream, &still_there).await?;
             }
-            let batch = build_batch(
-                settings,
-                stream,
-                mapper,
-                &records,
-                &mapper.checksum(),
-                Cursor::Done,
-                None,
-            );
-            let outcome = load::commit_page(pool, &batch).await?;
-            report.fetched += outcome.archived;
-            changed += outcome.archived;
+        } else {
+            confirmed.clone_from(&diff.absent);
         }
-        report.changed = changed;
     }
+    crate::failpoint::hit(crate::failpoint::DURING_RECONCILE);
+    match &unchecked {
+        Some(reason) => {
+            tracing::warn!(stream = %stream, reason = %reason, "deletions were not checked; nothing was removed");
+        }
+        None if !confirmed.is_empty() => {
+            let tables = mapper.tables(stream);
+            let marked = backend
+                .sink
+                .mark_deleted(nation, stream, &confirmed, &tables)
+                .await?;
+            tracing::info!(stream = %stream, count = marked, "records deleted at source since they were archived");
+            report.deleted += marked;
+            changed += marked;
+        }
+        None => {}
+    }
+    report.deletions_unchecked = unchecked;
+    report.changed = changed;
     Ok(report)
 }
 
-/// A fingerprint of a stream's live archive (record count, and an MD5 over the records' hashes
-/// in id order), used to tell whether a catch-up pass changed anything.
-async fn archived_hashes(
-    pool: &PgPool,
+/// Commits records fetched one by one (by id) as one page, without moving the checkpoint's
+/// cursor; returns how many were archived.
+async fn commit_records<M, St, K>(
+    backend: &Backend<St, K>,
     settings: &RunSettings,
+    mapper: &M,
     stream: Stream,
-) -> sqlx::Result<(i64, Option<String>)> {
-    let row = sqlx::query(
-        "SELECT count(*) AS n, md5(string_agg(sha256, '' ORDER BY source_id)) AS digest
-           FROM raw.records WHERE nation = $1 AND resource = $2 AND deleted_at_source IS NULL",
-    )
-    .bind(&settings.nation)
-    .bind(stream.as_str())
-    .fetch_one(pool)
-    .await?;
-    Ok((row.try_get("n")?, row.try_get("digest")?))
+    records: &[crate::fetch::SourceRecord],
+) -> Result<u64, PipelineError>
+where
+    M: Mapper,
+    St: StateStore,
+    K: Sink,
+{
+    if records.is_empty() {
+        return Ok(0);
+    }
+    let mut batch = build_batch(
+        &settings.batch,
+        stream,
+        mapper,
+        records,
+        &mapper.checksum(),
+        Cursor::Done,
+        None,
+    );
+    batch.advances_checkpoint = false;
+    let outcome = crate::load::commit(&*backend.sink, std::sync::Arc::new(batch)).await?;
+    Ok(outcome.archived)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fetch::memory::Quirks;
+    use crate::pipeline::testkit::{World, NATION};
+
+    /// Migrates the world's nation, then deletes `gone` at the source.
+    async fn exported_then_deleted(people: u64, gone: &[u64]) -> World {
+        let world = World::new(people);
+        world.run(&world.settings(1)).await.unwrap();
+        for id in gone {
+            world.source.delete_person(*id);
+        }
+        world
+    }
+
+    fn live_people(world: &World) -> usize {
+        world.sink.rows(NATION, "core.people").len()
+    }
+
+    #[tokio::test]
+    async fn records_confirmed_gone_are_removed_and_stay_archived() {
+        let world = exported_then_deleted(100, &[7, 42]).await;
+        let reports = world.run(&world.settings(2)).await.unwrap();
+        let r = &reports[&Stream::People].reconciled;
+        assert_eq!(r.deleted, 2);
+        assert_eq!(r.deletions_unchecked, None);
+        assert_eq!(live_people(&world), 98);
+        let raw = world.sink.raw(NATION, Stream::People);
+        assert_eq!(raw.len(), 100, "the archived bodies stay");
+        assert!(raw["7"].deleted_at_source && raw["42"].deleted_at_source);
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_stops_early_removes_nothing_and_says_so() {
+        let world = exported_then_deleted(60, &[]).await;
+        world.source.set_quirks(Quirks {
+            sweep_stops_after: Some(20),
+            ..Quirks::default()
+        });
+        let reports = world.run(&world.settings(2)).await.unwrap();
+        let r = &reports[&Stream::People].reconciled;
+        assert_eq!(r.deleted, 0);
+        assert!(
+            r.deletions_unchecked
+                .as_deref()
+                .is_some_and(|w| w.contains("counts 60")),
+            "{r:?}"
+        );
+        assert_eq!(live_people(&world), 60, "all 60 people stay");
+    }
+
+    #[tokio::test]
+    async fn a_listing_whose_count_disagrees_removes_nothing() {
+        let world = exported_then_deleted(60, &[]).await;
+        // A listing that leaves out 40 ids while the API's count covers them.
+        world.source.set_quirks(Quirks {
+            unlisted: (1..=40).collect(),
+            count_offset: 0,
+            ..Quirks::default()
+        });
+        let reports = world.run(&world.settings(2)).await.unwrap();
+        let r = &reports[&Stream::People].reconciled;
+        assert_eq!(r.deleted, 0);
+        assert!(r.deletions_unchecked.is_some(), "{r:?}");
+        assert_eq!(live_people(&world), 60);
+    }
+
+    #[tokio::test]
+    async fn a_candidate_the_api_still_shows_stops_every_removal() {
+        let world = exported_then_deleted(100, &[5]).await;
+        // Listing and count agree (one left out, count one short) but the record still shows.
+        world.source.set_quirks(Quirks {
+            unlisted: [9].into_iter().collect(),
+            count_offset: -1,
+            ..Quirks::default()
+        });
+        let reports = world.run(&world.settings(2)).await.unwrap();
+        let r = &reports[&Stream::People].reconciled;
+        assert_eq!(r.deleted, 0, "not even the one really gone");
+        assert!(
+            r.deletions_unchecked
+                .as_deref()
+                .is_some_and(|w| w.contains("still at the source")),
+            "{r:?}"
+        );
+        assert_eq!(live_people(&world), 100);
+    }
+
+    #[tokio::test]
+    async fn a_mass_deletion_asks_first_and_goes_ahead_when_allowed() {
+        let gone: Vec<u64> = (1..=40).collect();
+        let world = exported_then_deleted(60, &gone).await;
+        let err = world.run(&world.settings(2)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PipelineError::MassDelete {
+                    count: 40,
+                    live: 60,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--allow-mass-delete"));
+        assert_eq!(live_people(&world), 60, "nothing removed before asking");
+
+        let mut settings = world.settings(3);
+        settings.allow_mass_delete = true;
+        let reports = world.run(&settings).await.unwrap();
+        assert_eq!(reports[&Stream::People].reconciled.deleted, 40);
+        assert_eq!(live_people(&world), 20);
+    }
+
+    #[tokio::test]
+    async fn records_new_at_source_are_fetched() {
+        let world = exported_then_deleted(50, &[]).await;
+        world.source.put_person(10_000, "2024-02-01T00:00:00Z");
+        let reports = world.run(&world.settings(2)).await.unwrap();
+        assert_eq!(reports[&Stream::People].reconciled.fetched, 1);
+        assert_eq!(live_people(&world), 51);
+    }
+
+    #[test]
+    fn mass_deletion_needs_both_a_share_and_a_floor() {
+        assert!(!is_mass_delete(10, 10));
+        assert!(is_mass_delete(11, 100));
+        assert!(!is_mass_delete(11, 1000));
+        assert!(is_mass_delete(40, 60));
+        assert!(is_mass_delete(7000, 10_000));
+    }
 }

@@ -1,6 +1,11 @@
-//! `nb-exodus demo`: starts a simulated nation in-process, migrates it into PostgreSQL
-//! (`DATABASE_URL`, else a private cluster kept in a data directory), and prints a summary that
-//! compares every table with the simulator's ground truth, plus how to open the result.
+//! `nb-exodus demo`: starts a simulated nation in-process, migrates it into PostgreSQL (a
+//! private cluster kept in a data directory, or the database `--database-url` names), and prints
+//! a summary that compares every table with the simulator's ground truth, plus how to open the
+//! result.
+//!
+//! The demo writes a fake nation, so it never takes its database from `DATABASE_URL` (a
+//! consultant's shell keeps that pointed at the party's real database), and it refuses any
+//! database that already holds another nation's data, before writing anything.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -12,13 +17,17 @@ use url::Url;
 
 use crate::cli::demo::DemoArgs;
 use crate::config::MigrateConfig;
-use crate::database::{self, cluster::PrivateCluster};
+use crate::database::{self, cluster::PrivateCluster, DATABASE_URL_ENV};
 use crate::fetch::rate_limit::RateSpec;
 use crate::fetch::Stream;
 use crate::mapping::Api;
+use crate::schema;
 use crate::simulator::{RateLimit, Simulator, SimulatorConfig};
 
 use super::migrate::migrate_with;
+
+/// The demo's nation: the only one it writes, and the only one it accepts in its database.
+const NATION: &str = "demo";
 
 /// Runs the demo.
 pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -26,6 +35,40 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         "off" => None,
         spec => Some(spec.parse::<RateSpec>().map_err(|e| anyhow::anyhow!(e))?),
     };
+    let explicit = args
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty());
+    if explicit.is_none() && std::env::var_os(DATABASE_URL_ENV).is_some_and(|v| !v.is_empty()) {
+        println!(
+            "DATABASE_URL is set, but demo ignores it (it writes a fake nation): it uses its private cluster in {}; pass --database-url to choose a database",
+            args.data_dir.display()
+        );
+    }
+    let mut cluster = None;
+    let database_url = match explicit {
+        Some(url) => url.to_owned(),
+        None => {
+            let dir = args.data_dir.clone();
+            let started =
+                tokio::task::spawn_blocking(move || PrivateCluster::start_persistent(&dir))
+                    .await
+                    .context("starting the private PostgreSQL cluster")??;
+            println!(
+                "private PostgreSQL cluster: data in {}, listening on 127.0.0.1:{}",
+                started.data_dir().display(),
+                started.port()
+            );
+            let url = started.url();
+            cluster = Some(started);
+            url
+        }
+    };
+
+    let connection = args.database_tls.settings(database_url);
+    super::warn_if_insecure(&connection);
+    refuse_other_nations(&connection, cluster.is_some()).await?;
+
     let token = format!(
         "demo-{:016x}",
         args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
@@ -52,33 +95,8 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         sim.base_url()
     );
 
-    let mut cluster = None;
-    let database_url = match args
-        .database_url
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-    {
-        Some(url) => url.to_owned(),
-        None => {
-            let dir = args.data_dir.clone();
-            let started =
-                tokio::task::spawn_blocking(move || PrivateCluster::start_persistent(&dir))
-                    .await
-                    .context("starting the private PostgreSQL cluster")??;
-            println!(
-                "private PostgreSQL cluster: data in {}, listening on 127.0.0.1:{}",
-                started.data_dir().display(),
-                started.port()
-            );
-            let url = started.url();
-            cluster = Some(started);
-            url
-        }
-    };
-
-    let connection = args.database_tls.settings(database_url);
     let config = MigrateConfig {
-        nation: "demo".into(),
+        nation: NATION.into(),
         api: Api::V2,
         full_people: false,
         api_base: Url::parse(&format!("{}/", sim.base_url()))?,
@@ -95,6 +113,8 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         mappings_dir: None,
         quiet: args.quiet,
         request_timeout: Duration::from_secs(60),
+        allow_mass_delete: false,
+        database_retry: Duration::from_secs(60),
     };
     let started = Instant::now();
     let bars = !args.quiet && std::io::stderr().is_terminal();
@@ -168,4 +188,32 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(super::EXIT_FINDINGS));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fails, before anything is written, when the database holds data of any nation but the
+/// demo's own (a real export): the demo must never mix a fake nation into it.
+async fn refuse_other_nations(
+    connection: &database::ConnectionSettings,
+    private: bool,
+) -> anyhow::Result<()> {
+    let pool = database::connect(connection).await?;
+    let others = schema::other_nations(&pool, NATION).await;
+    pool.close().await;
+    let others = others.context("looking for other nations in the demo's database")?;
+    let Some(first) = others.first() else {
+        return Ok(());
+    };
+    let more = match others.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    let fix = if private {
+        "pass another --data-dir (this one holds a real export)"
+    } else {
+        "use an empty database, or leave out --database-url (demo then uses its private cluster in --data-dir)"
+    };
+    anyhow::bail!(
+        "database {} holds nb-exodus data of nation {first:?}{more}, and demo writes only into a database without other nations: {fix}",
+        database::target(&connection.url)
+    )
 }

@@ -10,17 +10,20 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::{PgPool, Row};
 
-use crate::checkpoint;
+use crate::checkpoint::{status, NationLock, PgStore, StateStore};
 use crate::cli::migrate::{MigrateArgs, StatusArgs};
 use crate::config::{self, Inputs, MigrateConfig};
 use crate::database;
-use crate::fetch::client::{ClientConfig, HttpClient};
+use crate::fetch::client::{redact_url, ClientConfig, HttpClient};
 use crate::fetch::rate_limit::Limiter;
 use crate::fetch::v1::V1Source;
 use crate::fetch::v2::V2Source;
-use crate::fetch::{Source, Stream};
+use crate::fetch::{Cursor, Source, Stream};
+use crate::load::{PgSink, Sink};
 use crate::mapping::{Api, MappingSet};
-use crate::pipeline::{self, Mapper, MappingMapper, RunSettings};
+use crate::pipeline::{
+    self, Backend, BatchContext, Mapper, MappingMapper, PipelineError, RunSettings, StopSignal,
+};
 use crate::plan;
 use crate::progress::{BarProgress, LogProgress, Progress};
 use crate::schema;
@@ -44,30 +47,74 @@ pub struct MigrateSummary {
     pub run_id: i64,
     /// Rejects currently recorded for the nation.
     pub rejects: u64,
+    /// Streams whose deletions could not be checked, with why (nothing was removed there).
+    pub deletions_unchecked: Vec<(Stream, String)>,
 }
 
-/// Runs a migration with validated settings.
+/// The run was stopped by a signal; everything committed stays and the run is resumable.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "interrupted by {name}: every page committed so far is kept; run the same command again to resume"
+)]
+pub struct Interrupted {
+    /// The signal's name.
+    pub name: &'static str,
+    /// The exit code (128 + signal number).
+    pub code: u8,
+}
+
+/// Runs a migration with validated settings, stopping cleanly on SIGINT or SIGTERM.
 pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
-    let summary = migrate_with(config, !config.quiet && std::io::stderr().is_terminal()).await?;
+    super::warn_if_insecure(&config.database);
+    let (stop, raise) = StopSignal::new();
+    let caught = super::signals::watch(raise)?;
+    let bars = !config.quiet && std::io::stderr().is_terminal();
+    let summary = match migrate_until(config, bars, stop).await {
+        Ok(summary) => summary,
+        Err(err) if err.downcast_ref::<Interrupted>().is_some() => {
+            let code = caught.code();
+            return Err(Interrupted {
+                name: caught.name(),
+                code,
+            }
+            .into());
+        }
+        Err(err) => return Err(err),
+    };
     let pool = database::connect(&config.database).await?;
     print_status(&pool, &config.nation).await?;
+    let mut code = ExitCode::SUCCESS;
+    for (stream, reason) in &summary.deletions_unchecked {
+        eprintln!(
+            "deletions were not checked for {stream}: {reason}; nothing was removed — run migrate again later to check them"
+        );
+        code = ExitCode::from(EXIT_FINDINGS);
+    }
     if summary.rejects > config.max_rejects {
         list_rejects(&pool, &config.nation).await?;
         eprintln!(
             "{} records were rejected (allowed: {}); see sync.rejects",
             summary.rejects, config.max_rejects
         );
-        return Ok(ExitCode::from(EXIT_FINDINGS));
+        code = ExitCode::from(EXIT_FINDINGS);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 /// The migration itself, without printing a summary (used by `demo` and tests too).
 pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<MigrateSummary> {
-    super::warn_if_insecure(&config.database);
+    migrate_until(config, bars, StopSignal::never()).await
+}
+
+/// The migration, stopped early (with [`Interrupted`] as the error) when `stop` is raised.
+pub async fn migrate_until(
+    config: &MigrateConfig,
+    bars: bool,
+    stop: StopSignal,
+) -> anyhow::Result<MigrateSummary> {
     let pool = database::connect(&config.database).await?;
     schema::migrate(&pool).await?;
-    let Some(_lock) = checkpoint::try_lock(&pool, &config.nation)
+    let Some(lock) = NationLock::take(&pool, &config.nation)
         .await
         .context("taking the nation's advisory lock")?
     else {
@@ -77,10 +124,29 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
             config.database.redacted_url()
         );
     };
-    checkpoint::mark_interrupted(&pool, &config.nation).await?;
+    let backend = Backend {
+        store: Arc::new(PgStore::new(pool.clone()).with_connection(&config.database)),
+        sink: Arc::new(PgSink::new(pool.clone(), Some(lock.clone()))),
+    };
+    backend.store.interrupt(&config.nation).await?;
+    backend
+        .store
+        .bind_source(
+            &config.nation,
+            &redact_url(&config.api_base),
+            config.restart,
+        )
+        .await?;
     if config.restart {
-        checkpoint::reset(&pool, &config.nation).await?;
+        backend.store.reset(&config.nation).await?;
     }
+    // verify's manifest salt is made here, when a run starts rather than when it finishes: it
+    // then fails (no randomness from the OS) before the first request to the API instead of
+    // after hours of export, and an export interrupted and resumed has it from its first run.
+    // It is made once per nation and kept (also by --restart): old reports re-check against it.
+    crate::verify::salt::create(&pool, &config.nation)
+        .await
+        .context("creating the manifest salt in audit.export_salts")?;
 
     let set = load_mappings(config.mappings_dir.as_deref(), config.api)?;
     let mapper = Arc::new(MappingMapper::new(set, &config.currency, None));
@@ -89,10 +155,17 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
     client_config.max_attempts = config.max_attempts;
     client_config.request_timeout = config.request_timeout;
     let http = HttpClient::new(client_config, limiter)?;
-    match config.api {
+    let run = Run {
+        config,
+        backend: &backend,
+        http: &http,
+        bars,
+        stop,
+    };
+    let outcome = match config.api {
         Api::V2 => {
             let source = V2Source::new(http.clone(), config.api_base.clone(), config.page_size);
-            run_source(config, &pool, Arc::new(source), mapper, &http, bars).await
+            run.through(Arc::new(source), mapper).await
         }
         Api::V1 => {
             let source = V1Source::new(http.clone(), config.api_base.clone(), config.page_size)
@@ -100,9 +173,11 @@ pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<
             if config.full_people && config.streams.contains(&Stream::People) {
                 announce_full_people(config, &source).await?;
             }
-            run_source(config, &pool, Arc::new(source), mapper, &http, bars).await
+            run.through(Arc::new(source), mapper).await
         }
-    }
+    };
+    drop(lock);
+    outcome
 }
 
 /// Prints what `--full-people` will cost before starting: one request per person, at the
@@ -134,75 +209,116 @@ fn human_duration(secs: f64) -> String {
     }
 }
 
-/// Plans, records and runs the streams through `source`.
-async fn run_source<S: Source + 'static>(
-    config: &MigrateConfig,
-    pool: &PgPool,
-    source: Arc<S>,
-    mapper: Arc<MappingMapper>,
-    http: &HttpClient,
+/// One migrate run's wiring.
+struct Run<'a> {
+    config: &'a MigrateConfig,
+    backend: &'a Backend<PgStore, PgSink>,
+    http: &'a HttpClient,
     bars: bool,
-) -> anyhow::Result<MigrateSummary> {
-    let api = source.api();
-    let stats = http.stats();
-    let checkpoints = checkpoint::load(pool, &config.nation).await?;
-    let steps = plan::plan(
-        &checkpoints,
-        &config.streams,
-        |s| source.start(s),
-        api,
-        &mapper.checksum(),
-        config.restart,
-    )?;
-    let options = serde_json::json!({
-        "api": api,
-        "api_base": config.api_base.as_str(),
-        "streams": config.streams.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-        "rate_limit": config.rate_limit.map(|r| r.to_string()),
-        "page_size": config.page_size,
-        "currency": config.currency,
-        "restart": config.restart,
-        "full_people": config.full_people,
-    });
-    let run_id = checkpoint::start_run(
-        pool,
-        &config.nation,
-        api,
-        &mapper.checksum(),
-        &options,
-        &config.database,
-    )
-    .await?;
-    let settings = RunSettings {
-        nation: config.nation.clone(),
-        api: api.into(),
-        run_id,
-        reconcile: !config.no_reconcile,
-    };
-    let progress: Arc<dyn Progress> = if bars {
-        Arc::new(BarProgress::new(stats))
-    } else {
-        Arc::new(LogProgress::new(stats, Duration::from_secs(5)))
-    };
-    let outcome = pipeline::run(pool, &settings, source, mapper, progress, steps).await;
-    match outcome {
-        Ok(_) => {
-            checkpoint::finish_run(pool, run_id, "done", None).await?;
+    stop: StopSignal,
+}
+
+impl Run<'_> {
+    /// Plans, records and runs the streams through `source`.
+    async fn through<S: Source + 'static>(
+        self,
+        source: Arc<S>,
+        mapper: Arc<MappingMapper>,
+    ) -> anyhow::Result<MigrateSummary> {
+        let Run {
+            config,
+            backend,
+            http,
+            bars,
+            stop,
+        } = self;
+        let api = source.api();
+        let stats = http.stats();
+        let checkpoints = backend.store.checkpoints(&config.nation).await?;
+        // What earlier runs learned about the API applies from the first request on.
+        if !config.restart {
+            for cp in &checkpoints {
+                if cp.api == api && !cp.learned.is_empty() {
+                    source.adopt(cp.stream, cp.learned);
+                }
+            }
         }
-        Err(err) => {
-            let text = err.to_string();
-            checkpoint::finish_run(pool, run_id, "failed", Some(&text)).await?;
-            return Err(err.into());
-        }
+        let steps = plan::plan(
+            &checkpoints,
+            &config.streams,
+            |s| source.start(s),
+            api,
+            &mapper.checksum(),
+            config.restart,
+        )?;
+        let options = serde_json::json!({
+            "api": api,
+            "api_base": redact_url(&config.api_base),
+            "streams": config.streams.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            "rate_limit": config.rate_limit.map(|r| r.to_string()),
+            "page_size": config.page_size,
+            "currency": config.currency,
+            "restart": config.restart,
+            "full_people": config.full_people,
+            "allow_mass_delete": config.allow_mass_delete,
+        });
+        let run_id = backend
+            .store
+            .start_run(&config.nation, api, &mapper.checksum(), &options)
+            .await?;
+        let mut settings = RunSettings::new(&config.nation, api, run_id);
+        settings.reconcile = !config.no_reconcile;
+        settings.allow_mass_delete = config.allow_mass_delete;
+        settings.db_retry.window = config.database_retry;
+        settings.stop = stop;
+        let progress: Arc<dyn Progress> = if bars {
+            Arc::new(BarProgress::new(stats))
+        } else {
+            Arc::new(LogProgress::new(stats, Duration::from_secs(5)))
+        };
+        let outcome = pipeline::run(backend, &settings, source, mapper, progress, steps).await;
+        let reports = match outcome {
+            Ok(reports) => reports,
+            Err(PipelineError::Interrupted) => {
+                backend.store.interrupt(&config.nation).await?;
+                return Err(Interrupted {
+                    name: "a signal",
+                    code: 130,
+                }
+                .into());
+            }
+            Err(err) => {
+                let text = match err.advice() {
+                    Some(advice) => format!("{err} — {advice}"),
+                    None => err.to_string(),
+                };
+                // The database may be what failed: the run's own record is best effort.
+                if let Err(record) = backend
+                    .store
+                    .finish_run(run_id, status::FAILED, Some(&text))
+                    .await
+                {
+                    tracing::warn!(error = %record, "could not record the failed run");
+                }
+                return Err(anyhow::anyhow!(text));
+            }
+        };
+        backend.store.finish_run(run_id, status::DONE, None).await?;
+        let rejects = backend.sink.reject_count(&config.nation).await?;
+        Ok(MigrateSummary {
+            run_id,
+            rejects,
+            deletions_unchecked: reports
+                .iter()
+                .filter_map(|(s, r)| {
+                    r.reconciled
+                        .deletions_unchecked
+                        .clone()
+                        .map(|why| (*s, why))
+                })
+                .collect(),
+        })
     }
-    let rejects: i64 = sqlx::query_scalar("SELECT count(*) FROM sync.rejects WHERE nation = $1")
-        .bind(&config.nation)
-        .fetch_one(pool)
-        .await?;
-    Ok(MigrateSummary {
-        run_id,
-        rejects: rejects.max(0) as u64,
-    })
 }
 
 /// The mapping files of `api`: from `dir/<api>/` when given, else the copies built into the
@@ -238,8 +354,9 @@ async fn list_rejects(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
 
 /// Prints each stream's checkpoint.
 pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
-    let checkpoints = checkpoint::load(pool, nation).await?;
-    let spooled = checkpoint::spool::waiting(pool, nation).await?;
+    let store = PgStore::new(pool.clone());
+    let checkpoints = store.checkpoints(nation).await?;
+    let spooled = store.spool_waiting(nation).await?;
     if spooled > 0 {
         println!(
             "nation {nation}: {spooled} fetched page(s) wait in sync.page_spool; the next migrate loads them without fetching them again"
@@ -255,21 +372,22 @@ pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
     );
     for cp in checkpoints {
         let cursor = match &cp.cursor {
-            crate::fetch::Cursor::Keyset { after } => {
+            Cursor::Keyset { after } => {
                 format!("after id {}", after.as_deref().unwrap_or("-"))
             }
-            crate::fetch::Cursor::PageNumber { number } => format!("page {number}"),
-            crate::fetch::Cursor::Since { after, .. } => {
+            Cursor::PageNumber { number } => format!("page {number}"),
+            Cursor::Since { after, .. } => {
                 format!("catch-up after id {}", after.as_deref().unwrap_or("-"))
             }
-            crate::fetch::Cursor::Link { next } => {
+            Cursor::SincePage { number, .. } => format!("catch-up page {number}"),
+            Cursor::Link { next } => {
                 if next.is_some() {
                     "next link".into()
                 } else {
                     "start".into()
                 }
             }
-            crate::fetch::Cursor::Done => "end".into(),
+            Cursor::Done => "end".into(),
         };
         println!(
             "{:<10} {:>8} {:>10} {:>8} {:>12}  {:<24} {}",
@@ -300,13 +418,17 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
     super::warn_if_insecure(&connection);
     let pool = database::connect(&connection).await?;
     schema::migrate(&pool).await?;
-    let Some(_lock) = checkpoint::try_lock(&pool, &args.nation).await? else {
+    let Some(lock) = NationLock::take(&pool, &args.nation).await? else {
         anyhow::bail!(
             "another nb-exodus run is working on nation {:?}; wait for it to finish (see `nb-exodus status`)",
             args.nation
         );
     };
-    let checkpoints = checkpoint::load(&pool, &args.nation).await?;
+    let backend = Backend {
+        store: Arc::new(PgStore::new(pool.clone()).with_connection(&connection)),
+        sink: Arc::new(PgSink::new(pool.clone(), Some(lock))),
+    };
+    let checkpoints = backend.store.checkpoints(&args.nation).await?;
     let mut apis: Vec<&str> = checkpoints
         .iter()
         .map(|c| c.api.as_str())
@@ -329,26 +451,20 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
     };
     let set = load_mappings(args.mappings.as_deref(), api)?;
     let mapper = MappingMapper::new(set, &args.currency.to_ascii_uppercase(), None);
-    let streams: Vec<crate::fetch::Stream> = checkpoints.iter().map(|c| c.stream).collect();
+    let streams: Vec<Stream> = checkpoints.iter().map(|c| c.stream).collect();
     let options = serde_json::json!({ "remap": true, "currency": args.currency });
-    let run_id = checkpoint::start_run(
-        &pool,
-        &args.nation,
-        api.as_str(),
-        &mapper.checksum(),
-        &options,
-        &connection,
-    )
-    .await?;
-    let settings = RunSettings {
+    let run_id = backend
+        .store
+        .start_run(&args.nation, api.as_str(), &mapper.checksum(), &options)
+        .await?;
+    let context = BatchContext {
         nation: args.nation.clone(),
         api: api.as_str().into(),
         run_id,
-        reconcile: false,
     };
-    match crate::remap::remap(&pool, &settings, &mapper, &streams).await {
+    match crate::remap::remap(&backend, &context, &mapper, &streams).await {
         Ok(reports) => {
-            checkpoint::finish_run(&pool, run_id, "done", None).await?;
+            backend.store.finish_run(run_id, status::DONE, None).await?;
             for (stream, r) in reports {
                 println!(
                     "{stream:<10} {:>9} records re-mapped, {:>9} rows, {:>6} rejects",
@@ -358,7 +474,10 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
             Ok(ExitCode::SUCCESS)
         }
         Err(err) => {
-            checkpoint::finish_run(&pool, run_id, "failed", Some(&err.to_string())).await?;
+            backend
+                .store
+                .finish_run(run_id, status::FAILED, Some(&err.to_string()))
+                .await?;
             Err(err.into())
         }
     }

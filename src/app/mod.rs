@@ -9,6 +9,7 @@ mod db;
 mod demo;
 mod mappings;
 pub mod migrate;
+mod signals;
 mod simulate;
 mod verify;
 
@@ -27,8 +28,10 @@ pub(crate) fn warn_if_insecure(database: &crate::database::ConnectionSettings) {
 
 /// Sets up logging to stderr; `RUST_LOG` overrides the verbosity flag.
 pub fn init_tracing(verbose: u8) {
+    // sqlx's own warnings (slow statements quoting SQL, pool housekeeping during a database
+    // restart) are noise for an operator; -v shows them.
     let default = match verbose {
-        0 => "info",
+        0 => "info,sqlx=error",
         1 => "debug",
         _ => "trace",
     };
@@ -70,6 +73,10 @@ pub fn main(cli: Cli) -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(err) => {
+            if let Some(interrupted) = err.downcast_ref::<migrate::Interrupted>() {
+                eprintln!("{interrupted}");
+                return ExitCode::from(interrupted.code);
+            }
             eprintln!("error: {err:#}");
             ExitCode::from(EXIT_ERROR)
         }

@@ -1,17 +1,41 @@
-//! Checkpoints: where each stream of a nation stands, read back from what is committed in
-//! `sync.checkpoints` (never from memory), plus the run records in `sync.runs` and the advisory
-//! lock that keeps two runs off the same nation and database. The page writes that advance a
-//! checkpoint live in [`crate::load`], inside the page's own transaction.
+//! Checkpoints: the one owner of an export's own state — where each stream of a nation stands
+//! (`sync.checkpoints`), the run records (`sync.runs`), the fetched pages waiting to be loaded
+//! (`sync.page_spool`), the source a nation is bound to (`sync.nations`) and the advisory lock
+//! that keeps two runs off the same nation and database.
+//!
+//! Everything goes through the small [`StateStore`] trait, implemented for PostgreSQL by
+//! [`PgStore`] and in memory by [`MemoryStore`] (for unit tests of the pipeline and of
+//! reconciliation without a database). The resume point is always read back from what was
+//! committed, never from memory. The one write that cannot go through the trait is the
+//! checkpoint advance of a page, which must commit in the page's own transaction: the sink
+//! ([`crate::load`]) calls [`postgres::advance`] with its transaction, so the SQL still lives
+//! here.
+
+use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::postgres::PgConnection;
-use sqlx::{PgPool, Row};
 
-use crate::database::{tls, ConnectionSettings};
-use crate::fetch::{Cursor, Stream};
+use crate::fetch::{ApiProfile, Cursor, Page, Stream};
 
-pub mod spool;
+mod memory;
+pub mod postgres;
+
+pub use memory::MemoryStore;
+pub use postgres::{NationLock, PgStore};
+
+/// A stream's state: reading, finished, stopped by the operator or a crash, or stopped on an
+/// error.
+pub mod status {
+    /// Pages are being committed.
+    pub const RUNNING: &str = "running";
+    /// The last page was committed.
+    pub const DONE: &str = "done";
+    /// Stopped by a signal or a crash; resumable.
+    pub const INTERRUPTED: &str = "interrupted";
+    /// Stopped on an error (see `last_error`); resumable.
+    pub const FAILED: &str = "failed";
+}
 
 /// One stream's committed state.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +52,7 @@ pub struct Checkpoint {
     pub records: i64,
     /// Rejects written.
     pub rejects: i64,
-    /// `running`, `done`, `interrupted` or `failed`.
+    /// One of [`status`].
     pub status: String,
     /// The last error, if the stream stopped on one.
     pub last_error: Option<String>,
@@ -38,165 +62,247 @@ pub struct Checkpoint {
     pub total_reported: Option<i64>,
     /// When it last changed.
     pub updated_at: Option<DateTime<Utc>>,
+    /// The mark on the source's clock the next catch-up pass starts from.
+    pub source_clock: Option<String>,
+    /// What earlier runs learned about how the API treats this stream.
+    pub learned: ApiProfile,
 }
 
-/// Reads every stream's checkpoint of `nation`.
-pub async fn load(pool: &PgPool, nation: &str) -> sqlx::Result<Vec<Checkpoint>> {
-    let rows = sqlx::query(
-        "SELECT stream, api, cursor, pages, records, rejects, status, last_error, mapping_sha256,
-                total_reported, updated_at
-           FROM sync.checkpoints WHERE nation = $1 ORDER BY stream",
-    )
-    .bind(nation)
-    .fetch_all(pool)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let stream: String = row.try_get("stream")?;
-        let Ok(stream) = stream.parse::<Stream>() else {
-            continue;
-        };
-        let cursor: Option<Value> = row.try_get("cursor")?;
-        let cursor = cursor
-            .and_then(|c| serde_json::from_value(c).ok())
-            .unwrap_or(Cursor::Keyset { after: None });
-        out.push(Checkpoint {
+impl Checkpoint {
+    /// A fresh checkpoint of `stream` (nothing committed yet).
+    pub fn new(stream: Stream, api: &str) -> Checkpoint {
+        Checkpoint {
             stream,
-            api: row.try_get::<Option<String>, _>("api")?.unwrap_or_default(),
-            cursor,
-            pages: row.try_get::<Option<i64>, _>("pages")?.unwrap_or(0),
-            records: row.try_get::<Option<i64>, _>("records")?.unwrap_or(0),
-            rejects: row.try_get::<Option<i64>, _>("rejects")?.unwrap_or(0),
-            status: row
-                .try_get::<Option<String>, _>("status")?
-                .unwrap_or_default(),
-            last_error: row.try_get("last_error")?,
-            mapping_sha256: row.try_get("mapping_sha256")?,
-            total_reported: row.try_get("total_reported")?,
-            updated_at: row.try_get("updated_at")?,
-        });
+            api: api.to_owned(),
+            cursor: Cursor::Keyset { after: None },
+            pages: 0,
+            records: 0,
+            rejects: 0,
+            status: status::RUNNING.to_owned(),
+            last_error: None,
+            mapping_sha256: None,
+            total_reported: None,
+            updated_at: None,
+            source_clock: None,
+            learned: ApiProfile::default(),
+        }
     }
-    Ok(out)
 }
 
-/// Forgets every checkpoint and spooled page of `nation` (`migrate --restart`). Archived and loaded data stay;
-/// the next run re-reads every stream from the start and upserts over them.
-pub async fn reset(pool: &PgPool, nation: &str) -> sqlx::Result<u64> {
-    spool::clear(pool, nation).await?;
-    let done = sqlx::query("DELETE FROM sync.checkpoints WHERE nation = $1")
-        .bind(nation)
-        .execute(pool)
-        .await?;
-    Ok(done.rows_affected())
+/// What a page's commit does to its stream's checkpoint (written in the page's transaction).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Advance {
+    /// `v1` or `v2`.
+    pub api: String,
+    /// The cursor after the page.
+    pub next: Cursor,
+    /// Records on the page.
+    pub records: u64,
+    /// Rejects the page wrote.
+    pub rejects: u64,
+    /// The API's total, when given.
+    pub total: Option<u64>,
+    /// The run committing it.
+    pub run_id: i64,
+    /// Checksum of the mapping the rows were made with.
+    pub mapping_sha256: String,
+    /// A new mark on the source's clock, and whether it replaces the old one (`true` on the
+    /// first page of a catch-up pass) or only fills an empty one.
+    pub source_clock: Option<(String, bool)>,
+    /// What the source has learned about the stream so far.
+    pub learned: ApiProfile,
 }
 
-/// Records a stream's state change that is not a page commit (interrupted, failed, finished).
-pub async fn mark(
-    pool: &PgPool,
-    nation: &str,
-    stream: Stream,
-    api: &str,
-    status: &str,
-    last_error: Option<&str>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        r#"INSERT INTO sync.checkpoints AS c (nation, stream, api, cursor, pages, records, rejects, status, last_error, updated_at)
-           VALUES ($1, $2, $3, NULL, 0, 0, 0, $4, $5, now())
-           ON CONFLICT (nation, stream) DO UPDATE
-              SET status = EXCLUDED.status, last_error = EXCLUDED.last_error, updated_at = now()"#,
-    )
-    .bind(nation)
-    .bind(stream.as_str())
-    .bind(api)
-    .bind(status)
-    .bind(last_error)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Opens a run record and returns its id.
-///
-/// The same statement records how the run's database connection is protected: the server's
-/// own view of this session (`pg_stat_ssl`: TLS on or off, version, cipher, bits), the
-/// `sslmode` the pool connects with, and whether `database` opted out of verification. Every
-/// connection of the pool is made with the same settings, so this session stands for all.
-pub async fn start_run(
-    pool: &PgPool,
-    nation: &str,
-    api: &str,
-    mapping_sha256: &str,
-    options: &Value,
-    database: &ConnectionSettings,
-) -> sqlx::Result<i64> {
-    let sslmode = tls::sslmode_name(pool.connect_options().get_ssl_mode());
-    let row = sqlx::query(
-        "INSERT INTO sync.runs (nation, api, started_at, status, tool_version, mapping_sha256, options,
-                                db_tls, db_tls_version, db_tls_cipher, db_tls_bits, db_sslmode, db_insecure)
-         SELECT $1, $2, now(), 'running', $3, $4, $5,
-                coalesce(s.ssl, false), s.version, s.cipher, s.bits, $6, $7
-           FROM (SELECT pg_backend_pid() AS pid) AS me
-           LEFT JOIN pg_stat_ssl AS s ON s.pid = me.pid
-         RETURNING id",
-    )
-    .bind(nation)
-    .bind(api)
-    .bind(env!("CARGO_PKG_VERSION"))
-    .bind(mapping_sha256)
-    .bind(options)
-    .bind(sslmode)
-    .bind(database.insecure)
-    .fetch_one(pool)
-    .await?;
-    row.try_get("id")
-}
-
-/// Closes a run record.
-pub async fn finish_run(
-    pool: &PgPool,
-    run_id: i64,
-    status: &str,
-    error: Option<&str>,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sync.runs SET finished_at = now(), status = $2, error = $3 WHERE id = $1")
-        .bind(run_id)
-        .bind(status)
-        .bind(error)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-/// Marks runs of `nation` left `running` by a crash as `interrupted`.
-pub async fn mark_interrupted(pool: &PgPool, nation: &str) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE sync.runs SET status = 'interrupted' WHERE nation = $1 AND status = 'running'",
-    )
-    .bind(nation)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// A held advisory lock on one nation; released when dropped (its connection closes).
-#[derive(Debug)]
-pub struct NationLock {
-    _conn: PgConnection,
-}
-
-/// Takes the nation's advisory lock, or returns `None` when another run holds it.
-pub async fn try_lock(pool: &PgPool, nation: &str) -> sqlx::Result<Option<NationLock>> {
-    let mut conn = pool.acquire().await?;
-    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
-        .bind(format!("nb-exodus:{nation}"))
-        .fetch_one(&mut *conn)
-        .await?;
-    if got {
-        // Detach from the pool so the session (and the lock) ends with this value.
-        Ok(Some(NationLock {
-            _conn: conn.detach(),
-        }))
-    } else {
-        Ok(None)
+impl Advance {
+    /// Applies the advance to `cp` exactly as the SQL in [`postgres::advance`] does.
+    pub fn apply(&self, cp: &mut Checkpoint) {
+        cp.api.clone_from(&self.api);
+        cp.cursor = self.next.clone();
+        cp.pages += 1;
+        cp.records += i64::try_from(self.records).unwrap_or(i64::MAX);
+        cp.rejects += i64::try_from(self.rejects).unwrap_or(i64::MAX);
+        cp.status = if self.next == Cursor::Done {
+            status::DONE
+        } else {
+            status::RUNNING
+        }
+        .to_owned();
+        cp.last_error = None;
+        if let Some(total) = self.total {
+            cp.total_reported = Some(i64::try_from(total).unwrap_or(i64::MAX));
+        }
+        cp.mapping_sha256 = Some(self.mapping_sha256.clone());
+        if let Some((clock, replace)) = &self.source_clock {
+            if *replace || cp.source_clock.is_none() {
+                cp.source_clock = Some(clock.clone());
+            }
+        }
+        cp.learned = cp.learned.merged(self.learned);
+        cp.updated_at = Some(Utc::now());
     }
+}
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A statement failed.
+    #[error("{context}: {source}")]
+    Database {
+        /// What was being done.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The nation in this database was exported from another source.
+    #[error(
+        "nation {nation:?} in this database was exported from {bound}, but this run reads \
+         {asked}; a database's nation is bound to its source, so two sources are never mixed — \
+         use another --nation name for this source, or --restart to re-bind {nation:?} to it \
+         (its records are then checked against the new source, which asks before removing many)"
+    )]
+    SourceMismatch {
+        /// The nation slug.
+        nation: String,
+        /// The source it is bound to (redacted).
+        bound: String,
+        /// The source this run asked for (redacted).
+        asked: String,
+    },
+    /// A fault injected by a test (in-memory twin or failpoint).
+    #[error("injected fault at {step}")]
+    Injected {
+        /// Where.
+        step: &'static str,
+        /// Whether it behaves like a transient database outage.
+        transient: bool,
+    },
+}
+
+impl StoreError {
+    /// The driver's error, when there is one.
+    pub fn sqlx(&self) -> Option<&sqlx::Error> {
+        match self {
+            StoreError::Database { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// Whether retrying later may succeed (a database outage, a serialization failure).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Database { source, .. } => crate::database::fault::is_transient(source),
+            StoreError::Injected { transient, .. } => *transient,
+            StoreError::SourceMismatch { .. } => false,
+        }
+    }
+}
+
+/// The store's result type.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The state of an export, owned in one place: checkpoints, runs, the page spool, the source
+/// binding. Implemented for PostgreSQL ([`PgStore`]) and in memory ([`MemoryStore`]).
+pub trait StateStore: Send + Sync + 'static {
+    /// Every stream's checkpoint of `nation`, in stream order.
+    fn checkpoints(
+        &self,
+        nation: &str,
+    ) -> impl Future<Output = StoreResult<Vec<Checkpoint>>> + Send;
+
+    /// Records a stream's state change that is not a page commit (failed, interrupted).
+    fn mark(
+        &self,
+        nation: &str,
+        stream: Stream,
+        api: &str,
+        status: &str,
+        last_error: Option<&str>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Marks every stream and run of `nation` still `running` as `interrupted` (left so by a
+    /// crash, or stopped by a signal now); returns how many runs it marked.
+    fn interrupt(&self, nation: &str) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// Forgets every checkpoint and spooled page of `nation` (`migrate --restart`). Archived and
+    /// loaded data stay; the next run re-reads every stream and upserts over them.
+    fn reset(&self, nation: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Opens a run record and returns its id.
+    fn start_run(
+        &self,
+        nation: &str,
+        api: &str,
+        mapping_sha256: &str,
+        options: &Value,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+
+    /// Closes a run record with one of [`status`].
+    fn finish_run(
+        &self,
+        run_id: i64,
+        status: &str,
+        error: Option<&str>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Binds `nation` to the source it is read from (the API base URL, redacted), or checks
+    /// that it is the one it is bound to; `rebind` moves the binding (`--restart`).
+    fn bind_source(
+        &self,
+        nation: &str,
+        source: &str,
+        rebind: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Spools a fetched page, keyed by the cursor it was fetched with.
+    fn spool_put(
+        &self,
+        nation: &str,
+        stream: Stream,
+        run_id: i64,
+        cursor: &Cursor,
+        page: &Page,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The spooled pages that continue `stream` from `from`, in order (each fetched with its
+    /// predecessor's `next`); every other spooled page of the stream is stale and is dropped.
+    fn spool_chain(
+        &self,
+        nation: &str,
+        stream: Stream,
+        from: &Cursor,
+    ) -> impl Future<Output = StoreResult<Vec<Page>>> + Send;
+
+    /// How many fetched pages of `nation` wait in the spool.
+    fn spool_waiting(&self, nation: &str) -> impl Future<Output = StoreResult<i64>> + Send;
+
+    /// Records that `stream`'s rows are now made with the mapping `sha` (after `remap`).
+    fn set_mapping(
+        &self,
+        nation: &str,
+        stream: Stream,
+        sha: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Orders spooled pages into the chain that continues a stream from `from` (the first fetched
+/// with `from`, each next one with its predecessor's `next`); returns the chain and the cursors
+/// of the pages off it (stale). Pure: both stores use it.
+pub(crate) fn spool_chain_of(
+    mut spooled: Vec<(Cursor, Page)>,
+    from: &Cursor,
+) -> (Vec<Page>, Vec<Cursor>) {
+    let mut chain = Vec::new();
+    let mut at = from.clone();
+    while at != Cursor::Done {
+        let Some(i) = spooled.iter().position(|(c, _)| *c == at) else {
+            break;
+        };
+        let (_, page) = spooled.swap_remove(i);
+        at = page.next.clone();
+        // Each step takes a page out of `spooled`, so a cycle of cursors ends too.
+        chain.push(page);
+    }
+    (chain, spooled.into_iter().map(|(c, _)| c).collect())
 }

@@ -1,4 +1,5 @@
-//! Arguments of `nb-exodus demo`.
+//! Arguments of `nb-exodus demo`. The demo never takes its database from the environment: it
+//! writes a fake nation, and `DATABASE_URL` is usually set to the party's real database.
 
 use std::path::PathBuf;
 
@@ -22,14 +23,16 @@ pub struct DemoArgs {
     #[arg(long, default_value = "250/10s")]
     pub rate_limit: String,
 
-    /// Where the private PostgreSQL cluster keeps its data when DATABASE_URL is unset (created
-    /// if new, reused otherwise). Example: --data-dir ./nb-exodus-data
+    /// Where the demo's private PostgreSQL cluster keeps its data (created if new, reused
+    /// otherwise). Example: --data-dir ./nb-exodus-data
     #[arg(long, default_value = "nb-exodus-data")]
     pub data_dir: PathBuf,
 
-    /// Target database; when unset (and DATABASE_URL is unset) the private cluster is used.
-    /// Example: --database-url postgres://postgres@127.0.0.1:5432/demo
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    /// A database to migrate the demo nation into instead of the private cluster. Only this
+    /// flag chooses one: DATABASE_URL is ignored, so a shell pointed at a real database stays
+    /// safe. Refused (exit 2) when the database holds any nation other than "demo": use an
+    /// empty database. Example: --database-url postgres://postgres@127.0.0.1:5432/demo
+    #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
 
     /// How the connection to --database-url is secured (the private cluster is loopback).

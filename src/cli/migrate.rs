@@ -88,6 +88,17 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub no_reconcile: bool,
 
+    /// Let reconciliation remove, in one round, more than 5 % of a resource's records (and more
+    /// than 10) that the source no longer lists. Without it such a round stops before removing
+    /// anything; with it each is still confirmed with the API (a 404) before its rows go.
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+
+    /// Seconds a database outage (a restart, a crash, a failover) is ridden out — reconnecting
+    /// and retrying the page — before the run stops, resumably. Example: --database-retry-secs 120
+    #[arg(long)]
+    pub database_retry_secs: Option<u64>,
+
     /// No progress bars: a log line every few seconds instead.
     #[arg(long)]
     pub quiet: bool,

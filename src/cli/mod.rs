@@ -54,7 +54,8 @@ pub enum Command {
     Remap(migrate::RemapArgs),
 
     /// Migrate a simulated nation into PostgreSQL end to end and print a summary: the quickest
-    /// way to see nb-exodus work. Uses DATABASE_URL, else a private cluster in --data-dir.
+    /// way to see nb-exodus work. Uses its own private cluster in --data-dir (DATABASE_URL is
+    /// ignored), or --database-url when given, which must not hold any other nation.
     ///
     /// Example: nb-exodus demo --people 10000
     Demo(demo::DemoArgs),
@@ -64,7 +65,9 @@ pub enum Command {
     Mappings(mappings::MappingsCommand),
 
     /// Prove an export complete: count equations, hashes, re-derivation, references, re-fetch
-    /// sample and Merkle roots, into a signed report; or re-check a report offline.
+    /// sample and Merkle roots, into a signed report; or re-check a report offline. Reads the
+    /// database only (its one write is its log row in audit.verifications) and refuses, before
+    /// any API request, a database without a current schema, a finished export or the salt.
     ///
     /// Example: nb-exodus verify --nation exampleparty --out audit --sign-key nb-exodus.key
     Verify(verify::VerifyArgs),

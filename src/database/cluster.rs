@@ -249,6 +249,54 @@ impl PrivateCluster {
         self.shut_down()
     }
 
+    /// Stops the server the way `mode` says — a fast shutdown (clients disconnected,
+    /// checkpoint written: `pg_ctl restart -m fast`) or an immediate one (no checkpoint: crash
+    /// recovery on the next start, as after a power cut) — and starts it again on the same
+    /// port and data. For tests that prove a run rides through a database restart.
+    pub fn restart(&mut self, mode: ShutdownMode) -> Result<()> {
+        let Some(keeper) = self.keeper.take() else {
+            return Err(Error::Cluster(
+                "the private cluster is not running".to_owned(),
+            ));
+        };
+        let output = self
+            .command("pg_ctl")
+            .arg("stop")
+            .arg("-D")
+            .arg(&self.data_dir)
+            .args([
+                "-m",
+                mode.as_str(),
+                "-w",
+                "-t",
+                &STOP_TIMEOUT.as_secs().to_string(),
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| Error::Io {
+                path: self.bin_dir.join("pg_ctl"),
+                source,
+            })?;
+        if !output.status.success() || !keeper.wait_for_exit(STOP_TIMEOUT) {
+            keeper.kill_and_join();
+            return Err(Error::Cluster(format!(
+                "pg_ctl stop -m {} failed: {}",
+                mode.as_str(),
+                last_lines(&String::from_utf8_lossy(&output.stderr))
+            )));
+        }
+        keeper.kill_and_join();
+        let durability = if self.temp_dir.is_some() {
+            Durability::Throwaway
+        } else {
+            Durability::Durable
+        };
+        match self.spawn_and_wait(self.port, durability) {
+            Ok(()) => Ok(()),
+            Err(StartError::PortTaken(err) | StartError::Failed(err)) => Err(err),
+        }
+    }
+
     /// Starts `postgres` on a free port and waits until it accepts connections, then makes sure
     /// the [`DATABASE`] database exists. Tries a few ports in case another process takes the
     /// chosen one between our check and the server's bind.
@@ -454,6 +502,24 @@ impl Drop for PrivateCluster {
     fn drop(&mut self) {
         if let Err(err) = self.shut_down() {
             tracing::warn!(error = %err, "stopping the private PostgreSQL cluster");
+        }
+    }
+}
+
+/// How [`PrivateCluster::restart`] stops the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShutdownMode {
+    /// `-m fast`: clients disconnected, a checkpoint written.
+    Fast,
+    /// `-m immediate`: processes quit at once; the next start runs crash recovery.
+    Immediate,
+}
+
+impl ShutdownMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            ShutdownMode::Fast => "fast",
+            ShutdownMode::Immediate => "immediate",
         }
     }
 }

@@ -21,6 +21,7 @@ use sqlx::{Connection, PgConnection, PgPool};
 use crate::{Error, Result};
 
 pub mod cluster;
+pub mod fault;
 pub mod tls;
 
 pub use cluster::PrivateCluster;

@@ -72,8 +72,8 @@ pub struct HttpClient {
 pub struct Fetched<T> {
     /// What the caller's parser made of the body.
     pub parsed: T,
-    /// The body text as received.
-    pub body: String,
+    /// The body as received.
+    pub body: Vec<u8>,
 }
 
 impl HttpClient {
@@ -126,7 +126,7 @@ impl HttpClient {
     pub async fn get<T>(
         &self,
         url: &Url,
-        parse: impl Fn(&str) -> Option<T>,
+        parse: impl Fn(&[u8]) -> Option<T>,
     ) -> Result<Fetched<T>, FetchError> {
         let mut last = String::new();
         for attempt in 1..=self.config.max_attempts.max(1) {
@@ -148,7 +148,7 @@ impl HttpClient {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
                     self.limiter.observe(budget_of(&headers));
-                    let body = response.text().await;
+                    let body = response.bytes().await.map(|b| b.to_vec());
                     match body {
                         Ok(body) if (200..300).contains(&status) => {
                             if let Some(parsed) = parse(&body) {
@@ -174,7 +174,8 @@ impl HttpClient {
                                 retry_after,
                             };
                             if classify(&outcome) == Retryable::Fatal {
-                                return Err(FetchError::from_status(status, &body, url));
+                                let text = String::from_utf8_lossy(&body);
+                                return Err(FetchError::from_status(status, &text, url));
                             }
                             (outcome, format!("HTTP {status}"))
                         }

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub mod client;
+pub mod memory;
 pub mod rate_limit;
 pub mod retry;
 pub mod v1;
@@ -90,6 +91,14 @@ pub enum Cursor {
         /// The last id loaded in this pass; `None` before the first page.
         after: Option<String>,
     },
+    /// Offset paging over records changed since a moment of the source's clock: the catch-up
+    /// pass of a resource whose API refused keyset paging.
+    SincePage {
+        /// The source timestamp (RFC 3339) to start from.
+        since: String,
+        /// The 1-based page to fetch next.
+        number: u32,
+    },
     /// Follow a link exactly as the API gave it (v1 token pagination).
     Link {
         /// The link to fetch; `None` before the first page.
@@ -139,34 +148,195 @@ pub struct IdSweep {
     pub ids: Vec<String>,
     /// The API's total from the first page, when it gave one.
     pub total: Option<u64>,
-    /// False when the sweep stopped because the API handed back the cursor it was given.
-    pub complete: bool,
+    /// Why the listing cannot be trusted to be complete (it stopped before the API's own end,
+    /// repeated itself, or disagrees with the API's count); `None` when it reached the end.
+    /// Only a complete sweep may prove that a record is gone.
+    pub incomplete: Option<String>,
 }
 
-/// Enumerates a stream through [`Source::fetch_id_page`] from [`Source::start`]. A source that
-/// answers a page with the cursor it was asked for would be read forever, so the sweep stops
-/// there and says it is incomplete; callers decide what a partial list means to them.
+impl IdSweep {
+    /// Whether the sweep reached the API's own end of the collection.
+    pub fn is_complete(&self) -> bool {
+        self.incomplete.is_none()
+    }
+}
+
+/// Enumerates a stream through [`Source::fetch_id_page`] from [`Source::start`]. The sweep is
+/// complete only when it reaches the API's own end of the collection (an empty page, or no
+/// `next` link): a page that repeats an earlier one, a link already followed, or a fatal
+/// error of the paging kind makes it stop and say why it is incomplete, so that nobody
+/// concludes from a short list that the records it lacks are gone. Other fetch errors are
+/// returned as they are.
 pub async fn sweep_ids<S: Source>(source: &S, stream: Stream) -> Result<IdSweep, FetchError> {
-    let mut sweep = IdSweep {
-        complete: true,
-        ..IdSweep::default()
-    };
+    let mut sweep = IdSweep::default();
     let mut cursor = source.start(stream);
+    let mut guard = PagingGuard::default();
     let mut first = true;
     while cursor != Cursor::Done {
-        let page = source.fetch_id_page(stream, &cursor).await?;
+        let page = match source.fetch_id_page(stream, &cursor).await {
+            Ok(page) => page,
+            Err(FetchError::PagingLoop { detail, .. }) => {
+                sweep.incomplete = Some(detail);
+                return Ok(sweep);
+            }
+            Err(err) => return Err(err),
+        };
         if first {
             sweep.total = page.total;
             first = false;
         }
         if page.next == cursor {
-            sweep.complete = false;
-            break;
+            sweep.incomplete =
+                Some("the API answered a page with the position it was asked for".into());
+            return Ok(sweep);
+        }
+        let ids: Vec<&str> = page.ids.iter().map(String::as_str).collect();
+        if let Err(FetchError::PagingLoop { detail, .. }) = guard.check(stream, &cursor, &ids) {
+            sweep.incomplete = Some(detail);
+            return Ok(sweep);
         }
         sweep.ids.extend(page.ids);
         cursor = page.next;
     }
+    if let Some(total) = sweep.total {
+        let distinct = sweep
+            .ids
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len() as u64;
+        if distinct != total {
+            sweep.incomplete = Some(format!(
+                "the listing held {distinct} distinct ids while the API counts {total}"
+            ));
+        }
+    }
     Ok(sweep)
+}
+
+/// What a run learned about how the API treats one resource. Every request path for that
+/// resource — the main pass, catch-up passes, id sweeps, lookups — reads the same profile, and
+/// it is kept in the resource's checkpoint, so a resumed run or the end-of-run reconciliation
+/// never repeats a request the API has already refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiProfile {
+    /// `Some(false)` once the API refused or ignored keyset paging (`sort=id` with
+    /// `filter[id][gt]`); such a resource is read by `page[number]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyset: Option<bool>,
+    /// `Some(false)` once the API refused `filter[updated_at][gte]`; the resource's catch-up is
+    /// then a full re-read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_filter: Option<bool>,
+    /// The page size the API accepted after refusing a larger one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+}
+
+impl ApiProfile {
+    /// Whether nothing has been learned yet.
+    pub fn is_empty(&self) -> bool {
+        *self == ApiProfile::default()
+    }
+
+    /// This profile with everything `other` knows added (a refusal is never forgotten).
+    pub fn merged(self, other: ApiProfile) -> ApiProfile {
+        ApiProfile {
+            keyset: and_known(self.keyset, other.keyset),
+            updated_filter: and_known(self.updated_filter, other.updated_filter),
+            page_size: match (self.page_size, other.page_size) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+}
+
+fn and_known(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x && y),
+        (x, y) => x.or(y),
+    }
+}
+
+/// How many pages in a row may come back empty while the API still gives a link to another
+/// page, before the stream is called a loop (v1 pages end with `next: null`).
+const MAX_EMPTY_PAGES: u32 = 10;
+
+/// Watches one pass over a stream for paging that goes round in circles: a `next` link that was
+/// already followed (A → B → A), a page holding exactly the records of an earlier page (an API
+/// that ignores `page[number]` or the id filter), or empty pages that never end. Any of these
+/// stops the pass with [`FetchError::PagingLoop`] instead of reading forever or calling the
+/// stream done. Memory: one link per v1 page and one 64-bit fingerprint per page.
+#[derive(Debug, Default)]
+pub struct PagingGuard {
+    links: std::collections::HashSet<String>,
+    pages: std::collections::HashMap<u64, String>,
+    empty_run: u32,
+}
+
+impl PagingGuard {
+    /// Records the page fetched with `cursor`, holding `ids`; fails when it repeats the pass.
+    pub fn check(
+        &mut self,
+        stream: Stream,
+        cursor: &Cursor,
+        ids: &[&str],
+    ) -> Result<(), FetchError> {
+        let here = describe(cursor);
+        if let Cursor::Link { next: Some(link) } = cursor {
+            if !self.links.insert(link.clone()) {
+                return Err(FetchError::PagingLoop {
+                    stream,
+                    detail: "the API returned a next link it had already given in this pass".into(),
+                });
+            }
+        }
+        if ids.is_empty() {
+            self.empty_run += 1;
+            if self.empty_run > MAX_EMPTY_PAGES {
+                return Err(FetchError::PagingLoop {
+                    stream,
+                    detail: format!(
+                        "the API returned {MAX_EMPTY_PAGES} empty pages in a row, each with a link to another page"
+                    ),
+                });
+            }
+            return Ok(());
+        }
+        self.empty_run = 0;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&ids, &mut hasher);
+        let fingerprint = std::hash::Hasher::finish(&hasher);
+        match self.pages.get(&fingerprint) {
+            Some(there) => Err(FetchError::PagingLoop {
+                stream,
+                detail: format!(
+                    "the API returned the same records for {here} as it had already returned for {there}"
+                ),
+            }),
+            None => {
+                self.pages.insert(fingerprint, here);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A cursor in words, for messages.
+fn describe(cursor: &Cursor) -> String {
+    match cursor {
+        Cursor::Keyset { after: None } | Cursor::Link { next: None } => "the first page".into(),
+        Cursor::Keyset { after: Some(a) } => format!("the page after id {a}"),
+        Cursor::PageNumber { number } | Cursor::SincePage { number, .. } => {
+            format!("page {number}")
+        }
+        Cursor::Since { after, .. } => match after {
+            Some(a) => format!("the catch-up page after id {a}"),
+            None => "the first catch-up page".into(),
+        },
+        Cursor::Link { next: Some(_) } => "a followed link".into(),
+        Cursor::Done => "the end".into(),
+    }
 }
 
 /// Reads pages of a stream. Implemented over HTTP for API v2 and v1.
@@ -199,6 +369,17 @@ pub trait Source: Send + Sync {
     /// its records never change (only appear or vanish, which the id sweep sees).
     /// `since` is `None` when the stream has no mark (its records carry no `updated_at`).
     fn changed_since(&self, stream: Stream, since: Option<&str>) -> Option<Cursor>;
+    /// What this source has learned about how the API treats `stream` (see [`ApiProfile`]).
+    fn profile(&self, _stream: Stream) -> ApiProfile {
+        ApiProfile::default()
+    }
+    /// Adopts what an earlier run learned about `stream` (from its checkpoint).
+    fn adopt(&self, _stream: Stream, _profile: ApiProfile) {}
+    /// Whether [`Source::fetch_record`] can tell that a record of `stream` is gone (a show
+    /// route that answers 404), so a deletion can be confirmed before a row is removed.
+    fn confirms_deletions(&self, _stream: Stream) -> bool {
+        true
+    }
 }
 
 /// Why fetching failed.
@@ -254,6 +435,18 @@ pub enum FetchError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    /// The API's paging went round in circles (a link or a page seen before in the same pass).
+    #[error(
+        "stream {stream}: {detail}; the stream was stopped rather than read forever or called \
+         done (what was loaded stays) — the API's paging is inconsistent, check --api-base and \
+         report it to NationBuilder if it persists"
+    )]
+    PagingLoop {
+        /// The stream.
+        stream: Stream,
+        /// What repeated, in words.
+        detail: String,
+    },
     /// The API version offers no way to do this.
     #[error("API {api} does not support {operation}")]
     Unsupported {
@@ -373,7 +566,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(all.complete);
+        assert!(all.is_complete());
         assert_eq!(all.total, Some(5));
         assert_eq!(all.ids, ["1", "2", "3", "4", "5"]);
 
@@ -387,7 +580,7 @@ mod tests {
         .await
         .unwrap();
         assert!(
-            !cut.complete,
+            !cut.is_complete(),
             "a repeated cursor is reported, not followed forever"
         );
         assert_eq!(cut.ids, ["1", "2"]);

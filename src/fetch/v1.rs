@@ -156,16 +156,24 @@ impl V1Source {
     async fn listing(&self, stream: Stream, cursor: &Cursor) -> Result<Listing, FetchError> {
         let link = self.link_of(stream, cursor)?;
         let url = self.request_url(link.as_str())?;
-        let fetched = self.http.get(&url, parse_listing).await?;
+        let fetched = self
+            .http
+            .get(&url, |b| {
+                std::str::from_utf8(b).ok().and_then(parse_listing)
+            })
+            .await?;
         let mut listing = fetched.parsed;
         listing.next = match listing.legacy {
             Some(legacy) => legacy_next(&url, legacy, listing.records.is_empty()),
             None => match listing.next_link.take() {
-                // A link pointing at the page just read would loop forever.
+                // A link pointing at the page just read would loop forever; it is not the
+                // end of the collection either (that is `next: null`), so the pass stops.
                 Some(next) if next != link.as_str() => Cursor::Link { next: Some(next) },
                 Some(_) => {
-                    tracing::warn!(stream = %stream, "the API returned the same next link again; ending the stream");
-                    Cursor::Done
+                    return Err(FetchError::PagingLoop {
+                        stream,
+                        detail: "the API returned, as the next page, the link it had already given for this page".into(),
+                    })
                 }
                 None => Cursor::Done,
             },
@@ -176,12 +184,12 @@ impl V1Source {
     /// `GET /people/count`: the number of people, for progress and `verify`.
     pub async fn people_count(&self) -> Result<u64, FetchError> {
         let url = self.request_url("/api/v1/people/count")?;
-        let parse = |body: &str| -> Option<u64> {
+        let parse = |body: &[u8]| -> Option<u64> {
             #[derive(Deserialize)]
             struct Count {
                 people_count: u64,
             }
-            serde_json::from_str::<Count>(body)
+            serde_json::from_slice::<Count>(body)
                 .ok()
                 .map(|c| c.people_count)
         };
@@ -196,7 +204,8 @@ impl V1Source {
             .map_err(|()| FetchError::Url(self.base.to_string()))?
             .push(id);
         strip_limit(&mut url);
-        let parse = |body: &str| -> Option<SourceRecord> {
+        let parse = |body: &[u8]| -> Option<SourceRecord> {
+            let body = std::str::from_utf8(body).ok()?;
             #[derive(Deserialize)]
             struct Show<'a> {
                 #[serde(borrow)]
@@ -458,9 +467,21 @@ impl Source for V1Source {
         })
     }
 
+    fn confirms_deletions(&self, stream: Stream) -> bool {
+        // Tags and donations have no show route in v1: only a complete listing speaks for them.
+        matches!(stream, Stream::People | Stream::Taggings)
+    }
+
     async fn fetch_id_page(&self, stream: Stream, cursor: &Cursor) -> Result<IdPage, FetchError> {
         // v1 has no sparse fieldsets: an id sweep reads the same pages, and keeps only keys.
+        let first = matches!(cursor, Cursor::Link { next: None });
         let listing = self.listing(stream, cursor).await?;
+        // The API's own count checks that the listing is complete (see `sweep_ids`).
+        let count = if stream == Stream::People && first && listing.total.is_none() {
+            Some(self.people_count().await?)
+        } else {
+            None
+        };
         let ids = match stream {
             Stream::Taggings => taggings_of(&listing.records)
                 .into_iter()
@@ -478,7 +499,7 @@ impl Source for V1Source {
             total: if stream == Stream::Taggings {
                 None
             } else {
-                listing.total
+                listing.total.or(count)
             },
         })
     }
@@ -500,7 +521,8 @@ impl Source for V1Source {
                     .push(pid)
                     .push("taggings");
                 strip_limit(&mut url);
-                let parse = |body: &str| -> Option<Option<SourceRecord>> {
+                let parse = |body: &[u8]| -> Option<Option<SourceRecord>> {
+                    let body = std::str::from_utf8(body).ok()?;
                     #[derive(Deserialize)]
                     struct Taggings<'a> {
                         #[serde(borrow)]

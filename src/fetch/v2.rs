@@ -8,12 +8,15 @@
 //! filters, and `next` may be absent, null or present on the last page): the next request is
 //! built from our own parameters, and an empty `data` array ends the stream.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use url::Url;
 
 use super::client::HttpClient;
-use super::{Cursor, FetchError, IdPage, Page, Source, SourceRecord, Stream};
+use super::{ApiProfile, Cursor, FetchError, IdPage, Page, Source, SourceRecord, Stream};
 
 /// The address fields v2 only returns when asked through `extra_fields[signups]`.
 pub const SIGNUP_EXTRA_FIELDS: &str = "primary_address,home_address,work_address,mailing_address,\
@@ -25,6 +28,9 @@ pub struct V2Source {
     http: HttpClient,
     base: Url,
     page_size: u32,
+    /// What each stream's requests taught us (shared by every clone of the source, so the
+    /// main pass, catch-up passes and sweeps all ask the API the same way).
+    profiles: Arc<Mutex<BTreeMap<Stream, ApiProfile>>>,
 }
 
 impl V2Source {
@@ -34,6 +40,7 @@ impl V2Source {
             http,
             base,
             page_size: page_size.clamp(1, 100),
+            profiles: Arc::default(),
         }
     }
 
@@ -53,12 +60,41 @@ impl V2Source {
             .map_err(|e| FetchError::Url(format!("{}: {e}", self.base)))
     }
 
+    fn learn(&self, stream: Stream, learned: ApiProfile) {
+        let mut profiles = self.profiles.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = profiles.entry(stream).or_default();
+        *entry = entry.merged(learned);
+    }
+
+    /// The cursor to actually ask with, given what the API refused: keyset positions become
+    /// page numbers once keyset paging was refused (from the start: an id position means
+    /// nothing to offset paging, and upserts make re-reading harmless), and catch-up cursors
+    /// become a full re-read once the `updated_at` filter was refused.
+    fn effective(&self, stream: Stream, cursor: &Cursor) -> Cursor {
+        let profile = self.profile(stream);
+        let keyset = profile.keyset != Some(false);
+        let since_ok = profile.updated_filter != Some(false);
+        match cursor {
+            Cursor::Keyset { .. } if !keyset => Cursor::PageNumber { number: 1 },
+            Cursor::Since { .. } | Cursor::SincePage { .. } if !since_ok => self.start(stream),
+            Cursor::Since { since, .. } if !keyset => Cursor::SincePage {
+                since: since.clone(),
+                number: 1,
+            },
+            other => other.clone(),
+        }
+    }
+
     /// The URL for the page `cursor` points at.
     pub fn page_url(&self, stream: Stream, cursor: &Cursor) -> Result<Url, FetchError> {
         let mut url = self.collection_url(stream)?;
+        let page_size = self
+            .profile(stream)
+            .page_size
+            .map_or(self.page_size, |p| p.min(self.page_size));
         {
             let mut q = url.query_pairs_mut();
-            q.append_pair("page[size]", &self.page_size.to_string());
+            q.append_pair("page[size]", &page_size.to_string());
             let first = match cursor {
                 Cursor::Keyset { after } => {
                     q.append_pair("sort", "id");
@@ -79,6 +115,11 @@ impl V2Source {
                     }
                     false
                 }
+                Cursor::SincePage { since, number } => {
+                    q.append_pair("filter[updated_at][gte]", since);
+                    q.append_pair("page[number]", &number.to_string());
+                    false
+                }
                 Cursor::Link { .. } | Cursor::Done => {
                     return Err(FetchError::Url(format!(
                         "cursor {cursor:?} is not a v2 cursor"
@@ -95,35 +136,77 @@ impl V2Source {
         Ok(url)
     }
 
-    async fn get_page(&self, stream: Stream, cursor: &Cursor) -> Result<Page, FetchError> {
-        let url = self.page_url(stream, cursor)?;
-        let fetched = self.http.get(&url, parse_document).await?;
-        let doc = fetched.parsed;
-        let next = match cursor {
-            _ if doc.records.is_empty() => Cursor::Done,
-            Cursor::Keyset { after } => {
-                if !strictly_ascending_after(after.as_deref(), &doc.records) {
-                    tracing::warn!(stream = %stream, "the API ignored the id filter; falling back to page-number paging");
-                    return Err(FetchError::Rejected {
-                        status: 400,
-                        url: super::client::redact_url(&url),
-                        code: "keyset_ignored".into(),
-                        message: "ids did not ascend past the cursor".into(),
-                    });
+    /// GETs a collection page, learning from a refusal and asking again the way the API
+    /// accepts: keyset paging refused or ignored → `page[number]`; the `updated_at` filter
+    /// refused → a full re-read; a page size refused → the documented default of 20. Each
+    /// lesson is learned once per resource and kept (see [`ApiProfile`]).
+    async fn get_learning(
+        &self,
+        stream: Stream,
+        cursor: &Cursor,
+        url_of: impl Fn(&Cursor) -> Result<Url, FetchError>,
+    ) -> Result<(Cursor, Document), FetchError> {
+        let mut cursor = self.effective(stream, cursor);
+        // At most one lesson of each kind, so this loop ends.
+        for _ in 0..4 {
+            let url = url_of(&cursor)?;
+            let result = self
+                .http
+                .get(&url, |b| {
+                    std::str::from_utf8(b).ok().and_then(parse_document)
+                })
+                .await
+                .map(|f| f.parsed)
+                .and_then(|doc| {
+                    if let Cursor::Keyset { after } | Cursor::Since { after, .. } = &cursor {
+                        if !doc.records.is_empty()
+                            && !strictly_ascending_after(after.as_deref(), &doc.records)
+                        {
+                            return Err(FetchError::Rejected {
+                                status: 400,
+                                url: super::client::redact_url(&url),
+                                code: "keyset_ignored".into(),
+                                message: "ids did not ascend past the cursor".into(),
+                            });
+                        }
+                    }
+                    Ok(doc)
+                });
+            let lesson = match &result {
+                Err(FetchError::Rejected {
+                    status: 400,
+                    code,
+                    message,
+                    ..
+                }) => refusal_lesson(&cursor, code, message, self.profile(stream)),
+                _ => None,
+            };
+            match lesson {
+                Some(lesson) => {
+                    tracing::warn!(stream = %stream, lesson = lesson.describe(), "the API refused a request; asking differently from now on");
+                    self.learn(stream, lesson.profile());
+                    cursor = self.effective(stream, &cursor);
                 }
-                Cursor::Keyset {
-                    after: doc.records.last().and_then(|r| r.source_id.clone()),
-                }
+                None => return result.map(|doc| (cursor, doc)),
             }
-            Cursor::PageNumber { number } => Cursor::PageNumber {
-                number: number.saturating_add(1),
-            },
-            Cursor::Since { since, .. } => Cursor::Since {
-                since: since.clone(),
-                after: doc.records.last().and_then(|r| r.source_id.clone()),
-            },
-            Cursor::Link { .. } | Cursor::Done => Cursor::Done,
-        };
+        }
+        Err(FetchError::Rejected {
+            status: 400,
+            url: super::client::redact_url(&url_of(&cursor)?),
+            code: "bad_request".into(),
+            message: "the API refused every way of paging through this collection".into(),
+        })
+    }
+
+    async fn get_page(&self, stream: Stream, cursor: &Cursor) -> Result<Page, FetchError> {
+        let (cursor, doc) = self
+            .get_learning(stream, cursor, |c| self.page_url(stream, c))
+            .await?;
+        let next = next_cursor(
+            &cursor,
+            doc.records.last().and_then(|r| r.source_id.clone()),
+            doc.records.is_empty(),
+        );
         Ok(Page {
             records: doc.records,
             next,
@@ -132,51 +215,149 @@ impl V2Source {
     }
 }
 
+/// A refused request's lesson.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lesson {
+    /// `sort=id` / `filter[id][gt]` refused or ignored.
+    NoKeyset,
+    /// `filter[updated_at][gte]` refused.
+    NoUpdatedFilter,
+    /// The page size refused.
+    SmallPages,
+}
+
+impl Lesson {
+    fn profile(self) -> ApiProfile {
+        match self {
+            Lesson::NoKeyset => ApiProfile {
+                keyset: Some(false),
+                ..ApiProfile::default()
+            },
+            Lesson::NoUpdatedFilter => ApiProfile {
+                updated_filter: Some(false),
+                ..ApiProfile::default()
+            },
+            Lesson::SmallPages => ApiProfile {
+                page_size: Some(20),
+                ..ApiProfile::default()
+            },
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Lesson::NoKeyset => {
+                "keyset paging (sort=id, filter[id][gt]) refused: paging by page[number]"
+            }
+            Lesson::NoUpdatedFilter => {
+                "filter[updated_at][gte] refused: catch-up re-reads the whole resource"
+            }
+            Lesson::SmallPages => "page[size] refused: asking for 20 per page",
+        }
+    }
+}
+
+/// What a 400 answer to a request made with `cursor` teaches, if anything new: the part of
+/// the request the API named (or, when it named none, the most specific one we used).
+fn refusal_lesson(cursor: &Cursor, code: &str, message: &str, known: ApiProfile) -> Option<Lesson> {
+    let text = format!("{code} {message}").to_ascii_lowercase();
+    let uses_keyset = matches!(cursor, Cursor::Keyset { .. } | Cursor::Since { .. });
+    let uses_since = matches!(cursor, Cursor::Since { .. } | Cursor::SincePage { .. });
+    let page_size_named = text.contains("page[size]") || text.contains("page size");
+    if page_size_named && known.page_size.is_none() {
+        return Some(Lesson::SmallPages);
+    }
+    let updated_named = text.contains("updated_at");
+    if uses_since && updated_named && known.updated_filter != Some(false) {
+        return Some(Lesson::NoUpdatedFilter);
+    }
+    if uses_keyset && known.keyset != Some(false) {
+        return Some(Lesson::NoKeyset);
+    }
+    if uses_since && known.updated_filter != Some(false) {
+        return Some(Lesson::NoUpdatedFilter);
+    }
+    None
+}
+
+/// The cursor after a page fetched with `cursor` whose last record has id `last`.
+fn next_cursor(cursor: &Cursor, last: Option<String>, empty: bool) -> Cursor {
+    if empty {
+        return Cursor::Done;
+    }
+    match cursor {
+        Cursor::Keyset { after } => Cursor::Keyset {
+            after: last.or_else(|| after.clone()),
+        },
+        Cursor::PageNumber { number } => Cursor::PageNumber {
+            number: number.saturating_add(1),
+        },
+        Cursor::Since { since, after } => Cursor::Since {
+            since: since.clone(),
+            after: last.or_else(|| after.clone()),
+        },
+        Cursor::SincePage { since, number } => Cursor::SincePage {
+            since: since.clone(),
+            number: number.saturating_add(1),
+        },
+        Cursor::Link { .. } | Cursor::Done => Cursor::Done,
+    }
+}
+
 impl Source for V2Source {
     fn api(&self) -> &'static str {
         "v2"
     }
 
-    fn start(&self, _stream: Stream) -> Cursor {
-        Cursor::Keyset { after: None }
+    fn start(&self, stream: Stream) -> Cursor {
+        if self.profile(stream).keyset == Some(false) {
+            Cursor::PageNumber { number: 1 }
+        } else {
+            Cursor::Keyset { after: None }
+        }
+    }
+
+    fn profile(&self, stream: Stream) -> ApiProfile {
+        self.profiles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&stream)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    fn adopt(&self, stream: Stream, profile: ApiProfile) {
+        self.learn(stream, profile);
     }
 
     async fn fetch_id_page(&self, stream: Stream, cursor: &Cursor) -> Result<IdPage, FetchError> {
         // A sparse fieldset naming one small attribute keeps the pages small; ids and types
         // are always present in JSON:API resource objects.
-        let mut url = self.page_url(stream, cursor)?;
-        let (kept, minimal): (Vec<(String, String)>, &str) = (
-            url.query_pairs()
+        let minimal = match stream {
+            Stream::Tags => "name",
+            Stream::Taggings => "signup_id",
+            Stream::People | Stream::Donations => "created_at",
+        };
+        let url_of = |c: &Cursor| -> Result<Url, FetchError> {
+            let mut url = self.page_url(stream, c)?;
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
                 .filter(|(k, _)| !k.starts_with("extra_fields"))
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-            match stream {
-                Stream::Tags => "name",
-                Stream::Taggings => "signup_id",
-                Stream::People | Stream::Donations => "created_at",
-            },
-        );
-        url.query_pairs_mut()
-            .clear()
-            .extend_pairs(kept)
-            .append_pair(&format!("fields[{}]", Self::path(stream)), minimal);
-        let fetched = self.http.get(&url, parse_document).await?;
-        let doc = fetched.parsed;
+                .collect();
+            url.query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
+                .append_pair(&format!("fields[{}]", Self::path(stream)), minimal);
+            Ok(url)
+        };
+        let (cursor, doc) = self.get_learning(stream, cursor, url_of).await?;
         let ids: Vec<String> = doc
             .records
             .iter()
             .filter_map(|r| r.source_id.clone())
             .collect();
-        let next = match cursor {
-            _ if doc.records.is_empty() => Cursor::Done,
-            Cursor::Keyset { .. } => Cursor::Keyset {
-                after: ids.last().cloned(),
-            },
-            Cursor::PageNumber { number } => Cursor::PageNumber {
-                number: number.saturating_add(1),
-            },
-            _ => Cursor::Done,
-        };
+        let next = next_cursor(&cursor, ids.last().cloned(), doc.records.is_empty());
         Ok(IdPage {
             ids,
             next,
@@ -202,7 +383,8 @@ impl Source for V2Source {
             #[serde(borrow)]
             data: &'a RawValue,
         }
-        let parse = |body: &str| -> Option<SourceRecord> {
+        let parse = |body: &[u8]| -> Option<SourceRecord> {
+            let body = std::str::from_utf8(body).ok()?;
             let one: One<'_> = serde_json::from_str(body).ok()?;
             let value: serde_json::Value = serde_json::from_str(one.data.get()).ok()?;
             Some(SourceRecord {
@@ -219,32 +401,34 @@ impl Source for V2Source {
     }
 
     fn changed_since(&self, stream: Stream, since: Option<&str>) -> Option<Cursor> {
+        let profile = self.profile(stream);
         match stream {
-            Stream::People | Stream::Donations => since.map(|since| Cursor::Since {
-                since: since.to_owned(),
-                after: None,
+            Stream::People | Stream::Donations => since.map(|since| {
+                if profile.updated_filter == Some(false) {
+                    // The filter was refused: the catch-up is a full re-read.
+                    self.start(stream)
+                } else if profile.keyset == Some(false) {
+                    Cursor::SincePage {
+                        since: since.to_owned(),
+                        number: 1,
+                    }
+                } else {
+                    Cursor::Since {
+                        since: since.to_owned(),
+                        after: None,
+                    }
+                }
             }),
             // Tags carry no updated_at, yet their taggings_count (and a rename) can change;
             // the list is small (about one tag per 40 people), so it is re-read whole.
-            Stream::Tags => Some(Cursor::Keyset { after: None }),
+            Stream::Tags => Some(self.start(stream)),
             // Taggings never change: they are created or deleted, which the id sweep sees.
             Stream::Taggings => None,
         }
     }
 
     async fn fetch_page(&self, stream: Stream, cursor: &Cursor) -> Result<Page, FetchError> {
-        match self.get_page(stream, cursor).await {
-            // The API refused or ignored keyset paging: restart this stream with page numbers.
-            // Records already loaded are upserted again, never duplicated.
-            Err(FetchError::Rejected { status: 400, .. })
-                if matches!(cursor, Cursor::Keyset { .. }) =>
-            {
-                tracing::warn!(stream = %stream, "keyset paging refused; using page[number] paging with duplicate detection");
-                self.get_page(stream, &Cursor::PageNumber { number: 1 })
-                    .await
-            }
-            other => other,
-        }
+        self.get_page(stream, cursor).await
     }
 }
 

@@ -1,32 +1,41 @@
-//! Load: writes one fetched page into PostgreSQL in **one transaction** — the raw records with
-//! their canonical SHA-256, the mapped rows of the open schema, the rejects, and the stream's
-//! checkpoint. Because all four commit together, a crash at any instant leaves either the whole
-//! page or none of it. The page's spool entry ([`crate::checkpoint::spool`]) is deleted in the
-//! same transaction. A page is written in two halves — [`prepare_page`] (its own records and
-//! rows) and [`finish_page`] (checkpoint, commit) — so a stream can prepare page N+1 while page
-//! N commits.
+//! Load: writes one fetched page in **one transaction** — the raw records with their
+//! canonical SHA-256, the mapped rows of the open schema, the rejects, the field
+//! dispositions and the stream's checkpoint. Because they commit together, a crash at any
+//! instant leaves either the whole page or none of it. The page's spool entry is deleted in
+//! the same transaction. A page is written in two halves — [`Sink::prepare`] (its own records
+//! and rows) and [`Sink::finish`] (checkpoint, commit) — so a stream can prepare page N+1
+//! while page N commits.
 //!
-//! Rows are upserted in bulk — one statement per table per page, each column bound as one
-//! array and expanded by `UNNEST`, cast to the column's type from the static schema catalogue
-//! — keyed on `(nation, source_id)`, which makes replaying a page harmless. Child rows (a
-//! person's emails, phones, addresses…) are replaced as a set, so a value removed at source
-//! disappears here too; the replacing `DELETE` is skipped for records archived for the first
-//! time by this very page, which cannot have child rows yet. Table and column names come only
-//! from the validated mapping catalogue and are quoted.
+//! Loading goes through the small [`Sink`] trait: [`PgSink`] writes PostgreSQL, [`MemorySink`]
+//! keeps the same rules in memory for unit tests of the pipeline and of reconciliation (with
+//! faults injected at named steps). The sink also answers what reconciliation asks of the
+//! archive (which ids it holds, marking records deleted at source) and what `remap` reads.
 //!
-//! The page transaction commits with `synchronous_commit = off`: the page and its checkpoint
-//! commit together or not at all, so a server crash that forgets the last few commits only
-//! makes the next run fetch those pages again, while the exporter no longer waits for a disk
-//! flush per page.
+//! In PostgreSQL, rows are upserted in bulk — one statement per table per page, each column
+//! bound as one array and expanded by `UNNEST`, cast to the column's type from the static
+//! schema catalogue — keyed on `(nation, source_id)`, which makes replaying a page harmless.
+//! Child rows (a person's emails, phones, addresses…) are replaced as a set, so a value removed
+//! at source disappears here too; the replacing `DELETE` is skipped for records archived for
+//! the first time by this very page, which cannot have child rows yet. Table and column names
+//! come only from the validated mapping catalogue and are quoted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use std::future::Future;
+use std::sync::Arc;
 
 use serde_json::Value;
-use sqlx::{PgPool, Postgres, Transaction};
 
-use crate::fetch::{Cursor, Stream};
+use crate::checkpoint::Advance;
+use crate::fetch::{ApiProfile, Cursor, SourceRecord, Stream};
 use crate::mapping::target::{ColumnRole, SqlType, TableId};
 use crate::mapping::Cell;
+
+mod memory;
+mod postgres;
+
+pub use memory::MemorySink;
+pub use postgres::PgSink;
 
 /// A raw record to archive.
 #[derive(Debug, Clone)]
@@ -205,6 +214,25 @@ pub struct PageBatch {
     /// The cursor this page was fetched with, when it waits in the page spool (its spooled
     /// copy is deleted by the same transaction).
     pub spooled: Option<Cursor>,
+    /// What the source has learned about the stream, kept with the checkpoint.
+    pub learned: ApiProfile,
+}
+
+impl PageBatch {
+    /// The checkpoint advance this page commits, given what it wrote.
+    pub fn advance(&self, outcome: PageOutcome) -> Advance {
+        Advance {
+            api: self.api.clone(),
+            next: self.next.clone(),
+            records: self.raw.len() as u64,
+            rejects: outcome.rejected,
+            total: self.total,
+            run_id: self.run_id,
+            mapping_sha256: self.mapping_sha256.clone(),
+            source_clock: self.source_clock.clone(),
+            learned: self.learned,
+        }
+    }
 }
 
 /// What a committed page added up to.
@@ -233,6 +261,15 @@ pub enum LoadError {
         #[source]
         source: sqlx::Error,
     },
+    /// A query that belongs to no one stream failed.
+    #[error("{context}: {source}")]
+    Query {
+        /// What was being done.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
     /// A page's loading task ended abnormally (panicked or was cancelled).
     #[error("loading {stream}: the page task ended abnormally: {reason}")]
     Task {
@@ -244,6 +281,140 @@ pub enum LoadError {
     /// A table or column name failed validation (never pasted into SQL).
     #[error("refusing unsafe SQL identifier {0:?}")]
     Identifier(String),
+    /// The nation's advisory lock was taken again after the database session holding it
+    /// ended; the page is retried under the new lock.
+    #[error("the database session holding the nation's lock ended; the lock was taken again")]
+    LockRetaken,
+    /// Another run took the nation's lock while the database was restarting.
+    #[error(
+        "another nb-exodus run took nation {nation:?} while the database was restarting; this run \
+         stopped so the two never write at once (see `nb-exodus status`)"
+    )]
+    LockLost {
+        /// The nation.
+        nation: String,
+    },
+    /// A fault injected by a test (in-memory twin).
+    #[error("injected fault at {step}")]
+    Injected {
+        /// Where.
+        step: &'static str,
+        /// Whether it behaves like a transient database outage.
+        transient: bool,
+    },
+}
+
+impl LoadError {
+    /// Whether retrying the page later may succeed (a database outage, a serialization
+    /// failure, a lock taken again).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            LoadError::Statement { source, .. } | LoadError::Query { source, .. } => {
+                crate::database::fault::is_transient(source)
+            }
+            LoadError::LockRetaken => true,
+            LoadError::Injected { transient, .. } => *transient,
+            LoadError::Task { .. } | LoadError::Identifier(_) | LoadError::LockLost { .. } => false,
+        }
+    }
+
+    /// The driver's error, when there is one.
+    pub fn sqlx(&self) -> Option<&sqlx::Error> {
+        match self {
+            LoadError::Statement { source, .. } | LoadError::Query { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// How the ids the source lists now compare with the live archive of a stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdDiff {
+    /// Archived, not marked deleted, and absent from the listing: candidates for deletion.
+    pub absent: Vec<String>,
+    /// Listed, but not in the live archive: to fetch.
+    pub unarchived: Vec<String>,
+}
+
+/// Where pages are loaded, and what reconciliation and `remap` ask of the archive.
+/// Implemented for PostgreSQL ([`PgSink`]) and in memory ([`MemorySink`]).
+pub trait Sink: Send + Sync + 'static {
+    /// A page whose own records and rows are written but not yet committed.
+    type Prepared: Send + 'static;
+
+    /// Opens the page's transaction and writes its raw records, rows and rejects: everything
+    /// that touches only the page's own records, so it may run while the stream's previous
+    /// page commits.
+    fn prepare(
+        &self,
+        batch: Arc<PageBatch>,
+    ) -> impl Future<Output = Result<Self::Prepared, LoadError>> + Send;
+
+    /// Writes what every page of the stream shares (field dispositions, the checkpoint), drops
+    /// the page's spool entry, and commits. Call in page order.
+    fn finish(
+        &self,
+        prepared: Self::Prepared,
+        batch: Arc<PageBatch>,
+    ) -> impl Future<Output = Result<PageOutcome, LoadError>> + Send;
+
+    /// A fingerprint of a stream's live archive (record count and a digest over the records'
+    /// hashes in id order), to tell whether a catch-up pass changed anything.
+    fn live_digest(
+        &self,
+        nation: &str,
+        stream: Stream,
+    ) -> impl Future<Output = Result<(i64, Option<String>), LoadError>> + Send;
+
+    /// Compares the ids the source lists now with the stream's live archive.
+    fn compare_ids(
+        &self,
+        nation: &str,
+        stream: Stream,
+        listed: &[String],
+    ) -> impl Future<Output = Result<IdDiff, LoadError>> + Send;
+
+    /// Marks `ids` deleted at source in the archive (the bodies stay) and removes the rows
+    /// derived from them from `tables` ((table, parent column of child tables)); returns how
+    /// many records it marked.
+    fn mark_deleted(
+        &self,
+        nation: &str,
+        stream: Stream,
+        ids: &[String],
+        tables: &[(String, Option<String>)],
+    ) -> impl Future<Output = Result<u64, LoadError>> + Send;
+
+    /// Up to `limit` live archived records of a stream with ids after `after`, in id order
+    /// (for `remap`).
+    fn archived(
+        &self,
+        nation: &str,
+        stream: Stream,
+        after: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<SourceRecord>, LoadError>> + Send;
+
+    /// Rejects recorded for the nation.
+    fn reject_count(&self, nation: &str) -> impl Future<Output = Result<u64, LoadError>> + Send;
+}
+
+/// Writes one page in one transaction ([`Sink::prepare`] then [`Sink::finish`]).
+pub async fn commit<K: Sink>(sink: &K, batch: Arc<PageBatch>) -> Result<PageOutcome, LoadError> {
+    let prepared = sink.prepare(batch.clone()).await?;
+    sink.finish(prepared, batch).await
+}
+
+/// Wraps a driver error of `stream`'s statement on `table` (or step: `begin`, `commit`).
+pub(crate) fn statement_error(
+    stream: Stream,
+    table: &str,
+) -> impl FnOnce(sqlx::Error) -> LoadError + '_ {
+    move |source| LoadError::Statement {
+        stream,
+        table: table.to_owned(),
+        source,
+    }
 }
 
 /// Quotes a validated `schema.table` or column name.
@@ -263,316 +434,6 @@ pub fn quote_ident(name: &str) -> Result<String, LoadError> {
         .map(|p| format!("\"{p}\""))
         .collect::<Vec<_>>()
         .join("."))
-}
-
-/// Commits one page: raw archive, rows, rejects and checkpoint in one transaction.
-pub async fn commit_page(pool: &PgPool, batch: &PageBatch) -> Result<PageOutcome, LoadError> {
-    let prepared = prepare_page(pool, batch).await?;
-    finish_page(prepared, batch).await
-}
-
-/// A page's transaction with its records and rows written, but not its checkpoint: it can run
-/// while the stream's previous page is still committing, and is finished after it.
-pub struct PreparedPage {
-    tx: Transaction<'static, Postgres>,
-    outcome: PageOutcome,
-}
-
-/// First half of [`commit_page`]: opens the page's transaction and writes the raw records, the
-/// mapped rows and the rejects — everything that touches only this page's own records.
-pub async fn prepare_page(pool: &PgPool, batch: &PageBatch) -> Result<PreparedPage, LoadError> {
-    let stream = batch.stream;
-    let mut tx = pool
-        .begin()
-        .await
-        .map_err(statement_error(stream, "begin"))?;
-    // Only keyset pages, which never share a record, are prepared side by side, so two open
-    // page transactions do not wait on each other's rows; the timeout turns a surprise into an
-    // error (the run can be resumed) instead of a hang.
-    sqlx::query(
-        "SELECT set_config('synchronous_commit', 'off', true), set_config('lock_timeout', '60s', true)",
-    )
-        .execute(&mut *tx)
-        .await
-        .map_err(statement_error(stream, "begin"))?;
-    let (archived, known) = write_raw(&mut tx, batch)
-        .await
-        .map_err(statement_error(stream, "raw.records"))?;
-    let mut outcome = PageOutcome {
-        archived,
-        ..PageOutcome::default()
-    };
-    for (table, rows) in &batch.tables {
-        outcome.rows += write_table(&mut tx, batch, table, rows, &known).await?;
-    }
-    outcome.rejected = write_rejects(&mut tx, batch)
-        .await
-        .map_err(statement_error(stream, "sync.rejects"))?;
-    Ok(PreparedPage { tx, outcome })
-}
-
-/// Second half of [`commit_page`]: the rows every page of the stream shares (field
-/// dispositions, the checkpoint), the page's spool entry, and the commit. Call it in page
-/// order: the previous page must have committed.
-pub async fn finish_page(
-    prepared: PreparedPage,
-    batch: &PageBatch,
-) -> Result<PageOutcome, LoadError> {
-    let stream = batch.stream;
-    let PreparedPage { mut tx, outcome } = prepared;
-    write_fields(&mut tx, batch)
-        .await
-        .map_err(statement_error(stream, "sync.field_dispositions"))?;
-    if batch.advances_checkpoint {
-        advance_checkpoint(&mut tx, batch, outcome)
-            .await
-            .map_err(statement_error(stream, "sync.checkpoints"))?;
-    }
-    if let Some(cursor) = &batch.spooled {
-        crate::checkpoint::spool::remove(&mut tx, &batch.nation, stream, cursor)
-            .await
-            .map_err(statement_error(stream, "sync.page_spool"))?;
-    }
-    tx.commit()
-        .await
-        .map_err(statement_error(stream, "commit"))?;
-    Ok(outcome)
-}
-
-/// Wraps a driver error of `stream`'s statement on `table` (or step: `begin`, `commit`).
-pub(crate) fn statement_error(
-    stream: Stream,
-    table: &str,
-) -> impl FnOnce(sqlx::Error) -> LoadError + '_ {
-    move |source| LoadError::Statement {
-        stream,
-        table: table.to_owned(),
-        source,
-    }
-}
-
-/// Archives the page's raw records; returns how many, and the ids that were already archived
-/// before this page (only those can have derived rows to replace).
-async fn write_raw(
-    tx: &mut Transaction<'_, Postgres>,
-    batch: &PageBatch,
-) -> sqlx::Result<(u64, BTreeSet<String>)> {
-    if batch.raw.is_empty() {
-        return Ok((0, BTreeSet::new()));
-    }
-    // A page can repeat an id under offset paging; keep the last copy.
-    let mut by_id: BTreeMap<&str, &RawRow> = BTreeMap::new();
-    for row in &batch.raw {
-        by_id.insert(&row.source_id, row);
-    }
-    let ids: Vec<&str> = by_id.keys().copied().collect();
-    let bodies: Vec<&str> = by_id.values().map(|r| r.body.as_str()).collect();
-    let hashes: Vec<&str> = by_id.values().map(|r| r.sha256.as_str()).collect();
-    // `xmax = 0` on the returned row means the upsert inserted it.
-    let rows: Vec<(String, bool)> = sqlx::query_as(
-        r#"INSERT INTO raw.records AS t (nation, resource, source_id, api, body, sha256, fetched_at, run_id)
-           SELECT $1, $2, r.source_id, $3, r.body::json, r.sha256, now(), $4
-             FROM UNNEST($5::text[], $6::text[], $7::text[]) AS r(source_id, body, sha256)
-           ON CONFLICT (nation, resource, source_id) DO UPDATE
-              SET body = EXCLUDED.body, sha256 = EXCLUDED.sha256, api = EXCLUDED.api,
-                  fetched_at = EXCLUDED.fetched_at, run_id = EXCLUDED.run_id,
-                  deleted_at_source = NULL
-           RETURNING t.source_id, t.xmax::text <> '0'"#,
-    )
-    .bind(&batch.nation)
-    .bind(batch.stream.as_str())
-    .bind(&batch.api)
-    .bind(batch.run_id)
-    .bind(&ids)
-    .bind(&bodies)
-    .bind(&hashes)
-    .fetch_all(&mut **tx)
-    .await?;
-    let archived = rows.len() as u64;
-    let known = rows
-        .into_iter()
-        .filter_map(|(id, existed)| existed.then_some(id))
-        .collect();
-    Ok((archived, known))
-}
-
-async fn write_table(
-    tx: &mut Transaction<'_, Postgres>,
-    batch: &PageBatch,
-    table: &str,
-    rows: &TableRows,
-    known: &BTreeSet<String>,
-) -> Result<u64, LoadError> {
-    let stream = batch.stream;
-    let qtable = quote_ident(table)?;
-    if let Some((parent_col, parents)) = &rows.replace_children_of {
-        // A parent archived for the first time by this page has no child rows yet.
-        let parents: Vec<&str> = parents
-            .iter()
-            .filter(|p| known.contains(p.as_str()))
-            .map(String::as_str)
-            .collect();
-        if !parents.is_empty() {
-            let keep: Vec<&str> = rows.rows.iter().map(|r| r.source_id.as_str()).collect();
-            let sql = format!(
-                "DELETE FROM {qtable} WHERE nation = $1 AND {} = ANY($2::text[]) AND NOT (source_id = ANY($3::text[]))",
-                quote_ident(parent_col)?
-            );
-            sqlx::query(&sql)
-                .bind(&batch.nation)
-                .bind(&parents)
-                .bind(&keep)
-                .execute(&mut **tx)
-                .await
-                .map_err(statement_error(stream, table))?;
-        }
-    }
-    if rows.rows.is_empty() {
-        return Ok(0);
-    }
-    let u = unnest(rows.table, &rows.rows, 3)?;
-    let updates: String = u
-        .columns
-        .iter()
-        .skip(1)
-        .map(|c| format!(", {c} = EXCLUDED.{c}"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO {qtable} AS t (nation, run_id, {})
-         SELECT $1, $2, {} FROM {}
-         ON CONFLICT (nation, source_id) DO UPDATE
-            SET run_id = EXCLUDED.run_id, loaded_at = now(){updates}",
-        u.columns.join(", "),
-        u.select,
-        u.from
-    );
-    let mut query = sqlx::query(&sql).bind(&batch.nation).bind(batch.run_id);
-    for array in u.arrays {
-        query = query.bind(array);
-    }
-    let done = query
-        .execute(&mut **tx)
-        .await
-        .map_err(statement_error(stream, table))?;
-    Ok(done.rows_affected())
-}
-
-async fn write_rejects(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sqlx::Result<u64> {
-    if !batch.mapped_ids.is_empty() {
-        sqlx::query(
-            "DELETE FROM sync.rejects WHERE nation = $1 AND resource = $2 AND source_id = ANY($3::text[])",
-        )
-        .bind(&batch.nation)
-        .bind(batch.stream.as_str())
-        .bind(&batch.mapped_ids)
-        .execute(&mut **tx)
-        .await?;
-    }
-    if batch.rejects.is_empty() {
-        return Ok(0);
-    }
-    let mut n = 0;
-    for chunk in batch.rejects.chunks(1000) {
-        let ids: Vec<Option<&str>> = chunk.iter().map(|r| r.source_id.as_deref()).collect();
-        let fields: Vec<&str> = chunk.iter().map(|r| r.field.as_str()).collect();
-        let reasons: Vec<&str> = chunk.iter().map(|r| r.reason.as_str()).collect();
-        let bodies: Vec<Option<&str>> = chunk.iter().map(|r| r.body.as_deref()).collect();
-        let done = sqlx::query(
-            r#"INSERT INTO sync.rejects (nation, resource, source_id, field, reason, body, run_id, rejected_at)
-               SELECT DISTINCT ON (r.source_id, r.field) $1, $2, r.source_id, r.field, r.reason, r.body::json, $3, now()
-                 FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[]) AS r(source_id, field, reason, body)
-               ON CONFLICT (nation, resource, source_id, field) DO UPDATE
-                  SET reason = EXCLUDED.reason, body = EXCLUDED.body, run_id = EXCLUDED.run_id,
-                      rejected_at = EXCLUDED.rejected_at"#,
-        )
-        .bind(&batch.nation)
-        .bind(batch.stream.as_str())
-        .bind(batch.run_id)
-        .bind(&ids)
-        .bind(&fields)
-        .bind(&reasons)
-        .bind(&bodies)
-        .execute(&mut **tx)
-        .await?;
-        n += done.rows_affected();
-    }
-    Ok(n)
-}
-
-async fn write_fields(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sqlx::Result<()> {
-    if batch.fields.is_empty() {
-        return Ok(());
-    }
-    let mut fields = Vec::with_capacity(batch.fields.len());
-    let mut dispositions = Vec::with_capacity(batch.fields.len());
-    let mut targets = Vec::with_capacity(batch.fields.len());
-    let mut counts = Vec::with_capacity(batch.fields.len());
-    for ((field, disposition, target), count) in &batch.fields {
-        fields.push(field.as_str());
-        dispositions.push(disposition.as_str());
-        targets.push(target.as_deref());
-        counts.push(i64::try_from(*count).unwrap_or(i64::MAX));
-    }
-    sqlx::query(
-        r#"INSERT INTO sync.field_dispositions AS f (nation, resource, source_field, disposition, target, seen_count, run_id)
-           SELECT DISTINCT ON (r.field) $1, $2, r.field, r.disposition, r.target, r.n, $3
-             FROM UNNEST($4::text[], $5::text[], $6::text[], $7::bigint[]) AS r(field, disposition, target, n)
-           ON CONFLICT (nation, resource, source_field) DO UPDATE
-              SET disposition = EXCLUDED.disposition, target = EXCLUDED.target,
-                  seen_count = f.seen_count + EXCLUDED.seen_count, run_id = EXCLUDED.run_id"#,
-    )
-    .bind(&batch.nation)
-    .bind(batch.stream.as_str())
-    .bind(batch.run_id)
-    .bind(&fields)
-    .bind(&dispositions)
-    .bind(&targets)
-    .bind(&counts)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn advance_checkpoint(
-    tx: &mut Transaction<'_, Postgres>,
-    batch: &PageBatch,
-    outcome: PageOutcome,
-) -> sqlx::Result<()> {
-    let cursor = serde_json::to_value(&batch.next).unwrap_or(Value::Null);
-    let status = if batch.next == Cursor::Done {
-        "done"
-    } else {
-        "running"
-    };
-    sqlx::query(
-        r#"INSERT INTO sync.checkpoints AS c (nation, stream, api, cursor, pages, records, rejects, status,
-                                            total_reported, run_id, mapping_sha256, source_clock, updated_at)
-           VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, now())
-           ON CONFLICT (nation, stream) DO UPDATE
-              SET api = EXCLUDED.api, cursor = EXCLUDED.cursor, pages = c.pages + 1,
-                  records = c.records + EXCLUDED.records, rejects = c.rejects + EXCLUDED.rejects,
-                  status = EXCLUDED.status, last_error = NULL,
-                  total_reported = COALESCE(EXCLUDED.total_reported, c.total_reported),
-                  run_id = EXCLUDED.run_id, mapping_sha256 = EXCLUDED.mapping_sha256,
-                  source_clock = CASE WHEN $12 THEN COALESCE(EXCLUDED.source_clock, c.source_clock)
-                                      ELSE COALESCE(c.source_clock, EXCLUDED.source_clock) END,
-                  updated_at = now()"#,
-    )
-    .bind(&batch.nation)
-    .bind(batch.stream.as_str())
-    .bind(&batch.api)
-    .bind(&cursor)
-    .bind(batch.raw.len() as i64)
-    .bind(outcome.rejected as i64)
-    .bind(status)
-    .bind(batch.total.map(|t| t as i64))
-    .bind(batch.run_id)
-    .bind(&batch.mapping_sha256)
-    .bind(batch.source_clock.as_ref().map(|(c, _)| c.as_str()))
-    .bind(batch.source_clock.as_ref().is_some_and(|(_, replace)| *replace))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

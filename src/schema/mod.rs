@@ -120,6 +120,121 @@ pub async fn apply(pool: &PgPool) -> Result<MigrationReport> {
     Ok(report)
 }
 
+/// How the open schema in a database compares with this binary's migrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaState {
+    /// No nb-exodus schema: `sync.runs` does not exist.
+    Absent,
+    /// nb-exodus tables, but no `_sqlx_migrations` saying which migrations made them (a partial
+    /// copy of the database, for example).
+    Unversioned,
+    /// Migrations of this binary not applied yet, oldest first.
+    Behind(Vec<MigrationName>),
+    /// Applied migrations this binary does not know (a newer nb-exodus migrated the database).
+    Ahead(Vec<i64>),
+    /// Exactly this binary's migrations are applied.
+    Current,
+}
+
+/// Reads how the open schema behind `pool` compares with [`MIGRATOR`], from the catalogue
+/// only: unlike [`apply`], it creates and changes nothing (for `verify`, which must not write
+/// into the database it checks).
+pub async fn state(pool: &PgPool) -> Result<SchemaState> {
+    let database_error = |source| Error::Database {
+        target: pool_target(pool),
+        source,
+    };
+    let present: bool = sqlx::query_scalar("SELECT to_regclass('sync.runs') IS NOT NULL")
+        .fetch_one(pool)
+        .await
+        .map_err(database_error)?;
+    if !present {
+        return Ok(SchemaState::Absent);
+    }
+    let versioned: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await
+        .map_err(database_error)?;
+    if !versioned {
+        return Ok(SchemaState::Unversioned);
+    }
+    let applied = applied_versions(pool).await.map_err(database_error)?;
+    Ok(compare(&applied))
+}
+
+/// The schemas the migrations create.
+pub const SCHEMAS: [&str; 6] = ["sync", "raw", "core", "sensitive", "gdpr", "audit"];
+
+/// Nations other than `own` that have rows in the open schema behind `pool`, sorted: every
+/// table of [`SCHEMAS`] with a `nation` column is asked for one row of another nation (each
+/// lookup stops at its first row, so this stays quick on a large export). Empty when the
+/// database has no open schema. Reads only.
+pub async fn other_nations(pool: &PgPool, own: &str) -> Result<Vec<String>> {
+    let database_error = |source| Error::Database {
+        target: pool_target(pool),
+        source,
+    };
+    let tables: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.table_schema::text, c.table_name::text
+           FROM information_schema.columns c
+           JOIN information_schema.tables t USING (table_schema, table_name)
+          WHERE c.table_schema = ANY($1) AND c.column_name = 'nation'
+            AND t.table_type = 'BASE TABLE'
+          ORDER BY 1, 2",
+    )
+    .bind(&SCHEMAS[..])
+    .fetch_all(pool)
+    .await
+    .map_err(database_error)?;
+    let mut found = Vec::new();
+    for (schema, table) in tables {
+        let sql = format!(
+            "SELECT nation::text FROM {}.{} WHERE nation IS DISTINCT FROM $1 LIMIT 1",
+            quote(&schema),
+            quote(&table)
+        );
+        let other: Option<Option<String>> = sqlx::query_scalar(&sql)
+            .bind(own)
+            .fetch_optional(pool)
+            .await
+            .map_err(database_error)?;
+        if let Some(nation) = other {
+            found.push(nation.unwrap_or_else(|| "(none)".to_owned()));
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// An SQL identifier in double quotes.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Compares applied migration versions with this binary's.
+fn compare(applied: &HashSet<i64>) -> SchemaState {
+    let known: HashSet<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    let mut unknown: Vec<i64> = applied.difference(&known).copied().collect();
+    if !unknown.is_empty() {
+        unknown.sort_unstable();
+        return SchemaState::Ahead(unknown);
+    }
+    let pending: Vec<MigrationName> = MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version))
+        .map(|m| MigrationName {
+            version: m.version,
+            description: m.description.to_string(),
+        })
+        .collect();
+    if pending.is_empty() {
+        SchemaState::Current
+    } else {
+        SchemaState::Behind(pending)
+    }
+}
+
 /// Versions already recorded as applied; empty when the bookkeeping table does not exist yet.
 /// The table is looked up through the search path, as sqlx's migrator does.
 async fn applied_versions(pool: &PgPool) -> Result<HashSet<i64>, sqlx::Error> {
@@ -139,6 +254,27 @@ async fn applied_versions(pool: &PgPool) -> Result<HashSet<i64>, sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_compares_applied_versions_with_the_binary() {
+        let all: HashSet<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        assert_eq!(compare(&all), SchemaState::Current);
+        let last = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        let mut behind = all.clone();
+        behind.remove(&last);
+        match compare(&behind) {
+            SchemaState::Behind(pending) => {
+                assert_eq!(
+                    pending.iter().map(|m| m.version).collect::<Vec<_>>(),
+                    [last]
+                )
+            }
+            other => panic!("expected Behind, got {other:?}"),
+        }
+        let mut ahead = all;
+        ahead.insert(last + 1);
+        assert_eq!(compare(&ahead), SchemaState::Ahead(vec![last + 1]));
+    }
 
     #[test]
     fn migrations_are_embedded_in_order_and_start_with_a_comment() {
@@ -161,6 +297,8 @@ mod tests {
                 "0006 audit",
                 "0007 load speed",
                 "0008 page spool",
+                "0009 source binding",
+                "0010 salt by migrate",
                 "0011 run tls"
             ]
         );

@@ -26,7 +26,7 @@ use crate::canonical;
 use crate::fetch::{Cursor, SourceRecord, Stream};
 use crate::load::{self, quote_ident, TableRows};
 use crate::mapping::TableId;
-use crate::pipeline::{build_batch, Mapper, MappingMapper, RunSettings};
+use crate::pipeline::{build_batch, BatchContext, Mapper, MappingMapper};
 
 /// Records mapped and inserted per round trip.
 const CHUNK: usize = 1000;
@@ -117,11 +117,10 @@ pub(crate) async fn archive_pass(
     }
 
     let main = main_table(stream);
-    let settings = RunSettings {
+    let settings = BatchContext {
         nation: nation.to_owned(),
         api: api.to_owned(),
         run_id: 0,
-        reconcile: false,
     };
     let checksum = mapper.checksum();
     let mut pass = ArchivePass::default();

@@ -20,6 +20,12 @@
 //! v2 export translates the archived tag and tagging ids into v1's keys ([`translate`]) and
 //! compares the sample on the fields both APIs share ([`sample`]); a v2 sweep of a v1 export is
 //! refused (v2's numeric tag ids cannot be derived from a v1 archive).
+//!
+//! Verify changes nothing in the database it checks but its own log row in
+//! `audit.verifications`: it never migrates the schema and never creates the manifest salt
+//! (`migrate` does, [`salt`]); its sessions are read-only on the server's side, and what it
+//! needs is checked first ([`preflight`]: schema present and current, a finished export, the
+//! salt), before any request to the API.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +35,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Row};
 use url::Url;
 
@@ -45,7 +52,9 @@ pub mod counts;
 pub mod ids;
 pub mod integrity;
 pub mod merkle;
+mod preflight;
 pub mod report;
+pub mod salt;
 pub mod sample;
 pub mod sign;
 pub mod translate;
@@ -154,19 +163,67 @@ pub enum VerifyError {
     /// The report is unusable, or something internal went wrong.
     #[error("{0}")]
     Report(String),
-    /// Nothing was exported for the nation into this database.
-    #[error("database {target} holds no export of nation {nation:?}: check --nation and --database-url, or run `nb-exodus migrate` first")]
-    NothingExported {
+    /// The database has no nb-exodus schema at all.
+    #[error("database {target} has no nb-exodus schema, so it holds no export of nation {nation:?}: check --database-url and --nation, or run `nb-exodus migrate` first")]
+    NoSchema {
         /// Nation slug.
         nation: String,
         /// `host:port/database`.
         target: String,
     },
-    /// The manifest salt is missing.
-    #[error("database {target} has no manifest salt for nation {nation:?} (audit.export_salts): it is not the database the report was made from, or the salt was deleted; the Merkle roots cannot be recomputed")]
+    /// nb-exodus tables without the migrations' bookkeeping.
+    #[error("database {target} has nb-exodus tables but no _sqlx_migrations table, so the schema's version cannot be checked: verify the exported database itself or a complete copy of it (pg_dump without -n)")]
+    SchemaUnversioned {
+        /// `host:port/database`.
+        target: String,
+    },
+    /// The schema is older than this binary.
+    #[error("database {target} has an older nb-exodus schema than this nb-exodus ({pending} migration(s) not applied, from {first}): run `nb-exodus db migrate --database-url URL` on it, then verify again")]
+    SchemaBehind {
+        /// `host:port/database`.
+        target: String,
+        /// How many migrations are missing.
+        pending: usize,
+        /// The first missing one.
+        first: String,
+    },
+    /// The schema is newer than this binary.
+    #[error("database {target} was migrated by a newer nb-exodus (migration {version:04} is unknown to nb-exodus {}): verify with that newer version", env!("CARGO_PKG_VERSION"))]
+    SchemaAhead {
+        /// `host:port/database`.
+        target: String,
+        /// The first unknown migration.
+        version: i64,
+    },
+    /// No finished export of the nation in this database.
+    #[error("database {target} holds no finished export of nation {nation:?} ({why}): run `nb-exodus migrate` until it finishes, or check --nation and --database-url")]
+    NothingExported {
+        /// Nation slug.
+        nation: String,
+        /// `host:port/database`.
+        target: String,
+        /// What `sync.runs` holds instead.
+        why: String,
+    },
+    /// The database has no manifest salt for the nation (exported before `migrate` made it).
+    #[error("database {target} has no manifest salt for nation {nation:?} in audit.export_salts (older nb-exodus versions made it at the first verify; verify no longer writes): run `nb-exodus migrate` for the nation again, which creates it, then verify again")]
     NoSalt {
         /// Nation slug.
         nation: String,
+        /// `host:port/database`.
+        target: String,
+    },
+    /// A copy re-checked offline has no manifest salt for the nation.
+    #[error("database {target} has no manifest salt for nation {nation:?} (audit.export_salts), so the Merkle roots cannot be recomputed: re-check the database the report was made from, or a complete copy of it")]
+    SaltMissingFromCopy {
+        /// Nation slug.
+        nation: String,
+        /// `host:port/database`.
+        target: String,
+    },
+    /// The database has no `audit` schema.
+    #[error("database {target} has no audit schema (audit.export_salts holds the manifest salt), so the Merkle roots cannot be recomputed: verify the exported database itself or a complete copy of it (pg_dump without -n)")]
+    NoAuditSchema {
         /// `host:port/database`.
         target: String,
     },
@@ -307,43 +364,6 @@ async fn export_info(
     ))
 }
 
-/// The salt's public identifier.
-fn salt_id(salt: &[u8; 32]) -> String {
-    let mut h = Sha256::new();
-    h.update(b"nb-exodus manifest salt id\n");
-    h.update(salt);
-    hex::encode(h.finalize())
-}
-
-/// Reads the nation's manifest salt; with `create`, makes one first when there is none.
-async fn salt(pool: &PgPool, nation: &str, create: bool) -> Result<[u8; 32], VerifyError> {
-    if create {
-        let mut fresh = [0u8; 32];
-        getrandom::fill(&mut fresh)
-            .map_err(|e| VerifyError::Report(format!("no randomness for the salt: {e}")))?;
-        sqlx::query(
-            "INSERT INTO audit.export_salts (nation, salt) VALUES ($1, $2) ON CONFLICT (nation) DO NOTHING",
-        )
-        .bind(nation)
-        .bind(&fresh[..])
-        .execute(pool)
-        .await
-        .map_err(db_err("storing the manifest salt"))?;
-    }
-    let stored: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT salt FROM audit.export_salts WHERE nation = $1")
-            .bind(nation)
-            .fetch_optional(pool)
-            .await
-            .unwrap_or(None);
-    stored
-        .and_then(|s| <[u8; 32]>::try_from(s.as_slice()).ok())
-        .ok_or_else(|| VerifyError::NoSalt {
-            nation: nation.to_owned(),
-            target: database::pool_target(pool),
-        })
-}
-
 /// The API the nation was exported through: the one its checkpoints name (else its raw
 /// records'; v2 when nothing says). Several is an error: re-derivation needs one mapping set.
 async fn export_api(pool: &PgPool, nation: &str) -> Result<Api, VerifyError> {
@@ -379,7 +399,7 @@ async fn export_api(pool: &PgPool, nation: &str) -> Result<Api, VerifyError> {
 async fn database_pass(
     pool: &PgPool,
     nation: &str,
-    create_salt: bool,
+    salt: [u8; 32],
     insecure: bool,
 ) -> Result<DatabasePass, VerifyError> {
     let info = database_info(pool, insecure).await?;
@@ -387,19 +407,6 @@ async fn database_pass(
     let set = MappingSet::builtin(api)?;
     let (mut export, per_stream) = export_info(pool, nation, set.checksum()).await?;
     export.api = Some(api.as_str().to_owned());
-    let archived_total: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM raw.records WHERE nation = $1")
-            .bind(nation)
-            .fetch_one(pool)
-            .await
-            .map_err(db_err("counting raw.records"))?;
-    if export.runs == 0 && archived_total == 0 {
-        return Err(VerifyError::NothingExported {
-            nation: nation.to_owned(),
-            target: info.target,
-        });
-    }
-    let salt = salt(pool, nation, create_salt).await?;
     let mut findings = Vec::new();
     for (stream, sha) in &per_stream {
         if sha != set.checksum() {
@@ -431,7 +438,9 @@ async fn database_pass(
     let mut reader = PgConnection::connect_with(&options)
         .await
         .map_err(db_err("opening a reading connection"))?;
-    let mut work = PgConnection::connect_with(&options)
+    // The one session that writes: re-derived rows go into its temporary tables (`pg_temp`
+    // only, see `integrity`), which a read-only session may not create.
+    let mut work = PgConnection::connect_with(&writable(&options))
         .await
         .map_err(db_err("opening a working connection"))?;
     let mut entities = BTreeMap::new();
@@ -496,7 +505,7 @@ async fn database_pass(
         api,
         info,
         export,
-        salt_id: salt_id(&salt),
+        salt_id: salt::salt_id(&salt),
         entities,
         findings,
     })
@@ -631,23 +640,62 @@ fn assemble(
     }
 }
 
-/// Runs an online verification: API and database.
+/// Connects to the database under verification with every session read-only
+/// (`default_transaction_read_only`): the server itself refuses any write verify might attempt.
+/// Two sessions are opened writable, each for one purpose: the temporary tables of the
+/// re-derivation and the log row in `audit.verifications`.
+async fn connect_read_only(settings: &database::ConnectionSettings) -> Result<PgPool, VerifyError> {
+    // `database::connect` probes first (with the TLS policy applied), so a wrong URL or an
+    // unverifiable server fails with its one clear line; the read-only pool inherits its options.
+    let probe = database::connect(settings).await?;
+    let options = (*probe.connect_options())
+        .clone()
+        .options([("default_transaction_read_only", "on")]);
+    probe.close().await;
+    PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(database::CONNECT_TIMEOUT * 2)
+        .connect_with(options)
+        .await
+        .map_err(db_err("connecting to the database read-only"))
+}
+
+/// `options` with writes allowed again (the later `-c` wins).
+fn writable(options: &PgConnectOptions) -> PgConnectOptions {
+    options
+        .clone()
+        .options([("default_transaction_read_only", "off")])
+}
+
+/// Runs an online verification: API and database. The database is only read — the schema is
+/// never migrated and the salt never created — except for the log row in
+/// `audit.verifications`, written once the checks of [`preflight`] have passed.
 pub async fn run(config: &VerifyConfig) -> Result<Report, VerifyError> {
-    let pool = database::connect(&config.database).await?;
-    crate::schema::migrate(&pool).await?;
-    let result = run_with_pool(&pool, config).await;
+    let pool = connect_read_only(&config.database).await?;
+    let salt = match preflight::check(&pool, &config.nation, false).await {
+        Ok(salt) => salt,
+        Err(err) => {
+            pool.close().await;
+            return Err(err);
+        }
+    };
+    let result = run_with_pool(&pool, config, salt).await;
     record_verification(&pool, &config.nation, "online", &result).await;
     pool.close().await;
     result
 }
 
-async fn run_with_pool(pool: &PgPool, config: &VerifyConfig) -> Result<Report, VerifyError> {
+async fn run_with_pool(
+    pool: &PgPool,
+    config: &VerifyConfig,
+    salt: [u8; 32],
+) -> Result<Report, VerifyError> {
     let nation = config.nation.as_str();
     tracing::info!(
         nation,
         "verify: recomputing hashes, re-deriving rows and Merkle roots from the database"
     );
-    let mut db = database_pass(pool, nation, true, config.database.insecure).await?;
+    let mut db = database_pass(pool, nation, salt, config.database.insecure).await?;
 
     let (seed, origin) = match config.seed {
         Some(s) => (s, "given"),
@@ -957,6 +1005,13 @@ async fn record_verification(
         }
         Err(_) => ("error", None, None, Value::Object(serde_json::Map::new())),
     };
+    let mut conn = match PgConnection::connect_with(&writable(&pool.connect_options())).await {
+        Ok(conn) => conn,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not record the verification in audit.verifications");
+            return;
+        }
+    };
     let done = sqlx::query(
         "INSERT INTO audit.verifications (nation, mode, outcome, defects, report_sha256, roots, tool_version)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -968,8 +1023,9 @@ async fn record_verification(
     .bind(report_sha256)
     .bind(roots)
     .bind(env!("CARGO_PKG_VERSION"))
-    .execute(pool)
+    .execute(&mut conn)
     .await;
+    let _ = conn.close().await;
     if let Err(err) = done {
         tracing::warn!(error = %err, "could not record the verification in audit.verifications");
     }
@@ -1053,7 +1109,7 @@ pub async fn run_offline(config: &OfflineConfig) -> Result<OfflineOutcome, Verif
             report.nation
         )));
     }
-    let pool = database::connect(&config.database).await?;
+    let pool = connect_read_only(&config.database).await?;
     let result = offline_with_pool(&pool, report, signature, config.database.insecure).await;
     pool.close().await;
     result
@@ -1065,7 +1121,8 @@ async fn offline_with_pool(
     signature: SignatureCheck,
     insecure: bool,
 ) -> Result<OfflineOutcome, VerifyError> {
-    let db = database_pass(pool, &report.nation, false, insecure).await?;
+    let salt = preflight::check(pool, &report.nation, true).await?;
+    let db = database_pass(pool, &report.nation, salt, insecure).await?;
     let mut findings: Vec<Finding> = Vec::new();
     let mismatch = |entity: &str, code: &str, detail: String| Finding {
         entity: entity.to_owned(),

@@ -15,6 +15,10 @@ mod mapping;
 mod migrate;
 // The open schema and `nb-exodus db migrate`.
 mod schema;
+// What verify and demo leave untouched: the audited database, a real database demo is pointed at.
+mod untouched;
+// PostgreSQL restarts, crashes and read-only switches, signals, failpoints, source binding.
+mod resilience;
 // Transport security: verified TLS to a remote database, across a network namespace.
 mod tls;
 // API v1 as a second source: identical core tables, guarantees, verify's operations.

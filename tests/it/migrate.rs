@@ -211,11 +211,11 @@ async fn a_5000_person_nation_migrates_completely() {
     sim.shutdown().await;
 }
 
-fn sim_with(config: SimulatorConfig) -> RunningSimulator {
+pub(crate) fn sim_with(config: SimulatorConfig) -> RunningSimulator {
     Simulator::start(config, any_port()).expect("simulator starts")
 }
 
-fn binary() -> std::process::Command {
+pub(crate) fn binary() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nb-exodus"));
     cmd.env_remove("DATABASE_URL")
         .env_remove("NATIONBUILDER_API_TOKEN")
@@ -223,7 +223,11 @@ fn binary() -> std::process::Command {
     cmd
 }
 
-fn migrate_cmd(sim: &RunningSimulator, db_url: &str, token: &str) -> std::process::Command {
+pub(crate) fn migrate_cmd(
+    sim: &RunningSimulator,
+    db_url: &str,
+    token: &str,
+) -> std::process::Command {
     let mut cmd = binary();
     cmd.args([
         "migrate",
@@ -448,7 +452,7 @@ async fn rides_the_rate_limit_without_crossing_it() {
 
 /// Per-table fingerprints of everything a migration writes, leaving out what differs between
 /// runs by design (internal row numbers, run ids, load and fetch times).
-async fn table_hashes(pool: &PgPool) -> Vec<(String, i64, String)> {
+pub(crate) async fn table_hashes(pool: &PgPool) -> Vec<(String, i64, String)> {
     let tables = [
         "core.people",
         "core.email_addresses",
@@ -595,7 +599,7 @@ async fn kill_9_at_random_moments_then_resume_gives_identical_tables() {
 /// longer continue any checkpoint.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spooled_page_is_loaded_not_fetched_again() {
-    use nb_exodus::checkpoint::spool;
+    use nb_exodus::checkpoint::{PgStore, StateStore};
     use nb_exodus::fetch::{Cursor, Source, Stream};
     let flags = ["--page-size", "20", "--no-reconcile", "--rate-limit", "off"];
     let run = |sim: &RunningSimulator, db: &TestDb| {
@@ -623,13 +627,16 @@ async fn a_spooled_page_is_loaded_not_fetched_again() {
     let start = source.start(Stream::People);
     let first = source.fetch_page(Stream::People, &start).await.unwrap();
     assert_eq!(first.records.len(), 20);
-    spool::put(db.pool(), "testnation", Stream::People, 0, &start, &first)
+    let store = PgStore::new(db.pool().clone());
+    store
+        .spool_put("testnation", Stream::People, 0, &start, &first)
         .await
         .unwrap();
     let stale = Cursor::Keyset {
         after: Some("999999".into()),
     };
-    spool::put(db.pool(), "testnation", Stream::People, 0, &stale, &first)
+    store
+        .spool_put("testnation", Stream::People, 0, &stale, &first)
         .await
         .unwrap();
     assert_eq!(sim.manifest().requests, 1);

@@ -248,6 +248,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "run_id",
             "updated_at",
             "source_clock",
+            "learned",
         ],
     ),
     (
@@ -290,6 +291,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "fetched_at",
         ],
     ),
+    ("sync.nations", &["nation", "source", "bound_at"]),
 ];
 
 /// Runs the nb-exodus binary with `args`, without inheriting a DATABASE_URL.

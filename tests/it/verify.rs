@@ -645,7 +645,7 @@ async fn the_binary_exits_0_balanced_1_defects_2_cannot_verify() {
     let (code, _, err) = run(args, &token);
     assert_eq!(code, 2);
     assert!(
-        err.contains("holds no export") && err.contains("--nation"),
+        err.contains("holds no finished export") && err.contains("--nation"),
         "{err}"
     );
     sim.shutdown().await;

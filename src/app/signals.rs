@@ -1,0 +1,63 @@
+//! SIGINT and SIGTERM for long commands: the first signal asks the run to stop — no new page
+//! is fetched, the pages already fetched are committed, the run and its streams are marked
+//! `interrupted` — and the command exits with 128 + the signal's number after one line saying
+//! how to resume; a second signal quits at once (every committed page is still safe; the next
+//! run marks the leftovers interrupted).
+
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
+
+/// Which signal stopped the run, once one came.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Caught(Arc<AtomicI32>);
+
+impl Caught {
+    /// 128 + the signal number (130 for SIGINT, 143 for SIGTERM).
+    pub(crate) fn code(&self) -> u8 {
+        match self.0.load(Ordering::SeqCst) {
+            15 => 143,
+            _ => 130,
+        }
+    }
+
+    /// The signal's name.
+    pub(crate) fn name(&self) -> &'static str {
+        match self.0.load(Ordering::SeqCst) {
+            15 => "SIGTERM",
+            _ => "SIGINT",
+        }
+    }
+}
+
+/// Starts watching for SIGINT and SIGTERM; the first raises `stop`.
+pub(crate) fn watch(stop: watch::Sender<bool>) -> anyhow::Result<Caught> {
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let caught = Caught::default();
+    let seen = caught.clone();
+    tokio::spawn(async move {
+        let first = tokio::select! {
+            _ = int.recv() => 2,
+            _ = term.recv() => 15,
+        };
+        seen.0.store(first, Ordering::SeqCst);
+        eprintln!(
+            "{}: stopping after the pages already fetched are committed (send it again to quit at once)",
+            seen.name()
+        );
+        // The receiver may be gone if the run just ended; nothing to stop then.
+        let _ = stop.send(true);
+        let second = tokio::select! {
+            _ = int.recv() => 130,
+            _ = term.recv() => 143,
+        };
+        eprintln!(
+            "quitting at once: every committed page is kept; run the same command again to resume"
+        );
+        std::process::exit(second);
+    });
+    Ok(caught)
+}
