@@ -50,9 +50,10 @@ fn manifest(base: &str) -> serde_json::Value {
 fn fresh_database(admin: &str, name: &str) -> String {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let pool = nb_exodus::database::connect(admin)
-            .await
-            .expect("admin connection");
+        let pool =
+            nb_exodus::database::connect(&nb_exodus::database::ConnectionSettings::new(admin))
+                .await
+                .expect("admin connection");
         sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
             .execute(&pool)
             .await
@@ -105,7 +106,7 @@ fn run_migrate(base: &str, db: &str, extra: &[&str]) -> (Duration, u64) {
 fn database_floor(db: &str) -> (f64, f64) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let pool = nb_exodus::database::connect(db)
+        let pool = nb_exodus::database::connect(&nb_exodus::database::ConnectionSettings::new(db))
             .await
             .expect("bench database");
         let tables: Vec<String> = sqlx::query_scalar(

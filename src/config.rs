@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use crate::database::ConnectionSettings;
 use crate::fetch::client::{DEFAULT_MAX_RESPONSE_MB, DEFAULT_MAX_WAIT_MINUTES, MB};
 use crate::fetch::rate_limit::RateSpec;
 use crate::fetch::Stream;
@@ -30,6 +31,10 @@ pub struct FileConfig {
     pub api_base: Option<String>,
     /// Target database URL.
     pub database_url: Option<String>,
+    /// PEM file of the CA that signed the database server's certificate (`--database-ca`).
+    pub database_ca: Option<PathBuf>,
+    /// Connect to a remote database without verifying it (`--insecure-database-connection`).
+    pub insecure_database_connection: Option<bool>,
     /// Path of a file holding the token.
     pub token_file: Option<PathBuf>,
     /// Streams to export.
@@ -71,8 +76,8 @@ pub struct MigrateConfig {
     pub nation: String,
     /// API base URL (ends with `/`).
     pub api_base: Url,
-    /// Target database URL.
-    pub database_url: String,
+    /// The target database: URL, private CA, verification opt-out.
+    pub database: ConnectionSettings,
     /// The access token (never logged).
     pub token: String,
     /// Streams to export.
@@ -169,6 +174,12 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
                     .into(),
             )
         })?;
+    let database = ConnectionSettings {
+        url: database_url,
+        ca_file: flags.database_tls.database_ca.clone().or(file.database_ca),
+        insecure: flags.database_tls.insecure_database_connection
+            || file.insecure_database_connection.unwrap_or(false),
+    };
     // Precedence for the token: a --token-file flag, then NATIONBUILDER_API_TOKEN, then the
     // config file's token_file.
     let token = if let Some(path) = &flags.token_file {
@@ -258,7 +269,7 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
     Ok(MigrateConfig {
         nation,
         api_base,
-        database_url,
+        database,
         token,
         streams,
         rate_limit,
@@ -319,7 +330,7 @@ mod tests {
         let file = dir.path().join("nb-exodus.toml");
         std::fs::write(
             &file,
-            "nation = \"filenation\"\ndatabase_url = \"postgres://file@h/f\"\npage_size = 50\nrate_limit = \"100/10s\"\ncurrency = \"chf\"\nmax_wait = 30\nmax_response_mb = 8\n",
+            "nation = \"filenation\"\ndatabase_url = \"postgres://file@h/f\"\npage_size = 50\nrate_limit = \"100/10s\"\ncurrency = \"chf\"\nmax_wait = 30\nmax_response_mb = 8\ndatabase_ca = \"/etc/file-ca.pem\"\ninsecure_database_connection = true\n",
         )
         .unwrap();
         let flags = MigrateArgs {
@@ -329,7 +340,12 @@ mod tests {
         };
         let c = resolve(inputs(flags)).unwrap();
         assert_eq!(c.nation, "filenation");
-        assert_eq!(c.database_url, "postgres://env@127.0.0.1/env");
+        assert_eq!(c.database.url, "postgres://env@127.0.0.1/env");
+        assert_eq!(
+            c.database.ca_file.as_deref(),
+            Some(Path::new("/etc/file-ca.pem"))
+        );
+        assert!(c.database.insecure, "the file's opt-out applies");
         assert_eq!(c.page_size, 20);
         assert_eq!(c.currency, "CHF");
         assert_eq!(c.rate_limit.map(|r| r.requests), Some(100));
@@ -345,6 +361,10 @@ mod tests {
             config: Some(file),
             nation: Some("flagnation".into()),
             database_url: Some("postgres://flag@h/db".into()),
+            database_tls: crate::cli::db::DatabaseTlsArgs {
+                database_ca: Some("/etc/flag-ca.pem".into()),
+                insecure_database_connection: false,
+            },
             token_file: Some(token_file),
             rate_limit: Some("off".into()),
             resources: Some(vec!["people".into(), "donations".into()]),
@@ -352,7 +372,11 @@ mod tests {
         };
         let c = resolve(inputs(flags)).unwrap();
         assert_eq!(c.nation, "flagnation");
-        assert_eq!(c.database_url, "postgres://flag@h/db");
+        assert_eq!(c.database.url, "postgres://flag@h/db");
+        assert_eq!(
+            c.database.ca_file.as_deref(),
+            Some(Path::new("/etc/flag-ca.pem"))
+        );
         assert_eq!(c.token, "file-token");
         assert_eq!(c.rate_limit, None);
         assert_eq!(c.streams, vec![Stream::People, Stream::Donations]);

@@ -15,8 +15,10 @@ pub(crate) async fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
 
 /// `db migrate`: apply the migrations and say what changed.
 async fn migrate(args: DbMigrateArgs) -> anyhow::Result<ExitCode> {
-    let target = database::target(&args.database_url);
-    let pool = database::connect(&args.database_url).await?;
+    let connection = args.database_tls.settings(args.database_url.clone());
+    let target = database::target(&connection.url);
+    super::warn_if_insecure(&connection);
+    let pool = database::connect(&connection).await?;
     // Most errors name the database themselves; only the migrator's own need it added.
     let outcome = schema::apply(&pool).await.map_err(|err| match err {
         crate::Error::Migrate(_) => anyhow::Error::from(err).context(format!("migrating {target}")),

@@ -65,7 +65,9 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         }
     };
 
-    refuse_other_nations(&database_url, cluster.is_some()).await?;
+    let connection = args.database_tls.settings(database_url);
+    super::warn_if_insecure(&connection);
+    refuse_other_nations(&connection, cluster.is_some()).await?;
 
     let token = format!(
         "demo-{:016x}",
@@ -98,7 +100,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         api: Api::V2,
         full_people: false,
         api_base: Url::parse(&format!("{}/", sim.base_url()))?,
-        database_url: database_url.clone(),
+        database: connection.clone(),
         token,
         streams: Stream::ALL.to_vec(),
         rate_limit: rate,
@@ -123,7 +125,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let elapsed = started.elapsed();
     let manifest = sim.manifest();
 
-    let pool = database::connect(&database_url).await?;
+    let pool = database::connect(&connection).await?;
     println!();
     println!(
         "migrated in {:.1} s, {} API requests, {} rate-limited, {} rejects",
@@ -162,7 +164,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         println!("{table:<28} {rows:>10} {shown:>10}");
     }
     println!();
-    println!("open it:  psql '{}'", database::redact(&database_url));
+    println!("open it:  psql '{}'", connection.redacted_url());
     println!(
         "try:      SELECT given_name, family_name FROM core.people WHERE nation = 'demo' LIMIT 10;"
     );
@@ -193,8 +195,11 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
 /// Fails, before anything is written, when the database holds data of any nation but the
 /// demo's own (a real export): the demo must never mix a fake nation into it.
-async fn refuse_other_nations(url: &str, private: bool) -> anyhow::Result<()> {
-    let pool = database::connect(url).await?;
+async fn refuse_other_nations(
+    connection: &database::ConnectionSettings,
+    private: bool,
+) -> anyhow::Result<()> {
+    let pool = database::connect(connection).await?;
     let others = schema::other_nations(&pool, NATION).await;
     pool.close().await;
     let others = others.context("looking for other nations in the demo's database")?;
@@ -212,6 +217,6 @@ async fn refuse_other_nations(url: &str, private: bool) -> anyhow::Result<()> {
     };
     anyhow::bail!(
         "database {} holds nb-exodus data of nation {first:?}{more}, and demo writes only into a database without other nations: {fix}",
-        database::target(url)
+        database::target(&connection.url)
     )
 }

@@ -75,6 +75,7 @@ struct Advised {
 
 /// Runs a migration with validated settings, stopping cleanly on SIGINT or SIGTERM.
 pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
+    super::warn_if_insecure(&config.database);
     let (stop, raise) = StopSignal::new();
     let caught = super::signals::watch(raise)?;
     let bars = !config.quiet && std::io::stderr().is_terminal();
@@ -90,7 +91,7 @@ pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
         }
         Err(err) => return Err(err),
     };
-    let pool = database::connect(&config.database_url).await?;
+    let pool = database::connect(&config.database).await?;
     print_status(&pool, &config.nation).await?;
     let mut code = ExitCode::SUCCESS;
     for (stream, reason) in &summary.deletions_unchecked {
@@ -121,7 +122,7 @@ pub async fn migrate_until(
     bars: bool,
     stop: StopSignal,
 ) -> anyhow::Result<MigrateSummary> {
-    let pool = database::connect(&config.database_url).await?;
+    let pool = database::connect(&config.database).await?;
     schema::migrate(&pool).await?;
     let Some(lock) = NationLock::take(&pool, &config.nation)
         .await
@@ -130,11 +131,11 @@ pub async fn migrate_until(
         anyhow::bail!(
             "another nb-exodus run is already exporting nation {:?} into {}; wait for it to finish (see `nb-exodus status`)",
             config.nation,
-            database::redact(&config.database_url)
+            config.database.redacted_url()
         );
     };
     let backend = Backend {
-        store: Arc::new(PgStore::new(pool.clone())),
+        store: Arc::new(PgStore::new(pool.clone()).with_connection(&config.database)),
         sink: Arc::new(PgSink::new(pool.clone(), Some(lock.clone()))),
     };
     backend.store.interrupt(&config.nation).await?;
@@ -438,7 +439,9 @@ pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
 
 /// Runs `status`.
 pub(crate) async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let pool = database::connect(&args.database_url).await?;
+    let connection = args.database_tls.settings(args.database_url.clone());
+    super::warn_if_insecure(&connection);
+    let pool = database::connect(&connection).await?;
     require_schema(&pool).await?;
     print_status(&pool, &args.nation).await?;
     Ok(ExitCode::SUCCESS)
@@ -462,7 +465,9 @@ pub(crate) async fn require_schema(pool: &PgPool) -> anyhow::Result<()> {
 
 /// Runs `remap`: re-derives the tables from the raw archive with the current mapping files.
 pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Result<ExitCode> {
-    let pool = database::connect(&args.database_url).await?;
+    let connection = args.database_tls.settings(args.database_url.clone());
+    super::warn_if_insecure(&connection);
+    let pool = database::connect(&connection).await?;
     schema::migrate(&pool).await?;
     let Some(lock) = NationLock::take(&pool, &args.nation).await? else {
         anyhow::bail!(
@@ -471,7 +476,7 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
         );
     };
     let backend = Backend {
-        store: Arc::new(PgStore::new(pool.clone())),
+        store: Arc::new(PgStore::new(pool.clone()).with_connection(&connection)),
         sink: Arc::new(PgSink::new(pool.clone(), Some(lock))),
     };
     let checkpoints = backend.store.checkpoints(&args.nation).await?;

@@ -19,6 +19,14 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code of a run that could not do its job.
 pub const EXIT_ERROR: u8 = 2;
 
+/// Prints the one-line warning of `--insecure-database-connection` on stderr when `database`
+/// uses it; every command that connects calls this once per run.
+pub(crate) fn warn_if_insecure(database: &crate::database::ConnectionSettings) {
+    if let Some(warning) = database.insecure_warning() {
+        eprintln!("warning: {warning}");
+    }
+}
+
 /// Sets up logging to stderr; `RUST_LOG` overrides the verbosity flag.
 pub fn init_tracing(verbose: u8) {
     // sqlx's own warnings (slow statements quoting SQL, pool housekeeping during a database

@@ -18,6 +18,7 @@ pub(crate) async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     )?;
     match mode {
         VerifyMode::Online(config, out, key_path) => {
+            super::warn_if_insecure(&config.database);
             // Read the key first: a wrong path should fail before minutes of API calls.
             let key = match &key_path {
                 Some(path) => Some(verify::read_secret_key(path)?),
@@ -37,6 +38,7 @@ pub(crate) async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(report.outcome.exit_code))
         }
         VerifyMode::Offline(config, out) => {
+            super::warn_if_insecure(&config.database);
             let outcome = verify::run_offline(&config).await.with_context(|| {
                 format!(
                     "re-checking {} against the database",

@@ -17,18 +17,36 @@ use sqlx::postgres::PgConnection;
 use sqlx::{Connection, PgPool, Postgres, Row, Transaction};
 
 use super::{status, Advance, Checkpoint, StateStore, StoreError, StoreResult};
+use crate::database::{tls, ConnectionSettings};
 use crate::fetch::{ApiProfile, Cursor, Page, SourceRecord, Stream};
 
 /// The export's state in PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Whether the pool was opened with `--insecure-database-connection`; recorded with each
+    /// run ([`Self::with_connection`]).
+    insecure: bool,
 }
 
 impl PgStore {
-    /// A store over `pool` (a database with the open schema).
+    /// A store over `pool` (a database with the open schema). Runs it starts are recorded as
+    /// made without the verification opt-out unless [`Self::with_connection`] says otherwise.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            insecure: false,
+        }
+    }
+
+    /// The store for a pool opened with `settings`: the runs it starts record whether the
+    /// connection opted out of verification (`sync.runs.db_insecure`). Every store that starts
+    /// runs must be made this way.
+    pub fn with_connection(self, settings: &ConnectionSettings) -> Self {
+        Self {
+            insecure: settings.insecure,
+            ..self
+        }
     }
 
     /// The pool.
@@ -176,15 +194,27 @@ impl StateStore for PgStore {
         mapping_sha256: &str,
         options: &Value,
     ) -> StoreResult<i64> {
+        // The same statement records how the run's database connection is protected: the
+        // server's own view of this session (pg_stat_ssl: TLS on or off, version, cipher,
+        // bits), the sslmode the pool connects with and the verification opt-out. Every
+        // connection of the pool is made with the same settings, so this session stands for all.
+        let sslmode = tls::sslmode_name(self.pool.connect_options().get_ssl_mode());
         let row = sqlx::query(
-            "INSERT INTO sync.runs (nation, api, started_at, status, tool_version, mapping_sha256, options)
-             VALUES ($1, $2, now(), 'running', $3, $4, $5) RETURNING id",
+            "INSERT INTO sync.runs (nation, api, started_at, status, tool_version, mapping_sha256, options,
+                                    db_tls, db_tls_version, db_tls_cipher, db_tls_bits, db_sslmode, db_insecure)
+             SELECT $1, $2, now(), 'running', $3, $4, $5,
+                    coalesce(s.ssl, false), s.version, s.cipher, s.bits, $6, $7
+               FROM (SELECT pg_backend_pid() AS pid) AS me
+               LEFT JOIN pg_stat_ssl AS s ON s.pid = me.pid
+             RETURNING id",
         )
         .bind(nation)
         .bind(api)
         .bind(env!("CARGO_PKG_VERSION"))
         .bind(mapping_sha256)
         .bind(options)
+        .bind(sslmode)
+        .bind(self.insecure)
         .fetch_one(&self.pool)
         .await
         .map_err(db("recording the run in sync.runs"))?;

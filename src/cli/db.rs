@@ -1,6 +1,11 @@
-//! Arguments of `nb-exodus db …`: managing the target database's schema.
+//! Arguments of `nb-exodus db …`: managing the target database's schema; and the transport
+//! flags every command that connects to the database shares ([`DatabaseTlsArgs`]).
+
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+
+use crate::database::ConnectionSettings;
 
 /// `nb-exodus db` subcommands.
 #[derive(Debug, Subcommand)]
@@ -25,4 +30,38 @@ pub struct DbMigrateArgs {
     /// Example: --database-url postgres://party:secret@db.example.eu:5432/party?sslmode=require
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub database_url: String,
+
+    /// How the connection is secured.
+    #[command(flatten)]
+    pub database_tls: DatabaseTlsArgs,
+}
+
+/// The transport flags of every command that connects to the database. A host that is not
+/// loopback is reached over TLS with its certificate chain and host name verified
+/// (`sslmode=verify-full`); loopback hosts and Unix sockets use the URL's `sslmode` as given.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DatabaseTlsArgs {
+    /// PEM file with the CA certificate that signed the database server's certificate, for a
+    /// private CA (else `sslrootcert` in the URL, else the built-in web roots).
+    /// Example: --database-ca /etc/ssl/party-db-ca.pem
+    #[arg(long, value_name = "FILE")]
+    pub database_ca: Option<PathBuf>,
+
+    /// Connect to a database that is not on this machine without verifying it, with the URL's
+    /// sslmode as given (even plaintext): whoever sits on the network path can read and change
+    /// the data. Printed as a warning on every run and recorded in sync.runs and verify's
+    /// report.
+    #[arg(long)]
+    pub insecure_database_connection: bool,
+}
+
+impl DatabaseTlsArgs {
+    /// The connection settings for `url` with these flags.
+    pub fn settings(&self, url: impl Into<String>) -> ConnectionSettings {
+        ConnectionSettings {
+            url: url.into(),
+            ca_file: self.database_ca.clone(),
+            insecure: self.insecure_database_connection,
+        }
+    }
 }

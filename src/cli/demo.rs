@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::db::DatabaseTlsArgs;
+
 /// Arguments of `nb-exodus demo`.
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
@@ -32,6 +34,10 @@ pub struct DemoArgs {
     /// empty database. Example: --database-url postgres://postgres@127.0.0.1:5432/demo
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
+
+    /// How the connection to --database-url is secured (the private cluster is loopback).
+    #[command(flatten)]
+    pub database_tls: DatabaseTlsArgs,
 
     /// After the summary, keep the database (and the simulated nation) running until Ctrl-C so
     /// you can open it with psql.

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::db::DatabaseTlsArgs;
+
 /// Arguments of `nb-exodus migrate`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct MigrateArgs {
@@ -21,6 +23,11 @@ pub struct MigrateArgs {
     /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
     #[arg(long)]
     pub database_url: Option<String>,
+
+    /// How the database connection is secured (`database_ca` and
+    /// `insecure_database_connection` in the config file).
+    #[command(flatten)]
+    pub database_tls: DatabaseTlsArgs,
 
     /// File holding the API access token (else NATIONBUILDER_API_TOKEN).
     /// Example: --token-file ~/.config/nb-exodus/token
@@ -123,6 +130,10 @@ pub struct StatusArgs {
     /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
+
+    /// How the connection is secured.
+    #[command(flatten)]
+    pub database_tls: DatabaseTlsArgs,
 }
 
 /// Arguments of `nb-exodus remap`.
@@ -136,6 +147,10 @@ pub struct RemapArgs {
     /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
+
+    /// How the connection is secured.
+    #[command(flatten)]
+    pub database_tls: DatabaseTlsArgs,
 
     /// Directory of mapping files to apply (else the built-in ones). Example: --mappings ./mappings
     #[arg(long)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::db::DatabaseTlsArgs;
 use crate::cli::migrate::MigrateArgs;
 use crate::config::{self, Inputs};
 use crate::verify::{OfflineConfig, VerifyConfig, DEFAULT_LOOKUPS, DEFAULT_SAMPLE};
@@ -33,6 +34,10 @@ pub struct VerifyArgs {
     /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
     #[arg(long)]
     pub database_url: Option<String>,
+
+    /// How the database connection is secured.
+    #[command(flatten)]
+    pub database_tls: DatabaseTlsArgs,
 
     /// File holding the API access token (else NATIONBUILDER_API_TOKEN).
     #[arg(long)]
@@ -123,7 +128,7 @@ impl VerifyArgs {
             return Ok(VerifyMode::Offline(
                 OfflineConfig {
                     report,
-                    database_url,
+                    database: self.database_tls.settings(database_url),
                     pubkey: self.pubkey,
                 },
                 self.out,
@@ -145,6 +150,7 @@ impl VerifyArgs {
                 api: self.api,
                 api_base: self.api_base,
                 database_url: self.database_url,
+                database_tls: self.database_tls,
                 token_file: self.token_file,
                 rate_limit: self.rate_limit,
                 max_wait: self.max_wait,
@@ -159,7 +165,7 @@ impl VerifyArgs {
                 nation: resolved.nation,
                 api: resolved.api,
                 api_base: resolved.api_base,
-                database_url: resolved.database_url,
+                database: resolved.database,
                 token: resolved.token,
                 rate_limit: resolved.rate_limit,
                 page_size: 100,

@@ -6,6 +6,8 @@
 //! dropping the value) shuts it down and deletes the directory.
 //! [`PrivateCluster::start_persistent`] does the same on a directory the caller keeps (used by
 //! `demo`): it runs `initdb` only when the directory is new or empty and reuses it otherwise.
+//! [`PrivateCluster::start_temporary_with`] adds server settings (TLS, more listen addresses, an
+//! `hba_file`), which the TLS tests use to serve a non-loopback address.
 //!
 //! **Binaries.** `initdb` is looked up on `PATH` first (symlinks are followed, so the other
 //! programs are taken from the same installation), then under `/usr/lib/postgresql/<version>/bin`,
@@ -68,6 +70,8 @@ pub struct PrivateCluster {
     port: u16,
     database: String,
     run_as: Option<RunAs>,
+    /// Extra `name=value` server settings, passed as `-c` after the built-in ones.
+    settings: Vec<String>,
     keeper: Option<Keeper>,
     /// The temporary directory holding data and log; `None` for a persistent cluster.
     temp_dir: Option<tempfile::TempDir>,
@@ -111,6 +115,15 @@ impl PrivateCluster {
     /// cluster stops. The server listens on a free port of 127.0.0.1 only, with trust
     /// authentication for [`SUPERUSER`], and runs without fsync.
     pub fn start_temporary() -> Result<PrivateCluster> {
+        PrivateCluster::start_temporary_with(&[])
+    }
+
+    /// Like [`Self::start_temporary`], with extra server settings passed as `-c name=value`
+    /// after the built-in ones (so they win): e.g. `ssl=on` with `ssl_cert_file` and
+    /// `ssl_key_file`, an `hba_file`, or `listen_addresses` to listen on more than 127.0.0.1
+    /// (keep 127.0.0.1 in the list: start-up checks and `createdb` use it). Files the server
+    /// reads must be readable by the user it runs as (see the module documentation).
+    pub fn start_temporary_with(settings: &[(&str, &str)]) -> Result<PrivateCluster> {
         let bin_dir = find_bin_dir()?;
         let run_as = run_as()?;
         remove_stale_temp_dirs();
@@ -137,6 +150,10 @@ impl PrivateCluster {
             port: 0,
             database: DATABASE.to_owned(),
             run_as,
+            settings: settings
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect(),
             keeper: None,
             temp_dir: Some(temp_dir),
         };
@@ -183,6 +200,7 @@ impl PrivateCluster {
             port: 0,
             database: DATABASE.to_owned(),
             run_as,
+            settings: Vec::new(),
             keeper: None,
             temp_dir: None,
         };
@@ -345,6 +363,9 @@ impl PrivateCluster {
                 "-c",
                 "full_page_writes=off",
             ]);
+        }
+        for setting in &self.settings {
+            command.arg("-c").arg(setting);
         }
         die_with_parent(&mut command);
 

@@ -7,6 +7,10 @@
 //!
 //! Database URLs can carry a password, so every URL that reaches a log line or an error message
 //! goes through [`redact`] first; errors name the target as `host:port/database` only.
+//!
+//! A connection is described by [`ConnectionSettings`] (URL, private CA file, the explicit
+//! opt-out of verification), and [`connect`] applies the transport policy of [`tls`]: verified
+//! TLS for every host that is not loopback.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -19,8 +23,10 @@ use crate::{Error, Result};
 pub mod cluster;
 pub mod fault;
 pub mod statistics;
+pub mod tls;
 
 pub use cluster::PrivateCluster;
+pub use tls::ConnectionSettings;
 
 /// How long one connection attempt may take before it is reported as unreachable. Short on
 /// purpose: a wrong host should fail in seconds, not hang a command.
@@ -73,24 +79,30 @@ pub fn pool_target(pool: &PgPool) -> String {
     target_of(&pool.connect_options())
 }
 
-/// Opens a connection pool to `url`.
+/// Opens a connection pool as `settings` say, with the transport policy of [`tls`] applied:
+/// verified TLS (`verify-full`) for a host that is not loopback, the URL's `sslmode` as given
+/// for loopback, Unix sockets and `--insecure-database-connection`.
 ///
 /// One connection is made first, directly and with [`CONNECT_TIMEOUT`], so that a wrong host,
-/// port, database or password fails at once with an [`Error::Connect`] that says what went
-/// wrong and how to fix it (the pool alone would retry refused connections until its timeout
-/// and then report only "pool timed out").
-pub async fn connect(url: &str) -> Result<PgPool> {
-    let options = PgConnectOptions::from_str(url)
-        .map_err(|err| Error::Config(format!("invalid database URL {}: {err}", redact(url))))?
-        // Server NOTICEs ("relation already exists, skipping") are noise for our users.
-        // Custom plans for every execution: the loader's prepared statements are first run
-        // while the tables are empty, and a generic plan cached then (a sequential scan) would
-        // stay in use as they grow to millions of rows.
-        .options([
-            ("client_min_messages", "warning"),
-            ("plan_cache_mode", "force_custom_plan"),
-        ]);
-    tracing::debug!(database = %redact(url), "connecting");
+/// port, database, password or certificate fails at once with an [`Error::Connect`] that says
+/// what went wrong and how to fix it (the pool alone would retry refused connections until its
+/// timeout and then report only "pool timed out"). A URL that asks a remote host for a weaker
+/// `sslmode` fails with [`Error::Config`] before anything is sent.
+pub async fn connect(settings: &ConnectionSettings) -> Result<PgPool> {
+    let (options, plan) = settings.connect_options()?;
+    // Server NOTICEs ("relation already exists, skipping") are noise for our users.
+    // Custom plans for every execution: the loader's prepared statements are first run
+    // while the tables are empty, and a generic plan cached then (a sequential scan) would
+    // stay in use as they grow to millions of rows.
+    let options = options.options([
+        ("client_min_messages", "warning"),
+        ("plan_cache_mode", "force_custom_plan"),
+    ]);
+    tracing::debug!(
+        database = %settings.redacted_url(),
+        sslmode = tls::sslmode_name(options.get_ssl_mode()),
+        "connecting"
+    );
 
     let probe = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await;
     match probe {
@@ -99,7 +111,7 @@ pub async fn connect(url: &str) -> Result<PgPool> {
             // reports that properly.
             let _ = connection.close().await;
         }
-        Ok(Err(err)) => return Err(connect_error(&options, err)),
+        Ok(Err(err)) => return Err(connect_error(&options, plan, err)),
         Err(_elapsed) => {
             return Err(Error::Connect {
                 target: target_of(&options),
@@ -117,13 +129,24 @@ pub async fn connect(url: &str) -> Result<PgPool> {
         .acquire_timeout(CONNECT_TIMEOUT * 2)
         .connect_with(options.clone())
         .await
-        .map_err(|err| connect_error(&options, err))
+        .map_err(|err| connect_error(&options, plan, err))
 }
 
 /// Turns a driver error from a connection attempt into an [`Error::Connect`] that names the
-/// likely cause and its fix.
-fn connect_error(options: &PgConnectOptions, err: sqlx::Error) -> Error {
+/// likely cause and its fix. A TLS failure names its cause once and carries no source (the
+/// driver's text would only repeat it).
+fn connect_error(options: &PgConnectOptions, plan: tls::TlsPlan, err: sqlx::Error) -> Error {
     const CHECK: &str = "Check --database-url / DATABASE_URL";
+    if let Some(failure) = tls::failure(&err) {
+        let (problem, fix) =
+            tls::explain(&failure, options.get_host(), plan, options.get_ssl_mode());
+        return Error::Connect {
+            target: target_of(options),
+            problem,
+            fix,
+            source: None,
+        };
+    }
     let (problem, fix) = match &err {
         sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => (
             "connection refused".to_owned(),
@@ -137,10 +160,6 @@ fn connect_error(options: &PgConnectOptions, err: sqlx::Error) -> Error {
             "network error".to_owned(),
             format!("check the host name and port. {CHECK}"),
         ),
-        sqlx::Error::Tls(_) => (
-            "TLS negotiation failed".to_owned(),
-            format!("check sslmode in the URL (sslmode=disable for a local server without TLS). {CHECK}"),
-        ),
         sqlx::Error::PoolTimedOut => (
             format!("no connection within {} s", (CONNECT_TIMEOUT * 2).as_secs()),
             format!("is the server overloaded or out of connections? {CHECK}"),
@@ -149,12 +168,17 @@ fn connect_error(options: &PgConnectOptions, err: sqlx::Error) -> Error {
             Some("3D000") => (
                 format!(
                     "database \"{}\" does not exist",
-                    options.get_database().unwrap_or_else(|| options.get_username())
+                    options
+                        .get_database()
+                        .unwrap_or_else(|| options.get_username())
                 ),
                 format!("create it first (createdb) or fix the database name. {CHECK}"),
             ),
             Some("28P01" | "28000") => (
-                format!("authentication failed for user \"{}\"", options.get_username()),
+                format!(
+                    "authentication failed for user \"{}\"",
+                    options.get_username()
+                ),
                 format!("check the user name and password. {CHECK}"),
             ),
             Some("53300") => (
@@ -165,7 +189,10 @@ fn connect_error(options: &PgConnectOptions, err: sqlx::Error) -> Error {
                 "the server is starting up or shutting down".to_owned(),
                 "try again in a moment".to_owned(),
             ),
-            _ => ("the server refused the connection".to_owned(), CHECK.to_owned()),
+            _ => (
+                "the server refused the connection".to_owned(),
+                CHECK.to_owned(),
+            ),
         },
         _ => ("unexpected error".to_owned(), CHECK.to_owned()),
     };
@@ -215,9 +242,10 @@ impl ResolvedDatabase {
         self.cluster.is_some()
     }
 
-    /// Opens a connection pool to the database; see [`connect`].
+    /// Opens a connection pool to the database with default [`ConnectionSettings`] (no extra
+    /// CA, verification on); see [`connect`].
     pub async fn connect(&self) -> Result<PgPool> {
-        connect(&self.url).await
+        connect(&ConnectionSettings::new(self.url.clone())).await
     }
 }
 

@@ -484,6 +484,12 @@ pub static TABLES: &[Table] = &[
             ("mapping_sha256", Text, true),
             ("options", Jsonb, true),
             ("error", Text, true),
+            ("db_tls", SqlType::Boolean, true),
+            ("db_tls_version", Text, true),
+            ("db_tls_cipher", Text, true),
+            ("db_tls_bits", SqlType::Integer, true),
+            ("db_sslmode", Text, true),
+            ("db_insecure", SqlType::Boolean, true),
         ]
     ),
     internal_table!(

@@ -323,7 +323,8 @@ mod tests {
                 "0007 load speed",
                 "0008 page spool",
                 "0009 source binding",
-                "0010 salt by migrate"
+                "0010 salt by migrate",
+                "0011 run tls"
             ]
         );
         for migration in MIGRATOR.iter() {

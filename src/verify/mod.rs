@@ -85,8 +85,8 @@ pub struct VerifyConfig {
     pub api: Api,
     /// API base URL (ends with `/`).
     pub api_base: Url,
-    /// Database URL.
-    pub database_url: String,
+    /// The database: URL, private CA, verification opt-out.
+    pub database: database::ConnectionSettings,
     /// API token (never logged).
     pub token: String,
     /// Request budget; `None` = unthrottled.
@@ -114,8 +114,9 @@ pub struct VerifyConfig {
 pub struct OfflineConfig {
     /// The report to check (`DIR/report.json`); its signature is `DIR/report.json.sig`.
     pub report: PathBuf,
-    /// Database URL (a copy of the exported database is fine).
-    pub database_url: String,
+    /// The database (a copy of the exported database is fine): URL, private CA, verification
+    /// opt-out.
+    pub database: database::ConnectionSettings,
     /// Public key to check the signature with; `None` skips the signature.
     pub pubkey: Option<PathBuf>,
 }
@@ -277,7 +278,10 @@ struct EntityDb {
     unknown_donors: Vec<counts::UnknownDonor>,
 }
 
-async fn database_info(pool: &PgPool) -> Result<DatabaseInfo, VerifyError> {
+/// The server, and how this verification's connection to it is protected: the server's view
+/// of the session (`pg_stat_ssl`), the `sslmode` used, and whether verification was switched
+/// off with `--insecure-database-connection` (`insecure`).
+async fn database_info(pool: &PgPool, insecure: bool) -> Result<DatabaseInfo, VerifyError> {
     let version: String = sqlx::query_scalar("SELECT current_setting('server_version')")
         .fetch_one(pool)
         .await
@@ -290,6 +294,8 @@ async fn database_info(pool: &PgPool) -> Result<DatabaseInfo, VerifyError> {
     .fetch_optional(pool)
     .await
     .map_err(db_err("reading pg_stat_ssl"))?;
+    let sslmode =
+        Some(database::tls::sslmode_name(pool.connect_options().get_ssl_mode()).to_owned());
     let tls = match row {
         Some(row) => TlsInfo {
             ssl: row.try_get("ssl").unwrap_or(false),
@@ -300,12 +306,16 @@ async fn database_info(pool: &PgPool) -> Result<DatabaseInfo, VerifyError> {
                 .ok()
                 .flatten()
                 .map(i64::from),
+            sslmode,
+            insecure: Some(insecure),
         },
         None => TlsInfo {
             ssl: false,
             version: None,
             cipher: None,
             bits: None,
+            sslmode,
+            insecure: Some(insecure),
         },
     };
     Ok(DatabaseInfo {
@@ -321,10 +331,13 @@ async fn export_info(
     current: &str,
 ) -> Result<(ExportInfo, Vec<(String, String)>), VerifyError> {
     let row = sqlx::query(
+        // db_insecure is read through to_jsonb so that a database whose schema predates it
+        // (offline checks do not migrate) still reads, as "not recorded".
         "SELECT count(*) AS runs, min(started_at) AS first, max(finished_at) AS last,
                 (SELECT options->>'currency' FROM sync.runs
-                  WHERE nation = $1 AND options ? 'currency' ORDER BY id DESC LIMIT 1) AS currency
-           FROM sync.runs WHERE nation = $1",
+                  WHERE nation = $1 AND options ? 'currency' ORDER BY id DESC LIMIT 1) AS currency,
+                count(*) FILTER (WHERE to_jsonb(r) ->> 'db_insecure' = 'true') AS insecure_runs
+           FROM sync.runs AS r WHERE nation = $1",
     )
     .bind(nation)
     .fetch_one(pool)
@@ -335,6 +348,9 @@ async fn export_info(
     let last: Option<DateTime<Utc>> = row.try_get("last").map_err(db_err("reading sync.runs"))?;
     let currency: Option<String> = row
         .try_get("currency")
+        .map_err(db_err("reading sync.runs"))?;
+    let insecure_runs: i64 = row
+        .try_get("insecure_runs")
         .map_err(db_err("reading sync.runs"))?;
     let per_stream: Vec<(String, String)> = sqlx::query_as(
         "SELECT stream, mapping_sha256 FROM sync.checkpoints
@@ -356,6 +372,7 @@ async fn export_info(
             mapping_sha256_current: current.to_owned(),
             currency: currency.unwrap_or_else(|| "EUR".into()),
             api: None,
+            insecure_database_runs: Some(insecure_runs.max(0) as u64),
         },
         per_stream,
     ))
@@ -392,10 +409,12 @@ async fn export_api(pool: &PgPool, nation: &str) -> Result<Api, VerifyError> {
 }
 
 /// Everything that needs only the database, for every entity.
+/// `insecure`: whether this verification was started with `--insecure-database-connection`.
 async fn database_pass(
     pool: &PgPool,
     nation: &str,
     salt: [u8; 32],
+    insecure: bool,
 ) -> Result<DatabasePass, VerifyError> {
     // The anti-joins below are quadratic without statistics (a fresh load has none yet).
     let analyzed = crate::database::statistics::analyze_stale(pool, &crate::schema::SCHEMAS)
@@ -407,7 +426,7 @@ async fn database_pass(
             "refreshed missing or stale planner statistics"
         );
     }
-    let info = database_info(pool).await?;
+    let info = database_info(pool, insecure).await?;
     let api = export_api(pool, nation).await?;
     let set = MappingSet::builtin(api)?;
     let (mut export, per_stream) = export_info(pool, nation, set.checksum()).await?;
@@ -649,9 +668,10 @@ fn assemble(
 /// (`default_transaction_read_only`): the server itself refuses any write verify might attempt.
 /// Two sessions are opened writable, each for one purpose: the temporary tables of the
 /// re-derivation and the log row in `audit.verifications`.
-async fn connect_read_only(url: &str) -> Result<PgPool, VerifyError> {
-    // `database::connect` probes first, so a wrong URL fails with its one clear line.
-    let probe = database::connect(url).await?;
+async fn connect_read_only(settings: &database::ConnectionSettings) -> Result<PgPool, VerifyError> {
+    // `database::connect` probes first (with the TLS policy applied), so a wrong URL or an
+    // unverifiable server fails with its one clear line; the read-only pool inherits its options.
+    let probe = database::connect(settings).await?;
     let options = (*probe.connect_options())
         .clone()
         .options([("default_transaction_read_only", "on")]);
@@ -675,7 +695,7 @@ fn writable(options: &PgConnectOptions) -> PgConnectOptions {
 /// never migrated and the salt never created — except for the log row in
 /// `audit.verifications`, written once the checks of [`preflight`] have passed.
 pub async fn run(config: &VerifyConfig) -> Result<Report, VerifyError> {
-    let pool = connect_read_only(&config.database_url).await?;
+    let pool = connect_read_only(&config.database).await?;
     let checked = match preflight::check(&pool, &config.nation, false).await {
         Ok(salt) => preflight::same_source(&pool, &config.nation, &config.api_base)
             .await
@@ -705,7 +725,7 @@ async fn run_with_pool(
         nation,
         "verify: recomputing hashes, re-deriving rows and Merkle roots from the database"
     );
-    let mut db = database_pass(pool, nation, salt).await?;
+    let mut db = database_pass(pool, nation, salt, config.database.insecure).await?;
 
     let (seed, origin) = match config.seed {
         Some(s) => (s, "given"),
@@ -1121,8 +1141,8 @@ pub async fn run_offline(config: &OfflineConfig) -> Result<OfflineOutcome, Verif
             report.nation
         )));
     }
-    let pool = connect_read_only(&config.database_url).await?;
-    let result = offline_with_pool(&pool, report, signature).await;
+    let pool = connect_read_only(&config.database).await?;
+    let result = offline_with_pool(&pool, report, signature, config.database.insecure).await;
     pool.close().await;
     result
 }
@@ -1131,9 +1151,10 @@ async fn offline_with_pool(
     pool: &PgPool,
     report: Report,
     signature: SignatureCheck,
+    insecure: bool,
 ) -> Result<OfflineOutcome, VerifyError> {
     let salt = preflight::check(pool, &report.nation, true).await?;
-    let db = database_pass(pool, &report.nation, salt).await?;
+    let db = database_pass(pool, &report.nation, salt, insecure).await?;
     let mut findings: Vec<Finding> = Vec::new();
     let mismatch = |entity: &str, code: &str, detail: String| Finding {
         entity: entity.to_owned(),

@@ -87,6 +87,15 @@ pub struct TlsInfo {
     pub cipher: Option<String>,
     /// Key bits, when TLS.
     pub bits: Option<i64>,
+    /// The `sslmode` nb-exodus connected with: `verify-full` (chain and host name checked) for
+    /// every host that is not loopback unless verification was switched off. Absent in reports
+    /// made before nb-exodus recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslmode: Option<String>,
+    /// Whether this verification ran with `--insecure-database-connection`. Absent in reports
+    /// made before nb-exodus recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insecure: Option<bool>,
 }
 
 /// The API that was swept and sampled.
@@ -123,6 +132,10 @@ pub struct ExportInfo {
     /// the mappings rows are re-derived with. Absent in reports made before v1 verify.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<String>,
+    /// Runs recorded in `sync.runs` with `--insecure-database-connection` (a remote database
+    /// reached without verifying it). Absent in reports made before nb-exodus recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insecure_database_runs: Option<u64>,
 }
 
 /// How the roots are computed.
@@ -488,22 +501,33 @@ pub fn render_markdown(r: &Report) -> String {
         "- Verified: {} ({} mode) with {} {}",
         r.generated_at, r.mode, r.tool.name, r.tool.version
     );
+    let tls = &r.database.tls;
     let _ = writeln!(
         s,
-        "- Database: {} (PostgreSQL {}), TLS: {}",
+        "- Database: {} (PostgreSQL {}), TLS: {}{}",
         r.database.target,
         r.database.server_version,
-        if r.database.tls.ssl {
+        if tls.ssl {
             format!(
                 "{} {} ({} bits)",
-                opt(&r.database.tls.version),
-                opt(&r.database.tls.cipher),
-                opt(&r.database.tls.bits)
+                opt(&tls.version),
+                opt(&tls.cipher),
+                opt(&tls.bits)
             )
         } else {
             "not used".to_owned()
-        }
+        },
+        tls.sslmode
+            .as_ref()
+            .map_or_else(String::new, |mode| format!(", sslmode {mode}"))
     );
+    if tls.insecure == Some(true) {
+        let _ = writeln!(
+            s,
+            "- **Insecure database connection**: this verification ran with --insecure-database-connection; the server's identity was not verified{}",
+            if tls.ssl { "" } else { " and the data travelled in plaintext" }
+        );
+    }
     if let Some(src) = &r.source {
         let _ = writeln!(s, "- Source: API {} at {}", src.api, src.api_base);
         if let Some(t) = &src.key_translation {
@@ -512,6 +536,12 @@ pub fn render_markdown(r: &Report) -> String {
     }
     if let Some(api) = &r.export.api {
         let _ = writeln!(s, "- Exported through: API {api}");
+    }
+    if let Some(runs @ 1..) = r.export.insecure_database_runs {
+        let _ = writeln!(
+            s,
+            "- **Insecure export runs**: {runs} run(s) reached the database with --insecure-database-connection, without verifying the server (see sync.runs.db_insecure, db_tls)"
+        );
     }
     let _ = writeln!(
         s,

@@ -24,6 +24,8 @@ mod schema;
 mod untouched;
 // PostgreSQL restarts, crashes and read-only switches, signals, failpoints, source binding.
 mod resilience;
+// Transport security: verified TLS to a remote database, across a network namespace.
+mod tls;
 // API v1 as a second source: identical core tables, guarantees, verify's operations.
 mod v1;
 // `verify` and `keygen`: count equations, tampering, changes at source, offline re-check.

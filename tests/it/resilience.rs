@@ -80,7 +80,10 @@ async fn own_cluster() -> (PrivateCluster, PgPool) {
         .await
         .unwrap()
         .expect("a private cluster starts");
-    let pool = nb_exodus::database::connect(&cluster.url()).await.unwrap();
+    let pool =
+        nb_exodus::database::connect(&nb_exodus::database::ConnectionSettings::new(cluster.url()))
+            .await
+            .unwrap();
     (cluster, pool)
 }
 
@@ -103,7 +106,10 @@ async fn restart_in_the_middle(mode: ShutdownMode) {
     })
     .await
     .unwrap();
-    let pool = nb_exodus::database::connect(&cluster.url()).await.unwrap();
+    let pool =
+        nb_exodus::database::connect(&nb_exodus::database::ConnectionSettings::new(cluster.url()))
+            .await
+            .unwrap();
     let before = pages(&pool).await;
     // The run goes on after the restart and, holding the nation's lock again, keeps a second
     // run out.

@@ -395,7 +395,7 @@ async fn the_salt_is_made_by_migrate_and_only_read_by_verify() {
     let report_path = dir.path().join("out/report.json");
     let offline = verify::run_offline(&OfflineConfig {
         report: report_path.clone(),
-        database_url: db.url().to_owned(),
+        database: nb_exodus::database::ConnectionSettings::new(db.url()),
         pubkey: None,
     })
     .await
@@ -474,7 +474,7 @@ async fn a_full_verify_changes_nothing_but_its_log_row() {
     verify::report::write(&report, &dir.path().join("out"), None).unwrap();
     let outcome = verify::run_offline(&OfflineConfig {
         report: dir.path().join("out/report.json"),
-        database_url: db.url().to_owned(),
+        database: nb_exodus::database::ConnectionSettings::new(db.url()),
         pubkey: None,
     })
     .await

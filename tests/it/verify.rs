@@ -111,7 +111,7 @@ async fn clean_signed_report(
 async fn offline(db: &TestDb, dir: &Path, pubkey: Option<&Path>) -> verify::OfflineOutcome {
     verify::run_offline(&OfflineConfig {
         report: dir.join("out/report.json"),
-        database_url: db.url().to_owned(),
+        database: nb_exodus::database::ConnectionSettings::new(db.url()),
         pubkey: pubkey.map(Path::to_owned),
     })
     .await

@@ -107,7 +107,7 @@ async fn verify_v1_balances_against_v1_and_v2_exports() {
         verify::report::write(&report, &dir.path().join("out"), None).expect("write");
         let offline = verify::run_offline(&OfflineConfig {
             report: dir.path().join("out/report.json"),
-            database_url: db.url().to_owned(),
+            database: nb_exodus::database::ConnectionSettings::new(db.url()),
             pubkey: None,
         })
         .await

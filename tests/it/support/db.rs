@@ -145,7 +145,7 @@ impl TestDb {
         let _ = admin.close().await;
 
         let url = with_database(&admin_url, &name);
-        let pool = database::connect(&url)
+        let pool = database::connect(&database::ConnectionSettings::new(url.clone()))
             .await
             .unwrap_or_else(|err| panic!("connecting to test database {name}: {err}"));
         TestDb {
