@@ -706,12 +706,17 @@ async fn load_in_order<K: Sink>(
     let mut pending: Option<Pending<K::Prepared>> = None;
     while let Some((batch, done)) = batches.recv().await {
         // Keyset pages (`id > after`) cannot share a record; offset pages can, and v1 links
-        // are the API's own tokens, so those pages are loaded strictly one after another.
-        let overlap = matches!(
+        // are the API's own tokens, so those pages are loaded strictly one after another. A
+        // page asked for by keyset may still repeat records (the source fell back to page
+        // numbers and began again), so the ids themselves decide: two open transactions must
+        // never write the same record, or the second waits for the first forever.
+        let side_by_side = matches!(
             batch.spooled,
             Some(Cursor::Keyset { .. } | Cursor::Since { .. })
-        );
-        if !overlap {
+        ) && pending
+            .as_ref()
+            .is_none_or(|(_, previous, _)| !shares_records(previous, &batch));
+        if !side_by_side {
             if let Some(previous) = pending.take() {
                 finish(&*sink, &settings, previous, stream, &committed).await?;
             }
@@ -730,6 +735,12 @@ async fn load_in_order<K: Sink>(
         finish(&*sink, &settings, previous, stream, &committed).await?;
     }
     Ok(())
+}
+
+/// Whether two pages hold a record in common.
+fn shares_records(a: &PageBatch, b: &PageBatch) -> bool {
+    let ids: std::collections::HashSet<&str> = a.raw.iter().map(|r| r.source_id.as_str()).collect();
+    b.raw.iter().any(|r| ids.contains(r.source_id.as_str()))
 }
 
 /// What a committed page counts for: its records, the API's total, what the load wrote.
