@@ -108,6 +108,8 @@ pub struct MigrateConfig {
     pub full_people: bool,
     /// Let reconciliation remove more than a small share of a resource in one round.
     pub allow_mass_delete: bool,
+    /// Print the summary as JSON.
+    pub json: bool,
     /// How long a database outage (restart, failover) is ridden out before the run stops.
     pub database_retry: Duration,
     /// Longest pause the API may ask for and have waited out; a longer one stops the run.
@@ -285,6 +287,7 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
         api,
         full_people: flags.full_people,
         allow_mass_delete: flags.allow_mass_delete,
+        json: flags.json,
         database_retry: Duration::from_secs(
             flags
                 .database_retry_secs

@@ -114,6 +114,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         quiet: args.quiet,
         request_timeout: Duration::from_secs(60),
         allow_mass_delete: false,
+        json: false,
         database_retry: Duration::from_secs(60),
         max_wait: Duration::from_secs(crate::fetch::client::DEFAULT_MAX_WAIT_MINUTES * 60),
         max_response_bytes: crate::fetch::client::DEFAULT_MAX_RESPONSE_MB

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::{PgPool, Row};
 
+use super::summary::RunSummary;
 use crate::checkpoint::{status, NationLock, PgStore, StateStore};
 use crate::cli::migrate::{MigrateArgs, StatusArgs};
 use crate::config::{self, Inputs, MigrateConfig};
@@ -18,7 +19,7 @@ use crate::fetch::client::{redact_url, ClientConfig, HttpClient};
 use crate::fetch::rate_limit::Limiter;
 use crate::fetch::v1::V1Source;
 use crate::fetch::v2::V2Source;
-use crate::fetch::{Cursor, Source, Stream};
+use crate::fetch::{Source, Stream};
 use crate::load::{PgSink, Sink};
 use crate::mapping::{Api, MappingSet};
 use crate::pipeline::{
@@ -49,6 +50,12 @@ pub struct MigrateSummary {
     pub rejects: u64,
     /// Streams whose deletions could not be checked, with why (nothing was removed there).
     pub deletions_unchecked: Vec<(Stream, String)>,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// HTTP requests sent, retries and 429s among them.
+    pub requests: (u64, u64, u64),
+    /// What each stream did.
+    pub streams: std::collections::BTreeMap<Stream, pipeline::StreamReport>,
 }
 
 /// The run was stopped by a signal; everything committed stays and the run is resumable.
@@ -92,7 +99,27 @@ pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
         Err(err) => return Err(err),
     };
     let pool = database::connect(&config.database).await?;
-    print_status(&pool, &config.nation).await?;
+    let run = RunSummary {
+        nation: config.nation.clone(),
+        run_id: summary.run_id,
+        elapsed_secs: summary.elapsed.as_secs_f64(),
+        requests: summary.requests.0,
+        retries: summary.requests.1,
+        rate_limited: summary.requests.2,
+        rejects: summary.rejects,
+        run: summary
+            .streams
+            .iter()
+            .map(|(s, r)| (*s, super::summary::StreamRun::from(r)))
+            .collect(),
+        streams: super::summary::stream_states(&pool, &config.nation).await?,
+        next: next_step(config),
+    };
+    if config.json {
+        println!("{}", serde_json::to_string_pretty(&run)?);
+    } else {
+        super::summary::print_summary(&run);
+    }
     let mut code = ExitCode::SUCCESS;
     for (stream, reason) in &summary.deletions_unchecked {
         eprintln!(
@@ -244,6 +271,7 @@ impl Run<'_> {
             bars,
             stop,
         } = self;
+        let started = std::time::Instant::now();
         let api = source.api();
         let stats = http.stats();
         let checkpoints = backend.store.checkpoints(&config.nation).await?;
@@ -327,9 +355,18 @@ impl Run<'_> {
             .analyze(&written_tables(&*mapper_for_tables, &config.streams))
             .await?;
         let rejects = backend.sink.reject_count(&config.nation).await?;
+        let stats = http.stats();
+        let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
         Ok(MigrateSummary {
             run_id,
             rejects,
+            elapsed: started.elapsed(),
+            requests: (
+                count(&stats.requests),
+                count(&stats.retries),
+                count(&stats.rate_limited),
+            ),
+            streams: reports.clone(),
             deletions_unchecked: reports
                 .iter()
                 .filter_map(|(s, r)| {
@@ -341,6 +378,24 @@ impl Run<'_> {
                 .collect(),
         })
     }
+}
+
+/// The command that proves the export, with this run's own nation, source and database
+/// (password removed).
+fn next_step(config: &MigrateConfig) -> String {
+    let default_base = format!("https://{}.nationbuilder.com/", config.nation);
+    let mut cmd = format!("nb-exodus verify --nation {}", config.nation);
+    if config.api_base.as_str() != default_base {
+        cmd.push_str(&format!(
+            " --api-base {}",
+            crate::redact::parsed(&config.api_base)
+        ));
+    }
+    cmd.push_str(&format!(
+        " --database-url '{}' --out audit --sign-key ~/.nb-exodus/verify.key",
+        database::redact(&config.database.url)
+    ));
+    cmd
 }
 
 /// Every table a run of `streams` writes: the streams' own tables, the raw archive, the rejects.
@@ -386,54 +441,11 @@ async fn list_rejects(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints each stream's checkpoint.
+/// Prints each stream's state.
 pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
-    let store = PgStore::new(pool.clone());
-    let checkpoints = store.checkpoints(nation).await?;
-    let spooled = store.spool_waiting(nation).await?;
-    if spooled > 0 {
-        println!(
-            "nation {nation}: {spooled} fetched page(s) wait in sync.page_spool; the next migrate loads them without fetching them again"
-        );
-    }
-    if checkpoints.is_empty() {
-        println!("nation {nation}: nothing exported yet");
-        return Ok(());
-    }
-    println!(
-        "{:<10} {:>8} {:>10} {:>8} {:>12}  {:<24} last error",
-        "stream", "pages", "records", "rejects", "state", "cursor"
-    );
-    for cp in checkpoints {
-        let cursor = match &cp.cursor {
-            Cursor::Keyset { after } => {
-                format!("after id {}", after.as_deref().unwrap_or("-"))
-            }
-            Cursor::PageNumber { number } => format!("page {number}"),
-            Cursor::Since { after, .. } => {
-                format!("catch-up after id {}", after.as_deref().unwrap_or("-"))
-            }
-            Cursor::SincePage { number, .. } => format!("catch-up page {number}"),
-            Cursor::Link { next } => {
-                if next.is_some() {
-                    "next link".into()
-                } else {
-                    "start".into()
-                }
-            }
-            Cursor::Done => "end".into(),
-        };
-        println!(
-            "{:<10} {:>8} {:>10} {:>8} {:>12}  {:<24} {}",
-            cp.stream.as_str(),
-            cp.pages,
-            cp.records,
-            cp.rejects,
-            cp.status,
-            cursor,
-            cp.last_error.as_deref().unwrap_or("")
-        );
-    }
+    let spooled = PgStore::new(pool.clone()).spool_waiting(nation).await?;
+    let states = super::summary::stream_states(pool, nation).await?;
+    super::summary::print_states(nation, spooled, &states);
     Ok(())
 }
 
@@ -443,7 +455,22 @@ pub(crate) async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     super::warn_if_insecure(&connection);
     let pool = database::connect(&connection).await?;
     require_schema(&pool).await?;
-    print_status(&pool, &args.nation).await?;
+    if args.json {
+        let spooled = PgStore::new(pool.clone())
+            .spool_waiting(&args.nation)
+            .await?;
+        let states = super::summary::stream_states(&pool, &args.nation).await?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "nation": args.nation,
+                "spooled_pages": spooled,
+                "streams": states,
+            }))?
+        );
+    } else {
+        print_status(&pool, &args.nation).await?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,6 +12,7 @@ mod mappings;
 pub mod migrate;
 mod signals;
 mod simulate;
+mod summary;
 mod verify;
 
 /// Exit code of a run that finished but found something the user must look at.

@@ -113,6 +113,10 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub quiet: bool,
 
+    /// Print the end-of-run summary as one JSON document on stdout (logs stay on stderr).
+    #[arg(long)]
+    pub json: bool,
+
     /// Configuration file (TOML); flags beat environment beat file.
     /// Example: --config nb-exodus.toml
     #[arg(long)]
@@ -134,6 +138,10 @@ pub struct StatusArgs {
     /// How the connection is secured.
     #[command(flatten)]
     pub database_tls: DatabaseTlsArgs,
+
+    /// Print the states as one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `nb-exodus remap`.

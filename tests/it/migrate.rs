@@ -918,3 +918,78 @@ async fn remap_rederives_from_the_archive_after_a_mapping_change() {
         .expect("the new mapping is now the recorded one");
     sim.shutdown().await;
 }
+
+/// `status` and the end of `migrate` count rows (archived, loaded) and the API's own count
+/// apart from reads, which a second run's catch-up and re-reads inflate; the summary says how
+/// long the run took, what it cost and what to run next; `--json` gives the same as one
+/// document on stdout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_and_summary_count_rows_apart_from_reads() {
+    let sim = sim(400);
+    let db = TestDb::new().await;
+    let run = |json: bool| {
+        let mut cmd = migrate_cmd(&sim, db.url(), &sim.config().token);
+        cmd.args(["--rate-limit", "off"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(false);
+    assert!(text.contains(" took "), "{text}");
+    assert!(text.contains(" requests ("), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("next: nb-exodus verify --nation testnation --api-base ")),
+        "{text}"
+    );
+    let doc: Value = serde_json::from_str(&run(true)).expect("one JSON document on stdout");
+    let manifest = sim.manifest();
+    let stream = |name: &str| {
+        doc["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["stream"] == name)
+            .unwrap()
+            .clone()
+    };
+    for (name, truth) in [
+        ("people", manifest.people),
+        ("tags", manifest.tags),
+        ("donations", manifest.donations),
+    ] {
+        let s = stream(name);
+        assert_eq!(s["archived"], truth, "{name}: {s}");
+        assert_eq!(s["loaded"], truth, "{name}: {s}");
+        assert_eq!(s["at_source"], truth, "{name}: {s}");
+    }
+    let tags = stream("tags");
+    assert!(
+        tags["reads"].as_u64().unwrap() > manifest.tags,
+        "two runs read the tags twice: {tags}"
+    );
+    assert!(doc["requests"].as_u64().unwrap() > 0 && doc["elapsed_secs"].as_f64().is_some());
+
+    let status = binary()
+        .args([
+            "status",
+            "--nation",
+            "testnation",
+            "--json",
+            "--database-url",
+            db.url(),
+        ])
+        .output()
+        .unwrap();
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["streams"], doc["streams"]);
+    sim.shutdown().await;
+}
