@@ -58,15 +58,82 @@ pub struct FileConfig {
 }
 
 impl FileConfig {
-    /// Reads and parses a config file.
+    /// Reads and parses a config file. A value of the wrong type is one line naming the file,
+    /// the line and the key; relative paths in the file (`token_file`, `database_ca`) are
+    /// relative to the file's own directory, not to wherever the command runs.
     pub fn read(path: &Path) -> Result<Self, Error> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_owned(),
             source,
         })?;
-        toml::from_str(&text)
-            .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))
+        let mut file: FileConfig = toml::from_str(&text).map_err(|e| {
+            let place = e
+                .span()
+                .map(|span| where_in(&text, span.start))
+                .unwrap_or_default();
+            Error::Config(format!("{}{place}: {}", path.display(), e.message()))
+        })?;
+        let dir = path.parent().unwrap_or_else(|| Path::new("."));
+        let beside = |p: PathBuf| if p.is_relative() { dir.join(p) } else { p };
+        file.token_file = file.token_file.map(beside);
+        file.database_ca = file.database_ca.map(beside);
+        Ok(file)
     }
+}
+
+/// ` line N, key `k`` for a byte offset of a TOML text (the key is the one the line assigns).
+fn where_in(text: &str, offset: usize) -> String {
+    let offset = offset.min(text.len());
+    let line_no = text[..offset].matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or_default();
+    match line.split_once('=') {
+        Some((key, _)) if !key.trim().is_empty() => {
+            format!(" line {line_no}, key `{}`", key.trim())
+        }
+        _ => format!(" line {line_no}"),
+    }
+}
+
+/// The nation and database a command that reads the database works on (`status`, `remap`):
+/// flags beat the environment (`DATABASE_URL`) beat the configuration file.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The nation slug.
+    pub nation: String,
+    /// The database.
+    pub database: ConnectionSettings,
+}
+
+/// Resolves a [`Target`] from flags, `DATABASE_URL` and `--config`.
+pub fn resolve_target(
+    nation: Option<String>,
+    database_url: Option<String>,
+    tls: &crate::cli::db::DatabaseTlsArgs,
+    config: Option<&Path>,
+    env_database_url: Option<String>,
+) -> Result<Target, Error> {
+    let file = match config {
+        Some(path) => FileConfig::read(path)?,
+        None => FileConfig::default(),
+    };
+    let nation = nonempty(nation.or(file.nation)).ok_or_else(|| {
+        Error::Config("no nation given: pass --nation SLUG (or `nation` in the config file)".into())
+    })?;
+    let url = nonempty(database_url.or(env_database_url).or(file.database_url)).ok_or_else(|| {
+        Error::Config(
+            "no target database: pass --database-url or set DATABASE_URL (or `database_url` in the config file)"
+                .into(),
+        )
+    })?;
+    Ok(Target {
+        nation,
+        database: ConnectionSettings {
+            url,
+            ca_file: tls.database_ca.clone().or(file.database_ca),
+            insecure: tls.insecure_database_connection
+                || file.insecure_database_connection.unwrap_or(false),
+        },
+    })
 }
 
 /// Validated settings of a migrate run.
@@ -401,6 +468,41 @@ mod tests {
         .unwrap();
         assert_eq!(c.max_wait, Duration::from_secs(120));
         assert_eq!(c.max_response_bytes, 1024 * 1024);
+    }
+
+    #[test]
+    fn file_errors_name_the_line_and_key_and_paths_are_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("party");
+        std::fs::create_dir(&sub).unwrap();
+        let file = sub.join("nb-exodus.toml");
+        std::fs::write(&file, "nation = \"p\"\n\nresources = \"tags\"\n").unwrap();
+        let err = FileConfig::read(&file).unwrap_err().to_string();
+        assert!(
+            err.contains("nb-exodus.toml line 3, key `resources`: invalid type: string"),
+            "{err}"
+        );
+        std::fs::write(
+            &file,
+            "token_file = \"token\"\ndatabase_ca = \"/etc/ca.pem\"\n",
+        )
+        .unwrap();
+        std::fs::write(sub.join("token"), "from-beside-the-file\n").unwrap();
+        let read = FileConfig::read(&file).unwrap();
+        assert_eq!(read.token_file, Some(sub.join("token")));
+        assert_eq!(read.database_ca, Some(PathBuf::from("/etc/ca.pem")));
+        let flags = MigrateArgs {
+            config: Some(file),
+            nation: Some("p".into()),
+            ..MigrateArgs::default()
+        };
+        let c = resolve(Inputs {
+            flags,
+            env_database_url: Some("postgres://x@127.0.0.1/d".into()),
+            env_token: None,
+        })
+        .unwrap();
+        assert_eq!(c.token, "from-beside-the-file");
     }
 
     #[test]

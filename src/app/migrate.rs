@@ -283,14 +283,29 @@ impl Run<'_> {
                 }
             }
         }
-        let steps = plan::plan(
+        let steps = match plan::plan(
             &checkpoints,
             &config.streams,
             |s| source.start(s),
             api,
             &mapper.checksum(),
             config.restart,
-        )?;
+        ) {
+            Ok(steps) => steps,
+            Err(err @ plan::PlanError::MappingChanged { .. }) => {
+                let loaded = checkpoints
+                    .iter()
+                    .find_map(|c| c.mapping_sha256.clone().filter(|m| *m != mapper.checksum()))
+                    .unwrap_or_default();
+                return Err(match mappings_used(backend.store.pool(), &config.nation, &loaded).await? {
+                    Some(dir) => anyhow::anyhow!(
+                        "{err}; the rows were made with the mapping files in {dir}: pass --mappings {dir} again to use them"
+                    ),
+                    None => err.into(),
+                });
+            }
+            Err(err) => return Err(err.into()),
+        };
         let options = serde_json::json!({
             "api": api,
             "api_base": redact_url(&config.api_base),
@@ -301,6 +316,7 @@ impl Run<'_> {
             "restart": config.restart,
             "full_people": config.full_people,
             "allow_mass_delete": config.allow_mass_delete,
+            "mappings": config.mappings_dir.as_ref().map(|d| d.display().to_string()),
             "max_wait_minutes": config.max_wait.as_secs() / 60,
             "max_response_mb": config.max_response_bytes / crate::fetch::client::MB,
         });
@@ -380,6 +396,20 @@ impl Run<'_> {
     }
 }
 
+/// The mapping directory of the latest run that used the mapping files with checksum `sha`,
+/// when that run named one (`--mappings DIR`).
+async fn mappings_used(pool: &PgPool, nation: &str, sha: &str) -> anyhow::Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT options->>'mappings' FROM sync.runs
+          WHERE nation = $1 AND mapping_sha256 = $2 AND options->>'mappings' IS NOT NULL
+          ORDER BY id DESC LIMIT 1",
+    )
+    .bind(nation)
+    .bind(sha)
+    .fetch_optional(pool)
+    .await?)
+}
+
 /// The command that proves the export, with this run's own nation, source and database
 /// (password removed).
 fn next_step(config: &MigrateConfig) -> String {
@@ -451,25 +481,31 @@ pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
 
 /// Runs `status`.
 pub(crate) async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let connection = args.database_tls.settings(args.database_url.clone());
+    let target = config::resolve_target(
+        args.nation.clone(),
+        args.database_url.clone(),
+        &args.database_tls,
+        args.config.as_deref(),
+        std::env::var("DATABASE_URL").ok(),
+    )?;
+    let connection = target.database;
+    let nation = target.nation;
     super::warn_if_insecure(&connection);
     let pool = database::connect(&connection).await?;
     require_schema(&pool).await?;
     if args.json {
-        let spooled = PgStore::new(pool.clone())
-            .spool_waiting(&args.nation)
-            .await?;
-        let states = super::summary::stream_states(&pool, &args.nation).await?;
+        let spooled = PgStore::new(pool.clone()).spool_waiting(&nation).await?;
+        let states = super::summary::stream_states(&pool, &nation).await?;
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "nation": args.nation,
+                "nation": nation,
                 "spooled_pages": spooled,
                 "streams": states,
             }))?
         );
     } else {
-        print_status(&pool, &args.nation).await?;
+        print_status(&pool, &nation).await?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -492,21 +528,29 @@ pub(crate) async fn require_schema(pool: &PgPool) -> anyhow::Result<()> {
 
 /// Runs `remap`: re-derives the tables from the raw archive with the current mapping files.
 pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Result<ExitCode> {
-    let connection = args.database_tls.settings(args.database_url.clone());
+    let target = config::resolve_target(
+        args.nation.clone(),
+        args.database_url.clone(),
+        &args.database_tls,
+        args.config.as_deref(),
+        std::env::var("DATABASE_URL").ok(),
+    )?;
+    let connection = target.database;
+    let nation = target.nation;
     super::warn_if_insecure(&connection);
     let pool = database::connect(&connection).await?;
     schema::migrate(&pool).await?;
-    let Some(lock) = NationLock::take(&pool, &args.nation).await? else {
+    let Some(lock) = NationLock::take(&pool, &nation).await? else {
         anyhow::bail!(
             "another nb-exodus run is working on nation {:?}; wait for it to finish (see `nb-exodus status`)",
-            args.nation
+            nation
         );
     };
     let backend = Backend {
         store: Arc::new(PgStore::new(pool.clone()).with_connection(&connection)),
         sink: Arc::new(PgSink::new(pool.clone(), Some(lock))),
     };
-    let checkpoints = backend.store.checkpoints(&args.nation).await?;
+    let checkpoints = backend.store.checkpoints(&nation).await?;
     let mut apis: Vec<&str> = checkpoints
         .iter()
         .map(|c| c.api.as_str())
@@ -519,24 +563,28 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
             .with_context(|| format!("unknown API {one:?} in the checkpoints"))?,
         [] => anyhow::bail!(
             "nation {:?} has nothing exported in this database; run `nb-exodus migrate` first",
-            args.nation
+            nation
         ),
         _ => anyhow::bail!(
             "nation {:?} was exported through several APIs ({}); use migrate --restart",
-            args.nation,
+            nation,
             apis.join(", ")
         ),
     };
     let set = load_mappings(args.mappings.as_deref(), api)?;
     let mapper = MappingMapper::new(set, &args.currency.to_ascii_uppercase(), None);
     let streams: Vec<Stream> = checkpoints.iter().map(|c| c.stream).collect();
-    let options = serde_json::json!({ "remap": true, "currency": args.currency });
+    let options = serde_json::json!({
+        "remap": true,
+        "currency": args.currency,
+        "mappings": args.mappings.as_ref().map(|d| d.display().to_string()),
+    });
     let run_id = backend
         .store
-        .start_run(&args.nation, api.as_str(), &mapper.checksum(), &options)
+        .start_run(&nation, api.as_str(), &mapper.checksum(), &options)
         .await?;
     let context = BatchContext {
-        nation: args.nation.clone(),
+        nation: nation.clone(),
         api: api.as_str().into(),
         run_id,
     };

@@ -126,14 +126,19 @@ pub struct MigrateArgs {
 /// Arguments of `nb-exodus status`.
 #[derive(Debug, Args, Clone)]
 pub struct StatusArgs {
-    /// The nation's slug. Example: --nation exampleparty
+    /// The nation's slug (else `nation` in the config file). Example: --nation exampleparty
     #[arg(long)]
-    pub nation: String,
+    pub nation: Option<String>,
 
-    /// PostgreSQL URL of the target database (else DATABASE_URL).
+    /// PostgreSQL URL of the target database (else DATABASE_URL, else the config file).
     /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
+    #[arg(long)]
+    pub database_url: Option<String>,
+
+    /// Configuration file (TOML), as for migrate: flags beat environment beat file.
+    /// Example: --config nb-exodus.toml
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 
     /// How the connection is secured.
     #[command(flatten)]
@@ -147,14 +152,19 @@ pub struct StatusArgs {
 /// Arguments of `nb-exodus remap`.
 #[derive(Debug, Args, Clone)]
 pub struct RemapArgs {
-    /// The nation's slug. Example: --nation exampleparty
+    /// The nation's slug (else `nation` in the config file). Example: --nation exampleparty
     #[arg(long)]
-    pub nation: String,
+    pub nation: Option<String>,
 
-    /// PostgreSQL URL of the target database (else DATABASE_URL).
+    /// PostgreSQL URL of the target database (else DATABASE_URL, else the config file).
     /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
+    #[arg(long)]
+    pub database_url: Option<String>,
+
+    /// Configuration file (TOML), as for migrate: flags beat environment beat file.
+    /// Example: --config nb-exodus.toml
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 
     /// How the connection is secured.
     #[command(flatten)]

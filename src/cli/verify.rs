@@ -90,6 +90,11 @@ pub struct VerifyArgs {
     /// Public key to check report.json.sig with (offline). Example: --pubkey nb-exodus.pub
     #[arg(long, requires = "offline")]
     pub pubkey: Option<PathBuf>,
+
+    /// Configuration file (TOML) as for migrate (nation, api_base, database_url, token_file,
+    /// database_ca…); flags beat environment beat file. Example: --config nb-exodus.toml
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// What to run.
@@ -116,9 +121,14 @@ impl VerifyArgs {
                     "--offline needs --report DIR/report.json (the report to re-check)".into(),
                 )
             })?;
+            let from_file = match &self.config {
+                Some(path) => config::FileConfig::read(path)?.database_url,
+                None => None,
+            };
             let database_url = self
                 .database_url
                 .or(env_database_url)
+                .or(from_file)
                 .filter(|u| !u.trim().is_empty())
                 .ok_or_else(|| {
                     Error::Config(
@@ -155,6 +165,7 @@ impl VerifyArgs {
                 rate_limit: self.rate_limit,
                 max_wait: self.max_wait,
                 max_response_mb: self.max_response_mb,
+                config: self.config,
                 ..MigrateArgs::default()
             },
             env_database_url,

@@ -4,7 +4,8 @@
 //! A [`MappingSet`] is loaded once per run — from a directory ([`MappingSet::load_dir`]) or from
 //! the copies built into the binary ([`MappingSet::builtin`]) — validated against the target
 //! catalogue ([`target`]), and its files' examples are run. Its [`checksum`](MappingSet::checksum)
-//! identifies the exact bytes of the files, so an export can refuse to mix mapping versions.
+//! identifies the files' content (comments and layout aside), so an export can refuse to mix mapping
+//! versions.
 //! [`Mapping::apply`] is pure and deterministic: the same record and context always give the same
 //! [`MappedRecord`]; it never does I/O, and nothing in a record is silently dropped (each field
 //! seen gets a [`Disposition`], anything unmappable a [`Reject`]).
@@ -295,13 +296,23 @@ fn read_api_dir(dir: &Path, api: Api) -> Result<Vec<SourceFile>> {
     Ok(files)
 }
 
+/// The checksum of a set of files: over each file's name and *content* — its TOML parsed and
+/// written again as canonical JSON — so that comments, whitespace and key order, which change
+/// no mapping, do not make an export refuse its own files. A file that does not parse is
+/// hashed as its bytes (such a set fails validation anyway).
 fn checksum(files: &[SourceFile]) -> String {
     let mut h = Sha256::new();
     for (name, bytes) in files {
+        let content = std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| toml::from_str::<toml::Table>(text).ok())
+            .and_then(|table| serde_json::to_value(table).ok())
+            .map(|value| crate::canonical::canonical(&value).into_bytes())
+            .unwrap_or_else(|| bytes.clone());
         h.update((name.len() as u64).to_be_bytes());
         h.update(name.as_bytes());
-        h.update((bytes.len() as u64).to_be_bytes());
-        h.update(bytes);
+        h.update((content.len() as u64).to_be_bytes());
+        h.update(&content);
     }
     hex::encode(h.finalize())
 }
@@ -407,4 +418,26 @@ pub fn check(dir: Option<&Path>) -> Result<Vec<FileReport>> {
         });
     }
     Ok(reports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_and_layout_do_not_change_the_checksum_values_do() {
+        let file = |text: &str| vec![("v2/tags.toml".to_owned(), text.as_bytes().to_vec())];
+        let base = checksum(&file("version = 1\nresource = \"tags\"\n"));
+        assert_eq!(
+            base,
+            checksum(&file(
+                "# a comment\nresource   = \"tags\" # why\n\nversion = 1\n"
+            ))
+        );
+        assert_ne!(base, checksum(&file("version = 2\nresource = \"tags\"\n")));
+        assert_ne!(
+            base,
+            checksum(&file("version = 1\nresource = \"people\"\n"))
+        );
+    }
 }

@@ -863,9 +863,14 @@ async fn remap_rederives_from_the_archive_after_a_mapping_change() {
     );
     let people = dir.path().join("v2/people.toml");
     let text = std::fs::read_to_string(&people).unwrap();
+    // A change of content (a comment alone changes no mapping and is not one).
     std::fs::write(
         &people,
-        format!("# edited by the party's data team\n{text}"),
+        text.replacen(
+            "description = \"\"\"\n",
+            "description = \"\"\"\nEdited by the party's data team.\n",
+            1,
+        ),
     )
     .unwrap();
     let changed = MigrateArgs {
@@ -913,6 +918,18 @@ async fn remap_rederives_from_the_archive_after_a_mapping_change() {
         "tables re-derived exactly"
     );
 
+    // Without --mappings, migrate names the directory the rows were re-mapped with.
+    let err = migrate_with(&config_for(&sim, &db, MigrateArgs::default()), false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "pass --mappings {} again to use them",
+            dir.path().display()
+        )),
+        "{err}"
+    );
     migrate_with(&config_for(&sim, &db, changed), false)
         .await
         .expect("the new mapping is now the recorded one");
@@ -987,6 +1004,21 @@ async fn status_and_summary_count_rows_apart_from_reads() {
             "--database-url",
             db.url(),
         ])
+        .output()
+        .unwrap();
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["streams"], doc["streams"]);
+    // The same through a configuration file alone.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nb-exodus.toml");
+    std::fs::write(
+        &file,
+        format!("nation = \"testnation\"\ndatabase_url = \"{}\"\n", db.url()),
+    )
+    .unwrap();
+    let status = binary()
+        .args(["status", "--json", "--config"])
+        .arg(&file)
         .output()
         .unwrap();
     let status: Value = serde_json::from_slice(&status.stdout).unwrap();
