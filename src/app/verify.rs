@@ -12,6 +12,7 @@ use crate::verify::{self, sign, SignatureCheck};
 
 /// Runs `verify` from parsed flags and the process environment.
 pub(crate) async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let json = args.json;
     let mode = args.resolve(
         std::env::var("DATABASE_URL").ok(),
         std::env::var("NATIONBUILDER_API_TOKEN").ok(),
@@ -28,6 +29,17 @@ pub(crate) async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("verifying nation {:?}", config.nation))?;
             let written = report::write(&report, &out, key.as_ref())?;
+            if json {
+                let doc = serde_json::json!({
+                    "exit_code": report.outcome.exit_code,
+                    "report_json": written.json,
+                    "report_md": written.markdown,
+                    "signature": written.signature,
+                    "report": report,
+                });
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+                return Ok(ExitCode::from(report.outcome.exit_code));
+            }
             print_summary(&report);
             println!("report: {}", written.json.display());
             println!("report for people: {}", written.markdown.display());
@@ -45,6 +57,25 @@ pub(crate) async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                     config.report.display()
                 )
             })?;
+            if json {
+                let signature = match &outcome.signature {
+                    SignatureCheck::Valid(v) => serde_json::json!({
+                        "valid": true, "key_id": v.key_id, "trusted_comment": v.trusted_comment,
+                    }),
+                    SignatureCheck::NotChecked => serde_json::json!({ "checked": false }),
+                    SignatureCheck::Failed(why) => {
+                        serde_json::json!({ "valid": false, "why": why })
+                    }
+                };
+                let doc = serde_json::json!({
+                    "exit_code": outcome.exit_code,
+                    "signature": signature,
+                    "findings": outcome.findings,
+                    "recomputed": outcome.recomputed,
+                });
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+                return Ok(ExitCode::from(outcome.exit_code));
+            }
             match &outcome.signature {
                 SignatureCheck::Valid(v) => println!(
                     "signature: valid, key {}, trusted comment: {}",

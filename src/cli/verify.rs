@@ -95,6 +95,11 @@ pub struct VerifyArgs {
     /// database_ca…); flags beat environment beat file. Example: --config nb-exodus.toml
     #[arg(long)]
     pub config: Option<PathBuf>,
+
+    /// Print the outcome as one JSON document on stdout (the report itself, where the files
+    /// went, the exit code); logs stay on stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What to run.

@@ -650,3 +650,54 @@ async fn the_binary_exits_0_balanced_1_defects_2_cannot_verify() {
     );
     sim.shutdown().await;
 }
+
+/// `verify --json`, online and offline: one JSON document on stdout with the exit code and the
+/// report, nothing else there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_json_is_one_document_on_stdout() {
+    let (sim, db) = exported(60).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("audit");
+    let out_s = out.to_string_lossy().into_owned();
+    let (code, stdout, err) = bin(
+        &[
+            "verify",
+            "--json",
+            "--nation",
+            NATION,
+            "--api-base",
+            sim.base_url(),
+            "--database-url",
+            db.url(),
+            "--rate-limit",
+            "off",
+            "--sample",
+            "10",
+            "--out",
+            &out_s,
+        ],
+        &[("NATIONBUILDER_API_TOKEN", &sim.config().token)],
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(doc["exit_code"], 0);
+    assert_eq!(doc["report"]["nation"], NATION);
+    let report = out.join("report.json").to_string_lossy().into_owned();
+    let (code, stdout, err) = bin(
+        &[
+            "verify",
+            "--json",
+            "--offline",
+            "--report",
+            &report,
+            "--database-url",
+            db.url(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(doc["signature"]["checked"], false);
+    assert_eq!(doc["findings"].as_array().map(Vec::len), Some(0));
+    sim.shutdown().await;
+}
