@@ -26,6 +26,8 @@ mod untouched;
 mod resilience;
 // Transport security: verified TLS to a remote database, across a network namespace.
 mod tls;
+// The README's commands parse and, where they need no nation, run as written.
+mod readme;
 // API v1 as a second source: identical core tables, guarantees, verify's operations.
 mod v1;
 // `verify` and `keygen`: count equations, tampering, changes at source, offline re-check.
