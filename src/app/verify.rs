@@ -163,17 +163,8 @@ fn print_summary(report: &Report) {
 
 /// Runs `keygen`.
 pub(crate) fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
-    for path in [&args.secret_key, &args.public_key] {
-        if path.exists() && !args.force {
-            anyhow::bail!(
-                "{} already exists; pass --force to replace it (signatures made with the old key can then no longer be checked with the new public key)",
-                path.display()
-            );
-        }
-    }
     let key = sign::SecretKey::generate()?;
-    report::write_private(&args.secret_key, key.to_file_text().as_bytes())?;
-    report::write_private(&args.public_key, key.public().to_file_text().as_bytes())?;
+    sign::write_key_pair(&key, &args.secret_key, &args.public_key, args.force)?;
     println!(
         "key {}: secret key {} (keep it private), public key {} (give it to auditors)",
         key.key_id(),

@@ -164,6 +164,12 @@ pub enum VerifyError {
         #[source]
         source: sign::SignError,
     },
+    /// `keygen` would replace an existing key file.
+    #[error("{path} already exists; pass --force to replace it (signatures made with the old key can then no longer be checked with the new public key)")]
+    KeyExists {
+        /// The existing file.
+        path: PathBuf,
+    },
     /// The report is unusable, or something internal went wrong.
     #[error("{0}")]
     Report(String),

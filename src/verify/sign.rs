@@ -335,6 +335,33 @@ impl PublicKey {
     }
 }
 
+/// Writes a new key pair: the secret key to `secret` and the public key to `public`, both mode
+/// 0600. Missing parent directories are created with mode 0700 (the README's
+/// `~/.nb-exodus/verify.key` works on a fresh machine). An existing file is never replaced
+/// unless `force`: signatures made with the old key could no longer be checked with the new
+/// public key. Nothing is written when either file is refused.
+pub fn write_key_pair(
+    key: &SecretKey,
+    secret: &std::path::Path,
+    public: &std::path::Path,
+    force: bool,
+) -> Result<(), super::VerifyError> {
+    if !force {
+        if let Some(existing) = [secret, public].into_iter().find(|p| p.exists()) {
+            return Err(super::VerifyError::KeyExists {
+                path: existing.to_owned(),
+            });
+        }
+    }
+    for path in [secret, public] {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            super::report::create_private_dir(parent)?;
+        }
+    }
+    super::report::write_private(secret, key.to_file_text().as_bytes())?;
+    super::report::write_private(public, key.public().to_file_text().as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,6 +436,46 @@ mod tests {
         assert!(pk.verify(b"hello", MINISIGN_SIG).is_err());
         let sk = SecretKey::from_file_text(MINISIGN_KEY).unwrap();
         assert_eq!(sk.public(), pk);
+    }
+
+    #[test]
+    fn a_key_pair_goes_into_new_private_directories_and_is_never_replaced_silently() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let home = tempfile::tempdir().unwrap();
+        let secret = home.path().join(".nb-exodus/keys/verify.key");
+        let public = home.path().join("pub/verify.pub");
+        let key = SecretKey::generate().unwrap();
+        write_key_pair(&key, &secret, &public, false).unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&home.path().join(".nb-exodus")), 0o700);
+        assert_eq!(mode(&home.path().join(".nb-exodus/keys")), 0o700);
+        assert_eq!(mode(&home.path().join("pub")), 0o700);
+        assert_eq!(mode(&secret), 0o600);
+        let written = std::fs::read_to_string(&secret).unwrap();
+        assert_eq!(
+            SecretKey::from_file_text(&written).unwrap().key_id(),
+            key.key_id()
+        );
+
+        // A second key is refused, and neither file changes.
+        let other = SecretKey::generate().unwrap();
+        let err = write_key_pair(&other, &secret, &public, false).unwrap_err();
+        assert!(
+            matches!(&err, super::super::VerifyError::KeyExists { path } if *path == secret),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&secret).unwrap(), written);
+        // Only the public key existing is refused too.
+        std::fs::remove_file(&secret).unwrap();
+        assert!(write_key_pair(&other, &secret, &public, false).is_err());
+        assert!(!secret.exists());
+        // --force replaces both.
+        write_key_pair(&other, &secret, &public, true).unwrap();
+        let replaced = std::fs::read_to_string(&public).unwrap();
+        assert_eq!(
+            PublicKey::from_file_text(&replaced).unwrap().key_id(),
+            other.key_id()
+        );
     }
 
     #[test]

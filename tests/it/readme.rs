@@ -115,7 +115,6 @@ fn every_nb_exodus_command_in_the_readme_parses() {
 /// The README's keygen command, run as written on a machine whose `~/.nb-exodus` does not
 /// exist yet.
 #[test]
-#[ignore = "issue 10 finding 6: keygen creating its missing directories lands next"]
 fn the_readme_keygen_command_runs_on_a_fresh_machine() {
     let home = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
@@ -137,4 +136,31 @@ fn the_readme_keygen_command_runs_on_a_fresh_machine() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(home.path().join(".nb-exodus/verify.key").exists());
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode(&home.path().join(".nb-exodus")),
+        0o700,
+        "created private"
+    );
+    assert_eq!(mode(&home.path().join(".nb-exodus/verify.key")), 0o600);
+
+    // Run again as written: the existing key is refused, not replaced.
+    let before = std::fs::read(home.path().join(".nb-exodus/verify.key")).unwrap();
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
+        .args(&args[1..])
+        .current_dir(work.path())
+        .env("HOME", &home_s)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains("verify.key already exists; pass --force to replace it"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(home.path().join(".nb-exodus/verify.key")).unwrap(),
+        before
+    );
 }
