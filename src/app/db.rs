@@ -1,16 +1,25 @@
-//! `nb-exodus db …`: schema management. Connects to the database the user named, applies the
-//! open schema's migrations and prints a one-line summary on stdout.
+//! `nb-exodus db …`: schema management. `migrate` connects to the database the user named,
+//! applies the open schema's migrations and prints a one-line summary on stdout; `grants`
+//! prints the roles' SQL without connecting anywhere.
 
 use std::process::ExitCode;
 
-use crate::cli::db::{DbCommand, DbMigrateArgs};
+use crate::cli::db::{DbCommand, DbGrantsArgs, DbMigrateArgs};
 use crate::{database, schema};
 
 /// Runs a `db` subcommand.
 pub(crate) async fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         DbCommand::Migrate(args) => migrate(args).await,
+        DbCommand::Grants(args) => grants(args),
     }
+}
+
+/// `db grants --print`: the roles' SQL on stdout.
+fn grants(args: DbGrantsArgs) -> anyhow::Result<ExitCode> {
+    debug_assert!(args.print, "clap requires --print");
+    print!("{}", schema::grants::sql(&args.prefix)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `db migrate`: apply the migrations and say what changed.

@@ -20,6 +20,32 @@ pub enum DbCommand {
     /// Example: nb-exodus db migrate --database-url postgres://postgres@127.0.0.1:5432/party
     #[command(verbatim_doc_comment)]
     Migrate(DbMigrateArgs),
+
+    /// Print the SQL that creates the roles a party needs: a reader of core, gdpr and analysis
+    /// (no Art. 9 data), a reader of the sensitive schemas, and the auditor (what verify needs).
+    ///
+    /// The roles are NOLOGIN groups with grants on today's tables and default privileges for
+    /// tables later migrations create; add people's login roles to them. Nothing is applied:
+    /// review the SQL, then run it with psql as the role that runs `db migrate`. Needs no
+    /// database connection.
+    ///
+    /// Example: nb-exodus db grants --print > grants.sql
+    #[command(verbatim_doc_comment)]
+    Grants(DbGrantsArgs),
+}
+
+/// Arguments of `nb-exodus db grants`.
+#[derive(Debug, Args)]
+pub struct DbGrantsArgs {
+    /// Print the SQL on stdout (required: nb-exodus never creates roles itself).
+    #[arg(long, required = true)]
+    pub print: bool,
+
+    /// Prefix of the role names (PREFIX_reader, PREFIX_sensitive_reader, PREFIX_auditor). Role
+    /// names are shared by every database of a server: give each party's database its own.
+    /// Example: --prefix party_a
+    #[arg(long, default_value = crate::schema::grants::DEFAULT_PREFIX)]
+    pub prefix: String,
 }
 
 /// Arguments of `nb-exodus db migrate`.

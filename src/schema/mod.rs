@@ -10,8 +10,15 @@
 //! | `core`      | OSDI-shaped people, contact points, tags, taggings, donations | personal           |
 //! | `sensitive` | special-category (Art. 9), inferred and free-text attributes | **Art. 9**         |
 //! | `gdpr`      | consent flags as source facts with provenance                | personal           |
+//! | `analysis`  | views for analysts over `core` and `gdpr` (0013)             | personal           |
 //!
 //! ¹ except `sync.rejects.body`, a verbatim source record.
+//!
+//! The `analysis` views (people with their primary contact points and country, consent flags
+//! as columns, tags per person, donations with donor names) give one row per person with plain
+//! columns and the single-column key `person_id`; the per-person view of Art. 9 attributes,
+//! `sensitive.person_attributes_by_person`, stays in `sensitive` so its grants guard it. The
+//! roles that fit are printed by [`grants`] (`nb-exodus db grants --print`).
 //!
 //! Every schema, table and column carries a `COMMENT` (OSDI name, NationBuilder field, units,
 //! meaning of NULL, privacy class), so `\d+` in psql documents the database. Migrations are
@@ -24,6 +31,8 @@
 //! a `--` comment that explains it. The files are embedded at compile time; cargo notices edits
 //! to existing files, but a *new* file is only picked up once the crate recompiles for another
 //! reason (touch this file).
+
+pub mod grants;
 
 use std::collections::HashSet;
 
@@ -188,7 +197,15 @@ pub async fn state(pool: &PgPool) -> Result<SchemaState> {
 }
 
 /// The schemas the migrations create.
-pub const SCHEMAS: [&str; 6] = ["sync", "raw", "core", "sensitive", "gdpr", "audit"];
+pub const SCHEMAS: [&str; 7] = [
+    "sync",
+    "raw",
+    "core",
+    "sensitive",
+    "gdpr",
+    "audit",
+    "analysis",
+];
 
 /// Nations other than `own` that have rows in the open schema behind `pool`, sorted: every
 /// table of [`SCHEMAS`] with a `nation` column is asked for one row of another nation (each
@@ -324,7 +341,8 @@ mod tests {
                 "0008 page spool",
                 "0009 source binding",
                 "0010 salt by migrate",
-                "0011 run tls"
+                "0011 run tls",
+                "0013 analysis views"
             ]
         );
         for migration in MIGRATOR.iter() {

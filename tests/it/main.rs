@@ -7,6 +7,8 @@ mod simulator;
 #[allow(dead_code)]
 mod support;
 
+// The analysis views against the core tables, and the roles of `db grants --print`.
+mod analysis;
 // Database resolution and the private PostgreSQL cluster.
 mod database;
 // The hostile-API campaign (issue 9): hostile records, paging loops, short sweeps, waits,

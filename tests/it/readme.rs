@@ -43,8 +43,8 @@ fn readme_commands() -> Vec<String> {
     commands
 }
 
-/// Shell words of `command` (quotes and `~`), without leading `VAR=value` assignments and a
-/// trailing `&`; `None` for a pipeline or a command that is not nb-exodus first.
+/// Shell words of `command` (quotes and `~`), without leading `VAR=value` assignments, output
+/// redirections and a trailing `&`; `None` for a pipeline or a command that is not nb-exodus first.
 fn words(command: &str, home: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     let mut word = String::new();
@@ -72,6 +72,10 @@ fn words(command: &str, home: &str) -> Option<Vec<String>> {
     }
     if out.iter().any(|w| w == "|") {
         return None;
+    }
+    // An output redirection (`> grants.sql`) is the shell's, not an argument.
+    while let Some(at) = out.iter().position(|w| w == ">" || w == ">>") {
+        out.drain(at..(at + 2).min(out.len()));
     }
     while out
         .first()
