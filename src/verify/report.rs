@@ -404,7 +404,10 @@ pub fn write(report: &Report, dir: &Path, key: Option<&SecretKey>) -> Result<Wri
     let json_path = dir.join("report.json");
     write_private(&json_path, json.as_bytes())?;
     let md_path = dir.join("report.md");
-    write_private(&md_path, render_markdown(report).as_bytes())?;
+    write_private(
+        &md_path,
+        render_markdown(report, key.map(SecretKey::key_id).as_deref()).as_bytes(),
+    )?;
     let signature = match key {
         Some(key) => {
             let trusted = format!(
@@ -486,8 +489,164 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
         .map_or_else(|| "—".to_owned(), ToString::to_string)
 }
 
-/// The report for people: the same facts as the JSON, with words around them.
-pub fn render_markdown(r: &Report) -> String {
+/// How ids are ordered for people: numeric ids by value (130 before 1022), then the others as
+/// text.
+fn id_order(id: &str) -> (bool, usize, &str) {
+    let numeric = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    let digits = id.trim_start_matches('0');
+    if numeric {
+        (false, digits.len(), digits)
+    } else {
+        (true, 0, id)
+    }
+}
+
+/// Ids listed on one grouped findings line; the rest are in report.json.
+const IDS_SHOWN: usize = 10;
+
+/// The findings of one class as lines: one per kind (entity, check, code), with a count and
+/// the first ids in numeric order when a kind occurs more than once.
+fn finding_lines(findings: &[&Finding]) -> Vec<String> {
+    let mut kinds: BTreeMap<(&str, &str, &str), Vec<&Finding>> = BTreeMap::new();
+    for f in findings {
+        kinds
+            .entry((f.entity.as_str(), f.check.as_str(), f.code.as_str()))
+            .or_default()
+            .push(f);
+    }
+    let mut lines = Vec::new();
+    for ((entity, check, code), mut list) in kinds {
+        list.sort_by(|a, b| {
+            let key = |f: &Finding| f.source_id.clone();
+            match (key(a), key(b)) {
+                (Some(x), Some(y)) => id_order(&x).cmp(&id_order(&y)),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            }
+        });
+        let first = list[0];
+        if list.len() == 1 {
+            lines.push(format!(
+                "- {entity} {} — {check} `{code}`: {}",
+                first.source_id.as_deref().unwrap_or("(no id)"),
+                first.detail
+            ));
+            continue;
+        }
+        let ids: Vec<&str> = list.iter().filter_map(|f| f.source_id.as_deref()).collect();
+        let shown = ids.len().min(IDS_SHOWN);
+        let ids_text = match ids.len() {
+            0 => "no ids".to_owned(),
+            n if n <= IDS_SHOWN => format!("ids {}", ids.join(", ")),
+            n => format!(
+                "ids {}, … ({shown} of {n} shown; the rest in report.json)",
+                ids[..shown].join(", ")
+            ),
+        };
+        let same_detail = list.iter().all(|f| f.detail == first.detail);
+        let detail = if same_detail {
+            first.detail.clone()
+        } else {
+            format!(
+                "for example {}: {}",
+                first.source_id.as_deref().unwrap_or("(no id)"),
+                first.detail
+            )
+        };
+        lines.push(format!(
+            "- {entity} — {check} `{code}` × {}: {ids_text} — {detail}",
+            list.len()
+        ));
+    }
+    lines
+}
+
+/// What the two count equations mean, written once before the entities' figures.
+fn explain_equations(s: &mut String, online: bool) {
+    let _ = writeln!(
+        s,
+        "Each entity is accounted for by two equations, with every term written out below; a \
+         term that is not explained is a defect.\n"
+    );
+    if online {
+        let _ = writeln!(
+            s,
+            "**Source equation** — `enumerated - duplicates - new_at_source + deleted_at_source - \
+             missing + not_enumerated = archived` — compares what the API lists today with what \
+             the export archived:\n\n\
+             - *enumerated*: ids a fresh id-only sweep of the API saw, repeats included;\n\
+             - *duplicates*: ids the sweep saw more than once (paging drift), counted once;\n\
+             - *new_at_source*: at source but not archived, created after the export: explained;\n\
+             - *deleted_at_source*: archived but no longer at source (the API answers 404, or \
+             the export's reconciliation marked it): explained;\n\
+             - *missing*: at source, not archived, and not new: a **defect**;\n\
+             - *not_enumerated*: archived and still at source, yet absent from the sweep: a \
+             **defect** of the enumeration;\n\
+             - *archived*: records in the raw archive (`raw.records`).\n\n\
+             It must balance because every record at the source is either archived or newer \
+             than the export, and every archived record is either still at the source or known \
+             to be deleted there. It balances when both sides are equal, *missing* and \
+             *not_enumerated* are 0, and no record marked deleted is still listed by the API.\n"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "**Archive equation** — `archived = loaded + rejected + excluded + deleted_at_source + \
+         unaccounted` — accounts for every archived record in the tables:\n\n\
+         - *archived*: records in the raw archive, exactly as received;\n\
+         - *loaded*: archived records with a row in the entity's core table;\n\
+         - *rejected*: no row, with the reason in `sync.rejects`;\n\
+         - *excluded*: no row because the mapping deliberately makes none;\n\
+         - *deleted_at_source*: rows removed because the record disappeared at source during \
+         the export (the archive keeps it);\n\
+         - *unaccounted*: no row and no reason: a **defect**;\n\
+         - *loaded without archive*: core rows with no archived record: a **defect**.\n\n\
+         It must balance because nothing may be lost between the archive and the tables \
+         without a reason on record, and nothing may be in the tables that was not fetched. It \
+         balances when *unaccounted* and *loaded without archive* are 0.\n"
+    );
+}
+
+/// What is signed, by which key, and how to check it.
+fn explain_signature(s: &mut String, r: &Report, signed_by: Option<&str>) {
+    let _ = writeln!(s, "## Signature\n");
+    match signed_by {
+        Some(key_id) => {
+            let _ = writeln!(
+                s,
+                "Only `report.json` is signed: `report.json.sig` is an Ed25519 signature in \
+                 minisign's format by the key with id **{key_id}**. This file, `report.md`, is a \
+                 rendering of the same facts for people and is not signed; where the two \
+                 disagree, `report.json` counts. Check the signature with the public key you were \
+                 given, not one that came with the report (a valid signature prints key \
+                 {key_id}; minisign refuses a signature by another key), and recompute the \
+                 figures from the database:\n\n\
+                 ```sh\n\
+                 nb-exodus verify --offline --report report.json --pubkey verify.pub --database-url URL\n\
+                 minisign -V -p verify.pub -m report.json -x report.json.sig\n\
+                 ```\n\n\
+                 (`verify.pub`: the public key file; `URL`: the exported database of nation \
+                 `{}` or a complete copy.) The signature's trusted comment names the nation and \
+                 the key id; minisign prints it.\n",
+                r.nation
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "Not signed: this verification ran without `--sign-key`, so nothing vouches for \
+                 these files beyond the database itself. `report.json` holds the facts (this \
+                 file, `report.md`, renders them for people); re-check it against the database \
+                 with `nb-exodus verify --offline --report report.json --database-url URL`.\n"
+            );
+        }
+    }
+}
+
+/// The report for people: the same facts as the JSON, with words around them. `signed_by`:
+/// the key id `report.json` is signed with, when it is.
+pub fn render_markdown(r: &Report, signed_by: Option<&str>) -> String {
     let mut s = String::new();
     let verdict = if r.outcome.balanced {
         "**Balanced**: every record is accounted for."
@@ -571,7 +730,12 @@ pub fn render_markdown(r: &Report) -> String {
         r.outcome.defects, r.outcome.explained
     );
 
+    explain_signature(&mut s, r, signed_by);
     let _ = writeln!(s, "## Count equations\n");
+    explain_equations(
+        &mut s,
+        r.entities.values().any(|e| e.equation.source.is_some()),
+    );
     for (name, e) in &r.entities {
         let _ = writeln!(s, "### {name}\n");
         if let Some(src) = &e.equation.source {
@@ -647,16 +811,8 @@ pub fn render_markdown(r: &Report) -> String {
                 FindingClass::Explained => "Explained",
             }
         );
-        for f in list {
-            let _ = writeln!(
-                s,
-                "- {} {} — {} `{}`: {}",
-                f.entity,
-                f.source_id.as_deref().unwrap_or("(no id)"),
-                f.check,
-                f.code,
-                f.detail
-            );
+        for line in finding_lines(&list) {
+            let _ = writeln!(s, "{line}");
         }
         let _ = writeln!(s);
     }
@@ -666,4 +822,223 @@ pub fn render_markdown(r: &Report) -> String {
         r.manifest.algorithm, r.manifest.leaf, r.manifest.order, r.manifest.salt_id
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(class: FindingClass, entity: &str, id: Option<&str>, code: &str) -> Finding {
+        Finding {
+            entity: entity.into(),
+            source_id: id.map(str::to_owned),
+            check: "referential".into(),
+            class,
+            code: code.into(),
+            detail: match id {
+                Some(id) => format!("donor of {id} is not in the export and the API answers 404"),
+                None => "no id".into(),
+            },
+        }
+    }
+
+    fn report(findings: Vec<Finding>, online: bool) -> Report {
+        let counts = ArchiveCounts {
+            archived: 10,
+            loaded: 9,
+            rejected: 1,
+            excluded: 0,
+            deleted_at_source: 0,
+            unaccounted: 0,
+            loaded_without_archive: 0,
+        };
+        let entity = EntityReport {
+            source: None,
+            database: DatabaseSide {
+                counts,
+                integrity: Integrity::default(),
+                referential: BTreeMap::new(),
+                manifest: MerkleRoot {
+                    leaves: 10,
+                    root: "ab".repeat(32),
+                },
+            },
+            equation: Equation {
+                source: online.then(|| {
+                    "enumerated 10 - duplicates 0 - new_at_source 0 + deleted_at_source 0 - missing 0 + not_enumerated 0 = archived 10".to_owned()
+                }),
+                source_balanced: online.then_some(true),
+                archive: "archived 10 = loaded 9 + rejected 1 + excluded 0 + deleted_at_source 0 + unaccounted 0 (loaded without archive: 0)".into(),
+                archive_balanced: true,
+                balanced: true,
+            },
+        };
+        let defects = findings
+            .iter()
+            .filter(|f| f.class == FindingClass::Defect)
+            .count() as u64;
+        Report {
+            format: FORMAT.into(),
+            tool: Tool {
+                name: "nb-exodus".into(),
+                version: "0.1.0".into(),
+            },
+            nation: "exampleparty".into(),
+            mode: if online { "online" } else { "offline" }.into(),
+            generated_at: "2026-12-02T15:00:00Z".into(),
+            database: DatabaseInfo {
+                target: "127.0.0.1:5432/party".into(),
+                server_version: "15.20".into(),
+                tls: TlsInfo {
+                    ssl: false,
+                    version: None,
+                    cipher: None,
+                    bits: None,
+                    sslmode: None,
+                    insecure: None,
+                },
+            },
+            source: None,
+            export: ExportInfo {
+                runs: 1,
+                first_started_at: None,
+                last_finished_at: None,
+                mapping_sha256_loaded: vec![],
+                mapping_sha256_current: "cd".repeat(32),
+                currency: "EUR".into(),
+                api: None,
+                insecure_database_runs: None,
+            },
+            manifest: ManifestInfo {
+                algorithm: "RFC 6962".into(),
+                leaf: "leaf".into(),
+                order: "order".into(),
+                salt_id: "ef".repeat(32),
+            },
+            sample: SampleInfo {
+                size_per_entity: 299,
+                seed: "1".into(),
+                seed_origin: "given".into(),
+                selection: "rule".into(),
+            },
+            entities: BTreeMap::from([
+                ("donations".to_owned(), entity.clone()),
+                ("people".to_owned(), entity),
+            ]),
+            outcome: Outcome {
+                balanced: defects == 0,
+                defects,
+                explained: findings.len() as u64 - defects,
+                exit_code: u8::from(defects > 0),
+            },
+            findings,
+        }
+    }
+
+    #[test]
+    fn the_markdown_says_only_report_json_is_signed_by_which_key_and_how_to_check() {
+        let md = render_markdown(&report(vec![], true), Some("CEA77927BEBAA307"));
+        assert!(
+            md.contains(
+                "Only `report.json` is signed: `report.json.sig` is an Ed25519 signature in minisign's format by the key with id **CEA77927BEBAA307**. This file, `report.md`, is a rendering of the same facts for people and is not signed"
+            ),
+            "{md}"
+        );
+        assert!(md.contains(
+            "nb-exodus verify --offline --report report.json --pubkey verify.pub --database-url URL\n"
+        ));
+        assert!(md.contains("minisign -V -p verify.pub -m report.json -x report.json.sig\n"));
+        assert!(md.contains("the exported database of nation `exampleparty`"));
+
+        let unsigned = render_markdown(&report(vec![], true), None);
+        assert!(unsigned.contains("Not signed: this verification ran without `--sign-key`"));
+        assert!(!unsigned.contains("Only `report.json` is signed"));
+    }
+
+    #[test]
+    fn each_equation_is_explained_once() {
+        let md = render_markdown(&report(vec![], true), None);
+        for fragment in [
+            "**Source equation** — `enumerated - duplicates - new_at_source + deleted_at_source - missing + not_enumerated = archived` — compares what the API lists today with what the export archived:",
+            "- *missing*: at source, not archived, and not new: a **defect**;",
+            "It must balance because every record at the source is either archived or newer than the export",
+            "**Archive equation** — `archived = loaded + rejected + excluded + deleted_at_source + unaccounted` — accounts for every archived record in the tables:",
+            "- *rejected*: no row, with the reason in `sync.rejects`;",
+            "It must balance because nothing may be lost between the archive and the tables without a reason on record",
+        ] {
+            assert_eq!(md.matches(fragment).count(), 1, "{fragment}\n---\n{md}");
+        }
+        // Two entities, each with its figures, but the explanation once.
+        assert_eq!(md.matches("- Archive: `archived 10 = loaded 9").count(), 2);
+        // Offline there is no source equation to explain.
+        let offline = render_markdown(&report(vec![], false), None);
+        assert!(!offline.contains("**Source equation**"));
+        assert_eq!(offline.matches("**Archive equation**").count(), 1);
+    }
+
+    #[test]
+    fn repeated_findings_are_grouped_with_a_count_and_ids_in_numeric_order() {
+        let mut findings: Vec<Finding> = [
+            "1047", "130", "1022", "99", "2", "5000", "131", "17", "18", "19", "20", "21",
+        ]
+        .iter()
+        .map(|id| {
+            finding(
+                FindingClass::Explained,
+                "donations",
+                Some(id),
+                "donor_deleted_at_source",
+            )
+        })
+        .collect();
+        findings.push(finding(
+            FindingClass::Defect,
+            "people",
+            Some("7"),
+            "row_differs",
+        ));
+        findings.push(finding(
+            FindingClass::Explained,
+            "people",
+            Some("x-3"),
+            "changed_at_source",
+        ));
+        findings.push(finding(
+            FindingClass::Explained,
+            "people",
+            Some("12"),
+            "changed_at_source",
+        ));
+        let md = render_markdown(&report(findings, true), None);
+        assert!(
+            md.contains(
+                "- donations — referential `donor_deleted_at_source` × 12: ids 2, 17, 18, 19, 20, 21, 99, 130, 131, 1022, … (10 of 12 shown; the rest in report.json) — for example 2: donor of 2 is not in the export and the API answers 404\n"
+            ),
+            "{md}"
+        );
+        assert_eq!(md.matches("donor_deleted_at_source").count(), 1, "{md}");
+        // A kind that occurs once keeps its own line; numeric ids come before the others.
+        assert!(md.contains(
+            "- people 7 — referential `row_differs`: donor of 7 is not in the export and the API answers 404\n"
+        ));
+        assert!(md.contains(
+            "- people — referential `changed_at_source` × 2: ids 12, x-3 — for example 12:"
+        ));
+        // Same detail for every id: said once, without "for example".
+        let same: Vec<Finding> = (0..3)
+            .map(|_| finding(FindingClass::Explained, "tags", None, "orphan"))
+            .collect();
+        let md = render_markdown(&report(same, true), None);
+        assert!(
+            md.contains("- tags — referential `orphan` × 3: no ids — no id\n"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn ids_order_numerically_where_numeric() {
+        let mut ids = vec!["1022", "130", "abc", "1047", "9", "0130", "10:email"];
+        ids.sort_by(|a, b| id_order(a).cmp(&id_order(b)));
+        assert_eq!(ids, ["9", "130", "0130", "1022", "1047", "10:email", "abc"]);
+    }
 }

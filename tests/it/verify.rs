@@ -214,6 +214,13 @@ async fn a_clean_export_balances_and_the_signed_report_rechecks_offline() {
     .expect("personal values");
     assert!(personal.len() > 100);
     let md = std::fs::read_to_string(&written.markdown).expect("markdown");
+    assert!(
+        md.contains(&format!(
+            "Only `report.json` is signed: `report.json.sig` is an Ed25519 signature in minisign's format by the key with id **{}**.",
+            key.key_id()
+        )),
+        "{md}"
+    );
     for value in &personal {
         let quoted = serde_json::to_string(value).expect("json string");
         assert!(
@@ -424,6 +431,34 @@ async fn changes_at_source_after_the_export_are_explained_not_defects() {
     let taggings = report.entities["taggings"].source.as_ref().expect("source");
     assert!(taggings.deleted_at_source > 0);
     assert_eq!(taggings.missing, 0);
+
+    // report.md gives each kind of finding one line, with its count when it repeats.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let written = verify::report::write(&report, dir.path(), None).expect("write");
+    let md = std::fs::read_to_string(&written.markdown).expect("markdown");
+    let mut kinds: std::collections::BTreeMap<(&str, &str, &str), usize> = Default::default();
+    for f in &report.findings {
+        *kinds
+            .entry((f.entity.as_str(), f.check.as_str(), f.code.as_str()))
+            .or_default() += 1;
+    }
+    assert!(
+        kinds.values().any(|&n| n > 1),
+        "some kind repeats: {kinds:?}"
+    );
+    for ((entity, check, code), n) in kinds {
+        let line = match n {
+            1 => format!("- {entity} "),
+            n => format!("- {entity} — {check} `{code}` × {n}: ids "),
+        };
+        let tag = format!("{check} `{code}`");
+        let lines: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with(&format!("- {entity} ")) && l.contains(&tag))
+            .collect();
+        assert_eq!(lines.len(), 1, "one line for {tag}: {lines:?}\n{md}");
+        assert!(lines[0].starts_with(&line), "{}", lines[0]);
+    }
     sim.shutdown().await;
 }
 
