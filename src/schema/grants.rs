@@ -121,9 +121,10 @@ BEGIN
             EXECUTE format('CREATE ROLE %I NOLOGIN', wanted[i][1]);
         END IF;
         EXECUTE format('COMMENT ON ROLE %I IS %L', wanted[i][1], wanted[i][2]);
-        EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I',
-                       current_database(), wanted[i][1]);
+        EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), wanted[i][1]);
     END LOOP;
+    -- verify keeps its re-derived rows in temporary tables.
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO %I', current_database(), '{auditor}');
 END
 $roles$;
 ",
@@ -151,7 +152,7 @@ $roles$;
         s,
         "\n-- {}: what `nb-exodus verify` (online and --offline) reads, and its one write, the log\n\
          -- row in audit.verifications; it re-derives every row, so it reads the Art. 9 tables too.\n\
-         -- Its re-derived rows go into temporary tables (TEMPORARY above). It cannot ANALYZE\n\
+         -- Its re-derived rows go into temporary tables (TEMPORARY on the database, above). It cannot ANALYZE\n\
          -- tables it does not own before PostgreSQL 17 (verify then goes on with the\n\
          -- statistics as they are); from 17 on it gets MAINTAIN for that.",
         r.auditor

@@ -11,8 +11,6 @@
 -- show core and gdpr columns only; the per-person view of Art. 9 attributes lives in schema
 -- `sensitive`, so a role without USAGE on that schema cannot read it whatever it has on
 -- `analysis`. `nb-exodus db grants --print` prints roles that fit.
--- The number 0012 is left to another change made at the same time; the migrator does not need
--- contiguous numbers.
 
 CREATE SCHEMA analysis;
 COMMENT ON SCHEMA analysis IS
