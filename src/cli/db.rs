@@ -10,8 +10,8 @@ use crate::database::ConnectionSettings;
 /// `nb-exodus db` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Create or update the open schema (schemas sync, raw, core, sensitive, gdpr) in the target
-    /// database.
+    /// Create or update the open schema (schemas sync, raw, core, sensitive, gdpr, audit,
+    /// analysis) in the target database.
     ///
     /// Applies the migrations that are missing and prints one line saying which ones it applied
     /// or that the schema was already up to date. Running it again changes nothing. Needs

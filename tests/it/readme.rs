@@ -168,3 +168,31 @@ fn the_readme_keygen_command_runs_on_a_fresh_machine() {
         before
     );
 }
+
+/// The README's `db grants --print` command, run as written: it needs no database, and its
+/// redirection gets the SQL alone.
+#[test]
+fn the_readme_grants_command_runs_as_written() {
+    let grants = readme_commands()
+        .into_iter()
+        .find(|c| c.contains("nb-exodus db grants"))
+        .expect("the README shows db grants");
+    assert!(grants.contains("> grants.sql"), "{grants}");
+    let args = words(&grants, "/home/user").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
+        .args(&args[1..])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{grants}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sql = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        sql.starts_with("-- Roles for an nb-exodus database"),
+        "{sql}"
+    );
+    assert!(sql.trim_end().ends_with("COMMIT;"), "{sql}");
+}
