@@ -318,20 +318,18 @@ where
     let mut reports = BTreeMap::new();
     let mut tasks = JoinSet::new();
     let mut running = Vec::new();
-    // A resumed stream's display starts where its committed pages left it.
+    // A resumed stream's display starts where its committed pages left it. The checkpoint
+    // counts reads (catch-ups and re-reads included), which can pass the API's total: the
+    // display starts at the total then, not beyond it.
     let committed: BTreeMap<Stream, (u64, Option<u64>)> = backend
         .store
         .checkpoints(settings.nation())
         .await?
         .into_iter()
         .map(|c| {
-            (
-                c.stream,
-                (
-                    u64::try_from(c.records).unwrap_or(0),
-                    c.total_reported.and_then(|t| u64::try_from(t).ok()),
-                ),
-            )
+            let reads = u64::try_from(c.records).unwrap_or(0);
+            let total = c.total_reported.and_then(|t| u64::try_from(t).ok());
+            (c.stream, (total.map_or(reads, |t| reads.min(t)), total))
         })
         .collect();
     for step in steps {

@@ -176,6 +176,15 @@ where
         report.new += outcome.new;
         report.updated += outcome.changed;
     }
+    if to_fetch > 0 {
+        progress.reconcile_step(
+            stream,
+            ReconcileStep::Fetching {
+                done: asked,
+                of: to_fetch,
+            },
+        );
+    }
     changed += report.fetched;
 
     // Gone at source: only what is proven gone.
@@ -207,6 +216,13 @@ where
                     Some(record) => still_there.push(record),
                 }
             }
+            progress.reconcile_step(
+                stream,
+                ReconcileStep::Confirming {
+                    done: candidates,
+                    of: candidates,
+                },
+            );
             if !still_there.is_empty() {
                 unchecked = Some(format!(
                     "{} records the id listing lacked are still at the source, so the listing is incomplete",
