@@ -37,7 +37,8 @@ pub fn rate(per_sec: f64) -> String {
     }
 }
 
-/// A time left, rounded up to the second: `45s`, `3m 20s`, `2h 05m`.
+/// A time left, rounded up to the second, in one word (a log field's value): `45s`, `3m20s`,
+/// `2h05m`.
 pub fn eta(left: Duration) -> String {
     let mut secs = left.as_secs();
     if left.subsec_nanos() > 0 {
@@ -45,8 +46,8 @@ pub fn eta(left: Duration) -> String {
     }
     match secs {
         0..=59 => format!("{secs}s"),
-        60..=3599 => format!("{}m {:02}s", secs / 60, secs % 60),
-        _ => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
+        60..=3599 => format!("{}m{:02}s", secs / 60, secs % 60),
+        _ => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
     }
 }
 
@@ -147,9 +148,9 @@ mod tests {
     fn etas_round_up_to_whole_units() {
         assert_eq!(eta(Duration::from_millis(300)), "1s");
         assert_eq!(eta(Duration::from_secs(45)), "45s");
-        assert_eq!(eta(Duration::from_millis(59_001)), "1m 00s");
-        assert_eq!(eta(Duration::from_secs(200)), "3m 20s");
-        assert_eq!(eta(Duration::from_secs(7500)), "2h 05m");
+        assert_eq!(eta(Duration::from_millis(59_001)), "1m00s");
+        assert_eq!(eta(Duration::from_secs(200)), "3m20s");
+        assert_eq!(eta(Duration::from_secs(7500)), "2h05m");
     }
 
     #[test]

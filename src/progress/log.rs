@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! INFO exporting stream=people records=1,200/3,000 rate=523/s eta=5s
-//! INFO reconciling stream=people step=sweeping ids: 3,000/3,000
+//! INFO reconciling stream=people step="sweeping ids: 3,000/3,000"
 //! INFO reconciled stream=people new=0 updated=2 deleted_at_source=1
 //! ```
 
@@ -190,13 +190,13 @@ impl Progress for LogProgress {
         };
         state.steps.insert(stream, Seen { step, logged });
         if let Some(step) = line {
-            tracing::info!(stream = %stream, step = %format::step_text(step), "reconciling");
+            tracing::info!(stream = %stream, step = ?format::step_text(step), "reconciling");
         }
     }
 
     fn reconcile_finished(&self, stream: Stream, changes: ReconcileChanges) {
         if let Some(seen) = self.state().steps.remove(&stream) {
-            tracing::info!(stream = %stream, step = %format::step_text(seen.step), "reconciling");
+            tracing::info!(stream = %stream, step = ?format::step_text(seen.step), "reconciling");
         }
         tracing::info!(
             stream = %stream,
