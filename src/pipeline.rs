@@ -1117,6 +1117,15 @@ pub(crate) mod testkit {
             &self,
             settings: &RunSettings,
         ) -> Result<BTreeMap<Stream, StreamReport>, PipelineError> {
+            self.run_observed(settings, Arc::new(NoProgress)).await
+        }
+
+        /// [`World::run`], reporting to `progress`.
+        pub async fn run_observed(
+            &self,
+            settings: &RunSettings,
+            progress: Arc<dyn crate::progress::Progress>,
+        ) -> Result<BTreeMap<Stream, StreamReport>, PipelineError> {
             let checkpoints = self.store.checkpoints(NATION).await?;
             let steps = crate::plan::plan(
                 &checkpoints,
@@ -1132,7 +1141,7 @@ pub(crate) mod testkit {
                 settings,
                 self.source.clone(),
                 self.mapper.clone(),
-                Arc::new(NoProgress),
+                progress,
                 steps,
             )
             .await
