@@ -2,13 +2,13 @@
 //! [`Stream::ALL`], whichever stream starts first), a line of the run's retries and 429s, and —
 //! once every stream was read — the reconciliation phase: a header line with the round and how
 //! many resources are done, then one line per stream saying what it is doing with its counts
-//! and, at the end, what it changed.
+//! and, at the end, what it changed (over every round).
 //!
 //! A stream's figures come from [`format::stream_text`], redrawn on every tick from the
 //! stream's [`RateWindow`], so the rate and ETA move between pages and on resume count only
 //! what this run committed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -50,6 +50,10 @@ struct Lines {
     meters: BTreeMap<Stream, Arc<Mutex<Meter>>>,
     /// The reconciliation round under way (0 before it).
     round: u32,
+    /// Streams done with the round under way.
+    round_done: BTreeSet<Stream>,
+    /// What reconciliation changed so far, over every round.
+    changed: BTreeMap<Stream, ReconcileChanges>,
 }
 
 /// Indicatif bars on stderr.
@@ -89,6 +93,7 @@ fn running_style(meter: &Arc<Mutex<Meter>>, has_total: bool) -> ProgressStyle {
 impl BarProgress {
     /// Bars drawn through `multi` (see [`super::Screen`]).
     pub fn new(multi: MultiProgress, stats: Arc<FetchStats>) -> Self {
+        *super::drawing() = Some(multi.clone());
         Self {
             multi,
             lines: Mutex::new(Lines::default()),
@@ -137,11 +142,7 @@ impl BarProgress {
     /// The reconciliation header: the round and how many resources finished it.
     fn refresh_header(&self, lines: &mut Lines) {
         let streams = lines.meters.len();
-        let done = lines
-            .bars
-            .iter()
-            .filter(|(slot, bar)| matches!(slot, Slot::Reconcile(_)) && bar.is_finished())
-            .count();
+        let done = lines.round_done.len();
         let round = lines.round;
         let bar = self.bar(lines, Slot::Reconciliation, Self::text_line);
         bar.set_message(format!(
@@ -155,11 +156,12 @@ impl BarProgress {
             bar.set_style(style("{prefix:<10} {spinner} {msg}"));
             bar
         });
-        if bar.is_finished() {
-            // A new round for a stream the last one finished.
-            bar.reset();
-            bar.set_style(style("{prefix:<10} {spinner} {msg}"));
+        if lines.round_done.contains(&stream) {
+            return bar;
         }
+        // Never finished, only restyled: a finished bar drawn again (the next round) confuses
+        // the screen's line count.
+        bar.set_style(style("{prefix:<10} {spinner} {msg}"));
         bar.enable_steady_tick(Duration::from_millis(120));
         bar
     }
@@ -235,6 +237,7 @@ impl Progress for BarProgress {
     fn reconcile_started(&self, round: u32) {
         let mut lines = locked(&self.lines);
         lines.round = round;
+        lines.round_done.clear();
         self.refresh_header(&mut lines);
     }
 
@@ -248,8 +251,18 @@ impl Progress for BarProgress {
     fn reconcile_finished(&self, stream: Stream, changes: ReconcileChanges) {
         let mut lines = locked(&self.lines);
         let bar = self.reconcile_bar(&mut lines, stream);
+        let total = lines.changed.entry(stream).or_default();
+        total.new += changes.new;
+        total.updated += changes.updated;
+        total.deleted += changes.deleted;
+        // Whether the last round could check deletions.
+        total.unchecked = changes.unchecked;
+        let text = format::changes_text(*total);
+        lines.round_done.insert(stream);
+        bar.disable_steady_tick();
         bar.set_style(style("{prefix:<10} done: {msg}"));
-        bar.finish_with_message(format::changes_text(changes));
+        bar.set_message(text);
+        bar.tick();
         self.refresh_header(&mut lines);
         self.refresh_counters(&mut lines);
     }
@@ -259,6 +272,7 @@ impl Drop for BarProgress {
     /// Stops every line still moving (an interrupted or failed run), so nothing draws over the
     /// lines printed after the run.
     fn drop(&mut self) {
+        *super::drawing() = None;
         let lines = locked(&self.lines);
         for bar in lines.bars.values() {
             if !bar.is_finished() {

@@ -6,7 +6,7 @@
 //! [`format`] from a recent-window rate ([`window::RateWindow`]). [`Screen`] picks the display
 //! and prints the lines that must not be drawn over (the signal handler's).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use indicatif::{MultiProgress, ProgressDrawTarget};
 
@@ -20,6 +20,43 @@ pub mod window;
 
 pub use bars::BarProgress;
 pub use log::LogProgress;
+
+/// The bars being drawn, if any: log lines written meanwhile go above them (see
+/// [`LogWriter`]). Set while a [`BarProgress`] lives.
+static DRAWING: Mutex<Option<MultiProgress>> = Mutex::new(None);
+
+fn drawing() -> std::sync::MutexGuard<'static, Option<MultiProgress>> {
+    DRAWING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Where log lines go: stderr, above the bars while they are drawn. A line written straight to
+/// the terminal under the bars would be drawn over, and would throw the bars' own line count
+/// off (leaving stale copies of bars on the screen).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogWriter;
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogWriter {
+    type Writer = LogWriter;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        LogWriter
+    }
+}
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // The guard is released before writing: suspending the bars draws them.
+        let bars = drawing().clone();
+        match bars {
+            Some(multi) => multi.suspend(|| std::io::stderr().write(buf)),
+            None => std::io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
 
 /// How often the log display writes its lines.
 pub const LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
