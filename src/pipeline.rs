@@ -318,9 +318,6 @@ where
     let mut reports = BTreeMap::new();
     let mut tasks = JoinSet::new();
     let mut running = Vec::new();
-    // A resumed stream's display starts where its committed pages left it. The checkpoint
-    // counts reads (catch-ups and re-reads included), which can pass the API's total: the
-    // display starts at the total then, not beyond it.
     let committed: BTreeMap<Stream, (u64, Option<u64>)> = backend
         .store
         .checkpoints(settings.nation())
@@ -329,7 +326,7 @@ where
         .map(|c| {
             let reads = u64::try_from(c.records).unwrap_or(0);
             let total = c.total_reported.and_then(|t| u64::try_from(t).ok());
-            (c.stream, (total.map_or(reads, |t| reads.min(t)), total))
+            (c.stream, (reads, total))
         })
         .collect();
     for step in steps {
@@ -341,7 +338,8 @@ where
         let backend = backend.clone();
         let settings = settings.clone();
         let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
-        let (records, total) = committed.get(&stream).copied().unwrap_or_default();
+        let (reads, total) = committed.get(&stream).copied().unwrap_or_default();
+        let (records, total) = display_start(&cursor, reads, total);
         tasks.spawn(async move {
             progress.stream_started(stream, records, total);
             let result = run_stream(
@@ -391,6 +389,17 @@ where
         reconcile_all(backend, settings, &source, &mapper, &progress, &mut reports).await?;
     }
     Ok(reports)
+}
+
+/// Where a stream's progress display starts, from its checkpoint's `reads` and the API's
+/// `total`: a resumed main pass at what its committed pages read, but never past the total (the
+/// checkpoint counts re-reads too); a resumed catch-up (an interrupted run's reconciliation)
+/// at nothing, without a total — it re-reads what changed, of which no count is known.
+fn display_start(cursor: &Cursor, reads: u64, total: Option<u64>) -> (u64, Option<u64>) {
+    match cursor {
+        Cursor::Since { .. } | Cursor::SincePage { .. } => (0, None),
+        _ => (total.map_or(reads, |t| reads.min(t)), total),
+    }
 }
 
 /// Rounds with an incomplete id listing after which reconciliation stops trying again.
@@ -1171,6 +1180,26 @@ mod tests {
     use super::testkit::*;
     use super::*;
     use crate::fetch::memory::Quirks;
+
+    #[test]
+    fn a_resumed_display_starts_at_what_was_committed_never_past_the_total() {
+        let keyset = Cursor::Keyset {
+            after: Some("1400".into()),
+        };
+        assert_eq!(display_start(&keyset, 1400, Some(2800)), (1400, Some(2800)));
+        // Reads with earlier catch-ups pass the total: the bar starts full, not beyond it.
+        assert_eq!(
+            display_start(&Cursor::Done, 3040, Some(3000)),
+            (3000, Some(3000))
+        );
+        assert_eq!(display_start(&keyset, 1400, None), (1400, None));
+        // A resumed catch-up counts what it re-reads, with no total to aim at.
+        let since = Cursor::Since {
+            since: "2026-01-01T00:00:00Z".into(),
+            after: Some("398".into()),
+        };
+        assert_eq!(display_start(&since, 2501, Some(1200)), (0, None));
+    }
 
     #[tokio::test]
     async fn a_run_loads_every_record_and_finishes_its_checkpoint() {

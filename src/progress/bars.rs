@@ -274,7 +274,12 @@ impl Drop for BarProgress {
     fn drop(&mut self) {
         *super::drawing() = None;
         let lines = locked(&self.lines);
-        for bar in lines.bars.values() {
+        for (slot, bar) in &lines.bars {
+            if let Slot::Reconcile(stream) = slot {
+                if !lines.round_done.contains(stream) {
+                    bar.set_style(style("{prefix:<10} stopped: {msg}"));
+                }
+            }
             if !bar.is_finished() {
                 bar.abandon();
             }
