@@ -340,8 +340,9 @@ where
         let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
         let (reads, total) = committed.get(&stream).copied().unwrap_or_default();
         let (records, total) = display_start(&cursor, reads, total);
+        // Here rather than in the task, so the display hears of the streams in their order.
+        progress.stream_started(stream, records, total);
         tasks.spawn(async move {
-            progress.stream_started(stream, records, total);
             let result = run_stream(
                 &backend,
                 &settings,

@@ -166,6 +166,20 @@ async fn a_piped_run_logs_rates_etas_reconciliation_and_the_summary() {
         "no terminal codes in a file:\n{stderr}"
     );
 
+    // The streams start in stream order, whichever task runs first.
+    let started: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(" stream started "))
+        .filter_map(|l| field(&fields(l), "stream").map(|_| l))
+        .map(|l| {
+            ORDER
+                .into_iter()
+                .find(|s| l.contains(&format!("stream={s} ")))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(started, ORDER, "{stderr}");
+
     // Progress lines: well-formed figures; each tick's lines in stream order.
     let exporting: Vec<&str> = stderr
         .lines()
