@@ -3,8 +3,9 @@
 //! stream order, then the reconciliation phase, line by line), and [`LogProgress`], log lines
 //! every few seconds when output is not a terminal or `--quiet` is given; [`NoProgress`] says
 //! nothing (tests). Both displays show the same figures, worded by the pure functions of
-//! [`format`] from a recent-window rate ([`window::RateWindow`]). [`Screen`] picks the display
-//! and prints the lines that must not be drawn over (the signal handler's).
+//! [`format`](mod@format) from a recent-window rate ([`window::RateWindow`]). [`Screen`] picks
+//! the display and prints the lines that must not be drawn over (the signal handler's);
+//! [`LogWriter`] puts log lines above the bars.
 
 use std::sync::{Arc, Mutex};
 
