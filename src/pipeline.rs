@@ -318,20 +318,15 @@ where
     let mut reports = BTreeMap::new();
     let mut tasks = JoinSet::new();
     let mut running = Vec::new();
-    // A resumed stream's display starts where its committed pages left it.
     let committed: BTreeMap<Stream, (u64, Option<u64>)> = backend
         .store
         .checkpoints(settings.nation())
         .await?
         .into_iter()
         .map(|c| {
-            (
-                c.stream,
-                (
-                    u64::try_from(c.records).unwrap_or(0),
-                    c.total_reported.and_then(|t| u64::try_from(t).ok()),
-                ),
-            )
+            let reads = u64::try_from(c.records).unwrap_or(0);
+            let total = c.total_reported.and_then(|t| u64::try_from(t).ok());
+            (c.stream, (reads, total))
         })
         .collect();
     for step in steps {
@@ -343,9 +338,11 @@ where
         let backend = backend.clone();
         let settings = settings.clone();
         let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
-        let (records, total) = committed.get(&stream).copied().unwrap_or_default();
+        let (reads, total) = committed.get(&stream).copied().unwrap_or_default();
+        let (records, total) = display_start(&cursor, reads, total);
+        // Here rather than in the task, so the display hears of the streams in their order.
+        progress.stream_started(stream, records, total);
         tasks.spawn(async move {
-            progress.stream_started(stream, records, total);
             let result = run_stream(
                 &backend,
                 &settings,
@@ -393,6 +390,17 @@ where
         reconcile_all(backend, settings, &source, &mapper, &progress, &mut reports).await?;
     }
     Ok(reports)
+}
+
+/// Where a stream's progress display starts, from its checkpoint's `reads` and the API's
+/// `total`: a resumed main pass at what its committed pages read, but never past the total (the
+/// checkpoint counts re-reads too); a resumed catch-up (an interrupted run's reconciliation)
+/// at nothing, without a total — it re-reads what changed, of which no count is known.
+fn display_start(cursor: &Cursor, reads: u64, total: Option<u64>) -> (u64, Option<u64>) {
+    match cursor {
+        Cursor::Since { .. } | Cursor::SincePage { .. } => (0, None),
+        _ => (total.map_or(reads, |t| reads.min(t)), total),
+    }
 }
 
 /// Rounds with an incomplete id listing after which reconciliation stops trying again.
@@ -1119,6 +1127,15 @@ pub(crate) mod testkit {
             &self,
             settings: &RunSettings,
         ) -> Result<BTreeMap<Stream, StreamReport>, PipelineError> {
+            self.run_observed(settings, Arc::new(NoProgress)).await
+        }
+
+        /// [`World::run`], reporting to `progress`.
+        pub async fn run_observed(
+            &self,
+            settings: &RunSettings,
+            progress: Arc<dyn crate::progress::Progress>,
+        ) -> Result<BTreeMap<Stream, StreamReport>, PipelineError> {
             let checkpoints = self.store.checkpoints(NATION).await?;
             let steps = crate::plan::plan(
                 &checkpoints,
@@ -1134,7 +1151,7 @@ pub(crate) mod testkit {
                 settings,
                 self.source.clone(),
                 self.mapper.clone(),
-                Arc::new(NoProgress),
+                progress,
                 steps,
             )
             .await
@@ -1164,6 +1181,26 @@ mod tests {
     use super::testkit::*;
     use super::*;
     use crate::fetch::memory::Quirks;
+
+    #[test]
+    fn a_resumed_display_starts_at_what_was_committed_never_past_the_total() {
+        let keyset = Cursor::Keyset {
+            after: Some("1400".into()),
+        };
+        assert_eq!(display_start(&keyset, 1400, Some(2800)), (1400, Some(2800)));
+        // Reads with earlier catch-ups pass the total: the bar starts full, not beyond it.
+        assert_eq!(
+            display_start(&Cursor::Done, 3040, Some(3000)),
+            (3000, Some(3000))
+        );
+        assert_eq!(display_start(&keyset, 1400, None), (1400, None));
+        // A resumed catch-up counts what it re-reads, with no total to aim at.
+        let since = Cursor::Since {
+            since: "2026-01-01T00:00:00Z".into(),
+            after: Some("398".into()),
+        };
+        assert_eq!(display_start(&since, 2501, Some(1200)), (0, None));
+    }
 
     #[tokio::test]
     async fn a_run_loads_every_record_and_finishes_its_checkpoint() {

@@ -176,6 +176,15 @@ where
         report.new += outcome.new;
         report.updated += outcome.changed;
     }
+    if to_fetch > 0 {
+        progress.reconcile_step(
+            stream,
+            ReconcileStep::Fetching {
+                done: asked,
+                of: to_fetch,
+            },
+        );
+    }
     changed += report.fetched;
 
     // Gone at source: only what is proven gone.
@@ -207,6 +216,13 @@ where
                     Some(record) => still_there.push(record),
                 }
             }
+            progress.reconcile_step(
+                stream,
+                ReconcileStep::Confirming {
+                    done: candidates,
+                    of: candidates,
+                },
+            );
             if !still_there.is_empty() {
                 unchecked = Some(format!(
                     "{} records the id listing lacked are still at the source, so the listing is incomplete",
@@ -405,6 +421,114 @@ mod tests {
         assert_eq!(reports[&Stream::People].reconciled.new, 1);
         assert_eq!(reports[&Stream::People].reconciled.updated, 0);
         assert_eq!(live_people(&world), 51);
+    }
+
+    /// Every call the run made to its progress display.
+    #[derive(Debug, Default)]
+    struct Recorder(std::sync::Mutex<Vec<Heard>>);
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum Heard {
+        Started(u64, Option<u64>),
+        Round(u32),
+        Step(ReconcileStep),
+        Finished(ReconcileChanges),
+    }
+
+    impl Recorder {
+        fn heard(&self) -> Vec<Heard> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    impl Progress for Recorder {
+        fn stream_started(&self, _: Stream, committed: u64, total: Option<u64>) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(Heard::Started(committed, total));
+        }
+        fn page_committed(&self, _: Stream, _: u64, _: Option<u64>) {}
+        fn stream_finished(&self, _: Stream, _: bool) {}
+        fn reconcile_started(&self, round: u32) {
+            self.0.lock().unwrap().push(Heard::Round(round));
+        }
+        fn reconcile_step(&self, _: Stream, step: ReconcileStep) {
+            self.0.lock().unwrap().push(Heard::Step(step));
+        }
+        fn reconcile_finished(&self, _: Stream, changes: ReconcileChanges) {
+            self.0.lock().unwrap().push(Heard::Finished(changes));
+        }
+    }
+
+    /// The display hears each reconciliation step with its real counts, to the end of each
+    /// step, and what the round changed (issue 10).
+    #[tokio::test]
+    async fn the_display_hears_every_step_with_its_counts_and_the_changes() {
+        let world = exported_then_deleted(100, &[7, 42]).await;
+        world.source.put_person(10_000, "2020-01-01T00:00:00Z");
+        let recorder = std::sync::Arc::new(Recorder::default());
+        world
+            .run_observed(&world.settings(2), recorder.clone())
+            .await
+            .unwrap();
+        let heard = recorder.heard();
+        assert!(heard.contains(&Heard::Round(1)), "{heard:?}");
+        let steps: Vec<ReconcileStep> = heard
+            .iter()
+            .filter_map(|h| match h {
+                Heard::Step(s) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        let last_sweep = steps
+            .iter()
+            .rev()
+            .find(|s| matches!(s, ReconcileStep::Sweeping { .. }));
+        assert_eq!(
+            last_sweep,
+            Some(&ReconcileStep::Sweeping {
+                listed: 99,
+                total: Some(99)
+            }),
+            "{steps:?}"
+        );
+        assert!(
+            steps.contains(&ReconcileStep::Fetching { done: 1, of: 1 }),
+            "{steps:?}"
+        );
+        assert!(
+            steps.contains(&ReconcileStep::Confirming { done: 2, of: 2 }),
+            "{steps:?}"
+        );
+        let finished: Vec<&Heard> = heard
+            .iter()
+            .filter(|h| matches!(h, Heard::Finished(_)))
+            .collect();
+        assert_eq!(
+            finished.first(),
+            Some(&&Heard::Finished(ReconcileChanges {
+                new: 1,
+                updated: 0,
+                deleted: 2,
+                unchecked: false
+            })),
+            "{heard:?}"
+        );
+
+        // The next run's display starts at the committed count, never past the API's total
+        // (the checkpoint counts re-reads too).
+        let recorder = std::sync::Arc::new(Recorder::default());
+        world
+            .run_observed(&world.settings(3), recorder.clone())
+            .await
+            .unwrap();
+        match recorder.heard().first() {
+            Some(Heard::Started(committed, Some(total))) => {
+                assert!(committed <= total, "{committed} > {total}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

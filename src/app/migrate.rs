@@ -26,7 +26,7 @@ use crate::pipeline::{
     self, Backend, BatchContext, Mapper, MappingMapper, PipelineError, RunSettings, StopSignal,
 };
 use crate::plan;
-use crate::progress::{BarProgress, LogProgress, Progress};
+use crate::progress::Screen;
 use crate::schema;
 
 use super::EXIT_FINDINGS;
@@ -84,9 +84,9 @@ struct Advised {
 pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
     super::warn_if_insecure(&config.database);
     let (stop, raise) = StopSignal::new();
-    let caught = super::signals::watch(raise)?;
-    let bars = !config.quiet && std::io::stderr().is_terminal();
-    let summary = match migrate_until(config, bars, stop).await {
+    let screen = Screen::new(!config.quiet && std::io::stderr().is_terminal());
+    let caught = super::signals::watch(raise, screen.clone())?;
+    let summary = match migrate_until(config, &screen, stop).await {
         Ok(summary) => summary,
         Err(err) if err.downcast_ref::<Interrupted>().is_some() => {
             let code = caught.code();
@@ -140,13 +140,13 @@ pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
 
 /// The migration itself, without printing a summary (used by `demo` and tests too).
 pub async fn migrate_with(config: &MigrateConfig, bars: bool) -> anyhow::Result<MigrateSummary> {
-    migrate_until(config, bars, StopSignal::never()).await
+    migrate_until(config, &Screen::new(bars), StopSignal::never()).await
 }
 
 /// The migration, stopped early (with [`Interrupted`] as the error) when `stop` is raised.
 pub async fn migrate_until(
     config: &MigrateConfig,
-    bars: bool,
+    screen: &Screen,
     stop: StopSignal,
 ) -> anyhow::Result<MigrateSummary> {
     let pool = database::connect(&config.database).await?;
@@ -198,7 +198,7 @@ pub async fn migrate_until(
         config,
         backend: &backend,
         http: &http,
-        bars,
+        screen,
         stop,
     };
     let outcome = match config.api {
@@ -253,7 +253,7 @@ struct Run<'a> {
     config: &'a MigrateConfig,
     backend: &'a Backend<PgStore, PgSink>,
     http: &'a HttpClient,
-    bars: bool,
+    screen: &'a Screen,
     stop: StopSignal,
 }
 
@@ -268,7 +268,7 @@ impl Run<'_> {
             config,
             backend,
             http,
-            bars,
+            screen,
             stop,
         } = self;
         let started = std::time::Instant::now();
@@ -330,11 +330,7 @@ impl Run<'_> {
         settings.db_retry.window = config.database_retry;
         settings.stop = stop;
         let mapper_for_tables = mapper.clone();
-        let progress: Arc<dyn Progress> = if bars {
-            Arc::new(BarProgress::new(stats))
-        } else {
-            Arc::new(LogProgress::new(stats, Duration::from_secs(5)))
-        };
+        let progress = screen.display(stats);
         let outcome = pipeline::run(backend, &settings, source, mapper, progress, steps).await;
         let reports = match outcome {
             Ok(reports) => reports,

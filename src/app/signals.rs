@@ -10,6 +10,8 @@ use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
+use crate::progress::Screen;
+
 /// Which signal stopped the run, once one came.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Caught(Arc<AtomicI32>);
@@ -33,7 +35,7 @@ impl Caught {
 }
 
 /// Starts watching for SIGINT and SIGTERM; the first raises `stop`.
-pub(crate) fn watch(stop: watch::Sender<bool>) -> anyhow::Result<Caught> {
+pub(crate) fn watch(stop: watch::Sender<bool>, screen: Screen) -> anyhow::Result<Caught> {
     let mut int = signal(SignalKind::interrupt())?;
     let mut term = signal(SignalKind::terminate())?;
     let caught = Caught::default();
@@ -44,20 +46,43 @@ pub(crate) fn watch(stop: watch::Sender<bool>) -> anyhow::Result<Caught> {
             _ = term.recv() => 15,
         };
         seen.0.store(first, Ordering::SeqCst);
-        eprintln!(
-            "{}: stopping after the pages already fetched are committed (send it again to quit at once)",
-            seen.name()
-        );
+        screen.say(&first_notice(seen.name()));
         // The receiver may be gone if the run just ended; nothing to stop then.
         let _ = stop.send(true);
         let second = tokio::select! {
             _ = int.recv() => 130,
             _ = term.recv() => 143,
         };
-        eprintln!(
-            "quitting at once: every committed page is kept; run the same command again to resume"
-        );
+        screen.say(QUIT_NOTICE);
         std::process::exit(second);
     });
     Ok(caught)
+}
+
+/// The one line the first signal prints (above the bars, which would draw over it).
+fn first_notice(name: &str) -> String {
+    format!(
+        "{name}: stopping after the pages already fetched are committed; run the same command again to resume (send {name} again to quit at once)"
+    )
+}
+
+/// The line a second signal prints before quitting.
+const QUIT_NOTICE: &str =
+    "quitting at once: every committed page is kept; run the same command again to resume";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_signal_says_how_to_resume_in_one_line() {
+        let line = first_notice("SIGINT");
+        assert_eq!(line.lines().count(), 1);
+        assert!(line.starts_with("SIGINT: stopping"), "{line}");
+        assert!(
+            line.contains("run the same command again to resume"),
+            "{line}"
+        );
+        assert!(QUIT_NOTICE.contains("run the same command again to resume"));
+    }
 }

@@ -44,7 +44,9 @@ fn main_table(stream: Stream) -> &'static str {
 
 /// Every stream's state of `nation`, in stream order.
 pub(crate) async fn stream_states(pool: &PgPool, nation: &str) -> anyhow::Result<Vec<StreamState>> {
-    let checkpoints = PgStore::new(pool.clone()).checkpoints(nation).await?;
+    let mut checkpoints = PgStore::new(pool.clone()).checkpoints(nation).await?;
+    // Stream order (people, tags, taggings, donations), as the progress display shows them.
+    checkpoints.sort_by_key(|c| c.stream);
     let mut out = Vec::with_capacity(checkpoints.len());
     for cp in checkpoints {
         let archived: i64 = sqlx::query_scalar(
@@ -139,6 +141,8 @@ pub struct StreamRun {
     pub read: u64,
     /// Rejects written by this run.
     pub rejected: u64,
+    /// Whether reconciliation ran (`new`, `updated` and `deleted` are its findings).
+    pub reconciled: bool,
     /// Reconciliation: records new at the source.
     pub new: u64,
     /// Reconciliation: records changed at the source.
@@ -155,6 +159,7 @@ impl From<&StreamReport> for StreamRun {
             pages: r.pages,
             read: r.archived,
             rejected: r.rejected,
+            reconciled: r.reconciled.rounds > 0,
             new: r.reconciled.new,
             updated: r.reconciled.updated,
             deleted: r.reconciled.deleted,
@@ -215,7 +220,7 @@ pub(crate) fn print_summary(summary: &RunSummary) {
             "  {stream:<10} read {:>8} in {:>6} pages",
             run.read, run.pages
         );
-        if run.new + run.updated + run.deleted > 0 || run.deletions_unchecked.is_some() {
+        if run.reconciled || run.new + run.updated + run.deleted > 0 {
             line.push_str(&format!(
                 "; reconciliation: {} new, {} updated, {} deleted at source",
                 run.new, run.updated, run.deleted

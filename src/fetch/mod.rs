@@ -52,7 +52,8 @@ impl Stream {
 
 impl fmt::Display for Stream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // `pad`, so `{stream:<10}` lines up columns.
+        f.pad(self.as_str())
     }
 }
 

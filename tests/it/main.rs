@@ -20,6 +20,8 @@ mod mapping;
 mod messages;
 // `migrate` end to end against the simulator.
 mod migrate;
+// The progress display: log lines piped to a file, bars in a terminal (tmux).
+mod progress;
 // The open schema and `nb-exodus db migrate`.
 mod schema;
 // What verify and demo leave untouched: the audited database, a real database demo is pointed at.
