@@ -146,11 +146,14 @@ where
             total: None,
         },
     );
-    let swept = sweep_ids_observed(source, stream, |listed, total| {
-        progress.reconcile_step(stream, ReconcileStep::Sweeping { listed, total });
-    })
-    .await
-    .map_err(fail)?;
+    // A stop signal ends the sweep at once: it has written nothing, and the next run sweeps
+    // again (at real scale a sweep is minutes of requests).
+    let swept = tokio::select! {
+        swept = sweep_ids_observed(source, stream, |listed, total| {
+            progress.reconcile_step(stream, ReconcileStep::Sweeping { listed, total });
+        }) => swept.map_err(fail)?,
+        () = settings.stop.wait() => return Err(PipelineError::Interrupted),
+    };
     let diff = backend.sink.compare_ids(nation, stream, &swept.ids).await?;
 
     // New or reappeared at source: fetch them by id. Adding is safe whatever the sweep.
@@ -166,15 +169,22 @@ where
                     of: to_fetch,
                 },
             );
+            if settings.stop.is_set() {
+                break;
+            }
             asked += 1;
             if let Some(record) = source.fetch_record(stream, id).await.map_err(fail)? {
                 records.push(record);
             }
         }
+        // What was fetched before a stop is kept; the next run fetches the rest.
         let outcome = commit_records(backend, settings, mapper, stream, &records).await?;
         report.fetched += outcome.archived;
         report.new += outcome.new;
         report.updated += outcome.changed;
+        if settings.stop.is_set() {
+            return Err(PipelineError::Interrupted);
+        }
     }
     if to_fetch > 0 {
         progress.reconcile_step(
@@ -204,6 +214,11 @@ where
         if source.confirms_deletions(stream) {
             let mut still_there = Vec::new();
             for (i, id) in diff.absent.iter().enumerate() {
+                // Nothing is removed before every candidate is confirmed: stopping here
+                // removes nothing.
+                if settings.stop.is_set() {
+                    return Err(PipelineError::Interrupted);
+                }
                 progress.reconcile_step(
                     stream,
                     ReconcileStep::Confirming {
@@ -223,6 +238,9 @@ where
                     of: candidates,
                 },
             );
+            if settings.stop.is_set() {
+                return Err(PipelineError::Interrupted);
+            }
             if !still_there.is_empty() {
                 unchecked = Some(format!(
                     "{} records the id listing lacked are still at the source, so the listing is incomplete",
@@ -328,6 +346,66 @@ mod tests {
         let raw = world.sink.raw(NATION, Stream::People);
         assert_eq!(raw.len(), 100, "the archived bodies stay");
         assert!(raw["7"].deleted_at_source && raw["42"].deleted_at_source);
+    }
+
+    /// Raises the stop signal when reconciliation reaches a step of the kind `at` names.
+    struct StopAt {
+        at: fn(&ReconcileStep) -> bool,
+        raise: std::sync::Mutex<Option<tokio::sync::watch::Sender<bool>>>,
+    }
+
+    impl Progress for StopAt {
+        fn stream_started(&self, _: Stream, _: u64, _: Option<u64>) {}
+        fn page_committed(&self, _: Stream, _: u64, _: Option<u64>) {}
+        fn stream_finished(&self, _: Stream, _: bool) {}
+        fn reconcile_step(&self, _: Stream, step: ReconcileStep) {
+            if (self.at)(&step) {
+                if let Some(raise) = self.raise.lock().unwrap().as_ref() {
+                    raise.send(true).unwrap();
+                }
+            }
+        }
+    }
+
+    async fn stopped_at(at: fn(&ReconcileStep) -> bool) {
+        let world = exported_then_deleted(300, &[7, 42]).await;
+        world.source.put_person(10_000, "2024-02-01T00:00:00Z");
+        let (stop, raise) = crate::pipeline::StopSignal::new();
+        let mut settings = world.settings(2);
+        settings.stop = stop;
+        let observer = std::sync::Arc::new(StopAt {
+            at,
+            raise: std::sync::Mutex::new(Some(raise)),
+        });
+        let err = world.run_observed(&settings, observer).await.unwrap_err();
+        assert!(matches!(err, PipelineError::Interrupted), "{err}");
+        let raw = world.sink.raw(NATION, Stream::People);
+        assert!(
+            !raw["7"].deleted_at_source && !raw["42"].deleted_at_source,
+            "a stopped round removes nothing"
+        );
+        assert!(
+            live_people(&world) >= 300,
+            "a stopped round removes nothing"
+        );
+        let reports = world.run(&world.settings(3)).await.unwrap();
+        assert_eq!(live_people(&world), 299, "the next run finishes the round");
+        assert_eq!(reports[&Stream::People].reconciled.deleted, 2);
+    }
+
+    #[tokio::test]
+    async fn a_stop_during_the_sweep_ends_it_at_once_and_removes_nothing() {
+        stopped_at(|s| matches!(s, ReconcileStep::Sweeping { listed, .. } if *listed > 0)).await;
+    }
+
+    #[tokio::test]
+    async fn a_stop_while_confirming_deletions_removes_nothing() {
+        stopped_at(|s| matches!(s, ReconcileStep::Confirming { done: 1, .. })).await;
+    }
+
+    #[tokio::test]
+    async fn a_stop_while_fetching_new_records_keeps_what_was_fetched() {
+        stopped_at(|s| matches!(s, ReconcileStep::Fetching { done: 0, .. })).await;
     }
 
     #[tokio::test]
