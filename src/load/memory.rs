@@ -15,7 +15,7 @@ use crate::fetch::{SourceRecord, Stream};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryRecord {
     /// The body as received.
-    pub body: String,
+    pub body: Vec<u8>,
     /// Its canonical hash.
     pub sha256: String,
     /// Whether reconciliation found it gone at source.
@@ -298,11 +298,7 @@ impl Sink for MemorySink {
             .into_iter()
             .filter(|(id, r)| id.as_str() > after && !r.deleted_at_source)
             .take(limit)
-            .map(|(id, r)| SourceRecord {
-                source_id: Some(id),
-                value: serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null),
-                body: r.body,
-            })
+            .map(|(id, r)| SourceRecord::from_archive(id, r.body))
             .collect())
     }
 

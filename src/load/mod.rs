@@ -42,10 +42,30 @@ pub use postgres::PgSink;
 pub struct RawRow {
     /// The NationBuilder id.
     pub source_id: String,
-    /// The record's JSON text as received.
-    pub body: String,
-    /// Hex SHA-256 of its canonical JSON.
+    /// The record's bytes as received.
+    pub body: Vec<u8>,
+    /// Whether `raw.records.body` (type `json`) can hold them as they are; otherwise they go
+    /// to `raw.records.body_bytes`.
+    pub json_storable: bool,
+    /// Hex SHA-256 of its canonical JSON (of its bytes, for a record that cannot be parsed; see
+    /// [`crate::canonical::record_sha256_hex`]).
     pub sha256: String,
+}
+
+impl RawRow {
+    /// The body as `json` text, when it is stored that way.
+    pub fn json_text(&self) -> Option<&str> {
+        if self.json_storable {
+            std::str::from_utf8(&self.body).ok()
+        } else {
+            None
+        }
+    }
+
+    /// The body as bytes, when it is stored that way.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.json_text().is_none().then_some(self.body.as_slice())
+    }
 }
 
 /// A record (or one field of it) that could not be mapped.
@@ -58,7 +78,10 @@ pub struct RejectRow {
     /// Why.
     pub reason: String,
     /// The record as received, for records that could not be archived under an id.
-    pub body: Option<String>,
+    pub body: Option<Vec<u8>>,
+    /// Whether `sync.rejects.body` (type `json`) can hold `body` as it is; otherwise it goes
+    /// to `sync.rejects.body_bytes`.
+    pub json_storable: bool,
 }
 
 /// One mapped row to load.
@@ -222,6 +245,88 @@ pub struct PageBatch {
 }
 
 impl PageBatch {
+    /// The part of this page that concerns the records `ids` (their raw records, rows and
+    /// rejects) and, with `idless`, the rejects of records without an id; no field
+    /// dispositions. Used to isolate a record the database refuses.
+    pub fn subset(&self, ids: &[String], idless: bool) -> PageBatch {
+        let set: std::collections::BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        let shas: std::collections::BTreeSet<&str> = self
+            .raw
+            .iter()
+            .filter(|r| set.contains(r.source_id.as_str()))
+            .map(|r| r.sha256.as_str())
+            .collect();
+        let belongs = |row: &LoadRow| {
+            set.contains(row.source_id.as_str())
+                || row
+                    .source_id
+                    .split_once(':')
+                    .is_some_and(|(parent, _)| set.contains(parent))
+                || row
+                    .raw_sha256
+                    .as_deref()
+                    .is_some_and(|sha| shas.contains(sha))
+        };
+        let tables = self
+            .tables
+            .iter()
+            .map(|(name, rows)| {
+                let part = TableRows {
+                    table: rows.table,
+                    rows: rows.rows.iter().filter(|r| belongs(r)).cloned().collect(),
+                    replace_children_of: rows.replace_children_of.as_ref().map(|(col, parents)| {
+                        (
+                            col.clone(),
+                            parents
+                                .iter()
+                                .filter(|p| set.contains(p.as_str()))
+                                .cloned()
+                                .collect(),
+                        )
+                    }),
+                };
+                (name.clone(), part)
+            })
+            .collect();
+        PageBatch {
+            nation: self.nation.clone(),
+            stream: self.stream,
+            api: self.api.clone(),
+            run_id: self.run_id,
+            raw: self
+                .raw
+                .iter()
+                .filter(|r| set.contains(r.source_id.as_str()))
+                .cloned()
+                .collect(),
+            tables,
+            rejects: self
+                .rejects
+                .iter()
+                .filter(|r| match &r.source_id {
+                    Some(id) => set.contains(id.as_str()),
+                    None => idless,
+                })
+                .cloned()
+                .collect(),
+            mapped_ids: self
+                .mapped_ids
+                .iter()
+                .filter(|id| set.contains(id.as_str()))
+                .cloned()
+                .collect(),
+            fields: BTreeMap::new(),
+            next: self.next.clone(),
+            total: self.total,
+            mapping_sha256: self.mapping_sha256.clone(),
+            source_clock: self.source_clock.clone(),
+            advances_checkpoint: self.advances_checkpoint,
+            spooled: self.spooled.clone(),
+            learned: self.learned,
+            count_changes: self.count_changes,
+        }
+    }
+
     /// The checkpoint advance this page commits, given what it wrote.
     pub fn advance(&self, outcome: PageOutcome) -> Advance {
         Advance {

@@ -364,7 +364,22 @@ impl Template {
     }
 }
 
+/// `base` followed by the pointer `at` (relative to it), as a storable field name (fields are
+/// part of a unique index of `sync.rejects`).
+fn pointer_join(base: &str, at: &str) -> String {
+    crate::fetch::scan::field_label(&format!("{base}{at}"))
+}
+
 impl Expr {
+    /// The pointer the value's inner pointers are relative to: the `unmapped` root for gathered
+    /// fields (`/preferences` of a v1 person), else the field the expression names.
+    fn pointer_base(&self) -> String {
+        match &self.source {
+            Source::Unmapped(root) => root.label(),
+            _ => self.field.clone(),
+        }
+    }
+
     fn eval(&self, env: &Env<'_>) -> Result<Cell, ExprError> {
         if !conditions_hold(&self.when, env) {
             return Ok(Cell::Null);
@@ -604,7 +619,21 @@ pub(crate) fn apply(mapping: &Mapping, record: &Value, ctx: &MapContext) -> Mapp
                                 true,
                             );
                         }
-                        value
+                        // A value PostgreSQL cannot store as it is (NUL, a number beyond the
+                        // double range, text too long for the column's index) is left out:
+                        // the column is NULL (the record is dropped if the column cannot be)
+                        // and the field is listed with the reason. The raw archive keeps it.
+                        match value.check_storable(block.table.is_indexed(col.column.name)) {
+                            Ok(()) => value,
+                            Err(bad) => {
+                                reject(
+                                    pointer_join(&col.expr.pointer_base(), &bad.at),
+                                    bad.reason,
+                                    !col.column.nullable,
+                                );
+                                Cell::Null
+                            }
+                        }
                     }
                 };
                 cells.push(cell);

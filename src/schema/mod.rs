@@ -11,7 +11,7 @@
 //! | `sensitive` | special-category (Art. 9), inferred and free-text attributes | **Art. 9**         |
 //! | `gdpr`      | consent flags as source facts with provenance                | personal           |
 //!
-//! ¹ except `sync.rejects.body`, a verbatim source record.
+//! ¹ except `sync.rejects.body` and `body_bytes`, a verbatim source record.
 //!
 //! Every schema, table and column carries a `COMMENT` (OSDI name, NationBuilder field, units,
 //! meaning of NULL, privacy class), so `\d+` in psql documents the database. Migrations are
@@ -324,7 +324,8 @@ mod tests {
                 "0008 page spool",
                 "0009 source binding",
                 "0010 salt by migrate",
-                "0011 run tls"
+                "0011 run tls",
+                "0012 lossless archive"
             ]
         );
         for migration in MIGRATOR.iter() {

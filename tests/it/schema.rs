@@ -208,6 +208,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "fetched_at",
             "run_id",
             "deleted_at_source",
+            "body_bytes",
         ],
     ),
     (
@@ -263,6 +264,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "body",
             "run_id",
             "rejected_at",
+            "body_bytes",
         ],
     ),
     (
@@ -289,6 +291,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "bodies",
             "run_id",
             "fetched_at",
+            "body_bytes",
         ],
     ),
     ("sync.nations", &["nation", "source", "bound_at"]),
