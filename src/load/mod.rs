@@ -84,6 +84,10 @@ pub struct RejectRow {
     pub json_storable: bool,
 }
 
+/// How the reason of a record rejected whole because PostgreSQL refused it begins (field
+/// `(record)`); `verify` does not expect rows re-derived from such a record.
+pub const DATABASE_REFUSED: &str = "the database refused to load the record";
+
 /// One mapped row to load.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadRow {

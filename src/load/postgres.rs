@@ -404,7 +404,7 @@ async fn write_page_isolating(
         part.rejects = vec![RejectRow {
             source_id: Some(id.clone()),
             field: "(record)".into(),
-            reason: format!("the database refused to load the record: {message}"),
+            reason: format!("{}: {message}", super::DATABASE_REFUSED),
             body: None,
             json_storable: true,
         }];

@@ -115,6 +115,21 @@ pub(crate) async fn archive_pass(
         .map_err(db_err("creating a temporary table for the re-derivation"))?;
     }
 
+    // Records the export rejected whole because PostgreSQL refused them have no rows to
+    // compare with what the mapping would make of them.
+    let refused: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT source_id FROM sync.rejects
+          WHERE nation = $1 AND resource = $2 AND source_id IS NOT NULL
+            AND field = '(record)' AND starts_with(reason, $3)",
+    )
+    .bind(nation)
+    .bind(stream.as_str())
+    .bind(load::DATABASE_REFUSED)
+    .fetch_all(&mut *work)
+    .await
+    .map_err(db_err("reading sync.rejects"))?
+    .into_iter()
+    .collect();
     let main = main_table(stream);
     let settings = BatchContext {
         nation: nation.to_owned(),
@@ -202,6 +217,10 @@ pub(crate) async fn archive_pass(
                 }
                 if gone {
                     pass.marked_deleted.push(id);
+                    continue;
+                }
+                if refused.contains(&id) {
+                    pass.no_main_row.push((id, true));
                     continue;
                 }
                 parsed.push(record);

@@ -848,6 +848,34 @@ async fn records_of_the_wrong_shape() {
     verify(&server, &db, Api::V2).expect_code(0);
 }
 
+/// A value every check before loading lets through but PostgreSQL refuses (`custom_values` an
+/// array, against core.people's CHECK that custom_fields is an object): the page is bisected,
+/// the one record is archived and rejected whole with the database's message, every other
+/// record of the page and the export loads, and `verify` balances.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_the_database_refuses_is_isolated_and_the_rest_loads() {
+    let (_s, db) = hostile_record(
+        Api::V2,
+        Coll::People,
+        30,
+        person_v2(30, &[("custom_values", "[1,2]")]),
+        Lands::NotLoaded,
+        "(record)",
+        "the database refused",
+    )
+    .await;
+    let reason: String = sqlx::query_scalar(
+        "SELECT reason FROM sync.rejects WHERE nation = 'testnation' AND source_id = '30'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert!(
+        reason.contains("23514"),
+        "the database's own message: {reason}"
+    );
+}
+
 // ------------------------------------------------------------------------------------------
 // Records that already pass: each ends with the good records loaded and the bad one rejected.
 
