@@ -148,6 +148,10 @@ pub const MAX_FIELD_BYTES: usize = 400;
 /// A field name (a JSON Pointer built from the record's own keys) as it can be stored: NUL
 /// written as `\u0000`, and cut at [`MAX_FIELD_BYTES`] with `…`.
 pub fn field_label(field: &str) -> String {
+    if field.is_empty() {
+        // The pointer of the record itself.
+        return "(record)".into();
+    }
     let mut out = if field.contains('\0') {
         field.replace('\0', "\\u0000")
     } else {
@@ -256,9 +260,18 @@ pub fn read(bytes: &[u8]) -> Read {
                 }
             }
             Err(err) => {
+                let reason = if err.to_string().contains("recursion limit") {
+                    format!(
+                        "nested too deep (serde_json reads at most {MAX_DEPTH} levels of arrays \
+                         and objects): too deep to load; the record is kept byte for byte in \
+                         the raw archive"
+                    )
+                } else {
+                    format!("cannot be read as JSON ({err})")
+                };
                 problem = Some(Defect {
                     field: "(record)".into(),
-                    reason: format!("cannot be read as JSON ({err})"),
+                    reason,
                 });
             }
         }

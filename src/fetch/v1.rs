@@ -320,7 +320,26 @@ pub fn parse_listing(body: &[u8]) -> Option<Listing> {
         total: Option<u64>,
     }
     let split = scan::split(body, "results")?;
-    let env: Envelope = serde_json::from_slice(&split.envelope).ok()?;
+    // A member the parser cannot read costs that member, not the page; except `next`, without
+    // which the stream cannot continue.
+    let env: Envelope = match serde_json::from_slice(&split.envelope) {
+        Ok(env) => env,
+        Err(_) => {
+            let member = |name: &str| scan::member(&split.envelope, name);
+            let number = |name: &str| member(name).and_then(|m| serde_json::from_slice(m).ok());
+            Envelope {
+                results: Vec::new(),
+                next: match member("next") {
+                    None => None,
+                    Some(m) => serde_json::from_slice::<Option<String>>(m).ok()?,
+                },
+                page: number("page"),
+                total_pages: number("total_pages"),
+                per_page: number("per_page"),
+                total: number("total"),
+            }
+        }
+    };
     let records = split
         .records
         .into_iter()

@@ -448,14 +448,19 @@ pub fn parse_document(body: &[u8]) -> Option<Document> {
         meta: Option<serde_json::Value>,
     }
     let split = scan::split(body, "data")?;
-    let doc: Doc = serde_json::from_slice(&split.envelope).ok()?;
+    // Only `meta` matters besides the records: a member the parser cannot read elsewhere in
+    // the envelope (a lone surrogate in `links`, say) costs the total, not the page.
+    let meta = match serde_json::from_slice::<Doc>(&split.envelope) {
+        Ok(doc) => doc.meta,
+        Err(_) => scan::member(&split.envelope, "meta")
+            .and_then(|m| serde_json::from_slice::<serde_json::Value>(m).ok()),
+    };
     let records = split
         .records
         .into_iter()
         .map(|raw| SourceRecord::from_bytes(raw.to_vec(), KeyRule::Id))
         .collect();
-    let total = doc
-        .meta
+    let total = meta
         .as_ref()
         .and_then(|m| m.pointer("/stats/total/count"))
         .and_then(serde_json::Value::as_u64);
