@@ -269,7 +269,7 @@ impl HttpClient {
                         };
                         if classify(&outcome) == Retryable::Fatal {
                             let body = read_prefix(response, ERROR_BODY_BYTES).await;
-                            let body = String::from_utf8_lossy(&body);
+                            let body = String::from_utf8_lossy(super::scan::strip_bom(&body));
                             return Err(FetchError::from_status(status, &body, url));
                         }
                         if let Some(wait) = retry_after.filter(|w| *w > self.config.max_wait) {

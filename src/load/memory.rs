@@ -30,8 +30,9 @@ struct State {
     raw: BTreeMap<(String, Stream, String), MemoryRecord>,
     /// table → (nation, source_id) → row.
     tables: BTreeMap<String, BTreeMap<(String, String), MemoryRow>>,
-    /// (nation, resource, source_id, field) → reason.
-    rejects: BTreeMap<(String, Stream, Option<String>, String), String>,
+    /// (nation, resource, source_id, field, record_sha256) → reason, as sync.rejects is keyed.
+    #[allow(clippy::type_complexity)]
+    rejects: BTreeMap<(String, Stream, Option<String>, String, Option<String>), String>,
     faults: BTreeMap<&'static str, (u32, bool, bool)>,
     commits: u64,
 }
@@ -191,7 +192,7 @@ impl Sink for MemorySink {
                 }
             }
             for id in &batch.mapped_ids {
-                s.rejects.retain(|(n, r, i, _), _| {
+                s.rejects.retain(|(n, r, i, ..), _| {
                     !(n == &batch.nation && *r == batch.stream && i.as_deref() == Some(id))
                 });
             }
@@ -202,6 +203,7 @@ impl Sink for MemorySink {
                         batch.stream,
                         reject.source_id.clone(),
                         reject.field.clone(),
+                        reject.record_sha256(),
                     ),
                     reject.reason.clone(),
                 );

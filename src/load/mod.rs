@@ -84,6 +84,18 @@ pub struct RejectRow {
     pub json_storable: bool,
 }
 
+impl RejectRow {
+    /// What tells apart two rejects of records without an id: the SHA-256 of the bytes kept
+    /// (`None` for a record with an id, which its id tells apart).
+    pub fn record_sha256(&self) -> Option<String> {
+        use sha2::Digest as _;
+        match (&self.source_id, &self.body) {
+            (None, Some(body)) => Some(hex::encode(sha2::Sha256::digest(body))),
+            _ => None,
+        }
+    }
+}
+
 /// How the reason of a record rejected whole because PostgreSQL refused it begins (field
 /// `(record)`); `verify` does not expect rows re-derived from such a record.
 pub const DATABASE_REFUSED: &str = "the database refused to load the record";

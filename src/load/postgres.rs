@@ -661,11 +661,13 @@ async fn write_rejects(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) ->
             .zip(&bodies)
             .map(|(r, t)| if t.is_none() { r.body.as_deref() } else { None })
             .collect();
+        let shas: Vec<Option<String>> = chunk.iter().map(RejectRow::record_sha256).collect();
         let done = sqlx::query(
-            r#"INSERT INTO sync.rejects (nation, resource, source_id, field, reason, body, body_bytes, run_id, rejected_at)
-               SELECT DISTINCT ON (r.source_id, r.field) $1, $2, r.source_id, r.field, r.reason, r.body::json, r.body_bytes, $3, now()
-                 FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[]) AS r(source_id, field, reason, body, body_bytes)
-               ON CONFLICT (nation, resource, source_id, field) DO UPDATE
+            r#"INSERT INTO sync.rejects (nation, resource, source_id, field, reason, body, body_bytes, record_sha256, run_id, rejected_at)
+               SELECT DISTINCT ON (r.source_id, r.field, r.record_sha256) $1, $2, r.source_id, r.field, r.reason, r.body::json, r.body_bytes, r.record_sha256, $3, now()
+                 FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::text[])
+                      AS r(source_id, field, reason, body, body_bytes, record_sha256)
+               ON CONFLICT (nation, resource, source_id, field, record_sha256) DO UPDATE
                   SET reason = EXCLUDED.reason, body = EXCLUDED.body, body_bytes = EXCLUDED.body_bytes,
                       run_id = EXCLUDED.run_id, rejected_at = EXCLUDED.rejected_at"#,
         )
@@ -677,6 +679,7 @@ async fn write_rejects(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) ->
         .bind(&reasons)
         .bind(&bodies)
         .bind(&bytes)
+        .bind(&shas)
         .execute(&mut **tx)
         .await?;
         n += done.rows_affected();

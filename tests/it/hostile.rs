@@ -876,6 +876,88 @@ async fn a_record_the_database_refuses_is_isolated_and_the_rest_loads() {
     );
 }
 
+/// Other values of the same kinds, all in one export: a lone surrogate in a key, bytes that are
+/// not UTF-8 in an id, a record that is a bare string, `1e400` in a sensitive attribute (its
+/// required value cannot be stored: the attribute row alone is left out), NUL in a first name
+/// and in a tag name, a 5,000-character donor id, `1e400` cents (a required column: the
+/// donation is rejected). Exit 0, every other record loaded, each bad one archived or kept in
+/// sync.rejects with its field, and `verify` balancing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_hostile_values_of_the_same_kinds_do_not_stop_the_export() {
+    let mut bad_id = String::from_utf8(person_v2(6, &[]))
+        .unwrap()
+        .replace(r#""id":"6""#, "\"id\":\"6\u{1}\"")
+        .into_bytes();
+    let at = bad_id.iter().position(|b| *b == 1).unwrap();
+    bad_id[at] = 0xFF;
+    let scenario = Scenario::new()
+        .replace(
+            Api::V2,
+            Coll::People,
+            5,
+            person_v2(5, &[("custom_values", r#"{"a\udc00":1}"#)]),
+        )
+        .replace_with_id(Api::V2, Coll::People, 6, None, bad_id)
+        .replace(
+            Api::V2,
+            Coll::People,
+            7,
+            person_v2(7, &[("support_level", "1e400")]),
+        )
+        .replace(
+            Api::V2,
+            Coll::People,
+            8,
+            person_v2(8, &[("first_name", r#""\u0000""#)]),
+        )
+        .replace_with_id(Api::V2, Coll::People, 9, None, br#""oops""#.to_vec())
+        .replace(Api::V2, Coll::Tags, 2, tag_v2(2, r#""bad\u0000tag""#))
+        .replace(
+            Api::V2,
+            Coll::Donations,
+            3,
+            donation_v2(3, &[("signup_id", &format!("\"{}\"", noise(5000)))]),
+        )
+        .replace(
+            Api::V2,
+            Coll::Donations,
+            4,
+            donation_v2(4, &[("amount_in_cents", "1e400")]),
+        );
+    let server = HostileApi::start(scenario);
+    let db = TestDb::new().await;
+    migrate(&server, &db, Api::V2, &[]).expect_code(0);
+    let pool = db.pool();
+    assert_eq!(people(pool).await, PEOPLE as i64 - 3);
+    for id in ["7", "8"] {
+        assert!(has_person(pool, id).await, "person {id} loads");
+    }
+    let all = rejects(pool).await;
+    for (resource, id, field) in [
+        ("people", Some("5"), "/attributes/custom_values"),
+        ("people", None, "id"),
+        ("people", Some("7"), "/attributes/support_level"),
+        ("people", Some("8"), "/attributes/first_name"),
+        ("tags", Some("2"), "/attributes/name"),
+        ("donations", Some("3"), "/attributes/signup_id"),
+        ("donations", Some("4"), "/attributes/amount_in_cents"),
+    ] {
+        assert!(
+            all.iter().any(|r| r.resource == resource
+                && r.source_id.as_deref() == id
+                && r.field.as_deref() == Some(field)),
+            "{resource} {id:?} {field}: {all:?}"
+        );
+    }
+    assert_eq!(
+        rejected_bytes_without_id(pool, "people").await.len(),
+        2,
+        "the record with a bad id and the bare string are kept as received"
+    );
+    assert_no_replacement_character(pool).await;
+    verify(&server, &db, Api::V2).expect_code(0);
+}
+
 // ------------------------------------------------------------------------------------------
 // Records that already pass: each ends with the good records loaded and the bad one rejected.
 

@@ -265,6 +265,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "run_id",
             "rejected_at",
             "body_bytes",
+            "record_sha256",
         ],
     ),
     (

@@ -24,9 +24,16 @@ COMMENT ON COLUMN raw.records.body IS 'The record object exactly as received (ty
 COMMENT ON COLUMN raw.records.body_bytes IS 'The record''s bytes exactly as received, for a record that body (json) cannot hold as it is: not valid UTF-8, a lone surrogate or \u0000 escape, or nested too deep to be read. NULL: the record is in body. sha256 is then the SHA-256 of these bytes when they do not parse as JSON. Personal data, possibly GDPR Art. 9.';
 COMMENT ON COLUMN raw.records.sha256 IS 'Lower-case hex SHA-256 of the RFC 8785 (JCS) canonical form of the record; of its exact bytes when they do not parse as JSON (see body_bytes). Equals raw_sha256 of the rows derived from it.';
 
+-- Records without a usable id were all keyed (nation, resource, NULL, 'id'): a second one
+-- replaced the first. Each is now told apart by the SHA-256 of its bytes.
 ALTER TABLE sync.rejects
     ADD COLUMN body_bytes bytea,
-    ADD CONSTRAINT rejects_body_or_bytes CHECK (body IS NULL OR body_bytes IS NULL);
+    ADD COLUMN record_sha256 text CHECK (record_sha256 ~ '^[0-9a-f]{64}$'),
+    ADD CONSTRAINT rejects_body_or_bytes CHECK (body IS NULL OR body_bytes IS NULL),
+    DROP CONSTRAINT rejects_record_field_key,
+    ADD CONSTRAINT rejects_record_field_key
+        UNIQUE NULLS NOT DISTINCT (nation, resource, source_id, field, record_sha256);
+COMMENT ON COLUMN sync.rejects.record_sha256 IS 'For a record without a usable id (source_id NULL): lower-case hex SHA-256 of its bytes as received, which tells such records apart (re-fetching the same record updates its row). NULL: the record has an id.';
 COMMENT ON COLUMN sync.rejects.body IS 'The record as received (exact JSON text), for a record that could not be archived under an id. Personal data, possibly GDPR Art. 9. NULL: not kept here (see raw.records), or kept in body_bytes.';
 COMMENT ON COLUMN sync.rejects.body_bytes IS 'The record''s bytes exactly as received, for a record without a usable id whose text body (json) cannot hold as it is (not valid UTF-8, a lone surrogate or \u0000 escape, nested too deep). NULL: not kept here, or kept in body. Personal data, possibly GDPR Art. 9.';
 COMMENT ON COLUMN sync.rejects.field IS 'Source field that failed, as a JSON Pointer (e.g. ''/attributes/last_name''), ''id'' for a record without a usable id, ''(record)'' when the whole record could not be read or mapped.';
