@@ -609,6 +609,69 @@ mod tests {
     }
 
     #[test]
+    fn a_subset_holds_only_what_concerns_its_records() {
+        let raw = |id: &str| RawRow {
+            source_id: id.into(),
+            body: format!("{{\"id\":\"{id}\"}}").into_bytes(),
+            json_storable: true,
+            sha256: id.repeat(64)[..64].to_owned(),
+        };
+        let row = |id: &str, sha: &str| LoadRow {
+            source_id: id.into(),
+            raw_sha256: Some(sha.repeat(64)[..64].to_owned()),
+            cells: Vec::new(),
+        };
+        let reject = |id: Option<&str>| RejectRow {
+            source_id: id.map(str::to_owned),
+            field: "id".into(),
+            reason: "r".into(),
+            body: id.is_none().then(|| b"{}".to_vec()),
+            json_storable: true,
+        };
+        let mut tables = BTreeMap::new();
+        let mut emails = TableRows::new(TableId::EmailAddresses);
+        emails.rows = vec![row("1:email1", "1"), row("2:email1", "2")];
+        emails.replace_children_of =
+            Some(("person_source_id".into(), vec!["1".into(), "2".into()]));
+        tables.insert("core.email_addresses".to_owned(), emails);
+        let batch = PageBatch {
+            nation: "n".into(),
+            stream: Stream::People,
+            api: "v2".into(),
+            run_id: 1,
+            raw: vec![raw("1"), raw("2")],
+            tables,
+            rejects: vec![reject(Some("2")), reject(None)],
+            mapped_ids: vec!["1".into()],
+            fields: BTreeMap::from([(("/id".into(), "mapped".into(), None), 2)]),
+            next: Cursor::Done,
+            total: None,
+            mapping_sha256: "0".repeat(64),
+            source_clock: None,
+            advances_checkpoint: true,
+            spooled: None,
+            learned: ApiProfile::default(),
+            count_changes: false,
+        };
+        let part = batch.subset(&["2".to_owned()], false);
+        assert_eq!(part.raw.len(), 1);
+        assert_eq!(part.raw[0].source_id, "2");
+        let emails = &part.tables["core.email_addresses"];
+        assert_eq!(emails.rows.len(), 1);
+        assert_eq!(emails.rows[0].source_id, "2:email1");
+        assert_eq!(
+            emails.replace_children_of,
+            Some(("person_source_id".into(), vec!["2".into()]))
+        );
+        assert_eq!(part.rejects.len(), 1);
+        assert!(part.mapped_ids.is_empty() && part.fields.is_empty());
+        let idless = batch.subset(&[], true);
+        assert!(idless.raw.is_empty());
+        assert_eq!(idless.rejects.len(), 1);
+        assert!(idless.rejects[0].source_id.is_none());
+    }
+
+    #[test]
     fn unnest_binds_one_array_per_column_and_keeps_the_last_row_per_key() {
         let row = |id: &str, addr: &str| LoadRow {
             source_id: id.into(),
