@@ -59,11 +59,7 @@ pub fn split<'a>(body: &'a [u8], member: &str) -> Option<Split<'a>> {
     if b.get(i) != Some(&b'{') {
         return None;
     }
-    let end = walk(b, i, &mut |_, _| {})?.0;
-    if ws(b, end) != b.len() {
-        return None;
-    }
-    // Walk the root's members: key, colon, value.
+    // Walk the root's members (key, colon, value), each value checked by `walk`.
     i = ws(b, i + 1);
     let mut found: Option<(usize, usize, Vec<&[u8]>)> = None;
     if b.get(i) == Some(&b'}') {
@@ -108,6 +104,9 @@ pub fn split<'a>(body: &'a [u8], member: &str) -> Option<Split<'a>> {
             b'}' => break,
             _ => return None,
         }
+    }
+    if ws(b, i + 1) != b.len() {
+        return None;
     }
     let (open, close, records) = found?;
     let mut envelope = Vec::with_capacity(b.len() - (close - open) + 2);
@@ -644,6 +643,15 @@ mod tests {
         assert!(
             split(b"{\"links\":{}}", "data").is_none(),
             "no records array"
+        );
+        assert!(
+            split(b"{\"data\":[]} x", "data").is_none(),
+            "trailing bytes"
+        );
+        assert!(split(b"{\"data\":[]}\n", "data").is_some_and(|s| s.records.is_empty()));
+        assert!(
+            split(b"{\"data\":[{\"a\":\"x\x01\"}]}", "data").is_none(),
+            "a raw control character"
         );
         let deep = format!("{{\"data\":[{}1{}]}}", "[".repeat(5000), "]".repeat(5000));
         assert_eq!(split(deep.as_bytes(), "data").unwrap().records.len(), 1);
