@@ -958,6 +958,62 @@ async fn other_hostile_values_of_the_same_kinds_do_not_stop_the_export() {
     verify(&server, &db, Api::V2).expect_code(0);
 }
 
+/// The same kinds through API v1: a lone surrogate in a key of a custom object, `1e400` as the
+/// support level, NUL in a first name, and NUL in a tag name of a person's `tags` (its tagging
+/// has no storable key: kept in sync.rejects, the person loads).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_hostile_values_of_the_same_kinds_through_v1() {
+    let scenario = Scenario::new()
+        .replace(
+            Api::V1,
+            Coll::People,
+            5,
+            person_v1(5, &[("prefs", r#"{"a\udc00":1}"#)]),
+        )
+        .replace(
+            Api::V1,
+            Coll::People,
+            7,
+            person_v1(7, &[("support_level", "1e400")]),
+        )
+        .replace(
+            Api::V1,
+            Coll::People,
+            8,
+            person_v1(8, &[("first_name", r#""\u0000""#)]),
+        )
+        .replace(
+            Api::V1,
+            Coll::People,
+            9,
+            person_v1(9, &[("tags", r#"["tag-1","bad\u0000"]"#)]),
+        );
+    let server = HostileApi::start(scenario);
+    let db = TestDb::new().await;
+    migrate(&server, &db, Api::V1, &[]).expect_code(0);
+    let pool = db.pool();
+    assert_eq!(people(pool).await, PEOPLE as i64 - 1);
+    for id in ["7", "8", "9"] {
+        assert!(has_person(pool, id).await, "person {id} loads");
+    }
+    let all = rejects(pool).await;
+    for (resource, id, field) in [
+        ("people", Some("5"), "/prefs"),
+        ("people", Some("7"), "/support_level"),
+        ("people", Some("8"), "/first_name"),
+        ("taggings", None, "id"),
+    ] {
+        assert!(
+            all.iter().any(|r| r.resource == resource
+                && r.source_id.as_deref() == id
+                && r.field.as_deref() == Some(field)),
+            "{resource} {id:?} {field}: {all:?}"
+        );
+    }
+    assert_no_replacement_character(pool).await;
+    verify(&server, &db, Api::V1).expect_code(0);
+}
+
 // ------------------------------------------------------------------------------------------
 // Records that already pass: each ends with the good records loaded and the bad one rejected.
 
