@@ -25,6 +25,24 @@ pub fn sha256_hex(value: &Value) -> String {
     hex::encode(Sha256::digest(canonical(value).as_bytes()))
 }
 
+/// The archive's hash of one record: of its canonical text when its bytes parse as JSON, else
+/// of the bytes themselves (a record that is not UTF-8, holds a lone surrogate or nests too
+/// deep has no canonical form). `value` must be what [`crate::fetch::scan::read`] made of
+/// `body` (`Value::Null` when they do not parse), so `verify` computes the same hash from the
+/// archived bytes.
+pub fn record_sha256_hex(body: &[u8], value: &Value) -> String {
+    hex::encode(record_sha256(body, value))
+}
+
+/// [`record_sha256_hex`] as bytes.
+pub fn record_sha256(body: &[u8], value: &Value) -> [u8; 32] {
+    if value.is_null() {
+        Sha256::digest(body).into()
+    } else {
+        Sha256::digest(canonical(value).as_bytes()).into()
+    }
+}
+
 fn write_value(out: &mut String, value: &Value) {
     match value {
         Value::Null => out.push_str("null"),

@@ -866,20 +866,44 @@ pub fn build_batch<M: Mapper>(
     for record in records {
         match &record.source_id {
             Some(id) => {
-                let sha256 = canonical::sha256_hex(&record.value);
+                let sha256 = canonical::record_sha256_hex(&record.body, &record.value);
                 hashes.insert(id.as_str(), sha256.clone());
                 raw.push(RawRow {
                     source_id: id.clone(),
                     body: record.body.clone(),
+                    json_storable: record.json_storable,
                     sha256,
                 });
-                with_id.push(record);
+                // A record that cannot be read, or of the wrong shape, is archived and
+                // rejected whole: never loaded as an empty row.
+                let defect = record
+                    .defect
+                    .clone()
+                    .or_else(|| crate::fetch::shape_defect(&settings.api, stream, &record.value));
+                match defect {
+                    Some(defect) => rejects.push(RejectRow {
+                        source_id: Some(id.clone()),
+                        field: defect.field,
+                        reason: defect.reason,
+                        body: None,
+                        json_storable: true,
+                    }),
+                    None => with_id.push(record),
+                }
             }
             None => rejects.push(RejectRow {
                 source_id: None,
                 field: "id".into(),
-                reason: "the record has no id, so it cannot be archived or loaded".into(),
+                reason: record
+                    .defect
+                    .as_ref()
+                    .filter(|d| d.field == "id")
+                    .map_or_else(
+                        || "the record has no id, so it cannot be archived or loaded".to_owned(),
+                        |d| d.reason.clone(),
+                    ),
                 body: Some(record.body.clone()),
+                json_storable: record.json_storable,
             }),
         }
     }
@@ -895,7 +919,18 @@ pub fn build_batch<M: Mapper>(
         }
     }
     rejects.append(&mut mapped.rejects);
-    let fields = std::mem::take(&mut mapped.fields);
+    for reject in &mut rejects {
+        reject.field = crate::fetch::scan::field_label(&reject.field);
+    }
+    // Field names are built from the records' own keys, which may hold NUL or run long.
+    let fields = std::mem::take(&mut mapped.fields).into_iter().fold(
+        BTreeMap::new(),
+        |mut acc, ((field, d, t), n)| {
+            *acc.entry((crate::fetch::scan::field_label(&field), d, t))
+                .or_insert(0) += n;
+            acc
+        },
+    );
     PageBatch {
         nation: settings.nation.clone(),
         stream,
@@ -1001,6 +1036,7 @@ impl Mapper for MappingMapper {
                     field: "(record)".into(),
                     reason: format!("no mapping file for resource {stream}"),
                     body: None,
+                    json_storable: true,
                 });
             }
             return page;
@@ -1038,6 +1074,7 @@ impl Mapper for MappingMapper {
                     field: reject.field,
                     reason: reject.reason,
                     body: None,
+                    json_storable: true,
                 });
             }
             if clean {

@@ -281,13 +281,14 @@ impl StateStore for PgStore {
             .iter()
             .map(|r| r.source_id.as_deref())
             .collect();
-        let bodies: Vec<&str> = page.records.iter().map(|r| r.body.as_str()).collect();
+        let bodies: Vec<&[u8]> = page.records.iter().map(|r| r.body.as_slice()).collect();
         sqlx::query(
-            r#"INSERT INTO sync.page_spool (nation, stream, cursor, next, total, source_ids, bodies, run_id)
+            r#"INSERT INTO sync.page_spool (nation, stream, cursor, next, total, source_ids, body_bytes, run_id)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                ON CONFLICT (nation, stream, cursor) DO UPDATE
                   SET next = EXCLUDED.next, total = EXCLUDED.total, source_ids = EXCLUDED.source_ids,
-                      bodies = EXCLUDED.bodies, run_id = EXCLUDED.run_id, fetched_at = now()"#,
+                      bodies = NULL, body_bytes = EXCLUDED.body_bytes, run_id = EXCLUDED.run_id,
+                      fetched_at = now()"#,
         )
         .bind(nation)
         .bind(stream.as_str())
@@ -314,10 +315,14 @@ impl StateStore for PgStore {
             sqlx::types::Json<Cursor>,
             Option<i64>,
             Vec<Option<String>>,
-            Vec<String>,
+            Vec<Vec<u8>>,
         );
+        // Pages spooled before migration 0012 hold text; they read back as its UTF-8 bytes.
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT cursor, next, total, source_ids, bodies FROM sync.page_spool
+            "SELECT cursor, next, total, source_ids,
+                    COALESCE(body_bytes,
+                             ARRAY(SELECT convert_to(b, 'UTF8') FROM unnest(bodies) WITH ORDINALITY AS u(b, n) ORDER BY n))
+               FROM sync.page_spool
               WHERE nation = $1 AND stream = $2",
         )
         .bind(nation)
@@ -331,12 +336,8 @@ impl StateStore for PgStore {
                 let records = ids
                     .into_iter()
                     .zip(bodies)
-                    .map(|(source_id, body)| SourceRecord {
-                        source_id,
-                        // Spooled bodies were parsed once already; they parse again the same way.
-                        value: serde_json::from_str(&body).unwrap_or(Value::Null),
-                        body,
-                    })
+                    // Spooled bodies were read once already; they read again the same way.
+                    .map(|(source_id, body)| SourceRecord::from_spool(source_id, body))
                     .collect();
                 (
                     cursor.0,

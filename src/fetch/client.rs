@@ -192,7 +192,7 @@ impl HttpClient {
         }
     }
 
-    /// GETs `url` until `parse` accepts a 2xx body, retrying transient failures with backoff and
+    /// GETs `url` until `parse` accepts a 2xx body (given without a leading UTF-8 BOM), retrying transient failures with backoff and
     /// stopping at once on fatal ones. `parse` returning `None` means the body was truncated or
     /// not the expected JSON document (a transient failure). A pause asked for beyond
     /// `--max-wait`, a body beyond `--max-response-mb` and a redirect to another origin are
@@ -233,7 +233,8 @@ impl HttpClient {
                     if (200..300).contains(&status) {
                         match read_body(response, self.config.max_response_bytes).await {
                             Ok(body) => {
-                                if let Some(parsed) = parse(&body) {
+                                // A UTF-8 byte order mark belongs to the body, not to what it holds.
+                                if let Some(parsed) = parse(super::scan::strip_bom(&body)) {
                                     return Ok(Fetched { parsed, body });
                                 }
                                 (
@@ -268,7 +269,7 @@ impl HttpClient {
                         };
                         if classify(&outcome) == Retryable::Fatal {
                             let body = read_prefix(response, ERROR_BODY_BYTES).await;
-                            let body = String::from_utf8_lossy(&body);
+                            let body = String::from_utf8_lossy(super::scan::strip_bom(&body));
                             return Err(FetchError::from_status(status, &body, url));
                         }
                         if let Some(wait) = retry_after.filter(|w| *w > self.config.max_wait) {

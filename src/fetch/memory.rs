@@ -97,11 +97,7 @@ impl MemorySource {
     }
 
     fn record(id: u64, value: &Value) -> SourceRecord {
-        SourceRecord {
-            source_id: Some(id.to_string()),
-            body: value.to_string(),
-            value: value.clone(),
-        }
+        SourceRecord::from_value(Some(id.to_string()), value.clone())
     }
 
     /// The records of `stream` after `after`, one page, honouring the quirks.

@@ -1,7 +1,9 @@
 //! Fetch: pulls pages of records from the NationBuilder API. A [`Source`] turns a stream's
 //! [`Cursor`] into the next [`Page`]; the [`client`] underneath paces every attempt through the
 //! shared [`rate_limit::Limiter`] and retries only what [`retry::classify`] calls transient.
-//! Each record keeps its exact JSON text as received, for the lossless raw archive.
+//! Each record keeps its exact bytes as received, for the lossless raw archive: [`scan`] cuts
+//! a page into records without requiring it to be valid UTF-8 or readable by serde as a whole,
+//! so one record that cannot be loaded is archived and rejected while its page goes on.
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,6 +14,7 @@ pub mod client;
 pub mod memory;
 pub mod rate_limit;
 pub mod retry;
+pub mod scan;
 pub mod v1;
 pub mod v2;
 
@@ -112,12 +115,124 @@ pub enum Cursor {
 /// One record as received.
 #[derive(Debug, Clone)]
 pub struct SourceRecord {
-    /// The NationBuilder id as text, when the record had one.
+    /// The NationBuilder id as text, when the record had a usable one.
     pub source_id: Option<String>,
-    /// The record's JSON text exactly as it appeared in the response.
-    pub body: String,
-    /// The parsed record.
+    /// The record's bytes exactly as they appeared in the response.
+    pub body: Vec<u8>,
+    /// The parsed record; `Value::Null` when it cannot be parsed (see `defect`).
     pub value: serde_json::Value,
+    /// Why the record cannot be loaded (it is then archived and rejected), or, for a record
+    /// without a usable id, why its id is not usable.
+    pub defect: Option<scan::Defect>,
+    /// Whether the archive's `json` column can hold the body as it is (else it keeps the bytes
+    /// in `body_bytes`; see [`scan`]).
+    pub json_storable: bool,
+}
+
+/// How a record's key is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRule {
+    /// The `id` member.
+    Id,
+    /// The `id` member, or the `name` when the record has no `id` member at all (v1 tags).
+    IdOrName,
+}
+
+impl SourceRecord {
+    /// A record from its exact bytes (see [`scan::read`]), keyed by `rule`.
+    pub fn from_bytes(body: Vec<u8>, rule: KeyRule) -> SourceRecord {
+        let read = scan::read(&body);
+        let key = match rule {
+            KeyRule::IdOrName
+                if !read.has_id && read.name.as_ref().is_some_and(|n| !n.is_null()) =>
+            {
+                scan::key_text(read.name.as_ref(), "name")
+            }
+            _ => scan::key_text(read.id.as_ref(), "id"),
+        };
+        let (source_id, defect) = match key {
+            Ok(id) => (Some(id), read.defect),
+            Err(reason) => (
+                None,
+                Some(scan::Defect {
+                    field: "id".into(),
+                    reason,
+                }),
+            ),
+        };
+        SourceRecord {
+            source_id,
+            body,
+            value: read.value,
+            defect,
+            json_storable: read.json_storable,
+        }
+    }
+
+    /// A record read back from the archive under the key it was archived with.
+    pub fn from_archive(source_id: String, body: Vec<u8>) -> SourceRecord {
+        let read = scan::read(&body);
+        SourceRecord {
+            source_id: Some(source_id),
+            body,
+            value: read.value,
+            defect: read.defect,
+            json_storable: read.json_storable,
+        }
+    }
+
+    /// A record read back from the page spool: under its key when it had one, else as a
+    /// record without a usable id (and why, as when it was received).
+    pub fn from_spool(source_id: Option<String>, body: Vec<u8>) -> SourceRecord {
+        match source_id {
+            Some(id) => SourceRecord::from_archive(id, body),
+            None => {
+                let mut record = SourceRecord::from_bytes(body, KeyRule::IdOrName);
+                if record.source_id.take().is_some()
+                    || record.defect.as_ref().is_none_or(|d| d.field != "id")
+                {
+                    record.defect = Some(scan::Defect {
+                        field: "id".into(),
+                        reason: "the record has no id, so it cannot be archived or loaded".into(),
+                    });
+                }
+                record
+            }
+        }
+    }
+
+    /// A record built here rather than received (v1 taggings, test fixtures): its text is the
+    /// value's JSON.
+    pub fn from_value(source_id: Option<String>, value: serde_json::Value) -> SourceRecord {
+        let body = value.to_string().into_bytes();
+        let json_storable = !value.is_null() && scan::read(&body).json_storable;
+        SourceRecord {
+            source_id,
+            body,
+            value,
+            defect: None,
+            json_storable,
+        }
+    }
+
+    /// The body as text, when it is UTF-8.
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.body).ok()
+    }
+}
+
+/// What keeps a record of `stream` fetched through `api` (`v1`, `v2`) out of the tables by its
+/// shape (see [`v2::shape_defect`], [`v1::shape_defect`]); `None` for a record of the right
+/// shape, and for a record that could not be parsed (its defect says why).
+pub fn shape_defect(api: &str, stream: Stream, value: &serde_json::Value) -> Option<scan::Defect> {
+    if value.is_null() {
+        return None;
+    }
+    match api {
+        "v2" => v2::shape_defect(stream, value),
+        "v1" => v1::shape_defect(value),
+        _ => None,
+    }
 }
 
 /// One page of a stream.

@@ -45,8 +45,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use super::client::{redact_url, HttpClient};
-use super::v2::id_text;
-use super::{Cursor, FetchError, IdPage, Page, Source, SourceRecord, Stream};
+use super::{scan, Cursor, FetchError, IdPage, KeyRule, Page, Source, SourceRecord, Stream};
 
 /// How many `/people/:id` requests of one page are in flight at once with `--full-people`. The
 /// shared limiter still paces every one of them; this only hides the round-trip latency.
@@ -156,12 +155,7 @@ impl V1Source {
     async fn listing(&self, stream: Stream, cursor: &Cursor) -> Result<Listing, FetchError> {
         let link = self.link_of(stream, cursor)?;
         let url = self.request_url(link.as_str())?;
-        let fetched = self
-            .http
-            .get(&url, |b| {
-                std::str::from_utf8(b).ok().and_then(parse_listing)
-            })
-            .await?;
+        let fetched = self.http.get(&url, parse_listing).await?;
         let mut listing = fetched.parsed;
         listing.next = match listing.legacy {
             Some(legacy) => legacy_next(&url, legacy, listing.records.is_empty()),
@@ -205,14 +199,8 @@ impl V1Source {
             .push(id);
         strip_limit(&mut url);
         let parse = |body: &[u8]| -> Option<SourceRecord> {
-            let body = std::str::from_utf8(body).ok()?;
-            #[derive(Deserialize)]
-            struct Show<'a> {
-                #[serde(borrow)]
-                person: &'a RawValue,
-            }
-            let show: Show<'_> = serde_json::from_str(body).ok()?;
-            record(show.person)
+            let person = scan::member(body, "person")?;
+            Some(SourceRecord::from_bytes(person.to_vec(), KeyRule::IdOrName))
         };
         match self.http.get(&url, parse).await {
             Ok(fetched) => Ok(Some(fetched.parsed)),
@@ -310,14 +298,16 @@ pub struct Listing {
 }
 
 /// Parses a v1 collection page — token (`results`, `next`, `prev`) or legacy (`page`,
-/// `per_page`, `total`, `total_pages`, `results`) — keeping each result's exact text. The key
-/// of each record is its `id` (people, donations) or its `name` (tags, which have no id).
-/// `None` when the body is not such a page (truncated, HTML from a proxy, …).
-pub fn parse_listing(body: &str) -> Option<Listing> {
+/// `per_page`, `total`, `total_pages`, `results`) — keeping each result's exact bytes (see
+/// [`scan::split`]: a result that is not valid UTF-8 or cannot be parsed is archived and
+/// rejected, not a reason to drop the page). The key of each record is its `id` (people,
+/// donations) or its `name` (tags, which have no id). A leading UTF-8 BOM is skipped. `None`
+/// when the body is not such a page (truncated, HTML from a proxy, …).
+pub fn parse_listing(body: &[u8]) -> Option<Listing> {
     #[derive(Deserialize)]
-    struct Envelope<'a> {
-        #[serde(borrow)]
-        results: Vec<&'a RawValue>,
+    struct Envelope {
+        #[allow(dead_code)]
+        results: Vec<serde::de::IgnoredAny>,
         #[serde(default)]
         next: Option<String>,
         #[serde(default)]
@@ -329,11 +319,32 @@ pub fn parse_listing(body: &str) -> Option<Listing> {
         #[serde(default)]
         total: Option<u64>,
     }
-    let env: Envelope<'_> = serde_json::from_str(body).ok()?;
-    let mut records = Vec::with_capacity(env.results.len());
-    for raw in env.results {
-        records.push(record(raw)?);
-    }
+    let split = scan::split(body, "results")?;
+    // A member the parser cannot read costs that member, not the page; except `next`, without
+    // which the stream cannot continue.
+    let env: Envelope = match serde_json::from_slice(&split.envelope) {
+        Ok(env) => env,
+        Err(_) => {
+            let member = |name: &str| scan::member(&split.envelope, name);
+            let number = |name: &str| member(name).and_then(|m| serde_json::from_slice(m).ok());
+            Envelope {
+                results: Vec::new(),
+                next: match member("next") {
+                    None => None,
+                    Some(m) => serde_json::from_slice::<Option<String>>(m).ok()?,
+                },
+                page: number("page"),
+                total_pages: number("total_pages"),
+                per_page: number("per_page"),
+                total: number("total"),
+            }
+        }
+    };
+    let records = split
+        .records
+        .into_iter()
+        .map(|raw| SourceRecord::from_bytes(raw.to_vec(), KeyRule::IdOrName))
+        .collect();
     let legacy = match (env.page, env.total_pages, env.per_page) {
         (Some(page), Some(total_pages), Some(per_page)) if per_page > 0 => Some(LegacyPage {
             page,
@@ -351,18 +362,11 @@ pub fn parse_listing(body: &str) -> Option<Listing> {
     })
 }
 
-/// One result with its exact text, keyed by its `id`, or by its `name` when it has no `id`
-/// member at all (v1 tags).
-fn record(raw: &RawValue) -> Option<SourceRecord> {
-    let value: Value = serde_json::from_str(raw.get()).ok()?;
-    let source_id = match value.get("id") {
-        Some(id) => id_text(Some(id)),
-        None => tag_name(value.get("name")),
-    };
-    Some(SourceRecord {
-        source_id,
-        body: raw.get().to_owned(),
-        value,
+/// What keeps a v1 record out of the tables by its shape: a result that is not an object.
+pub fn shape_defect(value: &Value) -> Option<scan::Defect> {
+    (!value.is_object()).then(|| scan::Defect {
+        field: "(record)".into(),
+        reason: "expected an object as the record".into(),
     })
 }
 
@@ -413,11 +417,15 @@ pub fn taggings_of(people: &[SourceRecord]) -> Vec<SourceRecord> {
                 continue;
             }
             let value = serde_json::json!({ "person_id": id_value, "tag": name });
-            out.push(SourceRecord {
-                source_id: Some(tagging_id(pid, &name)),
-                body: value.to_string(),
-                value,
-            });
+            let id = scan::key_text(Some(&Value::String(tagging_id(pid, &name))), "id");
+            let mut record = SourceRecord::from_value(id.as_ref().ok().cloned(), value);
+            if let Err(reason) = id {
+                record.defect = Some(scan::Defect {
+                    field: "id".into(),
+                    reason,
+                });
+            }
+            out.push(record);
         }
     }
     out
@@ -530,8 +538,10 @@ impl Source for V1Source {
                         if value.get("tag").and_then(Value::as_str) == Some(tag) {
                             return Some(Some(SourceRecord {
                                 source_id: Some(tagging_id(pid, tag)),
-                                body: raw.get().to_owned(),
+                                json_storable: scan::read(raw.get().as_bytes()).json_storable,
+                                body: raw.get().as_bytes().to_vec(),
                                 value,
+                                defect: None,
                             }));
                         }
                     }
@@ -637,11 +647,14 @@ mod tests {
         let body = r#"{"results":[{"id":352989,"first_name":"Alex","tags":["volunteer","donor 2018","volunteer",""],"graduation_year":2008.0},
             {"id":352990,"first_name":"Zoë","tags":[]}],
             "next":"/api/v1/people?__nonce=cmDsSJ54eXx2snX-qOjspw\u0026__token=AEQi82Ef8T3_0Xks78eam-vC-YYtqVmOZai4CHntX0hH\u0026limit=2","prev":null}"#;
-        let page = parse_listing(body).unwrap();
+        let page = parse_listing(body.as_bytes()).unwrap();
         assert_eq!(page.records.len(), 2);
         assert_eq!(page.records[0].source_id.as_deref(), Some("352989"));
-        assert!(page.records[1].body.contains("Zoë"));
-        assert!(page.records[0].body.contains("2008.0"), "exact text kept");
+        assert!(page.records[1].text().unwrap().contains("Zoë"));
+        assert!(
+            page.records[0].text().unwrap().contains("2008.0"),
+            "exact text kept"
+        );
         assert_eq!(
             page.next_link.as_deref(),
             Some("/api/v1/people?__nonce=cmDsSJ54eXx2snX-qOjspw&__token=AEQi82Ef8T3_0Xks78eam-vC-YYtqVmOZai4CHntX0hH&limit=2")
@@ -654,17 +667,17 @@ mod tests {
             .collect();
         assert_eq!(ids, ["352989:volunteer", "352989:donor 2018"]);
         assert_eq!(
-            taggings[1].body,
-            r#"{"person_id":352989,"tag":"donor 2018"}"#
+            taggings[1].text(),
+            Some(r#"{"person_id":352989,"tag":"donor 2018"}"#)
         );
-        assert!(parse_listing(r#"{"results":[{"id":1"#).is_none());
-        assert!(parse_listing("<html>502 Bad Gateway</html>").is_none());
+        assert!(parse_listing(br#"{"results":[{"id":1"#).is_none());
+        assert!(parse_listing(b"<html>502 Bad Gateway</html>").is_none());
     }
 
     #[test]
     fn tags_are_keyed_by_name() {
         let body = r#"{"results":[{"name":"doctor who","taggings_count":109},{"name":"a:b","taggings_count":0},{"name":"","taggings_count":0}],"next":null,"prev":null}"#;
-        let page = parse_listing(body).unwrap();
+        let page = parse_listing(body.as_bytes()).unwrap();
         let ids: Vec<Option<&str>> = page
             .records
             .iter()
@@ -678,7 +691,7 @@ mod tests {
     fn legacy_pages_continue_by_page_number() {
         let body =
             r#"{"page":1,"total_pages":3,"per_page":10,"total":23,"results":[{"id":1},{"id":2}]}"#;
-        let page = parse_listing(body).unwrap();
+        let page = parse_listing(body.as_bytes()).unwrap();
         assert_eq!(page.total, Some(23));
         let legacy = page.legacy.unwrap();
         let url = Url::parse(
@@ -698,7 +711,7 @@ mod tests {
         assert_eq!(legacy_next(&url, legacy, true), Cursor::Done);
         // The real 2014 recording parses.
         let real = r#"{"page":1,"total_pages":1,"per_page":10,"total":2,"results":[{"slug":"about","id":2},{"slug":"home","id":1}]}"#;
-        let page = parse_listing(real).unwrap();
+        let page = parse_listing(real.as_bytes()).unwrap();
         assert_eq!(
             page.legacy,
             Some(LegacyPage {

@@ -12,11 +12,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use url::Url;
 
 use super::client::{redact_url, HttpClient};
-use super::{ApiProfile, Cursor, FetchError, IdPage, Page, Source, SourceRecord, Stream};
+use super::{
+    scan, ApiProfile, Cursor, FetchError, IdPage, KeyRule, Page, Source, SourceRecord, Stream,
+};
 
 /// The address fields v2 only returns when asked through `extra_fields[signups]`.
 pub const SIGNUP_EXTRA_FIELDS: &str = "primary_address,home_address,work_address,mailing_address,\
@@ -42,6 +43,11 @@ impl V2Source {
             page_size: page_size.clamp(1, 100),
             profiles: Arc::default(),
         }
+    }
+
+    /// The JSON:API `type` of a stream's resource objects (its collection path).
+    pub fn resource_type(stream: Stream) -> &'static str {
+        Self::path(stream)
     }
 
     /// The collection path of a stream.
@@ -152,9 +158,7 @@ impl V2Source {
             let url = url_of(&cursor)?;
             let result = self
                 .http
-                .get(&url, |b| {
-                    std::str::from_utf8(b).ok().and_then(parse_document)
-                })
+                .get(&url, parse_document)
                 .await
                 .map(|f| f.parsed)
                 .and_then(|doc| {
@@ -379,20 +383,9 @@ impl Source for V2Source {
             url.query_pairs_mut()
                 .append_pair("extra_fields[signups]", SIGNUP_EXTRA_FIELDS);
         }
-        #[derive(Deserialize)]
-        struct One<'a> {
-            #[serde(borrow)]
-            data: &'a RawValue,
-        }
         let parse = |body: &[u8]| -> Option<SourceRecord> {
-            let body = std::str::from_utf8(body).ok()?;
-            let one: One<'_> = serde_json::from_str(body).ok()?;
-            let value: serde_json::Value = serde_json::from_str(one.data.get()).ok()?;
-            Some(SourceRecord {
-                source_id: id_text(value.get("id")),
-                body: one.data.get().to_owned(),
-                value,
-            })
+            let record = scan::member(body, "data")?;
+            Some(SourceRecord::from_bytes(record.to_vec(), KeyRule::Id))
         };
         match self.http.get(&url, parse).await {
             Ok(fetched) => Ok(Some(fetched.parsed)),
@@ -442,41 +435,95 @@ pub struct Document {
     pub total: Option<u64>,
 }
 
-/// Parses a collection document, keeping each resource object's exact text. `None` when the
+/// Parses a collection document, keeping each resource object's exact bytes (see
+/// [`scan::split`]: a record that is not valid UTF-8 or cannot be parsed does not make the page
+/// unusable; it is archived and rejected). A leading UTF-8 BOM is skipped. `None` when the
 /// body is not such a document (truncated, HTML from a proxy, …).
-pub fn parse_document(body: &str) -> Option<Document> {
+pub fn parse_document(body: &[u8]) -> Option<Document> {
     #[derive(Deserialize)]
-    struct Doc<'a> {
-        #[serde(borrow)]
-        data: Vec<&'a RawValue>,
+    struct Doc {
+        #[allow(dead_code)]
+        data: Vec<serde::de::IgnoredAny>,
         #[serde(default)]
         meta: Option<serde_json::Value>,
     }
-    let doc: Doc<'_> = serde_json::from_str(body).ok()?;
-    let mut records = Vec::with_capacity(doc.data.len());
-    for raw in doc.data {
-        let value: serde_json::Value = serde_json::from_str(raw.get()).ok()?;
-        records.push(SourceRecord {
-            source_id: id_text(value.get("id")),
-            body: raw.get().to_owned(),
-            value,
-        });
-    }
-    let total = doc
-        .meta
+    let split = scan::split(body, "data")?;
+    // Only `meta` matters besides the records: a member the parser cannot read elsewhere in
+    // the envelope (a lone surrogate in `links`, say) costs the total, not the page.
+    let meta = match serde_json::from_slice::<Doc>(&split.envelope) {
+        Ok(doc) => doc.meta,
+        Err(_) => scan::member(&split.envelope, "meta")
+            .and_then(|m| serde_json::from_slice::<serde_json::Value>(m).ok()),
+    };
+    let records = split
+        .records
+        .into_iter()
+        .map(|raw| SourceRecord::from_bytes(raw.to_vec(), KeyRule::Id))
+        .collect();
+    let total = meta
         .as_ref()
         .and_then(|m| m.pointer("/stats/total/count"))
         .and_then(serde_json::Value::as_u64);
     Some(Document { records, total })
 }
 
-/// An id as text: JSON:API ids are strings, v1 ids numbers; anything else is no id.
-pub fn id_text(value: Option<&serde_json::Value>) -> Option<String> {
-    match value? {
-        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
+/// What keeps a v2 record of `stream` out of the tables by its shape: a resource object of
+/// another type (a donation in the people list), or `attributes` missing or not an object.
+pub fn shape_defect(stream: Stream, value: &serde_json::Value) -> Option<scan::Defect> {
+    let expected = V2Source::resource_type(stream);
+    let found = |v: Option<&serde_json::Value>| match v {
+        None => "nothing".to_owned(),
+        Some(serde_json::Value::Null) => "null".to_owned(),
+        Some(serde_json::Value::String(_)) => "a string".to_owned(),
+        Some(serde_json::Value::Array(_)) => "an array".to_owned(),
+        Some(serde_json::Value::Object(_)) => "an object".to_owned(),
+        Some(_) => "a scalar".to_owned(),
+    };
+    let Some(object) = value.as_object() else {
+        return Some(scan::Defect {
+            field: "(record)".into(),
+            reason: format!("expected a resource object, found {}", found(Some(value))),
+        });
+    };
+    match object.get("type") {
+        None => {}
+        Some(serde_json::Value::String(t)) if t == expected => {}
+        Some(serde_json::Value::String(t)) => {
+            let t = if t.len() > 40 || t.contains('\0') {
+                "another type"
+            } else {
+                t
+            };
+            return Some(scan::Defect {
+                field: "/type".into(),
+                reason: format!(
+                    "expected a resource of type {expected:?} in the {stream} list, found {t:?}"
+                ),
+            });
+        }
+        other => {
+            return Some(scan::Defect {
+                field: "/type".into(),
+                reason: format!(
+                    "expected the type {expected:?} as a string, found {}",
+                    found(other)
+                ),
+            })
+        }
     }
+    match object.get("attributes") {
+        Some(serde_json::Value::Object(_)) => None,
+        other => Some(scan::Defect {
+            field: "/attributes".into(),
+            reason: format!("expected an object as attributes, found {}", found(other)),
+        }),
+    }
+}
+
+/// An id as text: JSON:API ids are strings, v1 ids numbers; anything else (or an id that
+/// cannot be stored, see [`scan::key_text`]) is no id.
+pub fn id_text(value: Option<&serde_json::Value>) -> Option<String> {
+    scan::key_text(value, "id").ok()
 }
 
 /// Compares two ids numerically when both are integers, else as text.
@@ -511,27 +558,23 @@ mod tests {
     fn parses_documents_and_keeps_exact_text() {
         let body = r#"{"data":[{"id":"18","type":"signups","attributes":{"first_name":"Zoë","n":1.0}}],
             "links":{"self":"/api/v2/signups?page[number]=1"},"meta":{"stats":{"total":{"count":402}}}}"#;
-        let doc = parse_document(body).unwrap();
+        let doc = parse_document(body.as_bytes()).unwrap();
         assert_eq!(doc.total, Some(402));
         assert_eq!(doc.records.len(), 1);
         assert_eq!(doc.records[0].source_id.as_deref(), Some("18"));
         assert_eq!(
-            doc.records[0].body,
-            r#"{"id":"18","type":"signups","attributes":{"first_name":"Zoë","n":1.0}}"#
+            doc.records[0].text(),
+            Some(r#"{"id":"18","type":"signups","attributes":{"first_name":"Zoë","n":1.0}}"#)
         );
-        assert!(parse_document(r#"{"data":[{"id":"1"#).is_none());
-        assert!(parse_document("<html>502 Bad Gateway</html>").is_none());
-        assert!(parse_document(r#"{"data":[],"links":{"next":null}}"#)
+        assert!(parse_document(br#"{"data":[{"id":"1"#).is_none());
+        assert!(parse_document(b"<html>502 Bad Gateway</html>").is_none());
+        assert!(parse_document(br#"{"data":[],"links":{"next":null}}"#)
             .is_some_and(|d| d.records.is_empty()));
     }
 
     #[test]
     fn ascending_check() {
-        let rec = |id: &str| SourceRecord {
-            source_id: Some(id.into()),
-            body: String::new(),
-            value: serde_json::Value::Null,
-        };
+        let rec = |id: &str| SourceRecord::from_value(Some(id.into()), serde_json::Value::Null);
         assert!(strictly_ascending_after(
             None,
             &[rec("1"), rec("2"), rec("10")]

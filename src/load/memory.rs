@@ -15,7 +15,7 @@ use crate::fetch::{SourceRecord, Stream};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryRecord {
     /// The body as received.
-    pub body: String,
+    pub body: Vec<u8>,
     /// Its canonical hash.
     pub sha256: String,
     /// Whether reconciliation found it gone at source.
@@ -30,8 +30,9 @@ struct State {
     raw: BTreeMap<(String, Stream, String), MemoryRecord>,
     /// table → (nation, source_id) → row.
     tables: BTreeMap<String, BTreeMap<(String, String), MemoryRow>>,
-    /// (nation, resource, source_id, field) → reason.
-    rejects: BTreeMap<(String, Stream, Option<String>, String), String>,
+    /// (nation, resource, source_id, field, record_sha256) → reason, as sync.rejects is keyed.
+    #[allow(clippy::type_complexity)]
+    rejects: BTreeMap<(String, Stream, Option<String>, String, Option<String>), String>,
     faults: BTreeMap<&'static str, (u32, bool, bool)>,
     commits: u64,
 }
@@ -191,7 +192,7 @@ impl Sink for MemorySink {
                 }
             }
             for id in &batch.mapped_ids {
-                s.rejects.retain(|(n, r, i, _), _| {
+                s.rejects.retain(|(n, r, i, ..), _| {
                     !(n == &batch.nation && *r == batch.stream && i.as_deref() == Some(id))
                 });
             }
@@ -202,6 +203,7 @@ impl Sink for MemorySink {
                         batch.stream,
                         reject.source_id.clone(),
                         reject.field.clone(),
+                        reject.record_sha256(),
                     ),
                     reject.reason.clone(),
                 );
@@ -298,11 +300,7 @@ impl Sink for MemorySink {
             .into_iter()
             .filter(|(id, r)| id.as_str() > after && !r.deleted_at_source)
             .take(limit)
-            .map(|(id, r)| SourceRecord {
-                source_id: Some(id),
-                value: serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null),
-                body: r.body,
-            })
+            .map(|(id, r)| SourceRecord::from_archive(id, r.body))
             .collect())
     }
 

@@ -42,10 +42,30 @@ pub use postgres::PgSink;
 pub struct RawRow {
     /// The NationBuilder id.
     pub source_id: String,
-    /// The record's JSON text as received.
-    pub body: String,
-    /// Hex SHA-256 of its canonical JSON.
+    /// The record's bytes as received.
+    pub body: Vec<u8>,
+    /// Whether `raw.records.body` (type `json`) can hold them as they are; otherwise they go
+    /// to `raw.records.body_bytes`.
+    pub json_storable: bool,
+    /// Hex SHA-256 of its canonical JSON (of its bytes, for a record that cannot be parsed; see
+    /// [`crate::canonical::record_sha256_hex`]).
     pub sha256: String,
+}
+
+impl RawRow {
+    /// The body as `json` text, when it is stored that way.
+    pub fn json_text(&self) -> Option<&str> {
+        if self.json_storable {
+            std::str::from_utf8(&self.body).ok()
+        } else {
+            None
+        }
+    }
+
+    /// The body as bytes, when it is stored that way.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.json_text().is_none().then_some(self.body.as_slice())
+    }
 }
 
 /// A record (or one field of it) that could not be mapped.
@@ -58,8 +78,27 @@ pub struct RejectRow {
     /// Why.
     pub reason: String,
     /// The record as received, for records that could not be archived under an id.
-    pub body: Option<String>,
+    pub body: Option<Vec<u8>>,
+    /// Whether `sync.rejects.body` (type `json`) can hold `body` as it is; otherwise it goes
+    /// to `sync.rejects.body_bytes`.
+    pub json_storable: bool,
 }
+
+impl RejectRow {
+    /// What tells apart two rejects of records without an id: the SHA-256 of the bytes kept
+    /// (`None` for a record with an id, which its id tells apart).
+    pub fn record_sha256(&self) -> Option<String> {
+        use sha2::Digest as _;
+        match (&self.source_id, &self.body) {
+            (None, Some(body)) => Some(hex::encode(sha2::Sha256::digest(body))),
+            _ => None,
+        }
+    }
+}
+
+/// How the reason of a record rejected whole because PostgreSQL refused it begins (field
+/// `(record)`); `verify` does not expect rows re-derived from such a record.
+pub const DATABASE_REFUSED: &str = "the database refused to load the record";
 
 /// One mapped row to load.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,6 +261,88 @@ pub struct PageBatch {
 }
 
 impl PageBatch {
+    /// The part of this page that concerns the records `ids` (their raw records, rows and
+    /// rejects) and, with `idless`, the rejects of records without an id; no field
+    /// dispositions. Used to isolate a record the database refuses.
+    pub fn subset(&self, ids: &[String], idless: bool) -> PageBatch {
+        let set: std::collections::BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        let shas: std::collections::BTreeSet<&str> = self
+            .raw
+            .iter()
+            .filter(|r| set.contains(r.source_id.as_str()))
+            .map(|r| r.sha256.as_str())
+            .collect();
+        let belongs = |row: &LoadRow| {
+            set.contains(row.source_id.as_str())
+                || row
+                    .source_id
+                    .split_once(':')
+                    .is_some_and(|(parent, _)| set.contains(parent))
+                || row
+                    .raw_sha256
+                    .as_deref()
+                    .is_some_and(|sha| shas.contains(sha))
+        };
+        let tables = self
+            .tables
+            .iter()
+            .map(|(name, rows)| {
+                let part = TableRows {
+                    table: rows.table,
+                    rows: rows.rows.iter().filter(|r| belongs(r)).cloned().collect(),
+                    replace_children_of: rows.replace_children_of.as_ref().map(|(col, parents)| {
+                        (
+                            col.clone(),
+                            parents
+                                .iter()
+                                .filter(|p| set.contains(p.as_str()))
+                                .cloned()
+                                .collect(),
+                        )
+                    }),
+                };
+                (name.clone(), part)
+            })
+            .collect();
+        PageBatch {
+            nation: self.nation.clone(),
+            stream: self.stream,
+            api: self.api.clone(),
+            run_id: self.run_id,
+            raw: self
+                .raw
+                .iter()
+                .filter(|r| set.contains(r.source_id.as_str()))
+                .cloned()
+                .collect(),
+            tables,
+            rejects: self
+                .rejects
+                .iter()
+                .filter(|r| match &r.source_id {
+                    Some(id) => set.contains(id.as_str()),
+                    None => idless,
+                })
+                .cloned()
+                .collect(),
+            mapped_ids: self
+                .mapped_ids
+                .iter()
+                .filter(|id| set.contains(id.as_str()))
+                .cloned()
+                .collect(),
+            fields: BTreeMap::new(),
+            next: self.next.clone(),
+            total: self.total,
+            mapping_sha256: self.mapping_sha256.clone(),
+            source_clock: self.source_clock.clone(),
+            advances_checkpoint: self.advances_checkpoint,
+            spooled: self.spooled.clone(),
+            learned: self.learned,
+            count_changes: self.count_changes,
+        }
+    }
+
     /// The checkpoint advance this page commits, given what it wrote.
     pub fn advance(&self, outcome: PageOutcome) -> Advance {
         Advance {
@@ -485,6 +606,69 @@ mod tests {
         for (cell, want) in cases {
             assert_eq!(pg_text(&cell).as_deref(), want, "{cell:?}");
         }
+    }
+
+    #[test]
+    fn a_subset_holds_only_what_concerns_its_records() {
+        let raw = |id: &str| RawRow {
+            source_id: id.into(),
+            body: format!("{{\"id\":\"{id}\"}}").into_bytes(),
+            json_storable: true,
+            sha256: id.repeat(64)[..64].to_owned(),
+        };
+        let row = |id: &str, sha: &str| LoadRow {
+            source_id: id.into(),
+            raw_sha256: Some(sha.repeat(64)[..64].to_owned()),
+            cells: Vec::new(),
+        };
+        let reject = |id: Option<&str>| RejectRow {
+            source_id: id.map(str::to_owned),
+            field: "id".into(),
+            reason: "r".into(),
+            body: id.is_none().then(|| b"{}".to_vec()),
+            json_storable: true,
+        };
+        let mut tables = BTreeMap::new();
+        let mut emails = TableRows::new(TableId::EmailAddresses);
+        emails.rows = vec![row("1:email1", "1"), row("2:email1", "2")];
+        emails.replace_children_of =
+            Some(("person_source_id".into(), vec!["1".into(), "2".into()]));
+        tables.insert("core.email_addresses".to_owned(), emails);
+        let batch = PageBatch {
+            nation: "n".into(),
+            stream: Stream::People,
+            api: "v2".into(),
+            run_id: 1,
+            raw: vec![raw("1"), raw("2")],
+            tables,
+            rejects: vec![reject(Some("2")), reject(None)],
+            mapped_ids: vec!["1".into()],
+            fields: BTreeMap::from([(("/id".into(), "mapped".into(), None), 2)]),
+            next: Cursor::Done,
+            total: None,
+            mapping_sha256: "0".repeat(64),
+            source_clock: None,
+            advances_checkpoint: true,
+            spooled: None,
+            learned: ApiProfile::default(),
+            count_changes: false,
+        };
+        let part = batch.subset(&["2".to_owned()], false);
+        assert_eq!(part.raw.len(), 1);
+        assert_eq!(part.raw[0].source_id, "2");
+        let emails = &part.tables["core.email_addresses"];
+        assert_eq!(emails.rows.len(), 1);
+        assert_eq!(emails.rows[0].source_id, "2:email1");
+        assert_eq!(
+            emails.replace_children_of,
+            Some(("person_source_id".into(), vec!["2".into()]))
+        );
+        assert_eq!(part.rejects.len(), 1);
+        assert!(part.mapped_ids.is_empty() && part.fields.is_empty());
+        let idless = batch.subset(&[], true);
+        assert!(idless.raw.is_empty());
+        assert_eq!(idless.rejects.len(), 1);
+        assert!(idless.rejects[0].source_id.is_none());
     }
 
     #[test]

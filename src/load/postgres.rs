@@ -9,8 +9,8 @@ use std::sync::Arc;
 use sqlx::{PgPool, Postgres, Row, Transaction};
 
 use super::{
-    quote_ident, statement_error, unnest, IdDiff, LoadError, PageBatch, PageOutcome, RawRow, Sink,
-    TableRows,
+    quote_ident, statement_error, unnest, IdDiff, LoadError, PageBatch, PageOutcome, RawRow,
+    RejectRow, Sink, TableRows,
 };
 use crate::checkpoint::{postgres as store, NationLock};
 use crate::fetch::{SourceRecord, Stream};
@@ -69,21 +69,8 @@ impl Sink for PgSink {
         } else {
             0
         };
-        let (archived, known) = write_raw(&mut tx, &batch)
-            .await
-            .map_err(statement_error(stream, "raw.records"))?;
-        let mut outcome = PageOutcome {
-            archived,
-            new: archived.saturating_sub(known.len() as u64),
-            changed,
-            ..PageOutcome::default()
-        };
-        for (table, rows) in &batch.tables {
-            outcome.rows += write_table(&mut tx, &batch, table, rows, &known).await?;
-        }
-        outcome.rejected = write_rejects(&mut tx, &batch)
-            .await
-            .map_err(statement_error(stream, "sync.rejects"))?;
+        let mut outcome = write_page_isolating(&mut tx, &batch).await?;
+        outcome.changed = changed;
         Ok(PreparedPage { tx, outcome })
     }
 
@@ -278,7 +265,8 @@ impl Sink for PgSink {
         limit: usize,
     ) -> Result<Vec<SourceRecord>, LoadError> {
         let rows = sqlx::query(
-            "SELECT source_id, body::text AS body FROM raw.records
+            "SELECT source_id, COALESCE(body_bytes, convert_to(body::text, 'UTF8')) AS body
+               FROM raw.records
               WHERE nation = $1 AND resource = $2 AND deleted_at_source IS NULL
                 AND source_id > $3
               ORDER BY source_id LIMIT $4",
@@ -295,17 +283,10 @@ impl Sink for PgSink {
             let source_id: String = row
                 .try_get("source_id")
                 .map_err(statement_error(stream, "raw.records"))?;
-            let body: String = row
+            let body: Vec<u8> = row
                 .try_get("body")
                 .map_err(statement_error(stream, "raw.records"))?;
-            // The archive holds valid JSON by construction (column type json).
-            let value: serde_json::Value =
-                serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
-            records.push(SourceRecord {
-                source_id: Some(source_id),
-                body,
-                value,
-            });
+            records.push(SourceRecord::from_archive(source_id, body));
         }
         Ok(records)
     }
@@ -332,8 +313,197 @@ impl Sink for PgSink {
     }
 }
 
-/// Archives the page's raw records; returns how many, and the ids that were already archived
-/// before this page (only those can have derived rows to replace).
+/// Writes the page's records, rows and rejects. When that fails on a data error (a value the
+/// checks before loading did not catch: PostgreSQL refused it), the page is bisected under
+/// savepoints to isolate the records it cannot take; each is rejected with the database's
+/// message (and archived, when the archive can take it) and the rest of the page is written:
+/// one bad record never stops the export.
+async fn write_page_isolating(
+    tx: &mut Transaction<'static, Postgres>,
+    batch: &PageBatch,
+) -> Result<PageOutcome, LoadError> {
+    let stream = batch.stream;
+    let savepoint = |sql: &'static str| sqlx::query(sql);
+    savepoint("SAVEPOINT nbx_page")
+        .execute(&mut **tx)
+        .await
+        .map_err(statement_error(stream, "savepoint"))?;
+    let first = match write_records(tx, batch).await {
+        Ok(outcome) => {
+            savepoint("RELEASE SAVEPOINT nbx_page")
+                .execute(&mut **tx)
+                .await
+                .map_err(statement_error(stream, "savepoint"))?;
+            return Ok(outcome);
+        }
+        Err(err) => err,
+    };
+    if !is_data_error(&first) {
+        return Err(first);
+    }
+    savepoint("ROLLBACK TO SAVEPOINT nbx_page")
+        .execute(&mut **tx)
+        .await
+        .map_err(statement_error(stream, "savepoint"))?;
+    tracing::warn!(stream = %stream, error = %first, "the database refused part of a page; isolating the records it cannot take");
+    let mut ids: Vec<String> = Vec::new();
+    for row in &batch.raw {
+        if !ids.contains(&row.source_id) {
+            ids.push(row.source_id.clone());
+        }
+    }
+    let mut outcome = PageOutcome::default();
+    // Rejects of records without an id go on their own; then halves of the records.
+    let mut groups: Vec<(Vec<String>, bool)> = Vec::new();
+    let half = ids.len() / 2;
+    groups.push((ids[half..].to_vec(), false));
+    groups.push((ids[..half].to_vec(), false));
+    groups.push((Vec::new(), true));
+    let mut refused: Vec<(String, String)> = Vec::new();
+    while let Some((group, idless)) = groups.pop() {
+        if group.is_empty() && !idless {
+            continue;
+        }
+        let part = batch.subset(&group, idless);
+        savepoint("SAVEPOINT nbx_part")
+            .execute(&mut **tx)
+            .await
+            .map_err(statement_error(stream, "savepoint"))?;
+        match write_records(tx, &part).await {
+            Ok(o) => {
+                savepoint("RELEASE SAVEPOINT nbx_part")
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(statement_error(stream, "savepoint"))?;
+                outcome.archived += o.archived;
+                outcome.new += o.new;
+                outcome.rows += o.rows;
+                outcome.rejected += o.rejected;
+            }
+            Err(err) if is_data_error(&err) && !idless => {
+                savepoint("ROLLBACK TO SAVEPOINT nbx_part")
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(statement_error(stream, "savepoint"))?;
+                if group.len() > 1 {
+                    let half = group.len() / 2;
+                    groups.push((group[half..].to_vec(), false));
+                    groups.push((group[..half].to_vec(), false));
+                } else if let Some(id) = group.into_iter().next() {
+                    refused.push((id, database_message(&err)));
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    for (id, message) in refused {
+        // Archive it if the archive can take it, then reject it whole.
+        let mut part = batch.subset(std::slice::from_ref(&id), false);
+        part.tables.clear();
+        part.mapped_ids.clear();
+        part.rejects = vec![RejectRow {
+            source_id: Some(id.clone()),
+            field: "(record)".into(),
+            reason: format!("{}: {message}", super::DATABASE_REFUSED),
+            body: None,
+            json_storable: true,
+        }];
+        let raw = std::mem::take(&mut part.raw);
+        savepoint("SAVEPOINT nbx_part")
+            .execute(&mut **tx)
+            .await
+            .map_err(statement_error(stream, "savepoint"))?;
+        let archived = {
+            let mut with_raw = part.clone();
+            with_raw.raw = raw.clone();
+            write_records(tx, &with_raw).await
+        };
+        match archived {
+            Ok(o) => {
+                outcome.archived += o.archived;
+                outcome.new += o.new;
+                outcome.rejected += o.rejected;
+            }
+            Err(err) if is_data_error(&err) => {
+                savepoint("ROLLBACK TO SAVEPOINT nbx_part")
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(statement_error(stream, "savepoint"))?;
+                // Not even the archive takes it: keep its bytes in the reject.
+                part.rejects[0].source_id = None;
+                part.rejects[0].field = "id".into();
+                part.rejects[0].reason = format!(
+                    "the database refused to archive the record: {}",
+                    database_message(&err)
+                );
+                if let Some(row) = raw.first() {
+                    part.rejects[0].body = Some(row.body.clone());
+                    part.rejects[0].json_storable = row.json_storable;
+                }
+                let o = write_records(tx, &part).await?;
+                outcome.rejected += o.rejected;
+            }
+            Err(err) => return Err(err),
+        }
+        savepoint("RELEASE SAVEPOINT nbx_part")
+            .execute(&mut **tx)
+            .await
+            .map_err(statement_error(stream, "savepoint"))?;
+    }
+    Ok(outcome)
+}
+
+/// Archives, upserts and rejects what `batch` holds (no checkpoint).
+async fn write_records(
+    tx: &mut Transaction<'static, Postgres>,
+    batch: &PageBatch,
+) -> Result<PageOutcome, LoadError> {
+    let stream = batch.stream;
+    let (archived, known) = write_raw(tx, batch)
+        .await
+        .map_err(statement_error(stream, "raw.records"))?;
+    let mut outcome = PageOutcome {
+        archived,
+        new: archived.saturating_sub(known.len() as u64),
+        ..PageOutcome::default()
+    };
+    for (table, rows) in &batch.tables {
+        outcome.rows += write_table(tx, batch, table, rows, &known).await?;
+    }
+    outcome.rejected = write_rejects(tx, batch)
+        .await
+        .map_err(statement_error(stream, "sync.rejects"))?;
+    Ok(outcome)
+}
+
+/// Whether the database refused a value (a data exception, an integrity constraint, a
+/// program limit such as the index row size) rather than failing as a server.
+fn is_data_error(err: &LoadError) -> bool {
+    let Some(sqlx::Error::Database(db)) = err.sqlx() else {
+        return false;
+    };
+    db.code()
+        .is_some_and(|code| matches!(code.get(..2), Some("22" | "23" | "54")))
+}
+
+/// The database's message for a refused value, on one line.
+fn database_message(err: &LoadError) -> String {
+    match err.sqlx() {
+        Some(sqlx::Error::Database(db)) => {
+            let mut text: String = db
+                .message()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if let Some(code) = db.code() {
+                text.push_str(&format!(" (SQLSTATE {code})"));
+            }
+            crate::fetch::scan::field_label(&text)
+        }
+        _ => err.to_string(),
+    }
+}
+
 /// How many of the page's records are archived already (and live) with another hash, or were
 /// marked deleted at source: what this page changes in the archive.
 async fn count_changed(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) -> sqlx::Result<u64> {
@@ -367,16 +537,17 @@ async fn write_raw(
         by_id.insert(&row.source_id, row);
     }
     let ids: Vec<&str> = by_id.keys().copied().collect();
-    let bodies: Vec<&str> = by_id.values().map(|r| r.body.as_str()).collect();
+    let bodies: Vec<Option<&str>> = by_id.values().map(|r| r.json_text()).collect();
+    let bytes: Vec<Option<&[u8]>> = by_id.values().map(|r| r.bytes()).collect();
     let hashes: Vec<&str> = by_id.values().map(|r| r.sha256.as_str()).collect();
     // `xmax = 0` on the returned row means the upsert inserted it.
     let rows: Vec<(String, bool)> = sqlx::query_as(
-        r#"INSERT INTO raw.records AS t (nation, resource, source_id, api, body, sha256, fetched_at, run_id)
-           SELECT $1, $2, r.source_id, $3, r.body::json, r.sha256, now(), $4
-             FROM UNNEST($5::text[], $6::text[], $7::text[]) AS r(source_id, body, sha256)
+        r#"INSERT INTO raw.records AS t (nation, resource, source_id, api, body, body_bytes, sha256, fetched_at, run_id)
+           SELECT $1, $2, r.source_id, $3, r.body::json, r.body_bytes, r.sha256, now(), $4
+             FROM UNNEST($5::text[], $6::text[], $7::bytea[], $8::text[]) AS r(source_id, body, body_bytes, sha256)
            ON CONFLICT (nation, resource, source_id) DO UPDATE
-              SET body = EXCLUDED.body, sha256 = EXCLUDED.sha256, api = EXCLUDED.api,
-                  fetched_at = EXCLUDED.fetched_at, run_id = EXCLUDED.run_id,
+              SET body = EXCLUDED.body, body_bytes = EXCLUDED.body_bytes, sha256 = EXCLUDED.sha256,
+                  api = EXCLUDED.api, fetched_at = EXCLUDED.fetched_at, run_id = EXCLUDED.run_id,
                   deleted_at_source = NULL
            RETURNING t.source_id, t.xmax::text <> '0'"#,
     )
@@ -386,6 +557,7 @@ async fn write_raw(
     .bind(batch.run_id)
     .bind(&ids)
     .bind(&bodies)
+    .bind(&bytes)
     .bind(&hashes)
     .fetch_all(&mut **tx)
     .await?;
@@ -477,14 +649,27 @@ async fn write_rejects(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) ->
         let ids: Vec<Option<&str>> = chunk.iter().map(|r| r.source_id.as_deref()).collect();
         let fields: Vec<&str> = chunk.iter().map(|r| r.field.as_str()).collect();
         let reasons: Vec<&str> = chunk.iter().map(|r| r.reason.as_str()).collect();
-        let bodies: Vec<Option<&str>> = chunk.iter().map(|r| r.body.as_deref()).collect();
+        let text = |r: &'_ RejectRow| -> Option<String> {
+            let body = r.body.as_deref()?;
+            r.json_storable
+                .then(|| std::str::from_utf8(body).ok().map(str::to_owned))
+                .flatten()
+        };
+        let bodies: Vec<Option<String>> = chunk.iter().map(text).collect();
+        let bytes: Vec<Option<&[u8]>> = chunk
+            .iter()
+            .zip(&bodies)
+            .map(|(r, t)| if t.is_none() { r.body.as_deref() } else { None })
+            .collect();
+        let shas: Vec<Option<String>> = chunk.iter().map(RejectRow::record_sha256).collect();
         let done = sqlx::query(
-            r#"INSERT INTO sync.rejects (nation, resource, source_id, field, reason, body, run_id, rejected_at)
-               SELECT DISTINCT ON (r.source_id, r.field) $1, $2, r.source_id, r.field, r.reason, r.body::json, $3, now()
-                 FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[]) AS r(source_id, field, reason, body)
-               ON CONFLICT (nation, resource, source_id, field) DO UPDATE
-                  SET reason = EXCLUDED.reason, body = EXCLUDED.body, run_id = EXCLUDED.run_id,
-                      rejected_at = EXCLUDED.rejected_at"#,
+            r#"INSERT INTO sync.rejects (nation, resource, source_id, field, reason, body, body_bytes, record_sha256, run_id, rejected_at)
+               SELECT DISTINCT ON (r.source_id, r.field, r.record_sha256) $1, $2, r.source_id, r.field, r.reason, r.body::json, r.body_bytes, r.record_sha256, $3, now()
+                 FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::text[])
+                      AS r(source_id, field, reason, body, body_bytes, record_sha256)
+               ON CONFLICT (nation, resource, source_id, field, record_sha256) DO UPDATE
+                  SET reason = EXCLUDED.reason, body = EXCLUDED.body, body_bytes = EXCLUDED.body_bytes,
+                      run_id = EXCLUDED.run_id, rejected_at = EXCLUDED.rejected_at"#,
         )
         .bind(&batch.nation)
         .bind(batch.stream.as_str())
@@ -493,6 +678,8 @@ async fn write_rejects(tx: &mut Transaction<'_, Postgres>, batch: &PageBatch) ->
         .bind(&fields)
         .bind(&reasons)
         .bind(&bodies)
+        .bind(&bytes)
+        .bind(&shas)
         .execute(&mut **tx)
         .await?;
         n += done.rows_affected();

@@ -364,7 +364,22 @@ impl Template {
     }
 }
 
+/// `base` followed by the pointer `at` (relative to it), as a storable field name (fields are
+/// part of a unique index of `sync.rejects`).
+fn pointer_join(base: &str, at: &str) -> String {
+    crate::fetch::scan::field_label(&format!("{base}{at}"))
+}
+
 impl Expr {
+    /// The pointer the value's inner pointers are relative to: the `unmapped` root for gathered
+    /// fields (`/preferences` of a v1 person), else the field the expression names.
+    fn pointer_base(&self) -> String {
+        match &self.source {
+            Source::Unmapped(root) => root.label(),
+            _ => self.field.clone(),
+        }
+    }
+
     fn eval(&self, env: &Env<'_>) -> Result<Cell, ExprError> {
         if !conditions_hold(&self.when, env) {
             return Ok(Cell::Null);
@@ -572,6 +587,10 @@ pub(crate) fn apply(mapping: &Mapping, record: &Value, ctx: &MapContext) -> Mapp
                 }
             };
             let mut cells = Vec::with_capacity(block.cells.len());
+            // A child row (an e-mail, an attribute) whose required column cannot be stored is
+            // left out on its own; the record's own row needs every required column.
+            let child = block.for_each.is_some() || row_id != source_id;
+            let mut drop_row = false;
             for cell_plan in &block.cells {
                 let cell = match cell_plan {
                     CellPlan::SourceId => Cell::Text(row_id.clone()),
@@ -604,10 +623,29 @@ pub(crate) fn apply(mapping: &Mapping, record: &Value, ctx: &MapContext) -> Mapp
                                 true,
                             );
                         }
-                        value
+                        // A value PostgreSQL cannot store as it is (NUL, a number beyond the
+                        // double range, text too long for the column's index) is left out:
+                        // the column is NULL (the record is dropped if the column cannot be)
+                        // and the field is listed with the reason. The raw archive keeps it.
+                        match value.check_storable(block.table.is_indexed(col.column.name)) {
+                            Ok(()) => value,
+                            Err(bad) => {
+                                let required = !col.column.nullable;
+                                drop_row |= required && child;
+                                reject(
+                                    pointer_join(&col.expr.pointer_base(), &bad.at),
+                                    bad.reason,
+                                    required && !child,
+                                );
+                                Cell::Null
+                            }
+                        }
                     }
                 };
                 cells.push(cell);
+            }
+            if drop_row {
+                continue;
             }
             rows.push(TableRow {
                 table: block.table,
@@ -890,6 +928,38 @@ rejects = [{ field = "/id", reason = "missing required id" }]
         assert_eq!(out.rejects[0].source_id, None);
         // The fields are still reported, so the run can record what it saw.
         assert!(out.fields.iter().any(|f| f.field == "/tags"));
+    }
+
+    #[test]
+    fn values_postgres_cannot_store_are_left_out_with_their_pointer() {
+        let shipped = include_str!("../../mappings/v1/people.toml");
+        let m = match Mapping::parse("v1/people.toml", Api::V1, shipped) {
+            Ok(m) => m,
+            Err(p) => panic!("{}", crate::mapping::Problems(p)),
+        };
+        let out = m.apply(
+            &json!({"id": 5, "last_name": "a\u{0}b", "party": "x\u{0}", "email": "a@b.org",
+                    "prefs": {"k\u{0}": 1}}),
+            &ctx(),
+        );
+        assert!(!out.is_rejected(), "{:?}", out.rejects);
+        let fields: Vec<&str> = out.rejects.iter().map(|r| r.field.as_str()).collect();
+        assert!(fields.contains(&"/last_name"), "{fields:?}");
+        assert!(fields.contains(&"/party"), "{fields:?}");
+        assert!(fields.contains(&"/prefs"), "{fields:?}");
+        let person = out
+            .rows
+            .iter()
+            .find(|r| r.table == TableId::People)
+            .unwrap();
+        assert_eq!(person.cell("family_name"), Some(&Cell::Null));
+        assert_eq!(person.cell("custom_fields"), Some(&Cell::Null));
+        // The attribute row, whose value is required, is left out on its own.
+        assert!(!out
+            .rows
+            .iter()
+            .any(|r| r.table == TableId::PersonAttributes && r.source_id == "5:party"));
+        assert!(out.rows.iter().any(|r| r.table == TableId::EmailAddresses));
     }
 
     #[test]

@@ -78,9 +78,14 @@ impl Cell {
         match value {
             Value::Null => Cell::Null,
             Value::Bool(b) => Cell::Bool(*b),
+            // Integers beyond 64 bits and decimals a double would round stay the JSON number
+            // they are (jsonb keeps them exact; numeric columns get their digits).
             Value::Number(n) => match n.as_i64() {
                 Some(i) => Cell::Int(i),
-                None => n.as_f64().map_or(Cell::Null, Cell::Float),
+                None => match exact_f64(n) {
+                    Some(f) => Cell::Float(f),
+                    None => Cell::Json(value.clone()),
+                },
             },
             Value::String(s) => Cell::Text(s.clone()),
             Value::Array(_) | Value::Object(_) => Cell::Json(value.clone()),
@@ -147,6 +152,13 @@ impl Cell {
             (SqlType::Double, c @ Cell::Float(_)) => Ok(c),
             #[allow(clippy::cast_precision_loss)]
             (SqlType::Double, Cell::Int(i)) => Ok(Cell::Float(i as f64)),
+            (SqlType::Double, Cell::Json(Value::Number(n))) => n
+                .as_f64()
+                .map(Cell::Float)
+                .ok_or_else(|| "a number out of range for a double column".to_owned()),
+            (SqlType::Integer | SqlType::BigInt, Cell::Json(Value::Number(_))) => {
+                Err(format!("a number out of range for a {ty} column"))
+            }
             (SqlType::Jsonb | SqlType::Json, c) => Ok(Cell::Json(c.to_json())),
             (SqlType::Timestamptz, c @ Cell::Timestamp(_)) => Ok(c),
             (SqlType::Date, c @ Cell::Date(_)) => Ok(c),
@@ -175,6 +187,135 @@ impl Cell {
     }
 }
 
+/// Longest text, in bytes, stored in a column that a B-tree index covers: an index row holds
+/// at most 2,704 bytes (next to the nation and, for some indexes, another column), and
+/// incompressible text past that makes the whole page's statement fail.
+pub const INDEXED_TEXT_MAX_BYTES: usize = 2000;
+
+/// Why a value cannot be stored as it is: where inside the value (a JSON Pointer relative to
+/// it, empty for the value itself) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unstorable {
+    /// Where, inside the value.
+    pub at: String,
+    /// Why, without quoting the value.
+    pub reason: String,
+}
+
+impl Cell {
+    /// Checks that PostgreSQL can store this value as it is: no NUL in text, in array elements
+    /// or in jsonb keys and strings; numbers within the double range (what the JSON of every
+    /// consumer can hold); text of an `indexed` column within [`INDEXED_TEXT_MAX_BYTES`].
+    pub(crate) fn check_storable(&self, indexed: bool) -> Result<(), Unstorable> {
+        let nul = |at: String| Unstorable {
+            at,
+            reason: "contains NUL (U+0000), which PostgreSQL text cannot store".into(),
+        };
+        match self {
+            Cell::Text(s) => {
+                if s.contains('\0') {
+                    return Err(nul(String::new()));
+                }
+                if indexed && s.len() > INDEXED_TEXT_MAX_BYTES {
+                    return Err(Unstorable {
+                        at: String::new(),
+                        reason: format!(
+                            "too long for the column's index ({} bytes; at most \
+                             {INDEXED_TEXT_MAX_BYTES}): stored as NULL, kept in the raw archive",
+                            s.len()
+                        ),
+                    });
+                }
+                Ok(())
+            }
+            Cell::TextArray(items) => match items.iter().position(|s| s.contains('\0')) {
+                Some(i) => Err(nul(format!("/{i}"))),
+                None => Ok(()),
+            },
+            Cell::Json(v) => check_json(v),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// [`Cell::check_storable`] of a jsonb value, walked without recursion.
+fn check_json(root: &Value) -> Result<(), Unstorable> {
+    let mut todo: Vec<(String, &Value)> = vec![(String::new(), root)];
+    while let Some((at, v)) = todo.pop() {
+        match v {
+            Value::String(s) if s.contains('\0') => {
+                return Err(Unstorable {
+                    at,
+                    reason: "contains NUL (U+0000), which PostgreSQL jsonb cannot store".into(),
+                })
+            }
+            Value::Number(n) if n.as_i64().is_none() && n.as_f64().is_none() => {
+                return Err(Unstorable {
+                    at,
+                    reason: "a number out of range (beyond the double range, ±1.8e308), which \
+                             the table's JSON cannot hold faithfully: stored as NULL, kept in the \
+                             raw archive"
+                        .into(),
+                })
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    todo.push((format!("{at}/{i}"), item));
+                }
+            }
+            Value::Object(map) => {
+                if map.keys().any(|k| k.contains('\0')) {
+                    return Err(Unstorable {
+                        at,
+                        reason: "an attribute name contains NUL (U+0000), which PostgreSQL jsonb \
+                                 cannot store"
+                            .into(),
+                    });
+                }
+                for (k, item) in map {
+                    todo.push((
+                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        item,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The double equal to the JSON number `n`, when there is one exactly: `1234.0`, `0.5`, `1e20`;
+/// not `99999999999999999999` (a double would round it) nor `1e400` (beyond the range).
+pub(crate) fn exact_f64(n: &serde_json::Number) -> Option<f64> {
+    let f = n.as_f64()?;
+    let shortest = format!("{f:e}");
+    (decimal(&n.to_string())? == decimal(&shortest)?).then_some(f)
+}
+
+/// A decimal literal as (negative, significant digits, exponent) with `value = 0.digits ×
+/// 10^exponent`, so that equal values compare equal whatever their spelling.
+fn decimal(text: &str) -> Option<(bool, String, i64)> {
+    let (neg, rest) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text),
+    };
+    let (mantissa, exp) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().ok()?),
+        None => (rest, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut point = i64::try_from(int.len()).ok()?;
+    let all: String = format!("{int}{frac}");
+    let trimmed = all.trim_start_matches('0');
+    point -= i64::try_from(all.len() - trimmed.len()).ok()?;
+    let digits = trimmed.trim_end_matches('0');
+    if digits.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    Some((neg, digits.to_owned(), exp.checked_add(point)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +340,34 @@ mod tests {
             let got = cell.clone().fit(ty).map_err(|_| ());
             assert_eq!(got, want, "{cell:?} into {ty}");
         }
+    }
+
+    #[test]
+    fn numbers_stay_exact_and_storability_is_checked() {
+        let big: Value = serde_json::from_str("99999999999999999999").unwrap();
+        assert_eq!(Cell::from_json(&big), Cell::Json(big.clone()));
+        assert_eq!(
+            Cell::from_json(&big).fit(SqlType::Jsonb).unwrap(),
+            Cell::Json(big.clone())
+        );
+        let f: Value = serde_json::from_str("1234.0").unwrap();
+        assert_eq!(Cell::from_json(&f), Cell::Float(1234.0));
+        let f: Value = serde_json::from_str("1e20").unwrap();
+        assert_eq!(Cell::from_json(&f), Cell::Float(1e20));
+        let huge: Value = serde_json::from_str(r#"{"big":1e400}"#).unwrap();
+        let bad = Cell::Json(huge).check_storable(false).unwrap_err();
+        assert_eq!(bad.at, "/big");
+        assert!(bad.reason.contains("range"));
+        let key: Value = serde_json::from_str(r#"{"a":{"b\u0000":1}}"#).unwrap();
+        assert_eq!(Cell::Json(key).check_storable(false).unwrap_err().at, "/a");
+        assert!(Cell::Text("a\0b".into()).check_storable(false).is_err());
+        let long = Cell::Text("x".repeat(INDEXED_TEXT_MAX_BYTES + 1));
+        assert!(long.check_storable(false).is_ok());
+        assert!(long
+            .check_storable(true)
+            .unwrap_err()
+            .reason
+            .contains("too long"));
     }
 
     #[test]

@@ -183,6 +183,10 @@ impl Converter {
                 #[allow(clippy::cast_precision_loss)]
                 Cell::Int(i) => Ok(Cell::Float(i as f64)),
                 Cell::Float(f) => Ok(Cell::Float(f)),
+                Cell::Json(Value::Number(n)) => n
+                    .as_f64()
+                    .map(Cell::Float)
+                    .ok_or(ConvertError("a number out of range for a double")),
                 Cell::Text(s) => match s.trim().parse::<f64>() {
                     Ok(f) if f.is_finite() => Ok(Cell::Float(f)),
                     _ => Err(ConvertError("not a number")),
@@ -309,6 +313,8 @@ fn scalar_text(value: &Cell) -> Option<String> {
         }),
         Cell::Bool(b) => Some(b.to_string()),
         Cell::Json(Value::String(s)) => Some(s.clone()),
+        // A number a double would round: its digits as received.
+        Cell::Json(Value::Number(n)) => Some(n.to_string()),
         Cell::Timestamp(_) | Cell::Date(_) => match value.to_json() {
             Value::String(s) => Some(s),
             _ => None,

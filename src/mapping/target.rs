@@ -184,11 +184,37 @@ impl TableId {
         self.table().qualified
     }
 
+    /// Whether a B-tree index of the open schema covers `column` of this table (see
+    /// [`INDEXED_COLUMNS`]): such a value must fit an index row.
+    pub fn is_indexed(self, column: &str) -> bool {
+        column == "source_id"
+            || INDEXED_COLUMNS
+                .iter()
+                .any(|(t, c)| *t == self.qualified_name() && *c == column)
+    }
+
     /// Looks a table up by its qualified name (`core.people`).
     pub fn from_qualified_name(name: &str) -> Option<TableId> {
         TABLES.iter().find(|t| t.qualified == name).map(|t| t.id)
     }
 }
+
+/// The text columns of mapped tables, besides `source_id`, that a B-tree index of the
+/// migrations covers (`tests/it/schema.rs` checks this list against the database).
+pub const INDEXED_COLUMNS: &[(&str, &str)] = &[
+    ("core.email_addresses", "person_source_id"),
+    ("core.email_addresses", "address"),
+    ("core.phone_numbers", "person_source_id"),
+    ("core.phone_numbers", "number"),
+    ("core.postal_addresses", "person_source_id"),
+    ("core.tags", "name"),
+    ("core.taggings", "person_source_id"),
+    ("core.taggings", "tag_source_id"),
+    ("core.donations", "person_source_id"),
+    ("sensitive.person_attributes", "person_source_id"),
+    ("sensitive.person_attributes", "attribute"),
+    ("gdpr.consent_facts", "person_source_id"),
+];
 
 impl fmt::Display for TableId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -323,7 +349,7 @@ pub static TABLES: &[Table] = &[
             col("is_volunteer", Boolean),
             col("is_deceased", Boolean),
             col("external_ids", Jsonb),
-            with_default("custom_fields", Jsonb, false, ColumnDefault::EmptyObject),
+            with_default("custom_fields", Jsonb, true, ColumnDefault::EmptyObject),
             col("created_date", Timestamptz),
             col("modified_date", Timestamptz),
             col("source_api", Text),
@@ -377,10 +403,7 @@ pub static TABLES: &[Table] = &[
         Tags,
         "core",
         "tags",
-        [
-            not_null("name", Text),
-            col("taggings_count_reported", Integer)
-        ]
+        [col("name", Text), col("taggings_count_reported", Integer)]
     ),
     entity_table!(
         Taggings,
@@ -418,7 +441,7 @@ pub static TABLES: &[Table] = &[
             col("donor_employer", Text),
             col("donor_occupation", Text),
             col("note", Text),
-            with_default("custom_fields", Jsonb, false, ColumnDefault::EmptyObject),
+            with_default("custom_fields", Jsonb, true, ColumnDefault::EmptyObject),
         ]
     ),
     entity_table!(

@@ -12,7 +12,7 @@
 //! | `gdpr`      | consent flags as source facts with provenance                | personal           |
 //! | `analysis`  | views for analysts over `core` and `gdpr` (0013)             | personal           |
 //!
-//! ¹ except `sync.rejects.body`, a verbatim source record.
+//! ¹ except `sync.rejects.body` and `body_bytes`, a verbatim source record.
 //!
 //! The `analysis` views (people with their primary contact points and country, consent flags
 //! as columns, tags per person, donations with donor names) give one row per person with plain
@@ -342,6 +342,7 @@ mod tests {
                 "0009 source binding",
                 "0010 salt by migrate",
                 "0011 run tls",
+                "0012 lossless archive",
                 "0013 analysis views"
             ]
         );

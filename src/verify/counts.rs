@@ -112,6 +112,7 @@ pub(crate) async fn archive_counts(
             );
         }
     }
+    explain_rejects(conn, nation, stream, findings).await?;
     Ok(ArchiveCounts {
         archived,
         loaded: loaded.max(0) as u64,
@@ -121,6 +122,68 @@ pub(crate) async fn archive_counts(
         unaccounted,
         loaded_without_archive: without_archive.len() as u64,
     })
+}
+
+/// Explains the stream's `sync.rejects` rows: one explained finding per field and reason (the
+/// numbers in a reason — byte counts, offsets — set aside, so alike reasons count together),
+/// saying how many records it concerns, whether they were archived (under an id, or kept in
+/// `sync.rejects` without one) and why. Field names and reasons never quote values.
+pub(crate) async fn explain_rejects(
+    conn: &mut PgConnection,
+    nation: &str,
+    stream: Stream,
+    findings: &mut Vec<Finding>,
+) -> Result<(), VerifyError> {
+    let rows = sqlx::query(
+        "SELECT coalesce(field, '(record)') AS field,
+                regexp_replace(reason, '[0-9]+', 'N', 'g') AS reason,
+                count(*) FILTER (WHERE source_id IS NOT NULL) AS with_id,
+                count(*) FILTER (WHERE source_id IS NULL) AS without_id
+           FROM sync.rejects
+          WHERE nation = $1 AND resource = $2
+          GROUP BY 1, 2
+          ORDER BY 3 DESC, 4 DESC, 1, 2",
+    )
+    .bind(nation)
+    .bind(stream.as_str())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err("explaining sync.rejects"))?;
+    let mut listed = 0;
+    for row in rows {
+        let field: String = row
+            .try_get("field")
+            .map_err(db_err("reading sync.rejects"))?;
+        let reason: String = row
+            .try_get("reason")
+            .map_err(db_err("reading sync.rejects"))?;
+        let with_id: i64 = row
+            .try_get("with_id")
+            .map_err(db_err("reading sync.rejects"))?;
+        let without_id: i64 = row
+            .try_get("without_id")
+            .map_err(db_err("reading sync.rejects"))?;
+        let message = if without_id > 0 {
+            format!(
+                "{without_id} record(s) without a usable id kept in sync.rejects (not archived under an id), field {field}: {reason}"
+            )
+        } else {
+            format!("{with_id} reject(s) of archived records, field {field}: {reason}")
+        };
+        push_limited(
+            findings,
+            &mut listed,
+            finding(
+                stream,
+                None,
+                "rejects",
+                FindingClass::Explained,
+                "rejected",
+                message,
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// A donation whose donor is neither loaded nor archived: (donation id, donor id).
@@ -139,45 +202,94 @@ pub(crate) async fn referential(
     match stream {
         Stream::People | Stream::Tags => {}
         Stream::Taggings => {
-            for (key, column, other, code) in [
+            for (key, column, other, resource, code) in [
                 (
                     "person_unknown",
                     "person_source_id",
                     "core.people",
+                    "people",
                     "tagging_unknown_person",
                 ),
                 (
                     "tag_unknown",
                     "tag_source_id",
                     "core.tags",
+                    "tags",
                     "tagging_unknown_tag",
                 ),
             ] {
-                let ids: Vec<String> = sqlx::query_scalar(&format!(
-                    "SELECT t.source_id FROM core.taggings AS t
+                // A reference to a record the export archived and rejected (or, when records
+                // of that resource were rejected for want of a usable id, to one it could not
+                // key) is explained by the reject; any other is a defect.
+                let rows = sqlx::query(&format!(
+                    "SELECT t.source_id,
+                            EXISTS (SELECT 1 FROM raw.records AS r
+                                     WHERE r.nation = t.nation AND r.resource = $2
+                                       AND r.source_id = t.{column}
+                                       AND EXISTS (SELECT 1 FROM sync.rejects AS j
+                                                    WHERE j.nation = r.nation AND j.resource = r.resource
+                                                      AND j.source_id = r.source_id)) AS rejected,
+                            EXISTS (SELECT 1 FROM sync.rejects AS j
+                                     WHERE j.nation = t.nation AND j.resource = $2
+                                       AND j.source_id IS NULL) AS idless
+                       FROM core.taggings AS t
                       WHERE t.nation = $1 AND NOT EXISTS (
                             SELECT 1 FROM {other} AS o WHERE o.nation = t.nation AND o.source_id = t.{column})
                       ORDER BY length(t.source_id), t.source_id"
                 ))
                 .bind(nation)
+                .bind(resource)
                 .fetch_all(&mut *conn)
                 .await
                 .map_err(db_err("checking taggings' references"))?;
-                counts.insert(key.to_owned(), ids.len() as u64);
-                let mut listed = 0;
-                for id in ids {
-                    push_limited(
-                        findings,
-                        &mut listed,
-                        finding(
-                            stream,
-                            Some(&id),
-                            "referential",
-                            FindingClass::Defect,
-                            code,
-                            format!("core.taggings.{column} names no row of {other}"),
-                        ),
-                    );
+                let (mut unknown, mut rejected) = (0u64, 0u64);
+                let (mut listed, mut listed_explained) = (0, 0);
+                for row in rows {
+                    let id: String = row
+                        .try_get("source_id")
+                        .map_err(db_err("reading taggings"))?;
+                    let is_rejected: bool = row
+                        .try_get("rejected")
+                        .map_err(db_err("reading taggings"))?;
+                    let idless: bool = row.try_get("idless").map_err(db_err("reading taggings"))?;
+                    if is_rejected || idless {
+                        rejected += 1;
+                        let why = if is_rejected {
+                            format!("core.taggings.{column} names a record of {resource} that was archived and rejected (see sync.rejects)")
+                        } else {
+                            format!("core.taggings.{column} names no row of {other}; records of {resource} without a usable id were rejected (see sync.rejects), it may be one of them")
+                        };
+                        push_limited(
+                            findings,
+                            &mut listed_explained,
+                            finding(
+                                stream,
+                                Some(&id),
+                                "referential",
+                                FindingClass::Explained,
+                                &format!("{code}_rejected"),
+                                why,
+                            ),
+                        );
+                    } else {
+                        unknown += 1;
+                        push_limited(
+                            findings,
+                            &mut listed,
+                            finding(
+                                stream,
+                                Some(&id),
+                                "referential",
+                                FindingClass::Defect,
+                                code,
+                                format!("core.taggings.{column} names no row of {other}"),
+                            ),
+                        );
+                    }
+                }
+                counts.insert(key.to_owned(), unknown);
+                if rejected > 0 {
+                    counts.insert(format!("{key}_rejected"), rejected);
                 }
             }
         }
@@ -194,7 +306,10 @@ pub(crate) async fn referential(
                 "SELECT d.source_id, d.person_source_id,
                         (SELECT r.deleted_at_source IS NOT NULL FROM raw.records AS r
                           WHERE r.nation = d.nation AND r.resource = 'people'
-                            AND r.source_id = d.person_source_id) AS marked
+                            AND r.source_id = d.person_source_id) AS marked,
+                        EXISTS (SELECT 1 FROM sync.rejects AS j
+                                 WHERE j.nation = d.nation AND j.resource = 'people'
+                                   AND j.source_id = d.person_source_id) AS rejected
                    FROM core.donations AS d
                   WHERE d.nation = $1 AND d.person_source_id IS NOT NULL AND NOT EXISTS (
                         SELECT 1 FROM core.people AS p
@@ -207,6 +322,7 @@ pub(crate) async fn referential(
             .map_err(db_err("checking donations' donors"))?;
             let (mut not_exported, mut archived_not_loaded, mut marked_deleted) =
                 (0u64, 0u64, 0u64);
+            let mut donor_rejected = 0u64;
             let mut listed_explained = 0;
             let mut listed = 0;
             for row in rows {
@@ -220,7 +336,18 @@ pub(crate) async fn referential(
                 // source by the export's reconciliation; false: archived and present.
                 let marked: Option<bool> =
                     row.try_get("marked").map_err(db_err("reading donations"))?;
-                if marked == Some(true) {
+                let rejected: bool = row
+                    .try_get("rejected")
+                    .map_err(db_err("reading donations"))?;
+                if marked == Some(false) && rejected {
+                    donor_rejected += 1;
+                    push_limited(
+                        findings,
+                        &mut listed_explained,
+                        finding(stream, Some(&id), "referential", FindingClass::Explained, "donor_rejected",
+                            format!("donor {donor} was archived and rejected (see sync.rejects), so it has no core.people row")),
+                    );
+                } else if marked == Some(true) {
                     marked_deleted += 1;
                     push_limited(
                         findings,
@@ -244,6 +371,9 @@ pub(crate) async fn referential(
             counts.insert("donor_not_exported".to_owned(), not_exported);
             counts.insert("donor_archived_not_loaded".to_owned(), archived_not_loaded);
             counts.insert("donor_marked_deleted_at_source".to_owned(), marked_deleted);
+            if donor_rejected > 0 {
+                counts.insert("donor_rejected".to_owned(), donor_rejected);
+            }
         }
     }
     Ok((counts, unknown_donors))

@@ -15,7 +15,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset};
 use futures_util::TryStreamExt as _;
-use serde_json::Value;
 use sqlx::{PgConnection, Row};
 
 use super::ids::time_attr;
@@ -116,6 +115,21 @@ pub(crate) async fn archive_pass(
         .map_err(db_err("creating a temporary table for the re-derivation"))?;
     }
 
+    // Records the export rejected whole because PostgreSQL refused them have no rows to
+    // compare with what the mapping would make of them.
+    let refused: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT source_id FROM sync.rejects
+          WHERE nation = $1 AND resource = $2 AND source_id IS NOT NULL
+            AND field = '(record)' AND starts_with(reason, $3)",
+    )
+    .bind(nation)
+    .bind(stream.as_str())
+    .bind(load::DATABASE_REFUSED)
+    .fetch_all(&mut *work)
+    .await
+    .map_err(db_err("reading sync.rejects"))?
+    .into_iter()
+    .collect();
     let main = main_table(stream);
     let settings = BatchContext {
         nation: nation.to_owned(),
@@ -126,8 +140,8 @@ pub(crate) async fn archive_pass(
     let mut pass = ArchivePass::default();
     let mut listed = 0usize;
     let mut rows = sqlx::query(
-        "SELECT source_id, body::text AS body, sha256,
-                deleted_at_source IS NOT NULL AS gone
+        "SELECT source_id, COALESCE(body_bytes, convert_to(body::text, 'UTF8')) AS body, sha256,
+                body IS NOT NULL AS as_json, deleted_at_source IS NOT NULL AS gone
            FROM raw.records
           WHERE nation = $1 AND resource = $2
           ORDER BY length(source_id), source_id",
@@ -135,7 +149,7 @@ pub(crate) async fn archive_pass(
     .bind(nation)
     .bind(stream.as_str())
     .fetch(&mut *reader);
-    let mut chunk: Vec<(String, String, String, bool)> = Vec::with_capacity(CHUNK);
+    let mut chunk: Vec<(String, Vec<u8>, String, bool, bool)> = Vec::with_capacity(CHUNK);
     loop {
         let row = rows
             .try_next()
@@ -146,39 +160,42 @@ pub(crate) async fn archive_pass(
             let id: String = row
                 .try_get("source_id")
                 .map_err(db_err("reading raw.records"))?;
-            let body: String = row.try_get("body").map_err(db_err("reading raw.records"))?;
+            let body: Vec<u8> = row.try_get("body").map_err(db_err("reading raw.records"))?;
+            let as_json: bool = row
+                .try_get("as_json")
+                .map_err(db_err("reading raw.records"))?;
             let sha: String = row
                 .try_get("sha256")
                 .map_err(db_err("reading raw.records"))?;
             let gone: bool = row.try_get("gone").map_err(db_err("reading raw.records"))?;
-            chunk.push((id, body, sha, gone));
+            chunk.push((id, body, sha, as_json, gone));
         }
         if chunk.len() >= CHUNK || (end && !chunk.is_empty()) {
             let records = std::mem::take(&mut chunk);
             let mut parsed = Vec::with_capacity(records.len());
-            for (id, body, stored, gone) in records {
-                let value: Option<Value> = serde_json::from_str::<Value>(&body)
-                    .ok()
-                    .filter(Value::is_object);
-                let record_hash: Hash = match &value {
-                    Some(v) => sha2_bytes(canonical::canonical(v).as_bytes()),
-                    None => {
-                        pass.integrity.raw_unreadable += 1;
-                        push_limited(
-                            findings,
-                            &mut listed,
-                            finding(
-                                stream,
-                                Some(&id),
-                                "raw_hash",
-                                FindingClass::Defect,
-                                "raw_unreadable",
-                                "raw.records.body is not a JSON object".into(),
-                            ),
-                        );
-                        sha2_bytes(body.as_bytes())
-                    }
-                };
+            for (id, body, stored, as_json, gone) in records {
+                // The same reading and hash as at load time (see `canonical::record_sha256_hex`):
+                // a record the json column holds must read as a JSON object; one kept as bytes
+                // because it cannot be read is hashed over its bytes and was rejected at load.
+                let record = SourceRecord::from_archive(id.clone(), body);
+                let readable = record.value.is_object();
+                if as_json && !readable {
+                    pass.integrity.raw_unreadable += 1;
+                    push_limited(
+                        findings,
+                        &mut listed,
+                        finding(
+                            stream,
+                            Some(&id),
+                            "raw_hash",
+                            FindingClass::Defect,
+                            "raw_unreadable",
+                            "raw.records.body is not a JSON object".into(),
+                        ),
+                    );
+                }
+                let record_hash: Hash = canonical::record_sha256(&record.body, &record.value);
+                let value = readable.then_some(&record.value);
                 pass.integrity.raw_records_hashed += 1;
                 if hex::encode(record_hash) != stored {
                     pass.integrity.raw_hash_mismatches += 1;
@@ -202,13 +219,11 @@ pub(crate) async fn archive_pass(
                     pass.marked_deleted.push(id);
                     continue;
                 }
-                if let Some(value) = value {
-                    parsed.push(SourceRecord {
-                        source_id: Some(id),
-                        body,
-                        value,
-                    });
+                if refused.contains(&id) {
+                    pass.no_main_row.push((id, true));
+                    continue;
                 }
+                parsed.push(record);
             }
             let batch = build_batch(
                 &settings,
@@ -248,11 +263,6 @@ pub(crate) async fn archive_pass(
         }
     }
     Ok(pass)
-}
-
-fn sha2_bytes(data: &[u8]) -> Hash {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(data).into()
 }
 
 async fn insert_derived(work: &mut PgConnection, rows: &TableRows) -> Result<(), VerifyError> {

@@ -185,9 +185,9 @@ pub(crate) async fn draw(
     stream: Stream,
     seed: &str,
     n: u64,
-) -> Result<Vec<(String, String)>, VerifyError> {
+) -> Result<Vec<(String, Vec<u8>)>, VerifyError> {
     let rows = sqlx::query(
-        "SELECT source_id, body::text AS body FROM raw.records
+        "SELECT source_id, COALESCE(body_bytes, convert_to(body::text, 'UTF8')) AS body FROM raw.records
           WHERE nation = $1 AND resource = $2 AND deleted_at_source IS NULL
           ORDER BY sha256(convert_to($3 || ':' || source_id, 'UTF8')), source_id
           LIMIT $4",
@@ -300,7 +300,7 @@ pub(crate) fn compare(stream: Stream, archived: &Value, fetched: Option<&Value>)
 pub(crate) async fn refetch<S: Source + 'static>(
     source: &Arc<S>,
     stream: Stream,
-    drawn: &[(String, String)],
+    drawn: &[(String, Vec<u8>)],
     plan: &Plan<'_>,
     findings: &mut Vec<Finding>,
 ) -> Result<SampleResult, VerifyError> {
@@ -334,7 +334,7 @@ pub(crate) async fn refetch<S: Source + 'static>(
     let fetched = fetch_many(source, stream, &keys, plan.listing).await?;
     let mut listed = 0;
     for (id, body) in drawn {
-        let archived: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let archived: Value = crate::fetch::scan::read(body).value;
         let Some(key) = plan.keys.to_source(stream, id) else {
             result.migration_defects += 1;
             push_limited(

@@ -209,6 +209,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "fetched_at",
             "run_id",
             "deleted_at_source",
+            "body_bytes",
         ],
     ),
     (
@@ -264,6 +265,8 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "body",
             "run_id",
             "rejected_at",
+            "body_bytes",
+            "record_sha256",
         ],
     ),
     (
@@ -290,6 +293,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "bodies",
             "run_id",
             "fetched_at",
+            "body_bytes",
         ],
     ),
     ("sync.nations", &["nation", "source", "bound_at"]),
@@ -852,4 +856,33 @@ async fn the_agreed_keys_and_checks_are_enforced() {
 
     let tables: BTreeSet<String> = columns(pool).await.into_keys().collect();
     assert!(tables.contains("sensitive.person_attributes"));
+}
+
+/// The loader keeps text within the B-tree index row limit for exactly the columns an index
+/// covers: `target::INDEXED_COLUMNS` (plus every `source_id`) must name every indexed text
+/// column of the mapped schemas, or a long value there would stop a page again (issue 9).
+#[tokio::test]
+async fn the_indexed_text_columns_are_the_ones_the_loader_checks() {
+    let db = TestDb::new().await;
+    let indexed: BTreeSet<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT n.nspname || '.' || c.relname, a.attname::text
+           FROM pg_index i
+           JOIN pg_class c ON c.oid = i.indrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_class ic ON ic.oid = i.indexrelid
+           JOIN pg_am am ON am.oid = ic.relam
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
+          WHERE n.nspname IN ('core', 'sensitive', 'gdpr') AND am.amname = 'btree'
+            AND a.atttypid = 'text'::regtype AND a.attname NOT IN ('nation', 'source_id')",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let checked: BTreeSet<(String, String)> = nb_exodus::mapping::target::INDEXED_COLUMNS
+        .iter()
+        .map(|(t, c)| ((*t).to_owned(), (*c).to_owned()))
+        .collect();
+    assert_eq!(indexed, checked);
 }
