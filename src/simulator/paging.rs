@@ -1,26 +1,19 @@
-//! Ordered access to the four collections (people, tags, taggings, donations) as sorted key
-//! spaces with `rank` (how many live keys are below a key) and `select` (the k-th live key).
+//! Ordered access to the nation's collections as sorted key spaces ([`KeySpace`], from each
+//! resource's descriptor) with `rank` (how many live keys are below a key) and `select` (the
+//! k-th live key).
 //! Both v2 offset paging (`page[number]`), v2 keyset paging (`filter[id][gt]` + `sort=id`), v1
 //! cursor tokens and the v1 legacy page envelope are built on these two operations, so every
 //! flavour of paging sees exactly the same live set.
 //!
-//! Keys: people by person id, tags by tag id, taggings by `person_id * 8 + j`, donations by id.
+//! Keys: people by person id, taggings by `person_id * 8 + j`, dense collections (tags,
+//! donations, custom fields) by id `1..=n`, ledger collections (memberships, membership types)
+//! by id with deletions.
 
 use super::churn::State;
 use super::data::Nation;
 
-/// A collection of the nation.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Kind {
-    /// People (v1 people, v2 signups).
-    People,
-    /// Tags (v1 tags, v2 signup_tags).
-    Tags,
-    /// Taggings (v2 signup_taggings).
-    Taggings,
-    /// Donations.
-    Donations,
-}
+/// A collection's key layout.
+pub(crate) use super::resources::KeySpace as Kind;
 
 /// A consistent read-only view of the nation.
 #[derive(Clone, Copy)]
@@ -57,9 +50,9 @@ impl View<'_> {
     pub(crate) fn total(&self, kind: Kind) -> u64 {
         match kind {
             Kind::People => self.state.people_count(),
-            Kind::Tags => self.nation.tag_count,
             Kind::Taggings => self.state.tagging_total(),
-            Kind::Donations => self.nation.donation_count,
+            Kind::Dense(n) => n(self.nation),
+            Kind::Ledger(l) => l(self.state).live_count(),
         }
     }
 
@@ -69,8 +62,8 @@ impl View<'_> {
             Kind::People => self
                 .state
                 .live_before(self.state.slot_lower_bound(self.nation, key)),
-            Kind::Tags => key.clamp(1, self.nation.tag_count + 1) - 1,
-            Kind::Donations => key.clamp(1, self.nation.donation_count + 1) - 1,
+            Kind::Dense(n) => key.clamp(1, n(self.nation) + 1) - 1,
+            Kind::Ledger(l) => l(self.state).rank(key),
             Kind::Taggings => {
                 let (p, j) = (key / 8, key % 8);
                 let slot = self.state.slot_lower_bound(self.nation, p);
@@ -95,8 +88,8 @@ impl View<'_> {
                 .state
                 .live_select(k)
                 .map(|s| self.state.slot_id(self.nation, s)),
-            Kind::Tags => (k < self.nation.tag_count).then_some(k + 1),
-            Kind::Donations => (k < self.nation.donation_count).then_some(k + 1),
+            Kind::Dense(n) => (k < n(self.nation)).then_some(k + 1),
+            Kind::Ledger(l) => l(self.state).select(k),
             Kind::Taggings => self
                 .state
                 .tagging_select(k)
@@ -123,11 +116,31 @@ impl View<'_> {
         }
         let (nation, state) = (self.nation, self.state);
         match kind {
-            Kind::Tags | Kind::Donations => {
+            Kind::Dense(_) => {
                 for i in 0..(r1 - r0) {
                     let pos = if desc { r1 - 1 - i } else { r0 + i };
                     if !f(pos + 1) {
                         return;
+                    }
+                }
+            }
+            Kind::Ledger(l) => {
+                let ledger = l(state);
+                let Some(mut id) = ledger.select(if desc { r1 - 1 } else { r0 }) else {
+                    return;
+                };
+                let mut left = r1 - r0;
+                while left > 0 && id >= 1 && id <= ledger.max_id() {
+                    if ledger.is_live(id) {
+                        left -= 1;
+                        if !f(id) {
+                            return;
+                        }
+                    }
+                    if desc {
+                        id -= 1;
+                    } else {
+                        id += 1;
                     }
                 }
             }
@@ -333,7 +346,7 @@ mod tests {
             nation: &nation,
             state: &state,
         };
-        for kind in [Kind::People, Kind::Tags, Kind::Taggings, Kind::Donations] {
+        for kind in super::super::resources::RESOURCES.iter().map(|r| r.keys) {
             let total = view.total(kind);
             let mut prev = None;
             for k in 0..total {
@@ -358,7 +371,7 @@ mod tests {
             state: &state,
         };
         let all: Pred<'_> = &|_| true;
-        for kind in [Kind::People, Kind::Tags, Kind::Taggings, Kind::Donations] {
+        for kind in super::super::resources::RESOURCES.iter().map(|r| r.keys) {
             let total = view.total(kind);
             let by_select: Vec<u64> = (0..total).map(|k| view.select(kind, k).unwrap()).collect();
             for (skip, take) in [
@@ -431,7 +444,11 @@ mod tests {
         assert_eq!(after, vec![51, 52]);
         let even: Pred<'_> = &|k| k % 2 == 0;
         assert_eq!(
-            view.count(Kind::Donations, Bounds::default(), Some(even)),
+            view.count(
+                Kind::Dense(|n| n.donation_count),
+                Bounds::default(),
+                Some(even)
+            ),
             nation.donation_count / 2
         );
     }

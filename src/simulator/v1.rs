@@ -1,5 +1,6 @@
 //! API v1 (classic REST, §3–§6): `people`, `people/count`, `people/:id`, `people/search`,
-//! `people/:id/taggings`, `tags`, `tags/:tag/people`, `donations` and `donations/search`.
+//! `people/:id/taggings`, `tags`, `tags/:tag/people`, `donations`, `donations/search`, and the
+//! per-person routes of the registry (`people/:id/memberships`).
 //!
 //! Paging is token-based by default: `limit` (default 10, max 100) and opaque `__nonce` /
 //! `__token` values in relative `next`/`prev` links. The token is a cursor over ids (the last id
@@ -15,7 +16,9 @@ use base64::Engine as _;
 
 use super::data::{self, hash3, Donation, Nation, Person, Zone};
 use super::json::{self, nulls, Obj};
+use super::membership::{self, Membership, MembershipType};
 use super::paging::{self, Bounds, Kind, Params, View};
+use super::resources;
 use super::v2::Resp;
 use super::{Oversize, Shared, V1Paging};
 
@@ -323,6 +326,16 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
             Some((id, slot)) => show_person(view, id, slot),
             None => Resp::error(404, "not_found", "Record not found"),
         },
+        ["people", id, segment] if resources::by_v1_per_person(segment).is_some() => {
+            match id
+                .parse::<u64>()
+                .ok()
+                .filter(|id| view.state.live_slot(nation, *id).is_some())
+            {
+                Some(person) => per_person_memberships(shared, view, params, person),
+                None => Resp::error(404, "not_found", "Record not found"),
+            }
+        }
         ["people", id, "taggings"] => match id
             .parse::<u64>()
             .ok()
@@ -350,7 +363,7 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
             params,
             Listing {
                 path: "tags",
-                kind: Kind::Tags,
+                kind: listing_keys("tags"),
                 pred: None,
             },
             &|o, k| {
@@ -393,7 +406,7 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
             params,
             Listing {
                 path: "donations",
-                kind: Kind::Donations,
+                kind: listing_keys("donations"),
                 pred: None,
             },
             &|o, k| write_donation(o, view, k),
@@ -410,7 +423,7 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                 params,
                 Listing {
                     path: "donations/search",
-                    kind: Kind::Donations,
+                    kind: listing_keys("donations"),
                     pred: Some(&pred),
                 },
                 &|o, k| write_donation(o, view, k),
@@ -418,6 +431,63 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
         }
         _ => Resp::error(404, "not_found", "Record not found"),
     }
+}
+
+/// The key space of the resource v1 lists at `path`.
+fn listing_keys(name: &str) -> Kind {
+    resources::by_name(name).map_or(Kind::People, |r| r.keys)
+}
+
+/// `GET /people/:id/memberships` (§4): token-paginated results of `{name, person_id,
+/// expires_on, started_at, created_at, updated_at, status, status_reason}` in the order of the
+/// docs example. v1 names the type instead of giving its id; a membership whose type was
+/// deleted keeps the deleted type's name.
+fn per_person_memberships(shared: &Shared, view: View<'_>, params: &Params, person: u64) -> Resp {
+    let ids = membership::of_person(view.nation, view.state, person);
+    let (Some(&lo), Some(&hi)) = (ids.first(), ids.last()) else {
+        return list(
+            shared,
+            view,
+            params,
+            Listing {
+                path: &format!("people/{person}/memberships"),
+                kind: listing_keys("memberships"),
+                pred: Some(&|_| false),
+            },
+            &|_, _| {},
+        );
+    };
+    let pred = |k: u64| k >= lo && k <= hi && ids.contains(&k);
+    let path = format!("people/{person}/memberships");
+    list(
+        shared,
+        view,
+        params,
+        Listing {
+            path: &path,
+            kind: listing_keys("memberships"),
+            pred: Some(&pred),
+        },
+        &|o, k| write_membership(o, view, k),
+    )
+}
+
+fn write_membership(out: &mut String, view: View<'_>, id: u64) {
+    let m = Membership::generate(view.nation, &view.state.memberships, id);
+    let z = m.zone;
+    let mut o = Obj::open(out, None, true);
+    o.opt_str(
+        "name",
+        MembershipType::generate(view.nation, m.membership_type_id).map(|t| t.name),
+    );
+    o.int("person_id", m.signup_id as i64);
+    o.opt_str("expires_on", m.expires_on.map(Membership::date).as_deref());
+    time(&mut o, "started_at", Some(m.started_at), z);
+    time(&mut o, "created_at", Some(m.created_at), z);
+    time(&mut o, "updated_at", Some(m.updated_at), z);
+    o.str("status", m.status.as_str());
+    o.opt_str("status_reason", m.status_reason);
+    o.close();
 }
 
 fn percent_decode(s: &str) -> String {
