@@ -35,8 +35,8 @@ What the nation holds, for N = --people:
 * taggings: 0–6 per person (mean 3), ids person_id*8 + j.
 
 * donations: round(0.4 N) in --currency; 85% succeeded, 10% failed, 5% canceled; 4% have
-  no donor, 3% point at a deleted donor (a gap id). With --dues-payments, membership_id
-  links dues payments to memberships.
+  no donor, 3% point at a deleted donor (a gap id); 60% of members' donations are dues
+  payments with membership_id (--null-membership-id leaves it null).
 
 * memberships: 0.33 N (v2 /memberships; v1 only /people/:id/memberships): ~29% of people
   hold one, ~2% a second; statuses active, grace period, expired, canceled; ~4% point at a
@@ -159,11 +159,11 @@ pub struct SimulateArgs {
     #[arg(long, value_enum, default_value_t = V1PagingArg::Token)]
     pub v1_paging: V1PagingArg,
 
-    /// Donations carry membership_id (dues payments) pointing at a membership of their donor,
-    /// for 60% of donors holding one; off by default (membership_id null, as before).
-    /// Example: --dues-payments
+    /// Donations' membership_id is always null, as before the simulator had memberships (by
+    /// default 60% of members' donations point at their membership: dues payments).
+    /// Example: --null-membership-id
     #[arg(long)]
-    pub dues_payments: bool,
+    pub null_membership_id: bool,
 
     /// v1 next/prev links omit limit, as in the 2015 recording. Example: --v1-drop-limit
     #[arg(long)]
@@ -344,7 +344,7 @@ impl SimulateArgs {
                     LinkParamsArg::PageNumber => V2LinkParams::PageNumberOnly,
                 },
                 v2_plain_json: matches!(self.v2_content_type, ContentTypeArg::Json),
-                dues_payments: self.dues_payments,
+                null_membership_id: self.null_membership_id,
                 v1_paging: match self.v1_paging {
                     V1PagingArg::Token => V1Paging::Token,
                     V1PagingArg::Legacy => V1Paging::Legacy,

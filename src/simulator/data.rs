@@ -156,8 +156,8 @@ pub(crate) struct Nation {
     pub symbol: String,
     /// Tag names, index `id - 1`.
     pub tag_names: Vec<String>,
-    /// Donations carry `membership_id` (the `dues_payments` switch).
-    pub dues_payments: bool,
+    /// Donations' `membership_id` is always null (the `null_membership_id` switch).
+    pub null_membership_id: bool,
 }
 
 /// Tag names that exercise quoting, unicode and SQL injection in clients.
@@ -222,7 +222,7 @@ impl Nation {
             epoch,
             symbol,
             tag_names,
-            dues_payments: false,
+            null_membership_id: false,
         }
     }
 

@@ -393,6 +393,17 @@ impl Membership {
 /// The live memberships of person `id`, ascending (generated and created during the run).
 pub(crate) fn of_person(nation: &Nation, state: &State, person: u64) -> Vec<u64> {
     let ledger = &state.memberships;
+    let mut out: Vec<u64> = generated_of_person(nation, person)
+        .into_iter()
+        .filter(|id| ledger.is_live(*id))
+        .collect();
+    out.extend(ledger.created_by(person).filter(|id| ledger.is_live(*id)));
+    out
+}
+
+/// The generated memberships of person `id`, ascending, whether or not churn deleted them
+/// since (a donation that paid one keeps pointing at it).
+pub(crate) fn generated_of_person(nation: &Nation, person: u64) -> Vec<u64> {
     let mut out = Vec::new();
     let m = base_count(nation);
     if m > 0 && person <= nation.max_base_id() && person > 0 {
@@ -401,12 +412,11 @@ pub(crate) fn of_person(nation: &Nation, state: &State, person: u64) -> Vec<u64>
         let first = (slot * m).div_ceil(nation.people) + 1;
         let last = ((slot + 1) * m).div_ceil(nation.people) + 1;
         for id in first..=last.min(m) {
-            if base_owner(nation, id) == person && ledger.is_live(id) {
+            if base_owner(nation, id) == person {
                 out.push(id);
             }
         }
     }
-    out.extend(ledger.created_by(person).filter(|id| ledger.is_live(*id)));
     out
 }
 

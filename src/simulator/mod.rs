@@ -169,9 +169,9 @@ pub struct Variants {
     pub v2_keyset: V2Keyset,
     /// v2 answers 400 to `filter[updated_at]` (the reference leaves it unconfirmed).
     pub v2_refuse_updated_filter: bool,
-    /// Donations carry `membership_id` (dues payments) for a share of donors who hold a
-    /// membership; off by default so donation bodies stay as they were before memberships.
-    pub dues_payments: bool,
+    /// Donations' `membership_id` is always `null`, as before the simulator had memberships;
+    /// by default about 60 % of the donations of members point at their membership (dues).
+    pub null_membership_id: bool,
 }
 
 /// Everything needed to start a simulator.
@@ -368,7 +368,7 @@ impl Simulator {
             })?
         };
         let mut nation = data::Nation::new(config.seed, config.people, &config.currency);
-        nation.dues_payments = config.variants.dues_payments;
+        nation.null_membership_id = config.variants.null_membership_id;
         let state = churn::State::new(&nation);
         let base_url = format!("http://{local}");
         let shared = Arc::new(Shared {

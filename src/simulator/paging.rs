@@ -11,9 +11,7 @@
 
 use super::churn::State;
 use super::data::Nation;
-
-/// A collection's key layout.
-pub(crate) use super::resources::KeySpace as Kind;
+use super::resources::KeySpace;
 
 /// A consistent read-only view of the nation.
 #[derive(Clone, Copy)]
@@ -47,24 +45,24 @@ pub(crate) type Pred<'p> = &'p dyn Fn(u64) -> bool;
 
 impl View<'_> {
     /// Number of live keys.
-    pub(crate) fn total(&self, kind: Kind) -> u64 {
+    pub(crate) fn total(&self, kind: KeySpace) -> u64 {
         match kind {
-            Kind::People => self.state.people_count(),
-            Kind::Taggings => self.state.tagging_total(),
-            Kind::Dense(n) => n(self.nation),
-            Kind::Ledger(l) => l(self.state).live_count(),
+            KeySpace::People => self.state.people_count(),
+            KeySpace::Taggings => self.state.tagging_total(),
+            KeySpace::Dense(n) => n(self.nation),
+            KeySpace::Ledger(l) => l(self.state).live_count(),
         }
     }
 
     /// Number of live keys strictly below `key`.
-    pub(crate) fn rank(&self, kind: Kind, key: u64) -> u64 {
+    pub(crate) fn rank(&self, kind: KeySpace, key: u64) -> u64 {
         match kind {
-            Kind::People => self
+            KeySpace::People => self
                 .state
                 .live_before(self.state.slot_lower_bound(self.nation, key)),
-            Kind::Dense(n) => key.clamp(1, n(self.nation) + 1) - 1,
-            Kind::Ledger(l) => l(self.state).rank(key),
-            Kind::Taggings => {
+            KeySpace::Dense(n) => key.clamp(1, n(self.nation) + 1) - 1,
+            KeySpace::Ledger(l) => l(self.state).rank(key),
+            KeySpace::Taggings => {
                 let (p, j) = (key / 8, key % 8);
                 let slot = self.state.slot_lower_bound(self.nation, p);
                 let mut r = self.state.taggings_before(slot);
@@ -82,22 +80,22 @@ impl View<'_> {
     /// The `k`-th live key (0-based); the walks below do the same in bulk, this is the
     /// reference they are tested against.
     #[cfg(test)]
-    pub(crate) fn select(&self, kind: Kind, k: u64) -> Option<u64> {
+    pub(crate) fn select(&self, kind: KeySpace, k: u64) -> Option<u64> {
         match kind {
-            Kind::People => self
+            KeySpace::People => self
                 .state
                 .live_select(k)
                 .map(|s| self.state.slot_id(self.nation, s)),
-            Kind::Dense(n) => (k < n(self.nation)).then_some(k + 1),
-            Kind::Ledger(l) => l(self.state).select(k),
-            Kind::Taggings => self
+            KeySpace::Dense(n) => (k < n(self.nation)).then_some(k + 1),
+            KeySpace::Ledger(l) => l(self.state).select(k),
+            KeySpace::Taggings => self
                 .state
                 .tagging_select(k)
                 .map(|(s, j)| self.state.slot_id(self.nation, s) * 8 + j),
         }
     }
 
-    fn positions(&self, kind: Kind, b: Bounds) -> (u64, u64) {
+    fn positions(&self, kind: KeySpace, b: Bounds) -> (u64, u64) {
         let r0 = self.rank(kind, b.lo);
         let r1 = if b.hi == u64::MAX {
             self.total(kind)
@@ -110,13 +108,13 @@ impl View<'_> {
     /// Calls `f` with the keys at positions `r0..r1` in order (descending if `desc`) until it
     /// returns false. Walks slots directly, so a filtered scan costs O(1) per record instead of
     /// one tree search per position.
-    fn walk(&self, kind: Kind, r0: u64, r1: u64, desc: bool, f: &mut dyn FnMut(u64) -> bool) {
+    fn walk(&self, kind: KeySpace, r0: u64, r1: u64, desc: bool, f: &mut dyn FnMut(u64) -> bool) {
         if r0 >= r1 {
             return;
         }
         let (nation, state) = (self.nation, self.state);
         match kind {
-            Kind::Dense(_) => {
+            KeySpace::Dense(_) => {
                 for i in 0..(r1 - r0) {
                     let pos = if desc { r1 - 1 - i } else { r0 + i };
                     if !f(pos + 1) {
@@ -124,7 +122,7 @@ impl View<'_> {
                     }
                 }
             }
-            Kind::Ledger(l) => {
+            KeySpace::Ledger(l) => {
                 let ledger = l(state);
                 let Some(mut id) = ledger.select(if desc { r1 - 1 } else { r0 }) else {
                     return;
@@ -144,7 +142,7 @@ impl View<'_> {
                     }
                 }
             }
-            Kind::People => {
+            KeySpace::People => {
                 let Some(mut slot) = state.live_select(if desc { r1 - 1 } else { r0 }) else {
                     return;
                 };
@@ -166,7 +164,7 @@ impl View<'_> {
                     }
                 }
             }
-            Kind::Taggings => {
+            KeySpace::Taggings => {
                 let Some((mut slot, mut j)) = state.tagging_select(if desc { r1 - 1 } else { r0 })
                 else {
                     return;
@@ -223,7 +221,7 @@ impl View<'_> {
     /// descending.
     pub(crate) fn collect(
         &self,
-        kind: Kind,
+        kind: KeySpace,
         b: Bounds,
         pred: Option<Pred<'_>>,
         skip: u64,
@@ -266,7 +264,7 @@ impl View<'_> {
     }
 
     /// Number of keys within `b` matching `pred`.
-    pub(crate) fn count(&self, kind: Kind, b: Bounds, pred: Option<Pred<'_>>) -> u64 {
+    pub(crate) fn count(&self, kind: KeySpace, b: Bounds, pred: Option<Pred<'_>>) -> u64 {
         let (r0, r1) = self.positions(kind, b);
         match pred {
             None => r1 - r0,
@@ -426,12 +424,12 @@ mod tests {
             nation: &nation,
             state: &state,
         };
-        let asc = view.collect(Kind::People, Bounds::default(), None, 0, 1000, false);
-        let mut desc = view.collect(Kind::People, Bounds::default(), None, 0, 1000, true);
+        let asc = view.collect(KeySpace::People, Bounds::default(), None, 0, 1000, false);
+        let mut desc = view.collect(KeySpace::People, Bounds::default(), None, 0, 1000, true);
         desc.reverse();
         assert_eq!(asc, desc);
         let after = view.collect(
-            Kind::People,
+            KeySpace::People,
             Bounds {
                 lo: 50,
                 hi: u64::MAX,
@@ -445,7 +443,7 @@ mod tests {
         let even: Pred<'_> = &|k| k % 2 == 0;
         assert_eq!(
             view.count(
-                Kind::Dense(|n| n.donation_count),
+                KeySpace::Dense(|n| n.donation_count),
                 Bounds::default(),
                 Some(even)
             ),

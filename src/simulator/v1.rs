@@ -17,8 +17,8 @@ use base64::Engine as _;
 use super::data::{self, hash3, Donation, Nation, Person, Zone};
 use super::json::{self, nulls, Obj};
 use super::membership::{self, Membership, MembershipType};
-use super::paging::{self, Bounds, Kind, Params, View};
-use super::resources;
+use super::paging::{self, Bounds, Params, View};
+use super::resources::{self, KeySpace};
 use super::v2::Resp;
 use super::{Oversize, Shared, V1Paging};
 
@@ -275,8 +275,10 @@ fn open(seed: u64, digest: u64, nonce: &str, token: &str) -> Option<(Dir, u64)> 
 /// One v1 collection request, ready to page.
 struct Listing<'a> {
     path: &'a str,
-    kind: Kind,
+    kind: KeySpace,
     pred: Option<paging::Pred<'a>>,
+    /// Keys outside these bounds are never listed (a per-person route's id range).
+    within: Bounds,
 }
 
 /// Handles `GET /api/v1/<rest>`.
@@ -290,8 +292,9 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
             params,
             Listing {
                 path: "people",
-                kind: Kind::People,
+                kind: KeySpace::People,
                 pred: None,
+                within: Bounds::default(),
             },
             &|o, k| write_abbreviated(o, view, k),
         ),
@@ -312,8 +315,9 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                 params,
                 Listing {
                     path: "people/search",
-                    kind: Kind::People,
+                    kind: KeySpace::People,
                     pred: Some(&pred),
+                    within: Bounds::default(),
                 },
                 &|o, k| write_abbreviated(o, view, k),
             )
@@ -365,6 +369,7 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                 path: "tags",
                 kind: listing_keys("tags"),
                 pred: None,
+                within: Bounds::default(),
             },
             &|o, k| {
                 let mut t = Obj::open(o, None, true);
@@ -394,8 +399,9 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                 params,
                 Listing {
                     path: &path,
-                    kind: Kind::People,
+                    kind: KeySpace::People,
                     pred: Some(&pred),
+                    within: Bounds::default(),
                 },
                 &|o, k| write_abbreviated(o, view, k),
             )
@@ -408,6 +414,7 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                 path: "donations",
                 kind: listing_keys("donations"),
                 pred: None,
+                within: Bounds::default(),
             },
             &|o, k| write_donation(o, view, k),
         ),
@@ -425,6 +432,7 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                     path: "donations/search",
                     kind: listing_keys("donations"),
                     pred: Some(&pred),
+                    within: Bounds::default(),
                 },
                 &|o, k| write_donation(o, view, k),
             )
@@ -434,8 +442,8 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
 }
 
 /// The key space of the resource v1 lists at `path`.
-fn listing_keys(name: &str) -> Kind {
-    resources::by_name(name).map_or(Kind::People, |r| r.keys)
+fn listing_keys(name: &str) -> KeySpace {
+    resources::by_name(name).map_or(KeySpace::People, |r| r.keys)
 }
 
 /// `GET /people/:id/memberships` (§4): token-paginated results of `{name, person_id,
@@ -444,20 +452,13 @@ fn listing_keys(name: &str) -> Kind {
 /// deleted keeps the deleted type's name.
 fn per_person_memberships(shared: &Shared, view: View<'_>, params: &Params, person: u64) -> Resp {
     let ids = membership::of_person(view.nation, view.state, person);
-    let (Some(&lo), Some(&hi)) = (ids.first(), ids.last()) else {
-        return list(
-            shared,
-            view,
-            params,
-            Listing {
-                path: &format!("people/{person}/memberships"),
-                kind: listing_keys("memberships"),
-                pred: Some(&|_| false),
-            },
-            &|_, _| {},
-        );
+    // A person's memberships sit in a narrow id range (plus any created during the run), so
+    // the listing walks that range only, not the whole nation's memberships.
+    let within = match (ids.first(), ids.last()) {
+        (Some(&lo), Some(&hi)) => Bounds { lo, hi },
+        _ => Bounds { lo: 1, hi: 0 },
     };
-    let pred = |k: u64| k >= lo && k <= hi && ids.contains(&k);
+    let pred = |k: u64| ids.contains(&k);
     let path = format!("people/{person}/memberships");
     list(
         shared,
@@ -467,6 +468,7 @@ fn per_person_memberships(shared: &Shared, view: View<'_>, params: &Params, pers
             path: &path,
             kind: listing_keys("memberships"),
             pred: Some(&pred),
+            within,
         },
         &|o, k| write_membership(o, view, k),
     )
@@ -568,15 +570,19 @@ fn list_token(
         },
         _ => return bad_request("__nonce and __token must be given together"),
     };
-    let (kind, pred) = (listing.kind, listing.pred);
+    let (kind, pred, w) = (listing.kind, listing.pred, listing.within);
+    let clip = |b: Bounds| Bounds {
+        lo: b.lo.max(w.lo),
+        hi: b.hi.min(w.hi),
+    };
     let keys = match cursor {
-        None => view.collect(kind, Bounds::default(), pred, 0, limit, false),
+        None => view.collect(kind, w, pred, 0, limit, false),
         Some((Dir::Next, after)) => view.collect(
             kind,
-            Bounds {
+            clip(Bounds {
                 lo: after.saturating_add(1),
                 hi: u64::MAX,
-            },
+            }),
             pred,
             0,
             limit,
@@ -588,10 +594,10 @@ fn list_token(
             } else {
                 view.collect(
                     kind,
-                    Bounds {
+                    clip(Bounds {
                         lo: 0,
                         hi: before - 1,
-                    },
+                    }),
                     pred,
                     0,
                     limit,
@@ -605,10 +611,10 @@ fn list_token(
     let next = keys.last().and_then(|&last| {
         let more = view.collect(
             kind,
-            Bounds {
+            clip(Bounds {
                 lo: last.saturating_add(1),
                 hi: u64::MAX,
-            },
+            }),
             pred,
             0,
             1,
@@ -632,10 +638,10 @@ fn list_token(
             } else {
                 view.collect(
                     kind,
-                    Bounds {
+                    clip(Bounds {
                         lo: 0,
                         hi: first - 1,
-                    },
+                    }),
                     pred,
                     0,
                     1,
@@ -714,10 +720,10 @@ fn list_legacy(
         Some(Ok(n)) if n >= 1 => n,
         Some(_) => return bad_request("page must be a positive integer"),
     };
-    let total = view.count(listing.kind, Bounds::default(), listing.pred);
+    let total = view.count(listing.kind, listing.within, listing.pred);
     let keys = view.collect(
         listing.kind,
-        Bounds::default(),
+        listing.within,
         listing.pred,
         (page - 1).saturating_mul(per_page),
         per_page,

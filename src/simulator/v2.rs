@@ -831,7 +831,7 @@ pub(crate) fn write_donation(out: &mut String, view: View<'_>, id: u64, shape: &
     o.bool("is_private", d.is_private);
     o.opt_str("last_name", donor.as_ref().map(|p| p.last_name));
     o.null("mailing_id");
-    if nation.dues_payments {
+    if !nation.null_membership_id {
         o.id_str("membership_id", dues_membership(view, id, d.donor_id()));
     } else {
         o.null("membership_id");
@@ -875,14 +875,16 @@ pub(crate) fn write_donation(out: &mut String, view: View<'_>, id: u64, shape: &
     }
 }
 
-/// With `--dues-payments`, the membership a donation pays: the first live membership of its
-/// donor, for 60 % of donors who hold one (drawn from its own hash stream).
+/// The membership a donation pays (dues): the donor's first generated membership, for 60 %
+/// of donations whose donor holds one (drawn from its own hash stream, so nothing else
+/// shifts). It does not follow churn: a membership deleted later leaves the donation pointing
+/// at it, as a deleted donor does.
 fn dues_membership(view: View<'_>, id: u64, donor: Option<u64>) -> Option<u64> {
     let donor = donor?;
     if data::hash3(view.nation.seed, 0xD0E5, id) % 100 >= 60 {
         return None;
     }
-    membership::of_person(view.nation, view.state, donor)
+    membership::generated_of_person(view.nation, donor)
         .first()
         .copied()
 }

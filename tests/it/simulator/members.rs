@@ -431,17 +431,8 @@ async fn churn_changes_memberships() {
 }
 
 #[tokio::test]
-async fn dues_payments_switch() {
-    let off = TestSim::start(config());
-    let (donations, _) = off.page_v2("/api/v2/donations?page[size]=100").await;
-    assert!(donations.iter().all(|d| attr(d, "membership_id").is_null()));
-    let on = TestSim::start(SimulatorConfig {
-        variants: Variants {
-            dues_payments: true,
-            ..Variants::default()
-        },
-        ..config()
-    });
+async fn dues_payments_and_the_null_membership_id_switch() {
+    let on = TestSim::start(config());
     let (donations, _) = on.page_v2("/api/v2/donations?page[size]=100").await;
     let (members, _) = on.page_v2("/api/v2/memberships?page[size]=100").await;
     let owner: BTreeMap<u64, u64> = members
@@ -452,9 +443,31 @@ async fn dues_payments_switch() {
         .iter()
         .filter(|d| !attr(d, "membership_id").is_null())
         .collect();
-    assert!(dues.len() > 20, "{}", dues.len());
+    assert!(
+        dues.len() > 20 && dues.len() < donations.len() / 3,
+        "{}",
+        dues.len()
+    );
     for d in dues {
         let m = id_attr(d, "membership_id");
         assert_eq!(Some(&id_attr(d, "signup_id")), owner.get(&m), "{d}");
     }
+    let off = TestSim::start(SimulatorConfig {
+        variants: Variants {
+            null_membership_id: true,
+            ..Variants::default()
+        },
+        ..config()
+    });
+    let (plain, _) = off.page_v2("/api/v2/donations?page[size]=100").await;
+    assert!(plain.iter().all(|d| attr(d, "membership_id").is_null()));
+    // Apart from membership_id the donations are the same.
+    let strip = |mut d: Value| {
+        d["attributes"]["membership_id"] = Value::Null;
+        d
+    };
+    assert_eq!(
+        donations.into_iter().map(strip).collect::<Vec<_>>(),
+        plain.into_iter().map(strip).collect::<Vec<_>>()
+    );
 }
