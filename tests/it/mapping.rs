@@ -83,10 +83,7 @@ fn checksum_changes_when_a_file_says_something_else_not_for_comments() {
         .unwrap()
         .checksum()
         .to_owned();
-    assert_eq!(
-        before, commented,
-        "a comment-only edit changed the checksum"
-    );
+    assert_eq!(before, commented, "a comment-only edit changed the checksum");
     // Any change to what the file says is.
     let edited = original.replace(
         "taggings_count_reported = { from = \"/attributes/taggings_count\", convert = [\"int\"] }",
