@@ -349,6 +349,21 @@ async fn filters_show_by_id_and_quirks() {
         .await;
     assert!(!want.is_empty() && want.len() < all.len());
     assert_eq!(ids(&got), want);
+    let started: Vec<u64> = all
+        .iter()
+        .filter(|r| {
+            chrono::DateTime::parse_from_rfc3339(attr(r, "started_at").as_str().unwrap()).unwrap()
+                >= cut
+        })
+        .map(|r| ids(std::slice::from_ref(r))[0])
+        .collect();
+    let (got, _) = t
+        .page_v2(&format!(
+            "/api/v2/memberships?page[size]=100&filter[started_at][gte]={since}"
+        ))
+        .await;
+    assert!(!started.is_empty());
+    assert_eq!(ids(&got), started);
     let (grace, _) = t
         .page_v2("/api/v2/memberships?page[size]=100&filter[status]=grace%20period")
         .await;
