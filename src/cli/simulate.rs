@@ -35,7 +35,17 @@ What the nation holds, for N = --people:
 * taggings: 0–6 per person (mean 3), ids person_id*8 + j.
 
 * donations: round(0.4 N) in --currency; 85% succeeded, 10% failed, 5% canceled; 4% have
-  no donor, 3% point at a deleted donor (a gap id).
+  no donor, 3% point at a deleted donor (a gap id); 60% of members' donations are dues
+  payments with membership_id (--null-membership-id leaves it null).
+
+* memberships: 0.33 N (v2 /memberships; v1 only /people/:id/memberships): ~29% of people
+  hold one, ~2% a second; statuses active, grace period, expired, canceled; ~4% point at a
+  deleted membership type, ~3% at a person deleted before the export.
+
+* membership_types: 5 served (v2 only); type 4 was deleted before the export.
+
+* custom_fields: 8 definitions (v2 only) for the custom_values keys of signups, except
+  legacy_crm_ref (used, undefined); the donation field gift_aid is defined but unused.
 
 Ground truth for tests: GET /__simulator/manifest (no auth). Admin routes:
 POST /__simulator/people, DELETE /__simulator/people/{id},
@@ -148,6 +158,12 @@ pub struct SimulateArgs {
     /// total and total_pages. Example: --v1-paging legacy
     #[arg(long, value_enum, default_value_t = V1PagingArg::Token)]
     pub v1_paging: V1PagingArg,
+
+    /// Donations' membership_id is always null, as before the simulator had memberships (by
+    /// default 60% of members' donations point at their membership: dues payments).
+    /// Example: --null-membership-id
+    #[arg(long)]
+    pub null_membership_id: bool,
 
     /// v1 next/prev links omit limit, as in the 2015 recording. Example: --v1-drop-limit
     #[arg(long)]
@@ -328,6 +344,7 @@ impl SimulateArgs {
                     LinkParamsArg::PageNumber => V2LinkParams::PageNumberOnly,
                 },
                 v2_plain_json: matches!(self.v2_content_type, ContentTypeArg::Json),
+                null_membership_id: self.null_membership_id,
                 v1_paging: match self.v1_paging {
                     V1PagingArg::Token => V1Paging::Token,
                     V1PagingArg::Legacy => V1Paging::Legacy,

@@ -7,10 +7,17 @@
 //! and the v1 legacy envelope — can turn an offset into a record in O(log n) even for 2 M
 //! people. Mutations take their timestamps from a virtual clock that starts at the nation's
 //! epoch, so bodies stay reproducible for a given request sequence.
+//!
+//! Each churn event runs the churn step of every resource that has one, in registry order
+//! ([`super::resources::RESOURCES`]): people first, then memberships (kept in a
+//! [`Ledger`]).
 
 use std::collections::HashMap;
 
 use super::data::{self, hash3, Nation, PersonOverride};
+use super::ledger::Ledger;
+use super::membership;
+use super::resources::{Churn, RESOURCES};
 
 /// A Fenwick (binary indexed) tree of `u32` counts with prefix sums and order statistics.
 #[derive(Debug, Default)]
@@ -103,8 +110,12 @@ pub(crate) struct State {
     pub tag_counts: Vec<u64>,
     clock: i64,
     event: u64,
-    /// Mutations so far.
+    /// Mutations of people so far.
     pub counts: MutationCounts,
+    /// Memberships.
+    pub memberships: Ledger,
+    /// Membership types.
+    pub membership_types: Ledger,
 }
 
 impl State {
@@ -131,7 +142,14 @@ impl State {
             clock: nation.epoch,
             event: 0,
             counts: MutationCounts::default(),
+            memberships: membership::ledger(nation),
+            membership_types: membership::type_ledger(),
         }
+    }
+
+    /// The churn clock: the time of the latest mutation (the epoch before any).
+    pub(crate) fn clock(&self) -> i64 {
+        self.clock
     }
 
     /// Number of slots ever used (base plus created).
@@ -276,31 +294,41 @@ impl State {
         self.live_select(h % total)
     }
 
-    /// Applies `events` churn events (create/update/delete in a 3:4:3 seeded mix), never more
-    /// than `limit` in all (0 = no limit).
+    /// Applies `events` churn events, never more than `limit` in all (0 = no limit). Each
+    /// event runs the churn step of every resource that has one, in registry order.
     pub(crate) fn churn(&mut self, nation: &Nation, events: u64, limit: u64) {
         for _ in 0..events {
             if limit > 0 && self.event >= limit {
                 break;
             }
             self.event += 1;
-            let h = hash3(nation.seed, 0xC4_0211, self.event);
-            match h % 10 {
-                0..=2 => {
-                    self.create(nation);
+            let event = self.event;
+            for def in RESOURCES {
+                if let Churn::Step(step) = def.churn {
+                    step(self, nation, event);
                 }
-                3..=6 => {
-                    if let Some(slot) = self.pick_live(h >> 8) {
-                        let id = self.slot_id(nation, slot);
-                        self.touch(nation, id);
-                    }
-                }
-                _ => {
-                    if let Some(slot) = self.pick_live(h >> 8) {
-                        let id = self.slot_id(nation, slot);
-                        self.delete(nation, id);
-                    }
-                }
+            }
+        }
+    }
+}
+
+/// The people churn step: create, update or delete one person in a 3:4:3 seeded mix.
+pub(crate) fn people_step(state: &mut State, nation: &Nation, event: u64) {
+    let h = hash3(nation.seed, 0xC4_0211, event);
+    match h % 10 {
+        0..=2 => {
+            state.create(nation);
+        }
+        3..=6 => {
+            if let Some(slot) = state.pick_live(h >> 8) {
+                let id = state.slot_id(nation, slot);
+                state.touch(nation, id);
+            }
+        }
+        _ => {
+            if let Some(slot) = state.pick_live(h >> 8) {
+                let id = state.slot_id(nation, slot);
+                state.delete(nation, id);
             }
         }
     }

@@ -48,7 +48,7 @@ impl Draw {
     pub(crate) fn pct(self, field: u64, percent: u64) -> bool {
         self.below(field, 100) < percent
     }
-    fn pick<T: Copy>(self, field: u64, items: &[T]) -> Option<T> {
+    pub(crate) fn pick<T: Copy>(self, field: u64, items: &[T]) -> Option<T> {
         if items.is_empty() {
             None
         } else {
@@ -66,7 +66,7 @@ const KIND_VERSION: u64 = 4;
 /// Unix time of 2025-01-01T00:00:00Z; the nation's "now" is this plus up to 359 days.
 const EPOCH_BASE: i64 = 1_735_689_600;
 /// How far back records go: eight years.
-const HISTORY: i64 = 8 * 365 * 86_400;
+pub(crate) const HISTORY: i64 = 8 * 365 * 86_400;
 
 /// How a timestamp is written.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -156,6 +156,8 @@ pub(crate) struct Nation {
     pub symbol: String,
     /// Tag names, index `id - 1`.
     pub tag_names: Vec<String>,
+    /// Donations' `membership_id` is always null (the `null_membership_id` switch).
+    pub null_membership_id: bool,
 }
 
 /// Tag names that exercise quoting, unicode and SQL injection in clients.
@@ -220,6 +222,7 @@ impl Nation {
             epoch,
             symbol,
             tag_names,
+            null_membership_id: false,
         }
     }
 

@@ -19,15 +19,21 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 mod churn;
+mod custom_fields;
 mod data;
 mod faults;
 mod json;
+mod ledger;
 mod locale;
+mod membership;
 mod paging;
 mod rate_limit;
+mod resources;
 mod server;
 mod v1;
 mod v2;
+
+pub use resources::{resource_names, ResourceCount};
 
 use crate::{Error, Result};
 
@@ -163,6 +169,9 @@ pub struct Variants {
     pub v2_keyset: V2Keyset,
     /// v2 answers 400 to `filter[updated_at]` (the reference leaves it unconfirmed).
     pub v2_refuse_updated_filter: bool,
+    /// Donations' `membership_id` is always `null`, as before the simulator had memberships;
+    /// by default about 60 % of the donations of members point at their membership (dues).
+    pub null_membership_id: bool,
 }
 
 /// Everything needed to start a simulator.
@@ -236,6 +245,19 @@ pub struct Manifest {
     pub updated: u64,
     /// People deleted during the run.
     pub deleted: u64,
+    /// Live memberships now (some point at a deleted person or a deleted type).
+    #[serde(default)]
+    pub memberships: u64,
+    /// Live membership types (one more was deleted before the export).
+    #[serde(default)]
+    pub membership_types: u64,
+    /// Custom-field definitions.
+    #[serde(default)]
+    pub custom_fields: u64,
+    /// Every resource of the simulator's registry by name ([`resource_names`]): live records,
+    /// those deleted before the export, and those created, updated and deleted during the run.
+    #[serde(default)]
+    pub resources: std::collections::BTreeMap<String, ResourceCount>,
 }
 
 /// State shared by all request handlers.
@@ -267,7 +289,16 @@ impl Shared {
     pub(crate) fn manifest(&self) -> Manifest {
         let state = self.read();
         let slots = state.slot_count();
+        let view = paging::View {
+            nation: &self.nation,
+            state: &state,
+        };
+        let resources = resources::counts(view);
+        let live = |name: &str| resources.get(name).map_or(0, |c| c.live);
         Manifest {
+            memberships: live("memberships"),
+            membership_types: live("membership_types"),
+            custom_fields: live("custom_fields"),
             nation: self.config.nation_slug.clone(),
             seed: self.config.seed,
             people: state.people_count(),
@@ -285,6 +316,7 @@ impl Shared {
             created: state.counts.created,
             updated: state.counts.updated,
             deleted: state.counts.deleted,
+            resources,
         }
     }
 
@@ -335,7 +367,8 @@ impl Simulator {
                 source,
             })?
         };
-        let nation = data::Nation::new(config.seed, config.people, &config.currency);
+        let mut nation = data::Nation::new(config.seed, config.people, &config.currency);
+        nation.null_membership_id = config.variants.null_membership_id;
         let state = churn::State::new(&nation);
         let base_url = format!("http://{local}");
         let shared = Arc::new(Shared {

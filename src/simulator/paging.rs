@@ -1,26 +1,17 @@
-//! Ordered access to the four collections (people, tags, taggings, donations) as sorted key
-//! spaces with `rank` (how many live keys are below a key) and `select` (the k-th live key).
+//! Ordered access to the nation's collections as sorted key spaces ([`KeySpace`], from each
+//! resource's descriptor) with `rank` (how many live keys are below a key) and `select` (the
+//! k-th live key).
 //! Both v2 offset paging (`page[number]`), v2 keyset paging (`filter[id][gt]` + `sort=id`), v1
 //! cursor tokens and the v1 legacy page envelope are built on these two operations, so every
 //! flavour of paging sees exactly the same live set.
 //!
-//! Keys: people by person id, tags by tag id, taggings by `person_id * 8 + j`, donations by id.
+//! Keys: people by person id, taggings by `person_id * 8 + j`, dense collections (tags,
+//! donations, custom fields) by id `1..=n`, ledger collections (memberships, membership types)
+//! by id with deletions.
 
 use super::churn::State;
 use super::data::Nation;
-
-/// A collection of the nation.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Kind {
-    /// People (v1 people, v2 signups).
-    People,
-    /// Tags (v1 tags, v2 signup_tags).
-    Tags,
-    /// Taggings (v2 signup_taggings).
-    Taggings,
-    /// Donations.
-    Donations,
-}
+use super::resources::KeySpace;
 
 /// A consistent read-only view of the nation.
 #[derive(Clone, Copy)]
@@ -54,24 +45,24 @@ pub(crate) type Pred<'p> = &'p dyn Fn(u64) -> bool;
 
 impl View<'_> {
     /// Number of live keys.
-    pub(crate) fn total(&self, kind: Kind) -> u64 {
+    pub(crate) fn total(&self, kind: KeySpace) -> u64 {
         match kind {
-            Kind::People => self.state.people_count(),
-            Kind::Tags => self.nation.tag_count,
-            Kind::Taggings => self.state.tagging_total(),
-            Kind::Donations => self.nation.donation_count,
+            KeySpace::People => self.state.people_count(),
+            KeySpace::Taggings => self.state.tagging_total(),
+            KeySpace::Dense(n) => n(self.nation),
+            KeySpace::Ledger(l) => l(self.state).live_count(),
         }
     }
 
     /// Number of live keys strictly below `key`.
-    pub(crate) fn rank(&self, kind: Kind, key: u64) -> u64 {
+    pub(crate) fn rank(&self, kind: KeySpace, key: u64) -> u64 {
         match kind {
-            Kind::People => self
+            KeySpace::People => self
                 .state
                 .live_before(self.state.slot_lower_bound(self.nation, key)),
-            Kind::Tags => key.clamp(1, self.nation.tag_count + 1) - 1,
-            Kind::Donations => key.clamp(1, self.nation.donation_count + 1) - 1,
-            Kind::Taggings => {
+            KeySpace::Dense(n) => key.clamp(1, n(self.nation) + 1) - 1,
+            KeySpace::Ledger(l) => l(self.state).rank(key),
+            KeySpace::Taggings => {
                 let (p, j) = (key / 8, key % 8);
                 let slot = self.state.slot_lower_bound(self.nation, p);
                 let mut r = self.state.taggings_before(slot);
@@ -89,22 +80,22 @@ impl View<'_> {
     /// The `k`-th live key (0-based); the walks below do the same in bulk, this is the
     /// reference they are tested against.
     #[cfg(test)]
-    pub(crate) fn select(&self, kind: Kind, k: u64) -> Option<u64> {
+    pub(crate) fn select(&self, kind: KeySpace, k: u64) -> Option<u64> {
         match kind {
-            Kind::People => self
+            KeySpace::People => self
                 .state
                 .live_select(k)
                 .map(|s| self.state.slot_id(self.nation, s)),
-            Kind::Tags => (k < self.nation.tag_count).then_some(k + 1),
-            Kind::Donations => (k < self.nation.donation_count).then_some(k + 1),
-            Kind::Taggings => self
+            KeySpace::Dense(n) => (k < n(self.nation)).then_some(k + 1),
+            KeySpace::Ledger(l) => l(self.state).select(k),
+            KeySpace::Taggings => self
                 .state
                 .tagging_select(k)
                 .map(|(s, j)| self.state.slot_id(self.nation, s) * 8 + j),
         }
     }
 
-    fn positions(&self, kind: Kind, b: Bounds) -> (u64, u64) {
+    fn positions(&self, kind: KeySpace, b: Bounds) -> (u64, u64) {
         let r0 = self.rank(kind, b.lo);
         let r1 = if b.hi == u64::MAX {
             self.total(kind)
@@ -117,13 +108,13 @@ impl View<'_> {
     /// Calls `f` with the keys at positions `r0..r1` in order (descending if `desc`) until it
     /// returns false. Walks slots directly, so a filtered scan costs O(1) per record instead of
     /// one tree search per position.
-    fn walk(&self, kind: Kind, r0: u64, r1: u64, desc: bool, f: &mut dyn FnMut(u64) -> bool) {
+    fn walk(&self, kind: KeySpace, r0: u64, r1: u64, desc: bool, f: &mut dyn FnMut(u64) -> bool) {
         if r0 >= r1 {
             return;
         }
         let (nation, state) = (self.nation, self.state);
         match kind {
-            Kind::Tags | Kind::Donations => {
+            KeySpace::Dense(_) => {
                 for i in 0..(r1 - r0) {
                     let pos = if desc { r1 - 1 - i } else { r0 + i };
                     if !f(pos + 1) {
@@ -131,7 +122,27 @@ impl View<'_> {
                     }
                 }
             }
-            Kind::People => {
+            KeySpace::Ledger(l) => {
+                let ledger = l(state);
+                let Some(mut id) = ledger.select(if desc { r1 - 1 } else { r0 }) else {
+                    return;
+                };
+                let mut left = r1 - r0;
+                while left > 0 && id >= 1 && id <= ledger.max_id() {
+                    if ledger.is_live(id) {
+                        left -= 1;
+                        if !f(id) {
+                            return;
+                        }
+                    }
+                    if desc {
+                        id -= 1;
+                    } else {
+                        id += 1;
+                    }
+                }
+            }
+            KeySpace::People => {
                 let Some(mut slot) = state.live_select(if desc { r1 - 1 } else { r0 }) else {
                     return;
                 };
@@ -153,7 +164,7 @@ impl View<'_> {
                     }
                 }
             }
-            Kind::Taggings => {
+            KeySpace::Taggings => {
                 let Some((mut slot, mut j)) = state.tagging_select(if desc { r1 - 1 } else { r0 })
                 else {
                     return;
@@ -210,7 +221,7 @@ impl View<'_> {
     /// descending.
     pub(crate) fn collect(
         &self,
-        kind: Kind,
+        kind: KeySpace,
         b: Bounds,
         pred: Option<Pred<'_>>,
         skip: u64,
@@ -253,7 +264,7 @@ impl View<'_> {
     }
 
     /// Number of keys within `b` matching `pred`.
-    pub(crate) fn count(&self, kind: Kind, b: Bounds, pred: Option<Pred<'_>>) -> u64 {
+    pub(crate) fn count(&self, kind: KeySpace, b: Bounds, pred: Option<Pred<'_>>) -> u64 {
         let (r0, r1) = self.positions(kind, b);
         match pred {
             None => r1 - r0,
@@ -333,7 +344,7 @@ mod tests {
             nation: &nation,
             state: &state,
         };
-        for kind in [Kind::People, Kind::Tags, Kind::Taggings, Kind::Donations] {
+        for kind in super::super::resources::RESOURCES.iter().map(|r| r.keys) {
             let total = view.total(kind);
             let mut prev = None;
             for k in 0..total {
@@ -358,7 +369,7 @@ mod tests {
             state: &state,
         };
         let all: Pred<'_> = &|_| true;
-        for kind in [Kind::People, Kind::Tags, Kind::Taggings, Kind::Donations] {
+        for kind in super::super::resources::RESOURCES.iter().map(|r| r.keys) {
             let total = view.total(kind);
             let by_select: Vec<u64> = (0..total).map(|k| view.select(kind, k).unwrap()).collect();
             for (skip, take) in [
@@ -413,12 +424,12 @@ mod tests {
             nation: &nation,
             state: &state,
         };
-        let asc = view.collect(Kind::People, Bounds::default(), None, 0, 1000, false);
-        let mut desc = view.collect(Kind::People, Bounds::default(), None, 0, 1000, true);
+        let asc = view.collect(KeySpace::People, Bounds::default(), None, 0, 1000, false);
+        let mut desc = view.collect(KeySpace::People, Bounds::default(), None, 0, 1000, true);
         desc.reverse();
         assert_eq!(asc, desc);
         let after = view.collect(
-            Kind::People,
+            KeySpace::People,
             Bounds {
                 lo: 50,
                 hi: u64::MAX,
@@ -431,7 +442,11 @@ mod tests {
         assert_eq!(after, vec![51, 52]);
         let even: Pred<'_> = &|k| k % 2 == 0;
         assert_eq!(
-            view.count(Kind::Donations, Bounds::default(), Some(even)),
+            view.count(
+                KeySpace::Dense(|n| n.donation_count),
+                Bounds::default(),
+                Some(even)
+            ),
             nation.donation_count / 2
         );
     }

@@ -1,5 +1,6 @@
 //! API v1 (classic REST, §3–§6): `people`, `people/count`, `people/:id`, `people/search`,
-//! `people/:id/taggings`, `tags`, `tags/:tag/people`, `donations` and `donations/search`.
+//! `people/:id/taggings`, `tags`, `tags/:tag/people`, `donations`, `donations/search`, and the
+//! per-person routes of the registry (`people/:id/memberships`).
 //!
 //! Paging is token-based by default: `limit` (default 10, max 100) and opaque `__nonce` /
 //! `__token` values in relative `next`/`prev` links. The token is a cursor over ids (the last id
@@ -15,7 +16,9 @@ use base64::Engine as _;
 
 use super::data::{self, hash3, Donation, Nation, Person, Zone};
 use super::json::{self, nulls, Obj};
-use super::paging::{self, Bounds, Kind, Params, View};
+use super::membership::{self, Membership, MembershipType};
+use super::paging::{self, Bounds, Params, View};
+use super::resources::{self, KeySpace};
 use super::v2::Resp;
 use super::{Oversize, Shared, V1Paging};
 
@@ -272,8 +275,10 @@ fn open(seed: u64, digest: u64, nonce: &str, token: &str) -> Option<(Dir, u64)> 
 /// One v1 collection request, ready to page.
 struct Listing<'a> {
     path: &'a str,
-    kind: Kind,
+    kind: KeySpace,
     pred: Option<paging::Pred<'a>>,
+    /// Keys outside these bounds are never listed (a per-person route's id range).
+    within: Bounds,
 }
 
 /// Handles `GET /api/v1/<rest>`.
@@ -287,8 +292,9 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
             params,
             Listing {
                 path: "people",
-                kind: Kind::People,
+                kind: KeySpace::People,
                 pred: None,
+                within: Bounds::default(),
             },
             &|o, k| write_abbreviated(o, view, k),
         ),
@@ -309,8 +315,9 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                 params,
                 Listing {
                     path: "people/search",
-                    kind: Kind::People,
+                    kind: KeySpace::People,
                     pred: Some(&pred),
+                    within: Bounds::default(),
                 },
                 &|o, k| write_abbreviated(o, view, k),
             )
@@ -323,6 +330,16 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
             Some((id, slot)) => show_person(view, id, slot),
             None => Resp::error(404, "not_found", "Record not found"),
         },
+        ["people", id, segment] if resources::by_v1_per_person(segment).is_some() => {
+            match id
+                .parse::<u64>()
+                .ok()
+                .filter(|id| view.state.live_slot(nation, *id).is_some())
+            {
+                Some(person) => per_person_memberships(shared, view, params, person),
+                None => Resp::error(404, "not_found", "Record not found"),
+            }
+        }
         ["people", id, "taggings"] => match id
             .parse::<u64>()
             .ok()
@@ -350,8 +367,9 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
             params,
             Listing {
                 path: "tags",
-                kind: Kind::Tags,
+                kind: listing_keys("tags"),
                 pred: None,
+                within: Bounds::default(),
             },
             &|o, k| {
                 let mut t = Obj::open(o, None, true);
@@ -381,8 +399,9 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                 params,
                 Listing {
                     path: &path,
-                    kind: Kind::People,
+                    kind: KeySpace::People,
                     pred: Some(&pred),
+                    within: Bounds::default(),
                 },
                 &|o, k| write_abbreviated(o, view, k),
             )
@@ -393,8 +412,9 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
             params,
             Listing {
                 path: "donations",
-                kind: Kind::Donations,
+                kind: listing_keys("donations"),
                 pred: None,
+                within: Bounds::default(),
             },
             &|o, k| write_donation(o, view, k),
         ),
@@ -410,14 +430,66 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                 params,
                 Listing {
                     path: "donations/search",
-                    kind: Kind::Donations,
+                    kind: listing_keys("donations"),
                     pred: Some(&pred),
+                    within: Bounds::default(),
                 },
                 &|o, k| write_donation(o, view, k),
             )
         }
         _ => Resp::error(404, "not_found", "Record not found"),
     }
+}
+
+/// The key space of the resource v1 lists at `path`.
+fn listing_keys(name: &str) -> KeySpace {
+    resources::by_name(name).map_or(KeySpace::People, |r| r.keys)
+}
+
+/// `GET /people/:id/memberships` (§4): token-paginated results of `{name, person_id,
+/// expires_on, started_at, created_at, updated_at, status, status_reason}` in the order of the
+/// docs example. v1 names the type instead of giving its id; a membership whose type was
+/// deleted keeps the deleted type's name.
+fn per_person_memberships(shared: &Shared, view: View<'_>, params: &Params, person: u64) -> Resp {
+    let ids = membership::of_person(view.nation, view.state, person);
+    // A person's memberships sit in a narrow id range (plus any created during the run), so
+    // the listing walks that range only, not the whole nation's memberships.
+    let within = match (ids.first(), ids.last()) {
+        (Some(&lo), Some(&hi)) => Bounds { lo, hi },
+        _ => Bounds { lo: 1, hi: 0 },
+    };
+    let pred = |k: u64| ids.contains(&k);
+    let path = format!("people/{person}/memberships");
+    list(
+        shared,
+        view,
+        params,
+        Listing {
+            path: &path,
+            kind: listing_keys("memberships"),
+            pred: Some(&pred),
+            within,
+        },
+        &|o, k| write_membership(o, view, k),
+    )
+}
+
+fn write_membership(out: &mut String, view: View<'_>, id: u64) {
+    let m = Membership::generate(view.nation, &view.state.memberships, id);
+    let z = m.zone;
+    let mut o = Obj::open(out, None, true);
+    o.opt_str(
+        "name",
+        MembershipType::generate(view.nation, m.membership_type_id).map(|t| t.name),
+    );
+    o.int("person_id", m.signup_id as i64);
+    o.opt_str("expires_on", m.expires_on.map(Membership::date).as_deref());
+    time(&mut o, "started_at", Some(m.started_at), z);
+    time(&mut o, "created_at", Some(m.created_at), z);
+    time(&mut o, "updated_at", Some(m.updated_at), z);
+    o.str("status", m.status.as_str());
+    o.opt_str("status_reason", m.status_reason);
+    o.close();
 }
 
 fn percent_decode(s: &str) -> String {
@@ -498,15 +570,19 @@ fn list_token(
         },
         _ => return bad_request("__nonce and __token must be given together"),
     };
-    let (kind, pred) = (listing.kind, listing.pred);
+    let (kind, pred, w) = (listing.kind, listing.pred, listing.within);
+    let clip = |b: Bounds| Bounds {
+        lo: b.lo.max(w.lo),
+        hi: b.hi.min(w.hi),
+    };
     let keys = match cursor {
-        None => view.collect(kind, Bounds::default(), pred, 0, limit, false),
+        None => view.collect(kind, w, pred, 0, limit, false),
         Some((Dir::Next, after)) => view.collect(
             kind,
-            Bounds {
+            clip(Bounds {
                 lo: after.saturating_add(1),
                 hi: u64::MAX,
-            },
+            }),
             pred,
             0,
             limit,
@@ -518,10 +594,10 @@ fn list_token(
             } else {
                 view.collect(
                     kind,
-                    Bounds {
+                    clip(Bounds {
                         lo: 0,
                         hi: before - 1,
-                    },
+                    }),
                     pred,
                     0,
                     limit,
@@ -535,10 +611,10 @@ fn list_token(
     let next = keys.last().and_then(|&last| {
         let more = view.collect(
             kind,
-            Bounds {
+            clip(Bounds {
                 lo: last.saturating_add(1),
                 hi: u64::MAX,
-            },
+            }),
             pred,
             0,
             1,
@@ -562,10 +638,10 @@ fn list_token(
             } else {
                 view.collect(
                     kind,
-                    Bounds {
+                    clip(Bounds {
                         lo: 0,
                         hi: first - 1,
-                    },
+                    }),
                     pred,
                     0,
                     1,
@@ -644,10 +720,10 @@ fn list_legacy(
         Some(Ok(n)) if n >= 1 => n,
         Some(_) => return bad_request("page must be a positive integer"),
     };
-    let total = view.count(listing.kind, Bounds::default(), listing.pred);
+    let total = view.count(listing.kind, listing.within, listing.pred);
     let keys = view.collect(
         listing.kind,
-        Bounds::default(),
+        listing.within,
         listing.pred,
         (page - 1).saturating_mul(per_page),
         per_page,

@@ -6,6 +6,7 @@ mod admin;
 mod churn;
 mod faults;
 mod fixtures;
+mod members;
 mod rate_limit;
 mod v1;
 mod v2;

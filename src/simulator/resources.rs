@@ -1,0 +1,299 @@
+//! The simulator's resource registry: one [`ResourceDef`] per collection of the simulated
+//! nation, saying as data how it is named, routed (v2 path and JSON:API type, v1 route), keyed
+//! and paged ([`KeySpace`]), filtered and sorted, shown by id, written, churned and counted
+//! in the manifest. v2 routing, paging, filters, show-by-id, the manifest and churn read these
+//! descriptors instead of matching on resource variants.
+//!
+//! This registry is the simulator's own model of the API, written from the reference, not a
+//! copy of the exporter's: a test checks that both name the same resources.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::churn::State;
+use super::data::Nation;
+use super::ledger::Ledger;
+use super::paging::View;
+use super::v2::{self, Filters, Shape};
+use super::{custom_fields, membership};
+
+/// How a collection's keys are laid out, which decides how [`super::paging`] ranks and walks
+/// them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum KeySpace {
+    /// Person ids over slots (live people, with gaps and deletions).
+    People,
+    /// Person `p`'s tagging `j` has key `p * 8 + j`; live with the person.
+    Taggings,
+    /// Ids `1..=n`, all live, `n` from the nation.
+    Dense(fn(&Nation) -> u64),
+    /// Ids `1..` in a [`Ledger`] (deletions and creations).
+    Ledger(fn(&State) -> &Ledger),
+}
+
+/// Where v1 serves a resource (§4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum V1Route {
+    /// A nation-wide token-paginated listing at this path.
+    Listing(&'static str),
+    /// Only per person, `/people/:id/<segment>`, token-paginated.
+    PerPerson(&'static str),
+    /// Derived from another record (taggings: a person's `tags`, `/people/:id/taggings`).
+    Derived,
+    /// Not in v1.
+    None,
+}
+
+/// How a resource changes under `--churn`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Churn {
+    /// Has its own step, run once per churn event in registry order.
+    Step(fn(&mut State, &Nation, u64)),
+    /// Created and deleted with its person (taggings).
+    WithPerson,
+    /// Never changes.
+    Static,
+}
+
+/// Live and changed records of one resource, as the manifest reports them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceCount {
+    /// Records served now.
+    pub live: u64,
+    /// Records deleted before the export (never served; references to them dangle).
+    pub deleted_before: u64,
+    /// Records created during the run.
+    pub created: u64,
+    /// Record updates during the run.
+    pub updated: u64,
+    /// Records deleted during the run.
+    pub deleted: u64,
+}
+
+/// One resource of the simulated nation.
+pub(crate) struct ResourceDef {
+    /// The resource's name (the exporter's word for it: `people`, `memberships`, …).
+    pub name: &'static str,
+    /// v2 collection path segment (`/api/v2/<path>`).
+    pub v2_path: &'static str,
+    /// JSON:API `type` (also the key of `fields[...]` and `extra_fields[...]`).
+    pub v2_type: &'static str,
+    /// Where v1 serves it.
+    pub v1: V1Route,
+    /// Key layout for paging.
+    pub keys: KeySpace,
+    /// Attributes `filter[...]` accepts (others answer 400).
+    pub filters: &'static [&'static str],
+    /// Attributes `sort` accepts (ascending or `-` descending).
+    pub sorts: &'static [&'static str],
+    /// Whether `/api/v2/<path>/{id}` exists.
+    pub show: bool,
+    /// How it churns.
+    pub churn: Churn,
+    /// Whether key `k` is live (for show-by-id).
+    pub exists: fn(View<'_>, u64) -> bool,
+    /// Whether key `k` passes the request's filters.
+    pub matches: fn(&Filters, View<'_>, u64) -> bool,
+    /// Writes the v2 resource object of key `k`.
+    pub write_v2: fn(&mut String, View<'_>, u64, &Shape),
+    /// The manifest's counts.
+    pub count: fn(View<'_>) -> ResourceCount,
+}
+
+fn dense_count(n: u64) -> ResourceCount {
+    ResourceCount {
+        live: n,
+        ..ResourceCount::default()
+    }
+}
+
+fn ledger_count(l: &Ledger) -> ResourceCount {
+    ResourceCount {
+        live: l.live_count(),
+        deleted_before: l.deleted_before,
+        created: l.counts.created,
+        updated: l.counts.updated,
+        deleted: l.counts.deleted,
+    }
+}
+
+/// The registry, in export order (people first: churn steps run in this order).
+pub(crate) const RESOURCES: &[ResourceDef] = &[
+    ResourceDef {
+        name: "people",
+        v2_path: "signups",
+        v2_type: "signups",
+        v1: V1Route::Listing("people"),
+        keys: KeySpace::People,
+        filters: &["id", "updated_at", "tag_id"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Step(super::churn::people_step),
+        exists: |v, k| v.state.live_slot(v.nation, k).is_some(),
+        matches: v2::matches_signup,
+        write_v2: v2::write_signup,
+        count: |v| ResourceCount {
+            live: v.state.people_count(),
+            deleted_before: v.nation.max_base_id().saturating_sub(v.nation.people),
+            created: v.state.counts.created,
+            updated: v.state.counts.updated,
+            deleted: v.state.counts.deleted,
+        },
+    },
+    ResourceDef {
+        name: "tags",
+        v2_path: "signup_tags",
+        v2_type: "signup_tags",
+        v1: V1Route::Listing("tags"),
+        keys: KeySpace::Dense(|n| n.tag_count),
+        filters: &["id", "signup_id"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| (1..=v.nation.tag_count).contains(&k),
+        matches: v2::matches_tag,
+        write_v2: v2::write_tag,
+        count: |v| dense_count(v.nation.tag_count),
+    },
+    ResourceDef {
+        name: "taggings",
+        v2_path: "signup_taggings",
+        v2_type: "signup_taggings",
+        v1: V1Route::Derived,
+        keys: KeySpace::Taggings,
+        filters: &["id", "signup_id", "tag_id"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::WithPerson,
+        exists: |v, k| {
+            v.state.live_slot(v.nation, k / 8).is_some() && k % 8 < v.nation.tagging_count(k / 8)
+        },
+        matches: v2::matches_tagging,
+        write_v2: v2::write_tagging,
+        count: |v| dense_count(v.state.tagging_total()),
+    },
+    ResourceDef {
+        name: "donations",
+        v2_path: "donations",
+        v2_type: "donations",
+        v1: V1Route::Listing("donations"),
+        keys: KeySpace::Dense(|n| n.donation_count),
+        filters: &["id", "updated_at", "signup_id"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| (1..=v.nation.donation_count).contains(&k),
+        matches: v2::matches_donation,
+        write_v2: v2::write_donation,
+        count: |v| dense_count(v.nation.donation_count),
+    },
+    ResourceDef {
+        name: "memberships",
+        v2_path: "memberships",
+        v2_type: "memberships",
+        v1: V1Route::PerPerson("memberships"),
+        keys: KeySpace::Ledger(|s| &s.memberships),
+        filters: &[
+            "id",
+            "updated_at",
+            "created_at",
+            "started_at",
+            "signup_id",
+            "membership_type_id",
+            "status",
+        ],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Step(membership::churn_step),
+        exists: |v, k| v.state.memberships.is_live(k),
+        matches: v2::matches_membership,
+        write_v2: v2::write_membership,
+        count: |v| ledger_count(&v.state.memberships),
+    },
+    ResourceDef {
+        name: "membership_types",
+        v2_path: "membership_types",
+        v2_type: "membership_types",
+        v1: V1Route::None,
+        keys: KeySpace::Ledger(|s| &s.membership_types),
+        filters: &["id", "updated_at", "created_at"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| v.state.membership_types.is_live(k),
+        matches: v2::matches_membership_type,
+        write_v2: v2::write_membership_type,
+        count: |v| ledger_count(&v.state.membership_types),
+    },
+    ResourceDef {
+        name: "custom_fields",
+        v2_path: "custom_fields",
+        v2_type: "custom_fields",
+        v1: V1Route::None,
+        keys: KeySpace::Dense(|_| custom_fields::count()),
+        filters: &["id", "updated_at", "created_at", "resource_type", "slug"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |_, k| (1..=custom_fields::count()).contains(&k),
+        matches: v2::matches_custom_field,
+        write_v2: v2::write_custom_field,
+        count: |_| dense_count(custom_fields::count()),
+    },
+];
+
+/// The descriptor served at `/api/v2/<path>`.
+pub(crate) fn by_v2_path(path: &str) -> Option<&'static ResourceDef> {
+    RESOURCES.iter().find(|r| r.v2_path == path)
+}
+
+/// The descriptor named `name`.
+pub(crate) fn by_name(name: &str) -> Option<&'static ResourceDef> {
+    RESOURCES.iter().find(|r| r.name == name)
+}
+
+/// The descriptor v1 serves per person at `/people/:id/<segment>`.
+pub(crate) fn by_v1_per_person(segment: &str) -> Option<&'static ResourceDef> {
+    RESOURCES
+        .iter()
+        .find(|r| matches!(r.v1, V1Route::PerPerson(s) if s == segment))
+}
+
+/// Manifest counts of every resource, by name.
+pub(crate) fn counts(view: View<'_>) -> BTreeMap<String, ResourceCount> {
+    RESOURCES
+        .iter()
+        .map(|r| (r.name.to_string(), (r.count)(view)))
+        .collect()
+}
+
+/// The names of the simulator's resources, in registry order (`people`, `tags`, `taggings`,
+/// `donations`, `memberships`, `membership_types`, `custom_fields`). The exporter's registry
+/// must name the same ones.
+pub fn resource_names() -> Vec<&'static str> {
+    RESOURCES.iter().map(|r| r.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_paths_are_unique() {
+        let names = resource_names();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+        for r in RESOURCES {
+            assert_eq!(by_v2_path(r.v2_path).map(|d| d.name), Some(r.name));
+            assert_eq!(by_name(r.name).map(|d| d.v2_path), Some(r.v2_path));
+            assert!(r.filters.contains(&"id"));
+        }
+        assert_eq!(
+            by_v1_per_person("memberships").map(|r| r.name),
+            Some("memberships")
+        );
+    }
+}
