@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{PgConnection, Row};
 
-use super::integrity::{finding, main_table, push_limited};
+use super::findings::{finding, push_limited};
+use super::integrity::main_table;
 use super::report::{ArchiveCounts, Finding, FindingClass};
 use super::VerifyError;
 use crate::fetch::Stream;

@@ -20,8 +20,9 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use super::integrity::{finding, push_limited};
+use super::findings::{finding, push_limited};
 use super::report::{Finding, FindingClass};
+use super::translate::time_attr;
 use super::VerifyError;
 use crate::fetch::v2::id_cmp;
 use crate::fetch::{sweep_ids, Cursor, Source, Stream};
@@ -123,15 +124,6 @@ pub(crate) async fn fetch_many<S: Source + 'static>(
         out.insert(id, record.map(|r| r.value));
     }
     Ok(out)
-}
-
-/// `attributes.<name>` (v2) or the top-level `<name>` (v1) of a record as a timestamp.
-pub(crate) fn time_attr(record: &Value, name: &str) -> Option<DateTime<FixedOffset>> {
-    record
-        .pointer(&format!("/attributes/{name}"))
-        .or_else(|| record.get(name))
-        .and_then(Value::as_str)
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
 }
 
 /// Compares the sweep with the archive and classifies every difference.

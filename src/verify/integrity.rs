@@ -17,9 +17,10 @@ use chrono::{DateTime, FixedOffset};
 use futures_util::TryStreamExt as _;
 use sqlx::{PgConnection, Row};
 
-use super::ids::time_attr;
+use super::findings::{finding, push_limited, MAX_LISTED};
 use super::merkle::{self, Hash};
 use super::report::{Finding, FindingClass, Integrity, TableDiff};
+use super::translate::time_attr;
 use super::VerifyError;
 use crate::canonical;
 use crate::fetch::{Cursor, SourceRecord, Stream};
@@ -29,9 +30,6 @@ use crate::pipeline::{build_batch, BatchContext, Mapper, MappingMapper};
 
 /// Records mapped and inserted per round trip.
 const CHUNK: usize = 1000;
-
-/// Findings of one kind listed per entity before the rest are only counted.
-pub(crate) const MAX_LISTED: usize = 10_000;
 
 /// What the archive pass of one entity produced.
 #[derive(Debug, Default)]
@@ -451,41 +449,4 @@ pub(crate) async fn diff_tables(
             .map_err(db_err("dropping a temporary table"))?;
     }
     Ok(())
-}
-
-/// Builds a finding.
-pub(crate) fn finding(
-    stream: Stream,
-    source_id: Option<&str>,
-    check: &str,
-    class: FindingClass,
-    code: &str,
-    detail: String,
-) -> Finding {
-    Finding {
-        entity: stream.as_str().to_owned(),
-        source_id: source_id.map(str::to_owned),
-        check: check.to_owned(),
-        class,
-        code: code.to_owned(),
-        detail,
-    }
-}
-
-/// Pushes `f` unless [`MAX_LISTED`] findings were already listed by this check; past the limit
-/// one summary finding says how many more there are.
-pub(crate) fn push_limited(findings: &mut Vec<Finding>, listed: &mut usize, f: Finding) {
-    *listed += 1;
-    if *listed <= MAX_LISTED {
-        findings.push(f);
-    } else if *listed == MAX_LISTED + 1 {
-        findings.push(Finding {
-            source_id: None,
-            code: "more_not_listed".into(),
-            detail: format!(
-                "more than {MAX_LISTED} findings of this check; only the first are listed"
-            ),
-            ..f
-        });
-    }
 }

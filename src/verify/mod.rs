@@ -49,6 +49,7 @@ use crate::mapping::{Api, MappingSet, TableId};
 use crate::pipeline::MappingMapper;
 
 pub mod counts;
+mod findings;
 pub mod ids;
 pub mod integrity;
 pub mod merkle;
@@ -917,10 +918,10 @@ async fn check_source<S: Source + 'static>(
         let mut listed = 0;
         for id in &untranslatable {
             sweep.not_enumerated += 1;
-            integrity::push_limited(
+            findings::push_limited(
                 findings,
                 &mut listed,
-                integrity::finding(
+                findings::finding(
                     stream,
                     Some(id),
                     "ids",
@@ -995,10 +996,10 @@ async fn classify_donors<S: Source + 'static>(
                 format!("donor {donor} is not in the export; not looked up (lookup budget exhausted)")),
         };
         *out.entry(code.to_owned()).or_insert(0) += 1;
-        integrity::push_limited(
+        findings::push_limited(
             findings,
             &mut listed,
-            integrity::finding(
+            findings::finding(
                 Stream::Donations,
                 Some(donation),
                 "referential",

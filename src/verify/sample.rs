@@ -29,9 +29,10 @@ use sqlx::{PgConnection, Row};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::ids::{fetch_many, time_attr};
-use super::integrity::{finding, push_limited};
+use super::findings::{finding, push_limited};
+use super::ids::fetch_many;
 use super::report::{Finding, FindingClass, SampleResult};
+use super::translate::time_attr;
 use super::translate::KeyMap;
 use super::VerifyError;
 use crate::fetch::{Source, Stream};

@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, FixedOffset};
+use serde_json::Value;
 use sqlx::{PgConnection, Row};
 
 use super::VerifyError;
@@ -131,6 +133,15 @@ impl KeyMap {
             Some(map) => map.get(key).cloned(),
         }
     }
+}
+
+/// `attributes.<name>` (v2) or the top-level `<name>` (v1) of a record as a timestamp.
+pub(crate) fn time_attr(record: &Value, name: &str) -> Option<DateTime<FixedOffset>> {
+    record
+        .pointer(&format!("/attributes/{name}"))
+        .or_else(|| record.get(name))
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
 }
 
 #[cfg(test)]
