@@ -83,10 +83,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// Mapping files failed validation or their examples; every problem is listed, one per
-    /// line (file, block, column, message).
-    #[error("invalid mapping files:\n{0}")]
-    Mapping(crate::mapping::Problems),
+    /// Mapping files could not be read, or failed validation or their examples.
+    #[error(transparent)]
+    Mapping(#[from] crate::mapping::MappingError),
 
     /// A socket or other I/O failure without a file path.
     #[error("{context}: {source}")]

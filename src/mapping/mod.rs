@@ -34,7 +34,30 @@ pub use cell::Cell;
 pub use target::{Column, ColumnRole, SqlType, Table, TableId};
 pub use validate::{Problem, Problems};
 
-use crate::error::{Error, Result};
+/// Why a set of mapping files could not be loaded. The crate's [`crate::Error`] wraps it, so
+/// mapping depends on nothing above it.
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    /// A mapping file or directory could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The binary was built without mapping files for this API.
+    #[error("invalid configuration: no built-in mapping files for api {0}")]
+    NoBuiltin(Api),
+    /// Mapping files failed validation or their examples; every problem is listed, one per
+    /// line (file, block, column, message).
+    #[error("invalid mapping files:\n{0}")]
+    Invalid(Problems),
+}
+
+/// A mapping result.
+pub type Result<T, E = MappingError> = std::result::Result<T, E>;
 
 /// The resources a mapping file may map (the `raw.records.resource` values).
 pub const RESOURCES: &[&str] = &["people", "tags", "taggings", "donations"];
@@ -210,14 +233,14 @@ const BUILTIN_V2: &[(&str, &str)] = &[
 
 impl MappingSet {
     /// Loads `dir/<api>/*.toml`, validates every file and runs its examples. Fails with
-    /// [`Error::Io`] when the files cannot be read and with [`Error::Mapping`] listing every
+    /// [`MappingError::Io`] when the files cannot be read and with [`MappingError::Invalid`] listing every
     /// problem when any file is wrong.
     pub fn load_dir(dir: &Path, api: Api) -> Result<MappingSet> {
         let files = read_api_dir(dir, api)?;
         let (reports, set) = check_files(api, &files);
         match set {
             Some(set) => Ok(set),
-            None => Err(Error::Mapping(Problems(
+            None => Err(MappingError::Invalid(Problems(
                 reports.into_iter().flat_map(|r| r.problems).collect(),
             ))),
         }
@@ -228,13 +251,11 @@ impl MappingSet {
     pub fn builtin(api: Api) -> Result<MappingSet> {
         let files = builtin_files(api);
         if files.is_empty() {
-            return Err(Error::Config(format!(
-                "no built-in mapping files for api {api}"
-            )));
+            return Err(MappingError::NoBuiltin(api));
         }
         let (reports, set) = check_files(api, &files);
         set.ok_or_else(|| {
-            Error::Mapping(Problems(
+            MappingError::Invalid(Problems(
                 reports.into_iter().flat_map(|r| r.problems).collect(),
             ))
         })
@@ -277,7 +298,7 @@ fn builtin_files(api: Api) -> Vec<SourceFile> {
 
 fn read_api_dir(dir: &Path, api: Api) -> Result<Vec<SourceFile>> {
     let sub = dir.join(api.as_str());
-    let io = |path: PathBuf| move |source| Error::Io { path, source };
+    let io = |path: PathBuf| move |source| MappingError::Io { path, source };
     let mut names = Vec::new();
     for entry in std::fs::read_dir(&sub).map_err(io(sub.clone()))? {
         let entry = entry.map_err(io(sub.clone()))?;
@@ -409,7 +430,7 @@ pub fn check(dir: Option<&Path>) -> Result<Vec<FileReport>> {
     }
     if !any {
         let path = dir.map_or_else(|| PathBuf::from("(built-in)"), Path::to_path_buf);
-        return Err(Error::Io {
+        return Err(MappingError::Io {
             path,
             source: std::io::Error::new(
                 std::io::ErrorKind::NotFound,

@@ -435,7 +435,7 @@ async fn database_pass(
     }
     let info = database_info(pool, insecure).await?;
     let api = export_api(pool, nation).await?;
-    let set = MappingSet::builtin(api)?;
+    let set = MappingSet::builtin(api).map_err(crate::Error::from)?;
     let (mut export, per_stream) = export_info(pool, nation, set.checksum()).await?;
     export.api = Some(api.as_str().to_owned());
     let mut findings = Vec::new();

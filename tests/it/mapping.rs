@@ -176,11 +176,11 @@ fn missing_required_keys_and_columns_are_refused() {
 #[test]
 fn load_dir_reports_every_problem_and_io_errors_apart() {
     match MappingSet::load_dir(&fixtures().join("broken"), Api::V2) {
-        Err(nb_exodus::Error::Mapping(problems)) => assert_eq!(problems.0.len(), 9),
+        Err(nb_exodus::mapping::MappingError::Invalid(problems)) => assert_eq!(problems.0.len(), 9),
         other => panic!("expected mapping problems, got {other:?}"),
     }
     match MappingSet::load_dir(&fixtures().join("does-not-exist"), Api::V2) {
-        Err(nb_exodus::Error::Io { .. }) => {}
+        Err(nb_exodus::mapping::MappingError::Io { .. }) => {}
         other => panic!("expected an I/O error, got {other:?}"),
     }
 }
