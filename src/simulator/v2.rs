@@ -137,26 +137,12 @@ fn parse_filters(res: Resource, params: &Params, variants: Variants) -> Result<F
             }
             "created_at" | "started_at" => {
                 let t = paging::parse_time(value).ok_or_else(bad_value)?;
-                let (lo, hi) = match op {
-                    "eq" => (Some(t), Some(t)),
-                    "gt" => (Some(t + 1), None),
-                    "gte" => (Some(t), None),
-                    "lt" => (None, Some(t - 1)),
-                    "lte" => (None, Some(t)),
-                    _ => return Err(bad_op()),
-                };
+                let (lo, hi) = time_bounds(op, t).ok_or_else(bad_op)?;
                 f.times.push((attr.to_string(), lo, hi));
             }
             "updated_at" => {
                 let t = paging::parse_time(value).ok_or_else(bad_value)?;
-                let (lo, hi) = match op {
-                    "eq" => (Some(t), Some(t)),
-                    "gt" => (Some(t + 1), None),
-                    "gte" => (Some(t), None),
-                    "lt" => (None, Some(t - 1)),
-                    "lte" => (None, Some(t)),
-                    _ => return Err(bad_op()),
-                };
+                let (lo, hi) = time_bounds(op, t).ok_or_else(bad_op)?;
                 if let Some(lo) = lo {
                     f.updated_lo = Some(f.updated_lo.map_or(lo, |x| x.max(lo)));
                 }
@@ -184,6 +170,19 @@ fn parse_filters(res: Resource, params: &Params, variants: Variants) -> Result<F
         }
     }
     Ok(f)
+}
+
+/// The inclusive bounds a time filter's operator puts on a timestamp `t` (whole seconds):
+/// `None` for an operator the API does not take.
+fn time_bounds(op: &str, t: i64) -> Option<(Option<i64>, Option<i64>)> {
+    Some(match op {
+        "eq" => (Some(t), Some(t)),
+        "gt" => (Some(t + 1), None),
+        "gte" => (Some(t), None),
+        "lt" => (None, Some(t - 1)),
+        "lte" => (None, Some(t)),
+        _ => return None,
+    })
 }
 
 impl Filters {
