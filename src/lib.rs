@@ -35,6 +35,7 @@ pub mod progress;
 pub mod reconcile;
 pub mod redact;
 pub mod remap;
+pub mod resource;
 pub mod schema;
 pub mod simulator;
 pub mod verify;

@@ -10,3 +10,12 @@ mod members;
 mod rate_limit;
 mod v1;
 mod v2;
+
+/// The exporter's resource registry and the simulator's (an independent model of the API,
+/// written from the reference) name the same resources, in the same order.
+#[test]
+fn both_registries_name_the_same_resources() {
+    let exporter: Vec<&str> = nb_exodus::resource::names().collect();
+    let simulator = nb_exodus::simulator::resource_names();
+    assert_eq!(exporter, simulator);
+}

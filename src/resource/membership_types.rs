@@ -1,0 +1,23 @@
+//! Membership types (v2 only): the kinds of membership a nation offers, with their grace
+//! period and expiration-warning settings. v1 memberships carry a type's name only.
+
+use super::*;
+
+/// The descriptor.
+pub(super) const DEF: ResourceDef = ResourceDef {
+    name: "membership_types",
+    table: "core.membership_types",
+    v2: Some(V2Binding {
+        path: "membership_types",
+        extra_fields: None,
+        sweep_field: "name",
+        changes: Changes::UpdatedSince,
+    }),
+    v1: V1Binding::None,
+    references: &[],
+    sample: SampleRules {
+        shared_fields: &[],
+        derived_counters: &[],
+    },
+    v1_key: V1Key::None,
+};

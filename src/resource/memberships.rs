@@ -1,0 +1,54 @@
+//! Memberships, the party's member register (a statutory record): v2 `memberships`
+//! nation-wide; v1 only per person (`/people/:id/memberships`, one request per person), whose
+//! records have no id and carry the type's `name` only, so a v1 membership is keyed
+//! `"<person id>:<type name>:<started_at>"`. NationBuilder documents no cascade when a person
+//! or a membership type is deleted: a membership of a deleted person is looked up at the
+//! source, one of a deleted type is kept and reported as explained.
+
+use super::*;
+
+/// The descriptor.
+pub(super) const DEF: ResourceDef = ResourceDef {
+    name: "memberships",
+    table: "core.memberships",
+    v2: Some(V2Binding {
+        path: "memberships",
+        extra_fields: None,
+        sweep_field: "created_at",
+        changes: Changes::UpdatedSince,
+    }),
+    v1: V1Binding::PerRecord(V1PerRecord {
+        of: "people",
+        segment: "memberships",
+        key_fields: &["name", "started_at"],
+        // No search route covers memberships, and a status change (active → expired) does
+        // not touch the person: the catch-up reads every person's memberships again.
+        changes: Changes::Reread,
+    }),
+    references: &[
+        Reference {
+            column: "person_source_id",
+            resource: "people",
+            role: "person",
+            dangling: Dangling::LookUp,
+        },
+        Reference {
+            column: "membership_type_source_id",
+            resource: "membership_types",
+            role: "type",
+            dangling: Dangling::Allowed,
+        },
+    ],
+    sample: SampleRules {
+        shared_fields: &[
+            ("status", "status"),
+            ("status_reason", "status_reason"),
+            ("expires_on", "expires_on"),
+            ("started_at", "started_at"),
+            ("created_at", "created_at"),
+            ("updated_at", "updated_at"),
+        ],
+        derived_counters: &[],
+    },
+    v1_key: V1Key::None,
+};

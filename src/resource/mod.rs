@@ -1,0 +1,389 @@
+//! The resource registry: one [`ResourceDef`] per NationBuilder resource the exporter moves,
+//! saying as data everything fetch (v1 and v2), the pipeline, reconciliation, progress and
+//! verify need to know — its name and main table, how each API serves it, how changes are
+//! found, what it references and how its sample is compared. A [`Resource`] is an identifier of
+//! a registry entry; code outside this module reads its descriptor instead of matching on
+//! resources, so adding a resource is adding a descriptor (one file here), its mapping files,
+//! its DDL and its simulator generator.
+//!
+//! The simulator keeps a registry of its own (an independent model of the API); a test checks
+//! that both name the same resources.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+mod custom_fields;
+mod donations;
+mod membership_types;
+mod memberships;
+mod people;
+mod taggings;
+mod tags;
+
+/// Every resource, in the order progress, summaries and reports show them.
+pub static RESOURCES: &[ResourceDef] = &[
+    people::DEF,
+    tags::DEF,
+    taggings::DEF,
+    donations::DEF,
+    memberships::DEF,
+    membership_types::DEF,
+    custom_fields::DEF,
+];
+
+/// Everything the exporter knows about one resource.
+#[derive(Debug)]
+pub struct ResourceDef {
+    /// Its name: in flags, checkpoints, `raw.records.resource` and mapping file names.
+    pub name: &'static str,
+    /// Its main table (qualified), the one with a row per record.
+    pub table: &'static str,
+    /// How API v2 serves it.
+    pub v2: Option<V2Binding>,
+    /// How API v1 serves it.
+    pub v1: V1Binding,
+    /// Its references to other resources.
+    pub references: &'static [Reference],
+    /// How `verify` compares its sampled records with the source.
+    pub sample: SampleRules,
+    /// How its v1 key is derived from a v2 export's archive, for verifying a v2 export
+    /// through v1.
+    pub v1_key: V1Key,
+}
+
+/// How v2 (JSON:API) serves a resource.
+#[derive(Debug, Clone, Copy)]
+pub struct V2Binding {
+    /// The collection path under `/api/v2/`, also the JSON:API `type` of its objects.
+    pub path: &'static str,
+    /// What `extra_fields[<path>]` asks for, when the default attributes omit some.
+    pub extra_fields: Option<&'static str>,
+    /// One small attribute for the sparse fieldset of an id sweep (`fields[<path>]`).
+    pub sweep_field: &'static str,
+    /// How records changed since a moment are found, for the catch-up pass.
+    pub changes: Changes,
+}
+
+/// How the catch-up pass finds what changed since the main pass began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changes {
+    /// `filter[updated_at][gte]` (v2) or a search route with `updated_since` (v1).
+    UpdatedSince,
+    /// The whole resource is read again (no usable timestamp; small or cheap enough).
+    Reread,
+    /// Records are only created or deleted, never changed: the id sweep sees both.
+    Never,
+}
+
+/// How v1 serves a resource.
+#[derive(Debug, Clone, Copy)]
+pub enum V1Binding {
+    /// Not at all.
+    None,
+    /// A nation-wide token-paginated listing.
+    Listing(V1Listing),
+    /// From the records of another resource's listing (`of`): the members of an array field
+    /// of each record, each becoming `{"person_id": <record id>, <field>: <member>}`, keyed
+    /// `"<record id>:<member>"` (taggings: a person's `tags`).
+    Embedded(V1Embedded),
+    /// A route per record of another resource's listing (`of`): `/<of path>/:id/<segment>`,
+    /// token-paginated, one request (or more) per record (memberships).
+    PerRecord(V1PerRecord),
+}
+
+/// A v1 nation-wide listing.
+#[derive(Debug, Clone, Copy)]
+pub struct V1Listing {
+    /// The path under `/api/v1/`.
+    pub path: &'static str,
+    /// Whether a record is keyed by its `id`, or by its `name` when it has no `id` (tags).
+    pub key: KeyRule,
+    /// The route giving the listing's total (`people/count`) and its JSON member, when the
+    /// listing envelope carries none.
+    pub count: Option<(&'static str, &'static str)>,
+    /// The show route `/api/v1/<path>/:id` and the member holding the record, when there is
+    /// one.
+    pub show: Option<&'static str>,
+    /// Whether the listing's records are abbreviated and the show route gives the full record
+    /// (people: `--full-people` replaces each by its full record).
+    pub abbreviated: bool,
+    /// How changed records are found: [`Changes::UpdatedSince`] uses `search`.
+    pub changes: Changes,
+    /// The search route taking `updated_since`, for [`Changes::UpdatedSince`].
+    pub search: Option<&'static str>,
+}
+
+/// A v1 resource embedded in another's records.
+#[derive(Debug, Clone, Copy)]
+pub struct V1Embedded {
+    /// The resource whose listing carries it.
+    pub of: &'static str,
+    /// The array member of each record.
+    pub member: &'static str,
+    /// The field each element becomes in the emitted record.
+    pub field: &'static str,
+    /// The per-record route listing them, `/<of path>/:id/<segment>` with `segment`'s member,
+    /// for fetching one by key.
+    pub show_segment: &'static str,
+}
+
+/// A v1 resource served per record of another resource.
+#[derive(Debug, Clone, Copy)]
+pub struct V1PerRecord {
+    /// The resource whose listing gives the records.
+    pub of: &'static str,
+    /// The route segment after `/:id/`.
+    pub segment: &'static str,
+    /// The fields that, after the owner's id, make a record's key (`"<owner>:<f1>:<f2>"`,
+    /// a null or absent field as the empty text): v1 gives these records no id.
+    pub key_fields: &'static [&'static str],
+    /// How changed records are found (only [`Changes::Reread`] or [`Changes::Never`]: no
+    /// search route covers them).
+    pub changes: Changes,
+}
+
+/// How a record's key is found in a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRule {
+    /// The `id` member.
+    Id,
+    /// The `id` member, or the `name` when the record has no `id` member at all (v1 tags).
+    IdOrName,
+}
+
+/// A reference from a column of a resource's main table to another resource.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    /// The column holding the other record's `source_id`.
+    pub column: &'static str,
+    /// The resource referred to.
+    pub resource: &'static str,
+    /// The word the report's counts and codes use for this reference (`person`, `donor`…).
+    pub role: &'static str,
+    /// What a reference to a record that is not in the export means.
+    pub dangling: Dangling,
+}
+
+/// What a reference to a record missing from the export is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dangling {
+    /// A defect of the export: the source keeps both or neither.
+    Defect,
+    /// Possibly a record deleted at source that the source keeps referring to: looked up
+    /// there (a 404 explains it, a record still there is a defect).
+    LookUp,
+    /// Allowed: the source keeps references to records it no longer serves (a deleted
+    /// membership type); reported as explained.
+    Allowed,
+}
+
+/// How `verify` compares sampled records with the source.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleRules {
+    /// (v1 name, v2 attribute) pairs both APIs carry with one meaning, compared when the
+    /// export and the check used different APIs. Empty: existence only.
+    pub shared_fields: &'static [(&'static str, &'static str)],
+    /// Read-only attributes the source recomputes from other records without bumping
+    /// `updated_at` (an exact name, or a prefix ending in `*`).
+    pub derived_counters: &'static [&'static str],
+}
+
+/// How a v2 record's v1 key is derived from a v2 export's archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum V1Key {
+    /// The same id.
+    SameId,
+    /// The record's `name` attribute (v1 tags are keyed by name).
+    Name,
+    /// `"<person>:<name of the referenced record>"`: v1 embedded records (taggings: the
+    /// person's id and the tag's name, the tag read from the archive by `tag_id`).
+    PersonAndName {
+        /// The attribute holding the person's id.
+        person: &'static str,
+        /// The attribute holding the other record's id.
+        other: &'static str,
+        /// That record's resource (its `name` attribute is used).
+        resource: &'static str,
+    },
+    /// No translation: the resource is not comparable across APIs record by record.
+    None,
+}
+
+/// An identifier of a registry entry (its index): cheap to copy, ordered like [`RESOURCES`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Resource(u8);
+
+impl Resource {
+    /// Every resource, in registry order.
+    pub fn all() -> impl Iterator<Item = Resource> + Clone {
+        (0..RESOURCES.len()).map(|i| Resource(i as u8))
+    }
+
+    /// The resource called `name`.
+    pub fn named(name: &str) -> Option<Resource> {
+        RESOURCES
+            .iter()
+            .position(|d| d.name == name)
+            .map(|i| Resource(i as u8))
+    }
+
+    /// Its descriptor.
+    pub fn def(self) -> &'static ResourceDef {
+        &RESOURCES[usize::from(self.0)]
+    }
+
+    /// Its name as used in flags, checkpoints and `raw.records.resource`.
+    pub fn as_str(self) -> &'static str {
+        self.def().name
+    }
+
+    /// Its main table.
+    pub fn table(self) -> &'static str {
+        self.def().table
+    }
+
+    /// The resource a name of the registry refers to (names in descriptors are checked by a
+    /// unit test, so this cannot fail for them).
+    fn of(name: &str) -> Resource {
+        Resource::named(name).unwrap_or(Resource(0))
+    }
+
+    /// The resource whose listing carries this one in v1 (`Embedded` or `PerRecord`).
+    pub fn v1_parent(self) -> Option<Resource> {
+        match self.def().v1 {
+            V1Binding::Embedded(e) => Some(Resource::of(e.of)),
+            V1Binding::PerRecord(p) => Some(Resource::of(p.of)),
+            V1Binding::None | V1Binding::Listing(_) => None,
+        }
+    }
+
+    /// The resources of [`Reference::resource`], with their references.
+    pub fn references(self) -> impl Iterator<Item = (Reference, Resource)> {
+        self.def()
+            .references
+            .iter()
+            .map(|r| (*r, Resource::of(r.resource)))
+    }
+
+    /// Whether `api` (`"v1"`/`"v2"`) serves this resource.
+    pub fn served_by(self, api: &str) -> bool {
+        match api {
+            "v1" => !matches!(self.def().v1, V1Binding::None),
+            _ => self.def().v2.is_some(),
+        }
+    }
+
+    /// Whether one record can be fetched by its key through `api`, so that its absence at the
+    /// source can be confirmed record by record.
+    pub fn has_show(self, api: &str) -> bool {
+        match api {
+            "v1" => match self.def().v1 {
+                V1Binding::Listing(l) => l.show.is_some(),
+                V1Binding::Embedded(_) | V1Binding::PerRecord(_) => true,
+                V1Binding::None => false,
+            },
+            _ => self.def().v2.is_some(),
+        }
+    }
+
+    /// The names of every resource, `a, b or c`, for messages.
+    pub fn names_text() -> String {
+        let names: Vec<&str> = RESOURCES.iter().map(|d| d.name).collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        }
+    }
+}
+
+/// The names of every resource, in registry order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    RESOURCES.iter().map(|d| d.name)
+}
+
+impl fmt::Debug for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`, so `{resource:<10}` lines up columns.
+        f.pad(self.as_str())
+    }
+}
+
+impl FromStr for Resource {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Resource::named(s.trim()).ok_or_else(|| {
+            format!(
+                "unknown resource {s:?}: expected {}",
+                Resource::names_text()
+            )
+        })
+    }
+}
+
+impl Serialize for Resource {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Resource {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Resource::named(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown resource {name:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_references_resolve() {
+        let mut seen = std::collections::BTreeSet::new();
+        for def in RESOURCES {
+            assert!(seen.insert(def.name), "{} twice", def.name);
+        }
+        for def in RESOURCES {
+            for r in def.references {
+                assert!(
+                    Resource::named(r.resource).is_some(),
+                    "{}: {}",
+                    def.name,
+                    r.resource
+                );
+            }
+            match def.v1 {
+                V1Binding::Embedded(e) => assert!(Resource::named(e.of).is_some()),
+                V1Binding::PerRecord(p) => assert!(Resource::named(p.of).is_some()),
+                _ => {}
+            }
+            if let V1Key::PersonAndName { resource, .. } = def.v1_key {
+                assert!(Resource::named(resource).is_some());
+            }
+        }
+        assert!(RESOURCES.len() < usize::from(u8::MAX));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for r in Resource::all() {
+            assert_eq!(r.as_str().parse::<Resource>().unwrap(), r);
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<Resource>(&json).unwrap(), r);
+        }
+        assert!("nope"
+            .parse::<Resource>()
+            .unwrap_err()
+            .contains("people, tags"));
+    }
+}
