@@ -1,6 +1,12 @@
 //! Run configuration: the validated settings of a `migrate` run, resolved from flags, then the
 //! environment, then an optional TOML file (flags beat environment beat file). Everything is
 //! checked here, before any work starts, so a bad value is one clear line and exit code 2.
+//!
+//! The flags arrive as plain structs ([`ConnectionFlags`], [`MigrateFlags`], [`TlsFlags`]) that
+//! the command line fills: this module knows nothing of clap, and [`crate::cli`] depends on it,
+//! never the other way round. The settings every command that reads the API and the database
+//! shares (nation, API, token, database, rate limit, pauses) are resolved once, by
+//! [`resolve_connection`], for `migrate` and `verify` alike.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -108,7 +114,7 @@ pub struct Target {
 pub fn resolve_target(
     nation: Option<String>,
     database_url: Option<String>,
-    tls: &crate::cli::db::DatabaseTlsArgs,
+    tls: &TlsFlags,
     config: Option<&Path>,
     env_database_url: Option<String>,
 ) -> Result<Target, Error> {
@@ -185,29 +191,137 @@ pub struct MigrateConfig {
     pub max_response_bytes: u64,
 }
 
+/// The transport flags of a command that connects to the database (`--database-ca`,
+/// `--insecure-database-connection`), as given; the file's keys fill what they leave open.
+#[derive(Debug, Default, Clone)]
+pub struct TlsFlags {
+    /// PEM file of the CA that signed the database server's certificate.
+    pub database_ca: Option<PathBuf>,
+    /// Connect to a remote database without verifying it.
+    pub insecure_database_connection: bool,
+}
+
+/// The flags every command that reads the API and the database shares, as given (`None`: not
+/// given); [`resolve_connection`] applies precedence and checks them.
+#[derive(Debug, Default, Clone)]
+pub struct ConnectionFlags {
+    /// `--nation`.
+    pub nation: Option<String>,
+    /// `--api` (`v1` or `v2`).
+    pub api: Option<String>,
+    /// `--api-base`.
+    pub api_base: Option<String>,
+    /// `--database-url`.
+    pub database_url: Option<String>,
+    /// `--database-ca`, `--insecure-database-connection`.
+    pub tls: TlsFlags,
+    /// `--token-file`.
+    pub token_file: Option<PathBuf>,
+    /// `--rate-limit`.
+    pub rate_limit: Option<String>,
+    /// `--max-attempts` (migrate only; verify takes the file's or the default).
+    pub max_attempts: Option<u32>,
+    /// `--max-wait`, in minutes.
+    pub max_wait: Option<u64>,
+    /// `--max-response-mb`.
+    pub max_response_mb: Option<u64>,
+    /// `--config`: the TOML file.
+    pub config: Option<PathBuf>,
+}
+
+/// The flags only `migrate` has, as given.
+#[derive(Debug, Default, Clone)]
+pub struct MigrateFlags {
+    /// `--resources`.
+    pub resources: Option<Vec<String>>,
+    /// `--page-size`.
+    pub page_size: Option<u32>,
+    /// `--currency`.
+    pub currency: Option<String>,
+    /// `--max-rejects`.
+    pub max_rejects: Option<u64>,
+    /// `--full-people`.
+    pub full_people: bool,
+    /// `--mappings`.
+    pub mappings: Option<PathBuf>,
+    /// `--restart`.
+    pub restart: bool,
+    /// `--no-reconcile`.
+    pub no_reconcile: bool,
+    /// `--allow-mass-delete`.
+    pub allow_mass_delete: bool,
+    /// `--database-retry-secs`.
+    pub database_retry_secs: Option<u64>,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--json`.
+    pub json: bool,
+}
+
 /// Raw inputs before precedence is applied, one per source.
 #[derive(Debug, Default, Clone)]
 pub struct Inputs {
-    /// From flags.
-    pub flags: crate::cli::migrate::MigrateArgs,
+    /// From the shared flags.
+    pub connection: ConnectionFlags,
+    /// From migrate's own flags.
+    pub migrate: MigrateFlags,
     /// `DATABASE_URL`.
     pub env_database_url: Option<String>,
     /// `NATIONBUILDER_API_TOKEN`.
     pub env_token: Option<String>,
 }
 
+/// The validated settings every command that reads the API and the database shares.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Nation slug.
+    pub nation: String,
+    /// The API to read through.
+    pub api: Api,
+    /// API base URL (ends with `/`).
+    pub api_base: Url,
+    /// The database: URL, private CA, verification opt-out.
+    pub database: ConnectionSettings,
+    /// The access token (never logged).
+    pub token: String,
+    /// Request budget; `None` = unthrottled.
+    pub rate_limit: Option<RateSpec>,
+    /// Attempts per request.
+    pub max_attempts: u32,
+    /// Request timeout.
+    pub request_timeout: Duration,
+    /// Longest pause the API may ask for and have waited out.
+    pub max_wait: Duration,
+    /// Largest response body read.
+    pub max_response_bytes: u64,
+}
+
 fn nonempty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-/// Applies precedence (flags > environment > file) and validates.
-pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
-    let flags = inputs.flags;
+/// Applies precedence (flags > environment > file) to the shared flags and validates them,
+/// reading `--config` when given.
+pub fn resolve_connection(
+    flags: ConnectionFlags,
+    env_database_url: Option<String>,
+    env_token: Option<String>,
+) -> Result<Connection, Error> {
     let file = match &flags.config {
         Some(path) => FileConfig::read(path)?,
         None => FileConfig::default(),
     };
-    let nation = nonempty(flags.nation.or(file.nation)).ok_or_else(|| {
+    connection(flags, &file, env_database_url, env_token)
+}
+
+/// [`resolve_connection`] with the file already read.
+fn connection(
+    flags: ConnectionFlags,
+    file: &FileConfig,
+    env_database_url: Option<String>,
+    env_token: Option<String>,
+) -> Result<Connection, Error> {
+    let nation = nonempty(flags.nation.or(file.nation.clone())).ok_or_else(|| {
         Error::Config("no nation given: pass --nation SLUG (or `nation` in the config file)".into())
     })?;
     if !nation
@@ -218,7 +332,7 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
             "--nation {nation:?} is not a nation slug: use letters, digits, - and _ only"
         )));
     }
-    let api_base = nonempty(flags.api_base.or(file.api_base))
+    let api_base = nonempty(flags.api_base.or(file.api_base.clone()))
         .unwrap_or_else(|| format!("https://{nation}.nationbuilder.com"));
     let mut api_base = Url::parse(&api_base).map_err(|e| {
         // Not echoed: a text that is not a URL may hold a pasted secret.
@@ -236,7 +350,7 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
         let path = format!("{}/", api_base.path());
         api_base.set_path(&path);
     }
-    let database_url = nonempty(flags.database_url.or(inputs.env_database_url).or(file.database_url))
+    let database_url = nonempty(flags.database_url.or(env_database_url).or(file.database_url.clone()))
         .ok_or_else(|| {
             Error::Config(
                 "no target database: pass --database-url or set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/party)"
@@ -245,15 +359,15 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
         })?;
     let database = ConnectionSettings {
         url: database_url,
-        ca_file: flags.database_tls.database_ca.clone().or(file.database_ca),
-        insecure: flags.database_tls.insecure_database_connection
+        ca_file: flags.tls.database_ca.or(file.database_ca.clone()),
+        insecure: flags.tls.insecure_database_connection
             || file.insecure_database_connection.unwrap_or(false),
     };
     // Precedence for the token: a --token-file flag, then NATIONBUILDER_API_TOKEN, then the
     // config file's token_file.
     let token = if let Some(path) = &flags.token_file {
         read_token(path)?
-    } else if let Some(token) = nonempty(inputs.env_token) {
+    } else if let Some(token) = nonempty(env_token) {
         token
     } else if let Some(path) = &file.token_file {
         read_token(path)?
@@ -268,38 +382,11 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
                 .into(),
         ));
     }
-    let streams = match flags.resources.or(file.resources) {
-        None => Stream::ALL.to_vec(),
-        Some(list) => {
-            let mut out = Vec::new();
-            for item in list.iter().filter(|s| !s.trim().is_empty()) {
-                out.push(item.parse::<Stream>().map_err(Error::Config)?);
-            }
-            if out.is_empty() {
-                return Err(Error::Config("--resources is empty".into()));
-            }
-            out
-        }
-    };
-    let rate_limit = match nonempty(flags.rate_limit.or(file.rate_limit)).as_deref() {
+    let rate_limit = match nonempty(flags.rate_limit.or(file.rate_limit.clone())).as_deref() {
         None => Some(RateSpec::default()),
         Some("off") => None,
         Some(spec) => Some(spec.parse::<RateSpec>().map_err(Error::Config)?),
     };
-    let page_size = flags.page_size.or(file.page_size).unwrap_or(100);
-    if !(1..=100).contains(&page_size) {
-        return Err(Error::Config(format!(
-            "--page-size {page_size} is out of range: the API allows 1 to 100"
-        )));
-    }
-    let currency = nonempty(flags.currency.or(file.currency))
-        .unwrap_or_else(|| "EUR".into())
-        .to_ascii_uppercase();
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(Error::Config(format!(
-            "--currency {currency:?} is not an ISO 4217 code such as EUR"
-        )));
-    }
     let max_attempts = flags.max_attempts.or(file.max_attempts).unwrap_or(8);
     if max_attempts == 0 {
         return Err(Error::Config("--max-attempts must be at least 1".into()));
@@ -330,28 +417,83 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
             ))
         })?,
     };
-    if flags.full_people && api != Api::V1 {
+    Ok(Connection {
+        nation,
+        api,
+        api_base,
+        database,
+        token,
+        rate_limit,
+        max_attempts,
+        request_timeout: Duration::from_secs(60),
+        max_wait: Duration::from_secs(max_wait * 60),
+        max_response_bytes: max_response_mb * MB,
+    })
+}
+
+/// Applies precedence (flags > environment > file) and validates: the shared settings through
+/// [`resolve_connection`], then migrate's own.
+pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
+    let file = match &inputs.connection.config {
+        Some(path) => FileConfig::read(path)?,
+        None => FileConfig::default(),
+    };
+    let connection = connection(
+        inputs.connection,
+        &file,
+        inputs.env_database_url,
+        inputs.env_token,
+    )?;
+    let flags = inputs.migrate;
+    let streams = match flags.resources.or(file.resources) {
+        None => Stream::ALL.to_vec(),
+        Some(list) => {
+            let mut out = Vec::new();
+            for item in list.iter().filter(|s| !s.trim().is_empty()) {
+                out.push(item.parse::<Stream>().map_err(Error::Config)?);
+            }
+            if out.is_empty() {
+                return Err(Error::Config("--resources is empty".into()));
+            }
+            out
+        }
+    };
+    let page_size = flags.page_size.or(file.page_size).unwrap_or(100);
+    if !(1..=100).contains(&page_size) {
+        return Err(Error::Config(format!(
+            "--page-size {page_size} is out of range: the API allows 1 to 100"
+        )));
+    }
+    let currency = nonempty(flags.currency.or(file.currency))
+        .unwrap_or_else(|| "EUR".into())
+        .to_ascii_uppercase();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(Error::Config(format!(
+            "--currency {currency:?} is not an ISO 4217 code such as EUR"
+        )));
+    }
+    if flags.full_people && connection.api != Api::V1 {
         return Err(Error::Config(
             "--full-people applies to --api v1 only (v2 pages already carry full people)".into(),
         ));
     }
     Ok(MigrateConfig {
-        nation,
-        api_base,
-        database,
-        token,
+        nation: connection.nation,
+        api_base: connection.api_base,
+        database: connection.database,
+        token: connection.token,
         streams,
-        rate_limit,
+        rate_limit: connection.rate_limit,
         page_size,
         currency,
         max_rejects: flags.max_rejects.or(file.max_rejects).unwrap_or(0),
-        max_attempts,
+        max_attempts: connection.max_attempts,
         restart: flags.restart,
         no_reconcile: flags.no_reconcile,
-        mappings_dir: flags.mappings.clone(),
+        mappings_dir: flags.mappings,
         quiet: flags.quiet,
-        request_timeout: Duration::from_secs(60),
-        api,
+        request_timeout: connection.request_timeout,
+        api: connection.api,
         full_people: flags.full_people,
         allow_mass_delete: flags.allow_mass_delete,
         json: flags.json,
@@ -361,8 +503,8 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
                 .or(file.database_retry_secs)
                 .unwrap_or(60),
         ),
-        max_wait: Duration::from_secs(max_wait * 60),
-        max_response_bytes: max_response_mb * MB,
+        max_wait: connection.max_wait,
+        max_response_bytes: connection.max_response_bytes,
     })
 }
 
@@ -384,11 +526,15 @@ fn read_token(path: &Path) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::migrate::MigrateArgs;
 
-    fn inputs(flags: MigrateArgs) -> Inputs {
+    fn inputs(connection: ConnectionFlags) -> Inputs {
+        with_migrate(connection, MigrateFlags::default())
+    }
+
+    fn with_migrate(connection: ConnectionFlags, migrate: MigrateFlags) -> Inputs {
         Inputs {
-            flags,
+            connection,
+            migrate,
             env_database_url: Some("postgres://env@127.0.0.1/env".into()),
             env_token: Some("env-token".into()),
         }
@@ -403,12 +549,18 @@ mod tests {
             "nation = \"filenation\"\ndatabase_url = \"postgres://file@h/f\"\npage_size = 50\nrate_limit = \"100/10s\"\ncurrency = \"chf\"\nmax_wait = 30\nmax_response_mb = 8\ndatabase_ca = \"/etc/file-ca.pem\"\ninsecure_database_connection = true\n",
         )
         .unwrap();
-        let flags = MigrateArgs {
+        let flags = ConnectionFlags {
             config: Some(file.clone()),
-            page_size: Some(20),
-            ..MigrateArgs::default()
+            ..ConnectionFlags::default()
         };
-        let c = resolve(inputs(flags)).unwrap();
+        let c = resolve(with_migrate(
+            flags,
+            MigrateFlags {
+                page_size: Some(20),
+                ..MigrateFlags::default()
+            },
+        ))
+        .unwrap();
         assert_eq!(c.nation, "filenation");
         assert_eq!(c.database.url, "postgres://env@127.0.0.1/env");
         assert_eq!(
@@ -427,20 +579,26 @@ mod tests {
 
         let token_file = dir.path().join("token");
         std::fs::write(&token_file, "file-token\n").unwrap();
-        let flags = MigrateArgs {
+        let flags = ConnectionFlags {
             config: Some(file),
             nation: Some("flagnation".into()),
             database_url: Some("postgres://flag@h/db".into()),
-            database_tls: crate::cli::db::DatabaseTlsArgs {
+            tls: TlsFlags {
                 database_ca: Some("/etc/flag-ca.pem".into()),
                 insecure_database_connection: false,
             },
             token_file: Some(token_file),
             rate_limit: Some("off".into()),
-            resources: Some(vec!["people".into(), "donations".into()]),
-            ..MigrateArgs::default()
+            ..ConnectionFlags::default()
         };
-        let c = resolve(inputs(flags)).unwrap();
+        let c = resolve(with_migrate(
+            flags,
+            MigrateFlags {
+                resources: Some(vec!["people".into(), "donations".into()]),
+                ..MigrateFlags::default()
+            },
+        ))
+        .unwrap();
         assert_eq!(c.nation, "flagnation");
         assert_eq!(c.database.url, "postgres://flag@h/db");
         assert_eq!(
@@ -452,22 +610,49 @@ mod tests {
         assert_eq!(c.streams, vec![Stream::People, Stream::Donations]);
 
         // Without flags or file: 15 minutes and 64 MB.
-        let c = resolve(inputs(MigrateArgs {
+        let c = resolve(inputs(ConnectionFlags {
             nation: Some("n".into()),
-            ..MigrateArgs::default()
+            ..ConnectionFlags::default()
         }))
         .unwrap();
         assert_eq!(c.max_wait, Duration::from_secs(15 * 60));
         assert_eq!(c.max_response_bytes, 64 * 1024 * 1024);
-        let c = resolve(inputs(MigrateArgs {
+        let c = resolve(inputs(ConnectionFlags {
             nation: Some("n".into()),
             max_wait: Some(2),
             max_response_mb: Some(1),
-            ..MigrateArgs::default()
+            ..ConnectionFlags::default()
         }))
         .unwrap();
         assert_eq!(c.max_wait, Duration::from_secs(120));
         assert_eq!(c.max_response_bytes, 1024 * 1024);
+    }
+
+    #[test]
+    fn migrate_and_verify_resolve_the_shared_flags_alike() {
+        let flags = ConnectionFlags {
+            nation: Some("n".into()),
+            api: Some("v1".into()),
+            rate_limit: Some("10/1s".into()),
+            max_wait: Some(3),
+            ..ConnectionFlags::default()
+        };
+        let shared = resolve_connection(
+            flags.clone(),
+            Some("postgres://env@127.0.0.1/env".into()),
+            Some("env-token".into()),
+        )
+        .unwrap();
+        let migrate = resolve(inputs(flags)).unwrap();
+        assert_eq!(
+            (shared.nation, shared.api, shared.api_base, shared.token),
+            (migrate.nation, migrate.api, migrate.api_base, migrate.token)
+        );
+        assert_eq!(shared.database.url, migrate.database.url);
+        assert_eq!(shared.rate_limit, migrate.rate_limit);
+        assert_eq!(shared.max_attempts, migrate.max_attempts);
+        assert_eq!(shared.max_wait, migrate.max_wait);
+        assert_eq!(shared.max_response_bytes, migrate.max_response_bytes);
     }
 
     #[test]
@@ -491,13 +676,14 @@ mod tests {
         let read = FileConfig::read(&file).unwrap();
         assert_eq!(read.token_file, Some(sub.join("token")));
         assert_eq!(read.database_ca, Some(PathBuf::from("/etc/ca.pem")));
-        let flags = MigrateArgs {
+        let flags = ConnectionFlags {
             config: Some(file),
             nation: Some("p".into()),
-            ..MigrateArgs::default()
+            ..ConnectionFlags::default()
         };
         let c = resolve(Inputs {
-            flags,
+            connection: flags,
+            migrate: MigrateFlags::default(),
             env_database_url: Some("postgres://x@127.0.0.1/d".into()),
             env_token: None,
         })
@@ -507,82 +693,91 @@ mod tests {
 
     #[test]
     fn rejects_bad_values_with_a_fix() {
-        let base = || MigrateArgs {
+        let base = || ConnectionFlags {
             nation: Some("n".into()),
-            ..MigrateArgs::default()
+            ..ConnectionFlags::default()
         };
-        let cases: Vec<(MigrateArgs, &str)> = vec![
-            (MigrateArgs::default(), "--nation"),
+        let cases: Vec<(Inputs, &str)> = vec![
+            (inputs(ConnectionFlags::default()), "--nation"),
             (
-                MigrateArgs {
+                inputs(ConnectionFlags {
                     nation: Some("a b".into()),
                     ..base()
-                },
+                }),
                 "slug",
             ),
             (
-                MigrateArgs {
-                    page_size: Some(101),
-                    ..base()
-                },
+                with_migrate(
+                    base(),
+                    MigrateFlags {
+                        page_size: Some(101),
+                        ..MigrateFlags::default()
+                    },
+                ),
                 "1 to 100",
             ),
             (
-                MigrateArgs {
+                inputs(ConnectionFlags {
                     rate_limit: Some("fast".into()),
                     ..base()
-                },
+                }),
                 "250/10s",
             ),
             (
-                MigrateArgs {
-                    currency: Some("EURO".into()),
-                    ..base()
-                },
+                with_migrate(
+                    base(),
+                    MigrateFlags {
+                        currency: Some("EURO".into()),
+                        ..MigrateFlags::default()
+                    },
+                ),
                 "ISO 4217",
             ),
             (
-                MigrateArgs {
-                    resources: Some(vec!["lists".into()]),
-                    ..base()
-                },
+                with_migrate(
+                    base(),
+                    MigrateFlags {
+                        resources: Some(vec!["lists".into()]),
+                        ..MigrateFlags::default()
+                    },
+                ),
                 "unknown resource",
             ),
             (
-                MigrateArgs {
+                inputs(ConnectionFlags {
                     api_base: Some("ftp://x".into()),
                     ..base()
-                },
+                }),
                 "http",
             ),
             (
-                MigrateArgs {
+                inputs(ConnectionFlags {
                     max_wait: Some(0),
                     ..base()
-                },
+                }),
                 "--max-wait 0 is out of range",
             ),
             (
-                MigrateArgs {
+                inputs(ConnectionFlags {
                     max_wait: Some(u64::MAX),
                     ..base()
-                },
+                }),
                 "minutes from 1 to 1440",
             ),
             (
-                MigrateArgs {
+                inputs(ConnectionFlags {
                     max_response_mb: Some(0),
                     ..base()
-                },
+                }),
                 "--max-response-mb 0 is out of range",
             ),
         ];
-        for (flags, needle) in cases {
-            let err = resolve(inputs(flags)).unwrap_err().to_string();
+        for (inputs, needle) in cases {
+            let err = resolve(inputs).unwrap_err().to_string();
             assert!(err.contains(needle), "{err} should mention {needle}");
         }
         // A text that is not a URL is not echoed: it may be a secret pasted in the wrong place.
-        let err = resolve(inputs(MigrateArgs {
+        let err = resolve(inputs(ConnectionFlags {
             api_base: Some("s3cret token".into()),
             ..base()
         }))
@@ -593,14 +788,16 @@ mod tests {
             "{err}"
         );
         let no_token = Inputs {
-            flags: base(),
+            connection: base(),
+            migrate: MigrateFlags::default(),
             env_database_url: Some("postgres://x@h/d".into()),
             env_token: None,
         };
         let err = resolve(no_token).unwrap_err().to_string();
         assert!(err.contains("NATIONBUILDER_API_TOKEN"), "{err}");
         let no_db = Inputs {
-            flags: base(),
+            connection: base(),
+            migrate: MigrateFlags::default(),
             env_database_url: None,
             env_token: Some("t".into()),
         };

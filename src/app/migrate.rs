@@ -13,7 +13,7 @@ use sqlx::{PgPool, Row};
 use super::summary::RunSummary;
 use crate::checkpoint::{status, NationLock, PgStore, StateStore};
 use crate::cli::migrate::{MigrateArgs, StatusArgs};
-use crate::config::{self, Inputs, MigrateConfig};
+use crate::config::{self, MigrateConfig};
 use crate::database;
 use crate::fetch::client::{redact_url, ClientConfig, HttpClient};
 use crate::fetch::rate_limit::Limiter;
@@ -33,11 +33,10 @@ use super::EXIT_FINDINGS;
 
 /// Runs `migrate` from parsed flags and the process environment.
 pub(crate) async fn run(args: MigrateArgs) -> anyhow::Result<ExitCode> {
-    let config = config::resolve(Inputs {
-        flags: args,
-        env_database_url: std::env::var("DATABASE_URL").ok(),
-        env_token: std::env::var("NATIONBUILDER_API_TOKEN").ok(),
-    })?;
+    let config = config::resolve(args.inputs(
+        std::env::var("DATABASE_URL").ok(),
+        std::env::var("NATIONBUILDER_API_TOKEN").ok(),
+    ))?;
     migrate(&config).await
 }
 
@@ -480,7 +479,7 @@ pub(crate) async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let target = config::resolve_target(
         args.nation.clone(),
         args.database_url.clone(),
-        &args.database_tls,
+        &args.database_tls.flags(),
         args.config.as_deref(),
         std::env::var("DATABASE_URL").ok(),
     )?;
@@ -527,7 +526,7 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
     let target = config::resolve_target(
         args.nation.clone(),
         args.database_url.clone(),
-        &args.database_tls,
+        &args.database_tls.flags(),
         args.config.as_deref(),
         std::env::var("DATABASE_URL").ok(),
     )?;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use crate::config::TlsFlags;
 use crate::database::ConnectionSettings;
 
 /// `nb-exodus db` subcommands.
@@ -88,6 +89,15 @@ impl DatabaseTlsArgs {
             url: url.into(),
             ca_file: self.database_ca.clone(),
             insecure: self.insecure_database_connection,
+        }
+    }
+
+    /// The flags as the configuration takes them (which lets the file fill what they leave
+    /// open).
+    pub fn flags(&self) -> TlsFlags {
+        TlsFlags {
+            database_ca: self.database_ca.clone(),
+            insecure_database_connection: self.insecure_database_connection,
         }
     }
 }

@@ -1,48 +1,25 @@
-//! Arguments of `nb-exodus migrate` and `nb-exodus status`.
+//! Arguments of `nb-exodus migrate`, `nb-exodus status` and `nb-exodus remap`, and migrate's
+//! conversion into the configuration's [`Inputs`].
 
 use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::connection::ConnectionArgs;
 use crate::cli::db::DatabaseTlsArgs;
+use crate::config::{Inputs, MigrateFlags};
 
 /// Arguments of `nb-exodus migrate`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct MigrateArgs {
-    /// The nation's slug (the `SLUG` in `https://SLUG.nationbuilder.com`).
-    /// Example: --nation exampleparty
-    #[arg(long)]
-    pub nation: Option<String>,
-
-    /// Base URL of the API. Defaults to `https://SLUG.nationbuilder.com`.
-    /// Example: --api-base http://127.0.0.1:8088
-    #[arg(long)]
-    pub api_base: Option<String>,
-
-    /// PostgreSQL URL of the target database (else DATABASE_URL, else the config file).
-    /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
-    #[arg(long)]
-    pub database_url: Option<String>,
-
-    /// How the database connection is secured (`database_ca` and
-    /// `insecure_database_connection` in the config file).
+    /// Nation, API, token, database, request budget, configuration file (shared with verify).
     #[command(flatten)]
-    pub database_tls: DatabaseTlsArgs,
-
-    /// File holding the API access token (else NATIONBUILDER_API_TOKEN).
-    /// Example: --token-file ~/.config/nb-exodus/token
-    #[arg(long)]
-    pub token_file: Option<PathBuf>,
+    pub connection: ConnectionArgs,
 
     /// Which streams to export, comma-separated.
     /// Example: --resources people,tags,taggings,donations
     #[arg(long, value_delimiter = ',')]
     pub resources: Option<Vec<String>>,
-
-    /// Request budget shared by all streams; `off` disables pacing (simulator benchmarks only).
-    /// Example: --rate-limit 250/10s
-    #[arg(long)]
-    pub rate_limit: Option<String>,
 
     /// Records per page (1–100). Example: --page-size 100
     #[arg(long)]
@@ -60,22 +37,6 @@ pub struct MigrateArgs {
     /// Attempts per request on transient failures before stopping (resumable). Example: --max-attempts 8
     #[arg(long)]
     pub max_attempts: Option<u32>,
-
-    /// Longest pause, in minutes, the API may ask for (`Retry-After`, an exhausted rate-limit
-    /// window) and have waited out; a longer one stops the run, resumably. Example: --max-wait 15
-    #[arg(long, value_name = "MINUTES")]
-    pub max_wait: Option<u64>,
-
-    /// Largest API response body read, in MB; a larger one stops the run.
-    /// Example: --max-response-mb 64
-    #[arg(long, value_name = "MB")]
-    pub max_response_mb: Option<u64>,
-
-    /// NationBuilder API to read through: `v2` (default) or `v1` (legacy REST; also works with
-    /// legacy tokens). A nation exported through one API must be resumed through the same one.
-    /// Example: --api v1
-    #[arg(long, value_parser = ["v1", "v2"])]
-    pub api: Option<String>,
 
     /// With --api v1: fetch each person's full record (`/people/:id`) for the fields the people
     /// index leaves out (emails 1-4, all addresses, language, …). One extra request per person;
@@ -116,11 +77,32 @@ pub struct MigrateArgs {
     /// Print the end-of-run summary as one JSON document on stdout (logs stay on stderr).
     #[arg(long)]
     pub json: bool,
+}
 
-    /// Configuration file (TOML); flags beat environment beat file.
-    /// Example: --config nb-exodus.toml
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+impl MigrateArgs {
+    /// The flags as the configuration takes them, with the environment's `DATABASE_URL` and
+    /// `NATIONBUILDER_API_TOKEN`.
+    pub fn inputs(self, env_database_url: Option<String>, env_token: Option<String>) -> Inputs {
+        Inputs {
+            connection: self.connection.flags(self.max_attempts),
+            migrate: MigrateFlags {
+                resources: self.resources,
+                page_size: self.page_size,
+                currency: self.currency,
+                max_rejects: self.max_rejects,
+                full_people: self.full_people,
+                mappings: self.mappings,
+                restart: self.restart,
+                no_reconcile: self.no_reconcile,
+                allow_mass_delete: self.allow_mass_delete,
+                database_retry_secs: self.database_retry_secs,
+                quiet: self.quiet,
+                json: self.json,
+            },
+            env_database_url,
+            env_token,
+        }
+    }
 }
 
 /// Arguments of `nb-exodus status`.

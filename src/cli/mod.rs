@@ -4,6 +4,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod connection;
 pub mod db;
 pub mod demo;
 pub mod mappings;
@@ -74,4 +75,65 @@ pub enum Command {
 
     /// Create an Ed25519 key pair (minisign format) for signing verify reports.
     Keygen(verify::KeygenArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        // Also catches a `mut_arg` naming a flag the shared struct no longer has.
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn migrate_and_verify_share_the_connection_flags_with_their_own_help() {
+        let argv = [
+            "--nation",
+            "n",
+            "--api",
+            "v1",
+            "--database-url",
+            "postgres://h/d",
+            "--rate-limit",
+            "off",
+            "--max-wait",
+            "3",
+        ];
+        let migrate = Cli::try_parse_from(["nb-exodus", "migrate"].iter().chain(&argv)).unwrap();
+        let verify = Cli::try_parse_from(["nb-exodus", "verify"].iter().chain(&argv)).unwrap();
+        let (Command::Migrate(migrate), Command::Verify(verify)) =
+            (migrate.command, verify.command)
+        else {
+            panic!("parsed into the wrong subcommands");
+        };
+        assert_eq!(
+            format!("{:?}", migrate.connection),
+            format!("{:?}", verify.connection)
+        );
+
+        // Clap checks migrate's --api; verify's is left to the configuration, as before.
+        assert!(Cli::try_parse_from(["nb-exodus", "migrate", "--api", "v3"]).is_err());
+        assert!(Cli::try_parse_from(["nb-exodus", "verify", "--api", "v3"]).is_ok());
+
+        let mut cli = Cli::command();
+        let help = |cli: &mut clap::Command, name: &str| {
+            cli.find_subcommand_mut(name)
+                .unwrap()
+                .render_help()
+                .to_string()
+        };
+        let verify = help(&mut cli, "verify");
+        assert!(verify.contains("--api <v1|v2>"), "{verify}");
+        assert!(
+            verify.contains("shared by the sweep, lookups and sample"),
+            "{verify}"
+        );
+        let migrate = help(&mut cli, "migrate");
+        assert!(migrate.contains("[possible values: v1, v2]"), "{migrate}");
+        assert!(migrate.contains("shared by all streams"), "{migrate}");
+    }
 }

@@ -1,62 +1,61 @@
 //! Arguments of `nb-exodus verify` and `nb-exodus keygen`, and their conversion into the
 //! validated [`VerifyConfig`] / [`OfflineConfig`] (token, database and rate limit resolved
-//! exactly as for `migrate`).
+//! exactly as for `migrate`: both flatten [`ConnectionArgs`] and resolve it through
+//! [`config::resolve_connection`]).
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::db::DatabaseTlsArgs;
-use crate::cli::migrate::MigrateArgs;
-use crate::config::{self, Inputs};
+use crate::cli::connection::ConnectionArgs;
+use crate::config;
 use crate::verify::{OfflineConfig, VerifyConfig, DEFAULT_LOOKUPS, DEFAULT_SAMPLE};
 use crate::Error;
 
-/// Arguments of `nb-exodus verify`.
+/// Arguments of `nb-exodus verify`. The connection flags are migrate's, with verify's own help
+/// texts (the `mut_arg`s below). Clap never checked verify's `--api`: a wrong value is refused
+/// by the configuration (`use v1 or v2`, exit 2), and stays so.
 #[derive(Debug, Args, Clone, Default)]
+#[command(
+    mut_arg("nation", |a| a.help("The nation's slug. Example: --nation exampleparty")),
+    mut_arg("api", |a| {
+        a.value_name("v1|v2")
+            .value_parser(clap::builder::ValueParser::string())
+            .help(
+                "The API to enumerate and sample through: v2 (default) or v1, the auditor's \
+                 second, independent way to list a nation. Works against a v1 export and a v2 \
+                 export alike (tag and tagging ids are translated). Example: --api v1",
+            )
+    }),
+    mut_arg("database_url", |a| a.help(
+        "PostgreSQL URL of the exported database (else DATABASE_URL). \
+         Example: --database-url postgres://postgres@127.0.0.1:5432/party",
+    )),
+    mut_arg("token_file", |a| a.help(
+        "File holding the API access token (else NATIONBUILDER_API_TOKEN)",
+    )),
+    mut_arg("rate_limit", |a| a.help(
+        "Request budget shared by the sweep, lookups and sample; `off` disables pacing \
+         (simulator only). Example: --rate-limit 250/10s",
+    )),
+    mut_arg("max_wait", |a| a.help(
+        "Longest pause, in minutes, the API may ask for and have waited out; a longer one \
+         stops the verification. Example: --max-wait 15",
+    )),
+    mut_arg("max_response_mb", |a| a.help(
+        "Largest API response body read, in MB; a larger one stops the verification. \
+         Example: --max-response-mb 64",
+    )),
+    mut_arg("config", |a| a.help(
+        "Configuration file (TOML) as for migrate (nation, api_base, database_url, \
+         token_file, database_ca…); flags beat environment beat file. \
+         Example: --config nb-exodus.toml",
+    )),
+)]
 pub struct VerifyArgs {
-    /// The nation's slug. Example: --nation exampleparty
-    #[arg(long)]
-    pub nation: Option<String>,
-
-    /// The API to enumerate and sample through: v2 (default) or v1, the auditor's second,
-    /// independent way to list a nation. Works against a v1 export and a v2 export alike
-    /// (tag and tagging ids are translated). Example: --api v1
-    #[arg(long, value_name = "v1|v2")]
-    pub api: Option<String>,
-
-    /// Base URL of the API. Defaults to `https://SLUG.nationbuilder.com`.
-    /// Example: --api-base http://127.0.0.1:8088
-    #[arg(long)]
-    pub api_base: Option<String>,
-
-    /// PostgreSQL URL of the exported database (else DATABASE_URL).
-    /// Example: --database-url postgres://postgres@127.0.0.1:5432/party
-    #[arg(long)]
-    pub database_url: Option<String>,
-
-    /// How the database connection is secured.
+    /// Nation, API, token, database, request budget, configuration file (migrate's flags).
     #[command(flatten)]
-    pub database_tls: DatabaseTlsArgs,
-
-    /// File holding the API access token (else NATIONBUILDER_API_TOKEN).
-    #[arg(long)]
-    pub token_file: Option<PathBuf>,
-
-    /// Request budget shared by the sweep, lookups and sample; `off` disables pacing
-    /// (simulator only). Example: --rate-limit 250/10s
-    #[arg(long)]
-    pub rate_limit: Option<String>,
-
-    /// Longest pause, in minutes, the API may ask for and have waited out; a longer one stops
-    /// the verification. Example: --max-wait 15
-    #[arg(long, value_name = "MINUTES")]
-    pub max_wait: Option<u64>,
-
-    /// Largest API response body read, in MB; a larger one stops the verification.
-    /// Example: --max-response-mb 64
-    #[arg(long, value_name = "MB")]
-    pub max_response_mb: Option<u64>,
+    pub connection: ConnectionArgs,
 
     /// Directory for report.json, report.md and report.json.sig (created, mode 0700).
     /// Example: --out audit-2025-06
@@ -91,11 +90,6 @@ pub struct VerifyArgs {
     #[arg(long, requires = "offline")]
     pub pubkey: Option<PathBuf>,
 
-    /// Configuration file (TOML) as for migrate (nation, api_base, database_url, token_file,
-    /// database_ca…); flags beat environment beat file. Example: --config nb-exodus.toml
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-
     /// Print the outcome as one JSON document on stdout (the report itself, where the files
     /// went, the exit code); logs stay on stderr.
     #[arg(long)]
@@ -126,11 +120,12 @@ impl VerifyArgs {
                     "--offline needs --report DIR/report.json (the report to re-check)".into(),
                 )
             })?;
-            let from_file = match &self.config {
+            let from_file = match &self.connection.config {
                 Some(path) => config::FileConfig::read(path)?.database_url,
                 None => None,
             };
             let database_url = self
+                .connection
                 .database_url
                 .or(env_database_url)
                 .or(from_file)
@@ -143,7 +138,7 @@ impl VerifyArgs {
             return Ok(VerifyMode::Offline(
                 OfflineConfig {
                     report,
-                    database: self.database_tls.settings(database_url),
+                    database: self.connection.database_tls.settings(database_url),
                     pubkey: self.pubkey,
                 },
                 self.out,
@@ -159,39 +154,24 @@ impl VerifyArgs {
                 "--sample must be at least 1 (299 is the usual size)".into(),
             ));
         }
-        let resolved = config::resolve(Inputs {
-            flags: MigrateArgs {
-                nation: self.nation,
-                api: self.api,
-                api_base: self.api_base,
-                database_url: self.database_url,
-                database_tls: self.database_tls,
-                token_file: self.token_file,
-                rate_limit: self.rate_limit,
-                max_wait: self.max_wait,
-                max_response_mb: self.max_response_mb,
-                config: self.config,
-                ..MigrateArgs::default()
-            },
-            env_database_url,
-            env_token,
-        })?;
+        let connection =
+            config::resolve_connection(self.connection.flags(None), env_database_url, env_token)?;
         Ok(VerifyMode::Online(
             Box::new(VerifyConfig {
-                nation: resolved.nation,
-                api: resolved.api,
-                api_base: resolved.api_base,
-                database: resolved.database,
-                token: resolved.token,
-                rate_limit: resolved.rate_limit,
+                nation: connection.nation,
+                api: connection.api,
+                api_base: connection.api_base,
+                database: connection.database,
+                token: connection.token,
+                rate_limit: connection.rate_limit,
                 page_size: 100,
                 sample: self.sample,
                 seed: self.seed,
                 max_lookups: self.max_lookups,
-                max_attempts: resolved.max_attempts,
-                request_timeout: resolved.request_timeout,
-                max_wait: resolved.max_wait,
-                max_response_bytes: resolved.max_response_bytes,
+                max_attempts: connection.max_attempts,
+                request_timeout: connection.request_timeout,
+                max_wait: connection.max_wait,
+                max_response_bytes: connection.max_response_bytes,
             }),
             out,
             self.sign_key,

@@ -3,8 +3,9 @@
 use std::net::SocketAddr;
 
 use nb_exodus::app::migrate::migrate_with;
+use nb_exodus::cli::connection::ConnectionArgs;
 use nb_exodus::cli::migrate::MigrateArgs;
-use nb_exodus::config::{resolve, Inputs, MigrateConfig};
+use nb_exodus::config::{resolve, MigrateConfig};
 use nb_exodus::simulator::{Manifest, RunningSimulator, Simulator, SimulatorConfig};
 use serde_json::Value;
 use sqlx::{PgPool, Row};
@@ -31,18 +32,16 @@ pub(crate) fn sim(people: u64) -> RunningSimulator {
 /// Migrate settings pointing at `sim` and `db`.
 pub(crate) fn config_for(sim: &RunningSimulator, db: &TestDb, extra: MigrateArgs) -> MigrateConfig {
     let flags = MigrateArgs {
-        nation: Some("testnation".into()),
-        api_base: Some(sim.base_url().to_owned()),
-        database_url: Some(db.url().to_owned()),
-        rate_limit: extra.rate_limit.clone().or(Some("off".into())),
+        connection: ConnectionArgs {
+            nation: Some("testnation".into()),
+            api_base: Some(sim.base_url().to_owned()),
+            database_url: Some(db.url().to_owned()),
+            rate_limit: extra.connection.rate_limit.clone().or(Some("off".into())),
+            ..extra.connection.clone()
+        },
         ..extra
     };
-    resolve(Inputs {
-        flags,
-        env_database_url: None,
-        env_token: Some(sim.config().token.clone()),
-    })
-    .expect("valid config")
+    resolve(flags.inputs(None, Some(sim.config().token.clone()))).expect("valid config")
 }
 
 async fn count(pool: &PgPool, table: &str) -> u64 {
@@ -419,7 +418,10 @@ async fn rides_the_rate_limit_without_crossing_it() {
         &sim,
         &db,
         MigrateArgs {
-            rate_limit: Some("250/10s".into()),
+            connection: ConnectionArgs {
+                rate_limit: Some("250/10s".into()),
+                ..ConnectionArgs::default()
+            },
             page_size: Some(2),
             no_reconcile: true,
             ..MigrateArgs::default()

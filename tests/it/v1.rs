@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nb_exodus::app::migrate::migrate_with;
+use nb_exodus::cli::connection::ConnectionArgs;
 use nb_exodus::cli::migrate::MigrateArgs;
 use nb_exodus::fetch::client::{ClientConfig, HttpClient};
 use nb_exodus::fetch::rate_limit::Limiter;
@@ -74,7 +75,10 @@ fn nation(people: u64) -> SimulatorConfig {
 
 fn v1_args() -> MigrateArgs {
     MigrateArgs {
-        api: Some("v1".into()),
+        connection: ConnectionArgs {
+            api: Some("v1".into()),
+            ..ConnectionArgs::default()
+        },
         ..MigrateArgs::default()
     }
 }
@@ -351,7 +355,10 @@ async fn v1_at_the_nations_rate_limit_is_never_rate_limited() {
         &sim,
         &db,
         MigrateArgs {
-            rate_limit: Some("20/2s".into()),
+            connection: ConnectionArgs {
+                rate_limit: Some("20/2s".into()),
+                ..v1_args().connection
+            },
             page_size: Some(20),
             ..v1_args()
         },
@@ -580,17 +587,17 @@ fn shipped_v1_files_load_and_match_the_built_in_copies() {
 #[test]
 fn api_and_full_people_flags_are_validated() {
     let resolve = |api: Option<&str>, full_people: bool| {
-        nb_exodus::config::resolve(nb_exodus::config::Inputs {
-            flags: MigrateArgs {
+        let flags = MigrateArgs {
+            connection: ConnectionArgs {
                 nation: Some("testnation".into()),
                 database_url: Some("postgres://u@127.0.0.1/db".into()),
                 api: api.map(str::to_owned),
-                full_people,
-                ..MigrateArgs::default()
+                ..ConnectionArgs::default()
             },
-            env_database_url: None,
-            env_token: Some("t".into()),
-        })
+            full_people,
+            ..MigrateArgs::default()
+        };
+        nb_exodus::config::resolve(flags.inputs(None, Some("t".into())))
     };
     let default = resolve(None, false).expect("v2 by default");
     assert_eq!((default.api, default.full_people), (Api::V2, false));

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use nb_exodus::app::migrate::migrate_with;
+use nb_exodus::cli::connection::ConnectionArgs;
 use nb_exodus::cli::migrate::MigrateArgs;
 use nb_exodus::cli::verify::{VerifyArgs, VerifyMode};
 use nb_exodus::simulator::RunningSimulator;
@@ -43,11 +44,14 @@ pub(crate) fn verify_config_for(
     sample: u64,
 ) -> VerifyConfig {
     let args = VerifyArgs {
-        nation: Some(NATION.into()),
-        api: api.map(str::to_owned),
-        api_base: Some(sim.base_url().to_owned()),
-        database_url: Some(db.url().to_owned()),
-        rate_limit: Some("off".into()),
+        connection: ConnectionArgs {
+            nation: Some(NATION.into()),
+            api: api.map(str::to_owned),
+            api_base: Some(sim.base_url().to_owned()),
+            database_url: Some(db.url().to_owned()),
+            rate_limit: Some("off".into()),
+            ..ConnectionArgs::default()
+        },
         out: Some("unused".into()),
         sample,
         max_lookups: 1000,

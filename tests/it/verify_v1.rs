@@ -4,6 +4,7 @@
 //! way, and the report re-checks offline.
 
 use nb_exodus::app::migrate::migrate_with;
+use nb_exodus::cli::connection::ConnectionArgs;
 use nb_exodus::cli::migrate::MigrateArgs;
 use nb_exodus::simulator::RunningSimulator;
 use nb_exodus::verify::report::{Finding, FindingClass, Report};
@@ -20,7 +21,10 @@ async fn exported(sim: &RunningSimulator, api: &str, full: bool) -> TestDb {
         sim,
         &db,
         MigrateArgs {
-            api: Some(api.into()),
+            connection: ConnectionArgs {
+                api: Some(api.into()),
+                ..ConnectionArgs::default()
+            },
             full_people: full,
             ..MigrateArgs::default()
         },
