@@ -129,14 +129,8 @@ pub struct SourceRecord {
     pub json_storable: bool,
 }
 
-/// How a record's key is found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyRule {
-    /// The `id` member.
-    Id,
-    /// The `id` member, or the `name` when the record has no `id` member at all (v1 tags).
-    IdOrName,
-}
+/// How a record's key is found: one rule for the registry's descriptors and the parsers.
+pub use crate::resource::KeyRule;
 
 impl SourceRecord {
     /// A record from its exact bytes (see [`scan::read`]), keyed by `rule`.
