@@ -28,8 +28,8 @@ use serde_json::Value;
 
 use crate::checkpoint::Advance;
 use crate::fetch::{ApiProfile, Cursor, SourceRecord, Stream};
-use crate::mapping::target::{ColumnRole, SqlType, TableId};
 use crate::mapping::Cell;
+use crate::schema::catalogue::{ColumnRole, SqlType, TableId};
 
 mod memory;
 mod postgres;
@@ -158,7 +158,7 @@ pub fn unnest(table: TableId, rows: &[LoadRow], first_param: usize) -> Result<Un
     for row in rows {
         by_id.insert(&row.source_id, row);
     }
-    let mapped: Vec<(usize, &crate::mapping::target::Column)> = table
+    let mapped: Vec<(usize, &crate::schema::catalogue::Column)> = table
         .table()
         .engine_columns()
         .enumerate()
@@ -572,6 +572,11 @@ pub fn quote_ident(name: &str) -> Result<String, LoadError> {
 mod tests {
     use super::*;
 
+    /// The catalogue's table called `qualified`.
+    fn table(qualified: &str) -> TableId {
+        TableId::named(qualified).expect("a table of the catalogue")
+    }
+
     #[test]
     fn cells_in_postgres_text_form() {
         let t = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09.5+02:00")
@@ -629,7 +634,7 @@ mod tests {
             json_storable: true,
         };
         let mut tables = BTreeMap::new();
-        let mut emails = TableRows::new(TableId::EmailAddresses);
+        let mut emails = TableRows::new(table("core.email_addresses"));
         emails.rows = vec![row("1:email1", "1"), row("2:email1", "2")];
         emails.replace_children_of =
             Some(("person_source_id".into(), vec!["1".into(), "2".into()]));
@@ -676,7 +681,7 @@ mod tests {
         let row = |id: &str, addr: &str| LoadRow {
             source_id: id.into(),
             raw_sha256: Some("ab".repeat(32)),
-            cells: TableId::EmailAddresses
+            cells: table("core.email_addresses")
                 .table()
                 .engine_columns()
                 .map(|c| match c.name {
@@ -692,7 +697,7 @@ mod tests {
             row("1:email2", "b@x.org"),
             row("1:email1", "a@x.org"),
         ];
-        let u = unnest(TableId::EmailAddresses, &rows, 3).unwrap();
+        let u = unnest(table("core.email_addresses"), &rows, 3).unwrap();
         assert_eq!(&u.columns[..2], ["\"source_id\"", "\"raw_sha256\""]);
         assert_eq!(u.columns.len(), u.arrays.len());
         assert!(

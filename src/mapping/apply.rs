@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use super::cell::Cell;
 use super::convert::{ConvertArgs, Converter};
-use super::target::{Column, TableId};
 use super::Mapping;
+use crate::schema::catalogue::{Column, TableId};
 
 /// What the run provides to the mapping besides the record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub struct MapContext {
 /// One row for one table, with the [`Cell`]s in [`Table::engine_columns`] order (the first
 /// is always `source_id`).
 ///
-/// [`Table::engine_columns`]: super::target::Table::engine_columns
+/// [`Table::engine_columns`]: crate::schema::catalogue::Table::engine_columns
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableRow {
     /// The target table.
@@ -804,6 +804,11 @@ mod tests {
     use crate::mapping::Api;
     use serde_json::json;
 
+    /// The catalogue's table called `qualified`.
+    fn table(qualified: &str) -> TableId {
+        TableId::named(qualified).expect("a table of the catalogue")
+    }
+
     fn ctx() -> MapContext {
         MapContext {
             currency: "USD".into(),
@@ -883,14 +888,17 @@ rejects = [{ field = "/id", reason = "missing required id" }]
         let out = m.apply(&rec, &ctx());
         assert!(out.rejects.is_empty(), "{:?}", out.rejects);
         let person = &out.rows[0];
-        assert_eq!(person.table, TableId::People);
+        assert_eq!(person.table, table("core.people"));
         assert_eq!(
             person.cell("custom_fields"),
             Some(&Cell::Json(
                 json!({"graduation_year": 2008.0, "campaign_centre": "Tas", "empty_custom": null})
             ))
         );
-        let phone = out.rows.iter().find(|r| r.table == TableId::PhoneNumbers);
+        let phone = out
+            .rows
+            .iter()
+            .find(|r| r.table == table("core.phone_numbers"));
         assert_eq!(
             phone.and_then(|r| r.cell("number")),
             Some(&Cell::Text("+49301234567".into()))
@@ -898,7 +906,7 @@ rejects = [{ field = "/id", reason = "missing required id" }]
         let tags: Vec<&str> = out
             .rows
             .iter()
-            .filter(|r| r.table == TableId::Taggings)
+            .filter(|r| r.table == table("core.taggings"))
             .map(|r| r.source_id.as_str())
             .collect();
         assert_eq!(tags, ["69974:tag:writer", "69974:tag:cobol"]);
@@ -913,7 +921,10 @@ rejects = [{ field = "/id", reason = "missing required id" }]
         assert_eq!(disp("/first_name"), Some(Disposition::Mapped));
         assert_eq!(disp("/tags"), Some(Disposition::Mapped));
         let children: Vec<TableId> = out.child_sets.iter().map(|c| c.table).collect();
-        assert_eq!(children, [TableId::PhoneNumbers, TableId::Taggings]);
+        assert_eq!(
+            children,
+            [table("core.phone_numbers"), table("core.taggings")]
+        );
         assert!(out.child_sets.iter().all(|c| c.parent_source_id == "69974"));
     }
 
@@ -950,7 +961,7 @@ rejects = [{ field = "/id", reason = "missing required id" }]
         let person = out
             .rows
             .iter()
-            .find(|r| r.table == TableId::People)
+            .find(|r| r.table == table("core.people"))
             .unwrap();
         assert_eq!(person.cell("family_name"), Some(&Cell::Null));
         assert_eq!(person.cell("custom_fields"), Some(&Cell::Null));
@@ -958,8 +969,11 @@ rejects = [{ field = "/id", reason = "missing required id" }]
         assert!(!out
             .rows
             .iter()
-            .any(|r| r.table == TableId::PersonAttributes && r.source_id == "5:party"));
-        assert!(out.rows.iter().any(|r| r.table == TableId::EmailAddresses));
+            .any(|r| r.table == table("sensitive.person_attributes") && r.source_id == "5:party"));
+        assert!(out
+            .rows
+            .iter()
+            .any(|r| r.table == table("core.email_addresses")));
     }
 
     #[test]
@@ -997,7 +1011,7 @@ rejects = [{ field = "/id", reason = "missing required id" }]
     fn dedupe_merges_duplicates_and_keeps_exactly_one_primary() {
         let mut rows = Vec::new();
         let email = |id: &str, addr: Option<&str>, primary: bool| TableRow {
-            table: TableId::EmailAddresses,
+            table: table("core.email_addresses"),
             source_id: id.into(),
             cells: {
                 let mut c = vec![Cell::Null; 8];
@@ -1015,7 +1029,7 @@ rejects = [{ field = "/id", reason = "missing required id" }]
         dedupe(
             &mut rows,
             &[DedupePlan {
-                table: TableId::EmailAddresses,
+                table: table("core.email_addresses"),
                 key: Some(2),
                 primary: Some(4),
             }],
@@ -1036,7 +1050,7 @@ rejects = [{ field = "/id", reason = "missing required id" }]
         dedupe(
             &mut none,
             &[DedupePlan {
-                table: TableId::EmailAddresses,
+                table: table("core.email_addresses"),
                 key: None,
                 primary: Some(4),
             }],

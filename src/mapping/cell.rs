@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::Value;
 
-use super::target::SqlType;
+use crate::schema::catalogue::SqlType;
 
 /// One value of a mapped row, typed like its target column.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +67,8 @@ impl Kind {
             SqlType::Timestamptz => self == Kind::Timestamp,
             SqlType::Date => self == Kind::Date,
             SqlType::TextArray => self == Kind::TextArray,
+            // Only bookkeeping tables and views have these; no mapping targets them.
+            SqlType::Numeric | SqlType::Bytea | SqlType::ByteaArray => false,
         }
     }
 }

@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::apply::{Disposition, MapContext, MappedRecord};
 use super::cell::Cell;
 use super::spec::ExampleSpec;
-use super::target::TableId;
 use super::validate::{literal, toml_to_json, Problem};
 use super::Mapping;
+use crate::schema::catalogue::TableId;
 
 /// Runs every example of `mapping`; returns the problems found (empty when all pass).
 pub(crate) fn run_examples(mapping: &Mapping) -> Vec<Problem> {
@@ -54,7 +54,7 @@ fn context(example: &ExampleSpec) -> MapContext {
 
 fn compare(example: &ExampleSpec, out: &MappedRecord, push: &mut impl FnMut(Option<&str>, String)) {
     for want in &example.rows {
-        let Some(table) = TableId::from_qualified_name(&want.table) else {
+        let Some(table) = TableId::named(&want.table) else {
             push(None, format!("unknown table `{}`", want.table));
             continue;
         };

@@ -3,7 +3,7 @@
 //!
 //! A [`MappingSet`] is loaded once per run — from a directory ([`MappingSet::load_dir`]) or from
 //! the copies built into the binary ([`MappingSet::builtin`]) — validated against the target
-//! catalogue ([`target`]), and its files' examples are run. Its [`checksum`](MappingSet::checksum)
+//! catalogue ([`crate::schema::catalogue`]), and its files' examples are run. Its [`checksum`](MappingSet::checksum)
 //! identifies the files' content (comments and layout aside), so an export can refuse to mix mapping
 //! versions.
 //! [`Mapping::apply`] is pure and deterministic: the same record and context always give the same
@@ -26,12 +26,12 @@ mod cell;
 mod convert;
 mod example;
 pub mod spec;
-pub mod target;
+
 mod validate;
 
+pub use crate::schema::catalogue::{Column, ColumnRole, SqlType, Table, TableId};
 pub use apply::{ChildSet, Disposition, FieldSeen, MapContext, MappedRecord, Reject, TableRow};
 pub use cell::Cell;
-pub use target::{Column, ColumnRole, SqlType, Table, TableId};
 pub use validate::{Problem, Problems};
 
 /// Why a set of mapping files could not be loaded. The crate's [`crate::Error`] wraps it, so

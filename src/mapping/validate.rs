@@ -21,8 +21,8 @@ use super::apply::{
 use super::cell::{Cell, Kind};
 use super::convert::{self, Converter};
 use super::spec::{BlockSpec, ColumnSpec, DedupeSpec, ExampleSpec, MappingFile};
-use super::target::{Column, ColumnDefault, ColumnRole, SqlType, TableId};
 use super::{Api, RESOURCES};
+use crate::schema::catalogue::{Column, ColumnDefault, ColumnRole, SqlType, TableId};
 
 /// One problem in a mapping file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -517,7 +517,7 @@ fn compile_block(
     sink: &mut Sink<'_>,
     refs: &mut Refs,
 ) -> Option<BlockPlan> {
-    let Some(table_id) = TableId::from_qualified_name(&block.table) else {
+    let Some(table_id) = TableId::named(&block.table) else {
         sink.push(
             Some(label),
             None,
@@ -526,7 +526,7 @@ fn compile_block(
         return None;
     };
     let table = table_id.table();
-    if !table.mappable {
+    if !table.mappable() {
         sink.push(
             Some(label),
             None,
@@ -706,6 +706,7 @@ fn catalogue_default(column: &Column) -> Cell {
             Cell::Json(serde_json::Value::Object(serde_json::Map::new()))
         }
         Some(ColumnDefault::Text(s)) => Cell::Text(s.to_owned()),
+        Some(ColumnDefault::False) => Cell::Bool(false),
         _ => Cell::Null,
     }
 }
@@ -1036,7 +1037,7 @@ fn compile_dedupe(
     blocks: &[BlockPlan],
     sink: &mut Sink<'_>,
 ) -> Option<DedupePlan> {
-    let Some(table) = TableId::from_qualified_name(&d.table) else {
+    let Some(table) = TableId::named(&d.table) else {
         sink.push(Some(label), None, format!("unknown table `{}`", d.table));
         return None;
     };

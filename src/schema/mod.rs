@@ -32,6 +32,7 @@
 //! to existing files, but a *new* file is only picked up once the crate recompiles for another
 //! reason (touch this file).
 
+pub mod catalogue;
 pub mod grants;
 
 use std::collections::HashSet;

@@ -10,6 +10,11 @@ use nb_exodus::mapping::{
 };
 use serde_json::Value;
 
+/// The catalogue's table called `qualified`.
+fn table(qualified: &str) -> TableId {
+    TableId::named(qualified).expect("a table of the catalogue")
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -202,9 +207,9 @@ fn a_realistic_v2_page_maps_as_expected() {
     assert_eq!(
         tables,
         [
-            TableId::People,
-            TableId::EmailAddresses,
-            TableId::PersonAttributes
+            table("core.people"),
+            table("core.email_addresses"),
+            table("sensitive.person_attributes")
         ]
     );
 
@@ -213,7 +218,7 @@ fn a_realistic_v2_page_maps_as_expected() {
     let k = &out[1];
     assert!(k.rejects.is_empty(), "{:?}", k.rejects);
     let rows = |t: TableId| k.rows.iter().filter(move |r| r.table == t);
-    let emails: Vec<(&str, &Cell)> = rows(TableId::EmailAddresses)
+    let emails: Vec<(&str, &Cell)> = rows(table("core.email_addresses"))
         .map(|r| (r.source_id.as_str(), r.cell("is_primary").unwrap()))
         .collect();
     assert_eq!(
@@ -223,7 +228,7 @@ fn a_realistic_v2_page_maps_as_expected() {
             ("19:email2", &Cell::Bool(false))
         ]
     );
-    let phones: Vec<&Cell> = rows(TableId::PhoneNumbers)
+    let phones: Vec<&Cell> = rows(table("core.phone_numbers"))
         .map(|r| r.cell("number").unwrap())
         .collect();
     assert_eq!(
@@ -233,11 +238,11 @@ fn a_realistic_v2_page_maps_as_expected() {
             &Cell::Text("+17575550199".into())
         ]
     );
-    let attrs: Vec<&str> = rows(TableId::PersonAttributes)
+    let attrs: Vec<&str> = rows(table("sensitive.person_attributes"))
         .map(|r| r.source_id.as_str())
         .collect();
     assert_eq!(attrs, ["19:party", "19:inferred_party"]);
-    let consent: Vec<&str> = rows(TableId::ConsentFacts)
+    let consent: Vec<&str> = rows(table("gdpr.consent_facts"))
         .map(|r| r.source_id.as_str())
         .collect();
     assert_eq!(
@@ -250,16 +255,16 @@ fn a_realistic_v2_page_maps_as_expected() {
             "19:federal_donotcall"
         ]
     );
-    assert_eq!(rows(TableId::PostalAddresses).count(), 1);
+    assert_eq!(rows(table("core.postal_addresses")).count(), 1);
     let children: Vec<TableId> = k.child_sets.iter().map(|c| c.table).collect();
     assert_eq!(
         children,
         [
-            TableId::EmailAddresses,
-            TableId::PhoneNumbers,
-            TableId::PostalAddresses,
-            TableId::PersonAttributes,
-            TableId::ConsentFacts
+            table("core.email_addresses"),
+            table("core.phone_numbers"),
+            table("core.postal_addresses"),
+            table("sensitive.person_attributes"),
+            table("gdpr.consent_facts")
         ]
     );
     let disp = |f: &str| {

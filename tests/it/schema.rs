@@ -9,408 +9,30 @@ use std::time::{Duration, Instant};
 use pretty_assertions::assert_eq;
 use sqlx::PgPool;
 
+use nb_exodus::schema::catalogue::TableId;
+
 use crate::support::db::TestDb;
 
-/// The schemas the open schema consists of.
-const SCHEMAS: [&str; 6] = ["core", "raw", "sync", "sensitive", "gdpr", "analysis"];
+/// The schemas the migrations create.
+const SCHEMAS: [&str; 7] = nb_exodus::schema::SCHEMAS;
 
-/// Every table of the agreed design (notes/schema-design.md) and every view (0013) with every
-/// column, in order.
-const EXPECTED: &[(&str, &[&str])] = &[
-    (
-        "core.people",
-        &[
-            "id",
-            "nation",
-            "source_id",
-            "given_name",
-            "family_name",
-            "additional_name",
-            "honorific_prefix",
-            "honorific_suffix",
-            "gender",
-            "birthdate",
-            "employer",
-            "occupation",
-            "preferred_language",
-            "locale",
-            "party_kind",
-            "is_volunteer",
-            "is_deceased",
-            "external_ids",
-            "custom_fields",
-            "created_date",
-            "modified_date",
-            "source_api",
-            "run_id",
-            "raw_sha256",
-            "loaded_at",
-        ],
-    ),
-    (
-        "core.email_addresses",
-        &[
-            "id",
-            "nation",
-            "source_id",
-            "person_source_id",
-            "address",
-            "address_raw",
-            "is_primary",
-            "is_bad",
-            "source_slot",
-            "is_valid",
-            "run_id",
-            "raw_sha256",
-            "loaded_at",
-        ],
-    ),
-    (
-        "core.phone_numbers",
-        &[
-            "id",
-            "nation",
-            "source_id",
-            "person_source_id",
-            "number",
-            "number_raw",
-            "number_type",
-            "is_primary",
-            "run_id",
-            "raw_sha256",
-            "loaded_at",
-        ],
-    ),
-    (
-        "core.postal_addresses",
-        &[
-            "id",
-            "nation",
-            "source_id",
-            "person_source_id",
-            "address_type",
-            "is_primary",
-            "address_lines",
-            "locality",
-            "region",
-            "postal_code",
-            "country",
-            "county",
-            "latitude",
-            "longitude",
-            "run_id",
-            "raw_sha256",
-            "loaded_at",
-        ],
-    ),
-    (
-        "core.tags",
-        &[
-            "id",
-            "nation",
-            "source_id",
-            "name",
-            "taggings_count_reported",
-            "run_id",
-            "raw_sha256",
-            "loaded_at",
-        ],
-    ),
-    (
-        "core.taggings",
-        &[
-            "id",
-            "nation",
-            "source_id",
-            "person_source_id",
-            "tag_source_id",
-            "tag_name",
-            "created_date",
-            "run_id",
-            "raw_sha256",
-            "loaded_at",
-        ],
-    ),
-    (
-        "core.donations",
-        &[
-            "id",
-            "nation",
-            "source_id",
-            "person_source_id",
-            "amount_minor",
-            "currency",
-            "status",
-            "succeeded_at",
-            "failed_at",
-            "canceled_at",
-            "created_date",
-            "modified_date",
-            "payment_method",
-            "check_number",
-            "tracking_code",
-            "is_private",
-            "is_corporate",
-            "donor_given_name",
-            "donor_family_name",
-            "donor_email",
-            "donor_employer",
-            "donor_occupation",
-            "note",
-            "custom_fields",
-            "run_id",
-            "raw_sha256",
-            "loaded_at",
-        ],
-    ),
-    (
-        "sensitive.person_attributes",
-        &[
-            "id",
-            "nation",
-            "source_id",
-            "person_source_id",
-            "attribute",
-            "category",
-            "value",
-            "is_inferred",
-            "run_id",
-            "raw_sha256",
-            "loaded_at",
-        ],
-    ),
-    (
-        "gdpr.consent_facts",
-        &[
-            "id",
-            "nation",
-            "source_id",
-            "person_source_id",
-            "flag",
-            "value",
-            "source_field",
-            "source_modified_date",
-            "provenance",
-            "run_id",
-            "raw_sha256",
-            "loaded_at",
-        ],
-    ),
-    (
-        "raw.records",
-        &[
-            "id",
-            "nation",
-            "resource",
-            "source_id",
-            "api",
-            "body",
-            "sha256",
-            "fetched_at",
-            "run_id",
-            "deleted_at_source",
-            "body_bytes",
-        ],
-    ),
-    (
-        "sync.runs",
-        &[
-            "id",
-            "nation",
-            "api",
-            "started_at",
-            "finished_at",
-            "status",
-            "tool_version",
-            "mapping_sha256",
-            "options",
-            "error",
-            "db_tls",
-            "db_tls_version",
-            "db_tls_cipher",
-            "db_tls_bits",
-            "db_sslmode",
-            "db_insecure",
-        ],
-    ),
-    (
-        "sync.checkpoints",
-        &[
-            "nation",
-            "stream",
-            "api",
-            "cursor",
-            "pages",
-            "records",
-            "rejects",
-            "status",
-            "last_error",
-            "mapping_sha256",
-            "total_reported",
-            "run_id",
-            "updated_at",
-            "source_clock",
-            "learned",
-        ],
-    ),
-    (
-        "sync.rejects",
-        &[
-            "id",
-            "nation",
-            "resource",
-            "source_id",
-            "field",
-            "reason",
-            "body",
-            "run_id",
-            "rejected_at",
-            "body_bytes",
-            "record_sha256",
-        ],
-    ),
-    (
-        "sync.field_dispositions",
-        &[
-            "nation",
-            "resource",
-            "source_field",
-            "disposition",
-            "target",
-            "seen_count",
-            "run_id",
-        ],
-    ),
-    (
-        "sync.page_spool",
-        &[
-            "nation",
-            "stream",
-            "cursor",
-            "next",
-            "total",
-            "source_ids",
-            "bodies",
-            "run_id",
-            "fetched_at",
-            "body_bytes",
-        ],
-    ),
-    ("sync.nations", &["nation", "source", "bound_at"]),
-    (
-        "analysis.people",
-        &[
-            "person_id",
-            "nation",
-            "source_id",
-            "given_name",
-            "family_name",
-            "additional_name",
-            "honorific_prefix",
-            "honorific_suffix",
-            "gender",
-            "birthdate",
-            "employer",
-            "occupation",
-            "preferred_language",
-            "party_kind",
-            "is_volunteer",
-            "is_deceased",
-            "email",
-            "email_is_bad",
-            "email_is_valid",
-            "phone",
-            "phone_raw",
-            "phone_type",
-            "address_type",
-            "address_line1",
-            "address_line2",
-            "address_line3",
-            "locality",
-            "region",
-            "postal_code",
-            "country",
-            "created_date",
-            "modified_date",
-        ],
-    ),
-    (
-        "analysis.consent",
-        &[
-            "person_id",
-            "nation",
-            "source_id",
-            "email_opt_in",
-            "mobile_opt_in",
-            "do_not_call",
-            "do_not_contact",
-            "federal_donotcall",
-            "unsubscribed_at",
-            "flags_as_of",
-            "provenance",
-            "flags_recorded",
-        ],
-    ),
-    (
-        "analysis.person_tags",
-        &[
-            "person_id",
-            "tag_id",
-            "tag_name",
-            "tagged_at",
-            "nation",
-            "person_source_id",
-            "tag_source_id",
-        ],
-    ),
-    (
-        "analysis.donations",
-        &[
-            "donation_id",
-            "nation",
-            "source_id",
-            "donor_person_id",
-            "donor_name",
-            "donor_given_name",
-            "donor_family_name",
-            "donor_email",
-            "donor_employer",
-            "donor_occupation",
-            "amount",
-            "amount_minor",
-            "currency",
-            "status",
-            "succeeded_at",
-            "created_date",
-            "payment_method",
-            "tracking_code",
-            "is_private",
-            "is_corporate",
-        ],
-    ),
-    (
-        "sensitive.person_attributes_by_person",
-        &[
-            "person_id",
-            "nation",
-            "source_id",
-            "party",
-            "party_member",
-            "previous_party",
-            "support_level",
-            "inferred_party",
-            "inferred_support_level",
-            "priority_level",
-            "religion",
-            "church",
-            "ethnicity",
-            "marital_status",
-            "note",
-            "other_attributes",
-            "attributes_recorded",
-        ],
-    ),
-];
+/// A relation's columns as `(name, type as format_type gives it, NOT NULL)`, in order.
+type Columns = Vec<(String, String, bool)>;
+
+/// The catalogue (`src/schema/catalogue.rs`): every table and view with its columns.
+fn catalogue() -> BTreeMap<String, Columns> {
+    TableId::all()
+        .map(|id| {
+            let table = id.table();
+            let columns = table
+                .columns
+                .iter()
+                .map(|c| (c.name.to_owned(), c.sql_type.pg_format(), !c.nullable))
+                .collect();
+            (table.qualified.to_owned(), columns)
+        })
+        .collect()
+}
 
 /// Runs the nb-exodus binary with `args`, without inheriting a DATABASE_URL.
 fn nb_exodus(args: &[&str]) -> Output {
@@ -435,22 +57,29 @@ fn cli_migrate(url: &str) -> String {
     stdout
 }
 
-/// Columns of every table in the open schema's schemas, as `schema.table` → column names in
-/// their order.
-async fn columns(pool: &PgPool) -> BTreeMap<String, Vec<String>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT table_schema || '.' || table_name, column_name::text
-           FROM information_schema.columns
-          WHERE table_schema = ANY($1)
-          ORDER BY table_schema, table_name, ordinal_position",
+/// Every table and view of the open schema's schemas with its columns, as the database has
+/// them: `schema.table` → `(column, type, NOT NULL)` in column order.
+async fn columns(pool: &PgPool) -> BTreeMap<String, Columns> {
+    let rows: Vec<(String, String, String, bool)> = sqlx::query_as(
+        "SELECT n.nspname || '.' || c.relname, a.attname::text,
+                format_type(a.atttypid, a.atttypmod), a.attnotnull
+           FROM pg_attribute a
+           JOIN pg_class c ON c.oid = a.attrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm')
+            AND a.attnum > 0 AND NOT a.attisdropped
+          ORDER BY n.nspname, c.relname, a.attnum",
     )
     .bind(&SCHEMAS[..])
     .fetch_all(pool)
     .await
-    .expect("reading information_schema.columns");
-    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (table, column) in rows {
-        tables.entry(table).or_default().push(column);
+    .expect("reading the columns of the open schema");
+    let mut tables: BTreeMap<String, Columns> = BTreeMap::new();
+    for (table, column, ty, not_null) in rows {
+        tables
+            .entry(table)
+            .or_default()
+            .push((column, ty, not_null));
     }
     tables
 }
@@ -516,8 +145,11 @@ fn applied_all() -> String {
     format!("applied {} migration(s): {}", names.len(), names.join(", "))
 }
 
+/// The catalogue the code reads and the database the migrations make are one schema: every
+/// table, view and column, in order, with its type and nullability. A column added to the DDL
+/// alone (or to the catalogue alone) fails here.
 #[tokio::test]
-async fn db_migrate_on_an_empty_database_creates_every_agreed_table_and_column() {
+async fn db_migrate_creates_exactly_the_catalogue() {
     let db = TestDb::empty().await;
     assert!(
         columns(db.pool()).await.is_empty(),
@@ -528,17 +160,7 @@ async fn db_migrate_on_an_empty_database_creates_every_agreed_table_and_column()
     assert!(stdout.contains(&applied_all()), "summary line: {stdout}");
     assert_eq!(stdout.lines().count(), 1, "one summary line: {stdout}");
 
-    let actual = columns(db.pool()).await;
-    let expected: BTreeMap<String, Vec<String>> = EXPECTED
-        .iter()
-        .map(|(table, cols)| {
-            (
-                (*table).to_owned(),
-                cols.iter().map(|c| (*c).to_owned()).collect(),
-            )
-        })
-        .collect();
-    assert_eq!(actual, expected);
+    assert_eq!(columns(db.pool()).await, catalogue());
 }
 
 #[tokio::test]
@@ -568,7 +190,7 @@ async fn every_schema_table_and_column_has_a_useful_comment() {
     .fetch_all(pool)
     .await
     .unwrap();
-    assert_eq!(tables.len(), EXPECTED.len(), "tables: {tables:?}");
+    assert_eq!(tables.len(), TableId::all().count(), "tables: {tables:?}");
 
     let columns: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT n.nspname || '.' || c.relname || '.' || a.attname, col_description(c.oid, a.attnum)
@@ -582,7 +204,7 @@ async fn every_schema_table_and_column_has_a_useful_comment() {
     .fetch_all(pool)
     .await
     .unwrap();
-    let expected_columns: usize = EXPECTED.iter().map(|(_, cols)| cols.len()).sum();
+    let expected_columns: usize = TableId::all().map(|t| t.table().columns.len()).sum();
     assert_eq!(columns.len(), expected_columns);
 
     let undocumented: Vec<&String> = schemas
@@ -859,7 +481,7 @@ async fn the_agreed_keys_and_checks_are_enforced() {
 }
 
 /// The loader keeps text within the B-tree index row limit for exactly the columns an index
-/// covers: `target::INDEXED_COLUMNS` (plus every `source_id`) must name every indexed text
+/// covers: each catalogue table's `indexed` list (plus every `source_id`) must name every indexed text
 /// column of the mapped schemas, or a long value there would stop a page again (issue 9).
 #[tokio::test]
 async fn the_indexed_text_columns_are_the_ones_the_loader_checks() {
@@ -880,9 +502,14 @@ async fn the_indexed_text_columns_are_the_ones_the_loader_checks() {
     .unwrap()
     .into_iter()
     .collect();
-    let checked: BTreeSet<(String, String)> = nb_exodus::mapping::target::INDEXED_COLUMNS
-        .iter()
-        .map(|(t, c)| ((*t).to_owned(), (*c).to_owned()))
+    let checked: BTreeSet<(String, String)> = TableId::all()
+        .flat_map(|id| {
+            let table = id.table();
+            table
+                .indexed
+                .iter()
+                .map(|c| (table.qualified.to_owned(), (*c).to_owned()))
+        })
         .collect();
     assert_eq!(indexed, checked);
 }
