@@ -21,7 +21,8 @@ use super::apply::{
 use super::cell::{Cell, Kind};
 use super::convert::{self, Converter};
 use super::spec::{BlockSpec, ColumnSpec, DedupeSpec, ExampleSpec, MappingFile};
-use super::{Api, RESOURCES};
+use super::Api;
+use crate::resource;
 use crate::schema::catalogue::{Column, ColumnDefault, ColumnRole, SqlType, TableId};
 
 /// One problem in a mapping file.
@@ -144,14 +145,14 @@ pub(crate) fn compile(file: &str, expected_api: Api, text: &str) -> Result<Compi
             format!("unsupported version {} (expected 1)", spec.version),
         );
     }
-    if !RESOURCES.contains(&spec.resource.as_str()) {
+    if resource::Resource::named(&spec.resource).is_none() {
         sink.push(
             None,
             None,
             format!(
                 "unknown resource `{}` (expected one of {})",
                 spec.resource,
-                RESOURCES.join(", ")
+                resource::names().collect::<Vec<_>>().join(", ")
             ),
         );
     }
