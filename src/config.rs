@@ -17,8 +17,8 @@ use url::Url;
 use crate::database::ConnectionSettings;
 use crate::fetch::client::{DEFAULT_MAX_RESPONSE_MB, DEFAULT_MAX_WAIT_MINUTES, MB};
 use crate::fetch::rate_limit::RateSpec;
-use crate::fetch::Stream;
 use crate::mapping::Api;
+use crate::resource::Resource;
 use crate::Error;
 
 /// The largest `--max-wait`, in minutes: a day (a daily quota resets within one).
@@ -154,7 +154,7 @@ pub struct MigrateConfig {
     /// The access token (never logged).
     pub token: String,
     /// Streams to export.
-    pub streams: Vec<Stream>,
+    pub streams: Vec<Resource>,
     /// Request budget; `None` = unthrottled.
     pub rate_limit: Option<RateSpec>,
     /// Records per page.
@@ -445,12 +445,22 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
         inputs.env_token,
     )?;
     let flags = inputs.migrate;
+    let api = connection.api.as_str();
     let streams = match flags.resources.or(file.resources) {
-        None => Stream::ALL.to_vec(),
+        // Everything the chosen API serves.
+        None => Resource::all()
+            .filter(|r| r.served_by(api))
+            .collect::<Vec<_>>(),
         Some(list) => {
             let mut out = Vec::new();
             for item in list.iter().filter(|s| !s.trim().is_empty()) {
-                out.push(item.parse::<Stream>().map_err(Error::Config)?);
+                let resource = item.parse::<Resource>().map_err(Error::Config)?;
+                if !resource.served_by(api) {
+                    return Err(Error::Config(format!(
+                        "--resources {resource}: API {api} has no route for {resource}; export it through --api v2, or leave it out"
+                    )));
+                }
+                out.push(resource);
             }
             if out.is_empty() {
                 return Err(Error::Config("--resources is empty".into()));
@@ -573,7 +583,7 @@ mod tests {
         assert_eq!(c.rate_limit.map(|r| r.requests), Some(100));
         assert_eq!(c.token, "env-token");
         assert_eq!(c.api_base.as_str(), "https://filenation.nationbuilder.com/");
-        assert_eq!(c.streams, Stream::ALL.to_vec());
+        assert_eq!(c.streams, Resource::all().collect::<Vec<_>>());
         assert_eq!(c.max_wait, Duration::from_secs(30 * 60));
         assert_eq!(c.max_response_bytes, 8 * 1024 * 1024);
 
@@ -607,7 +617,10 @@ mod tests {
         );
         assert_eq!(c.token, "file-token");
         assert_eq!(c.rate_limit, None);
-        assert_eq!(c.streams, vec![Stream::People, Stream::Donations]);
+        assert_eq!(
+            c.streams,
+            vec![Resource::of("people"), Resource::of("donations")]
+        );
 
         // Without flags or file: 15 minutes and 64 MB.
         let c = resolve(inputs(ConnectionFlags {

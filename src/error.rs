@@ -127,8 +127,9 @@ pub fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fetch::{FetchError, Stream};
+    use crate::fetch::FetchError;
     use crate::pipeline::PipelineError;
+    use crate::resource::Resource;
 
     /// The server's message, as `PgDatabaseError` prints it.
     #[derive(Debug, thiserror::Error)]
@@ -161,7 +162,7 @@ mod tests {
     fn the_wrong_token_line_says_it_once_and_ends_with_the_fix() {
         let url = url::Url::parse("https://n.example/api/v2/signups?sort=id").unwrap();
         let err = PipelineError::Fetch {
-            stream: Stream::People,
+            stream: Resource::of("people"),
             source: FetchError::from_status(401, "{}", &url),
         };
         let err = anyhow::Error::new(err).context("verifying nation \"n\"");

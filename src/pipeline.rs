@@ -29,9 +29,7 @@ use tokio::task::JoinSet;
 use crate::canonical;
 use crate::checkpoint::{status, StateStore, StoreError};
 use crate::database::fault::RetryPolicy;
-use crate::fetch::{
-    ApiProfile, Cursor, FetchError, Page, PagingGuard, Source, SourceRecord, Stream,
-};
+use crate::fetch::{ApiProfile, Cursor, FetchError, Page, PagingGuard, Source, SourceRecord};
 use crate::load::{
     self, LoadError, LoadRow, PageBatch, PageOutcome, RawRow, RejectRow, Sink, TableRows,
 };
@@ -39,6 +37,7 @@ use crate::mapping::{MapContext, MappingSet};
 use crate::plan::Step;
 use crate::progress::Progress;
 use crate::reconcile::{self, ReconcileReport};
+use crate::resource::Resource;
 
 /// The mapped form of one page, ready for the sink.
 #[derive(Debug, Default, Clone)]
@@ -56,12 +55,12 @@ pub struct MappedPage {
 /// Maps records of a stream to rows. Pure: no I/O.
 pub trait Mapper: Send + Sync {
     /// Maps the records of one page (only records that have an id are given).
-    fn map_page(&self, stream: Stream, records: &[&SourceRecord]) -> MappedPage;
+    fn map_page(&self, stream: Resource, records: &[&SourceRecord]) -> MappedPage;
     /// Checksum of the mapping files in use.
     fn checksum(&self) -> String;
     /// The tables a stream's records load into: (qualified table, parent column for child
     /// tables keyed on the parent's id, `None` for tables keyed on the record's own id).
-    fn tables(&self, stream: Stream) -> Vec<(String, Option<String>)>;
+    fn tables(&self, stream: Resource) -> Vec<(String, Option<String>)>;
 }
 
 /// Asks a running pipeline to stop: no new page is fetched, the pages already fetched are
@@ -197,7 +196,7 @@ pub enum PipelineError {
     #[error("stream {stream}: {source}")]
     Fetch {
         /// The stream.
-        stream: Stream,
+        stream: Resource,
         /// The cause.
         #[source]
         source: FetchError,
@@ -216,7 +215,7 @@ pub enum PipelineError {
     )]
     MassDelete {
         /// The stream.
-        stream: Stream,
+        stream: Resource,
         /// Candidates for deletion.
         count: u64,
         /// Live archived records of the stream.
@@ -308,7 +307,7 @@ pub async fn run<S, M, St, K>(
     mapper: Arc<M>,
     progress: Arc<dyn Progress>,
     steps: Vec<Step>,
-) -> Result<BTreeMap<Stream, StreamReport>, PipelineError>
+) -> Result<BTreeMap<Resource, StreamReport>, PipelineError>
 where
     S: Source + 'static,
     M: Mapper + 'static,
@@ -318,7 +317,7 @@ where
     let mut reports = BTreeMap::new();
     let mut tasks = JoinSet::new();
     let mut running = Vec::new();
-    let committed: BTreeMap<Stream, (u64, Option<u64>)> = backend
+    let committed: BTreeMap<Resource, (u64, Option<u64>)> = backend
         .store
         .checkpoints(settings.nation())
         .await?
@@ -413,7 +412,7 @@ async fn reconcile_all<S, M, St, K>(
     source: &Arc<S>,
     mapper: &Arc<M>,
     progress: &Arc<dyn Progress>,
-    reports: &mut BTreeMap<Stream, StreamReport>,
+    reports: &mut BTreeMap<Resource, StreamReport>,
 ) -> Result<(), PipelineError>
 where
     S: Source + 'static,
@@ -421,7 +420,7 @@ where
     St: StateStore,
     K: Sink,
 {
-    let streams: Vec<Stream> = reports.keys().copied().collect();
+    let streams: Vec<Resource> = reports.keys().copied().collect();
     // A listing that came back incomplete (the nation changed while it was read, say) is
     // tried again in the next round, but only a few times: an API whose listings are always
     // short must not cost ten sweeps.
@@ -486,9 +485,9 @@ impl std::fmt::Display for Failure {
 /// What a set of concurrent stream tasks came to.
 struct Joined<T> {
     /// Streams that finished, with their result, in completion order.
-    finished: Vec<(Stream, T)>,
+    finished: Vec<(Resource, T)>,
     /// Streams that failed.
-    failed: Vec<(Stream, Failure)>,
+    failed: Vec<(Resource, Failure)>,
     /// The first error (or panic); the other tasks were aborted when it came (unless it was
     /// an interruption, which every stream sees and handles itself).
     first_error: Option<PipelineError>,
@@ -497,8 +496,8 @@ struct Joined<T> {
 /// Waits for every stream task; the first failure aborts the others. `on_finish` hears of each
 /// stream as it ends (successfully or not) so progress can close its bar at once.
 async fn join_streams<T: 'static>(
-    mut tasks: JoinSet<(Stream, Result<T, PipelineError>)>,
-    mut on_finish: impl FnMut(Stream, bool),
+    mut tasks: JoinSet<(Resource, Result<T, PipelineError>)>,
+    mut on_finish: impl FnMut(Resource, bool),
 ) -> Joined<T> {
     let mut joined = Joined {
         finished: Vec::new(),
@@ -680,7 +679,7 @@ async fn commit_retrying<K: Sink>(
 async fn load_in_order<K: Sink>(
     sink: Arc<K>,
     settings: RunSettings,
-    stream: Stream,
+    stream: Resource,
     mut batches: mpsc::Receiver<(PageBatch, Committed)>,
     committed: mpsc::UnboundedSender<Committed>,
 ) -> Result<(), PipelineError> {
@@ -689,7 +688,7 @@ async fn load_in_order<K: Sink>(
         sink: &K,
         settings: &RunSettings,
         pending: Pending<K::Prepared>,
-        stream: Stream,
+        stream: Resource,
         committed: &mpsc::UnboundedSender<Committed>,
     ) -> Result<(), PipelineError> {
         let (mut task, batch, mut done) = pending;
@@ -773,7 +772,7 @@ impl Committed {
 fn tally<P: Progress + ?Sized>(
     report: &mut StreamReport,
     progress: &P,
-    stream: Stream,
+    stream: Resource,
     pass: Pass,
     done: Committed,
 ) {
@@ -797,7 +796,7 @@ fn tally<P: Progress + ?Sized>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     /// The stream.
-    pub stream: Stream,
+    pub stream: Resource,
     /// The cursor to start from.
     pub from: Cursor,
     /// Main pass or catch-up.
@@ -817,7 +816,7 @@ pub enum Pass {
 /// The batch for a page fetched with `fetched_with`, marked as waiting in the spool.
 fn page_batch<M: Mapper>(
     settings: &RunSettings,
-    stream: Stream,
+    stream: Resource,
     mapper: &M,
     mapping_sha256: &str,
     fetched_with: &Cursor,
@@ -852,7 +851,7 @@ impl<T> Drop for AbortOnDrop<T> {
 /// for every record without a usable id, whose body is kept in the reject itself.
 pub fn build_batch<M: Mapper>(
     settings: &BatchContext,
-    stream: Stream,
+    stream: Resource,
     mapper: &M,
     records: &[SourceRecord],
     mapping_sha256: &str,
@@ -1009,7 +1008,7 @@ impl Mapper for MappingMapper {
         self.set.checksum().to_owned()
     }
 
-    fn tables(&self, stream: Stream) -> Vec<(String, Option<String>)> {
+    fn tables(&self, stream: Resource) -> Vec<(String, Option<String>)> {
         let Some(mapping) = self.set.get(stream.as_str()) else {
             return Vec::new();
         };
@@ -1027,7 +1026,7 @@ impl Mapper for MappingMapper {
             .collect()
     }
 
-    fn map_page(&self, stream: Stream, records: &[&SourceRecord]) -> MappedPage {
+    fn map_page(&self, stream: Resource, records: &[&SourceRecord]) -> MappedPage {
         let mut page = MappedPage::default();
         let Some(mapping) = self.set.get(stream.as_str()) else {
             for record in records {
@@ -1163,7 +1162,7 @@ pub(crate) mod testkit {
         pub async fn run(
             &self,
             settings: &RunSettings,
-        ) -> Result<BTreeMap<Stream, StreamReport>, PipelineError> {
+        ) -> Result<BTreeMap<Resource, StreamReport>, PipelineError> {
             self.run_observed(settings, Arc::new(NoProgress)).await
         }
 
@@ -1172,11 +1171,11 @@ pub(crate) mod testkit {
             &self,
             settings: &RunSettings,
             progress: Arc<dyn crate::progress::Progress>,
-        ) -> Result<BTreeMap<Stream, StreamReport>, PipelineError> {
+        ) -> Result<BTreeMap<Resource, StreamReport>, PipelineError> {
             let checkpoints = self.store.checkpoints(NATION).await?;
             let steps = crate::plan::plan(
                 &checkpoints,
-                &[Stream::People],
+                &[Resource::of("people")],
                 |s| self.source.start(s),
                 "v2",
                 &self.mapper.checksum(),
@@ -1198,7 +1197,7 @@ pub(crate) mod testkit {
         pub fn snapshot(&self) -> (Vec<(String, String, bool)>, Vec<String>) {
             let raw = self
                 .sink
-                .raw(NATION, Stream::People)
+                .raw(NATION, Resource::of("people"))
                 .into_iter()
                 .map(|(id, r)| (id, r.sha256, r.deleted_at_source))
                 .collect();
@@ -1243,8 +1242,8 @@ mod tests {
     async fn a_run_loads_every_record_and_finishes_its_checkpoint() {
         let world = World::new(250);
         let reports = world.run(&world.settings(1)).await.unwrap();
-        assert!(reports[&Stream::People].done);
-        assert_eq!(world.sink.raw(NATION, Stream::People).len(), 250);
+        assert!(reports[&Resource::of("people")].done);
+        assert_eq!(world.sink.raw(NATION, Resource::of("people")).len(), 250);
         assert_eq!(world.sink.rows(NATION, "core.people").len(), 250);
         let cp = &world.store.checkpoints(NATION).await.unwrap()[0];
         assert_eq!(cp.cursor, Cursor::Done);

@@ -5,22 +5,23 @@
 //! way to apply a new mapping). Pure and deterministic: no I/O, output sorted by stream.
 
 use crate::checkpoint::Checkpoint;
-use crate::fetch::{Cursor, Stream};
+use crate::fetch::Cursor;
+use crate::resource::Resource;
 
 /// What one stream will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Read from the start.
-    Start(Stream, Cursor),
+    Start(Resource, Cursor),
     /// Continue after the last committed page.
-    Resume(Stream, Cursor),
+    Resume(Resource, Cursor),
     /// Already read to the end.
-    Skip(Stream),
+    Skip(Resource),
 }
 
 impl Step {
     /// The stream this step is about.
-    pub fn stream(&self) -> Stream {
+    pub fn stream(&self) -> Resource {
         match self {
             Step::Start(s, _) | Step::Resume(s, _) | Step::Skip(s) => *s,
         }
@@ -37,7 +38,7 @@ pub enum PlanError {
     )]
     MappingChanged {
         /// The stream whose checkpoint disagrees.
-        stream: Stream,
+        stream: Resource,
         /// Checksum recorded with the data (first 12 hex digits).
         loaded: String,
         /// Checksum of the current files (first 12 hex digits).
@@ -50,7 +51,7 @@ pub enum PlanError {
     )]
     ApiChanged {
         /// The stream concerned.
-        stream: Stream,
+        stream: Resource,
         /// The API recorded in the checkpoint.
         loaded: String,
         /// The API asked for.
@@ -61,13 +62,13 @@ pub enum PlanError {
 /// Plans a run.
 pub fn plan(
     checkpoints: &[Checkpoint],
-    streams: &[Stream],
-    start: impl Fn(Stream) -> Cursor,
+    streams: &[Resource],
+    start: impl Fn(Resource) -> Cursor,
     api: &str,
     mapping_sha256: &str,
     restart: bool,
 ) -> Result<Vec<Step>, PlanError> {
-    let mut wanted: Vec<Stream> = streams.to_vec();
+    let mut wanted: Vec<Resource> = streams.to_vec();
     wanted.sort();
     wanted.dedup();
     let mut steps = Vec::with_capacity(wanted.len());
@@ -112,7 +113,7 @@ fn short(sha: &str) -> String {
 mod tests {
     use super::*;
 
-    fn cp(stream: Stream, cursor: Cursor, sha: &str) -> Checkpoint {
+    fn cp(stream: Resource, cursor: Cursor, sha: &str) -> Checkpoint {
         Checkpoint {
             stream,
             api: "v2".into(),
@@ -130,7 +131,7 @@ mod tests {
         }
     }
 
-    fn start(_: Stream) -> Cursor {
+    fn start(_: Resource) -> Cursor {
         Cursor::Keyset { after: None }
     }
 
@@ -138,53 +139,64 @@ mod tests {
     fn starts_resumes_and_skips() {
         let cps = [
             cp(
-                Stream::People,
+                Resource::of("people"),
                 Cursor::Keyset {
                     after: Some("300".into()),
                 },
                 "abc",
             ),
-            cp(Stream::Tags, Cursor::Done, "abc"),
+            cp(Resource::of("tags"), Cursor::Done, "abc"),
         ];
-        let steps = plan(&cps, &Stream::ALL, start, "v2", "abc", false).unwrap();
+        let steps = plan(
+            &cps,
+            &Resource::all().collect::<Vec<_>>(),
+            start,
+            "v2",
+            "abc",
+            false,
+        )
+        .unwrap();
         assert_eq!(
             steps,
             vec![
                 Step::Resume(
-                    Stream::People,
+                    Resource::of("people"),
                     Cursor::Keyset {
                         after: Some("300".into())
                     }
                 ),
-                Step::Skip(Stream::Tags),
-                Step::Start(Stream::Taggings, Cursor::Keyset { after: None }),
-                Step::Start(Stream::Donations, Cursor::Keyset { after: None }),
+                Step::Skip(Resource::of("tags")),
+                Step::Start(Resource::of("taggings"), Cursor::Keyset { after: None }),
+                Step::Start(Resource::of("donations"), Cursor::Keyset { after: None }),
             ]
         );
     }
 
     #[test]
     fn restart_ignores_checkpoints() {
-        let cps = [cp(Stream::Tags, Cursor::Done, "old")];
-        let steps = plan(&cps, &[Stream::Tags], start, "v2", "new", true).unwrap();
+        let cps = [cp(Resource::of("tags"), Cursor::Done, "old")];
+        let steps = plan(&cps, &[Resource::of("tags")], start, "v2", "new", true).unwrap();
         assert_eq!(
             steps,
-            vec![Step::Start(Stream::Tags, Cursor::Keyset { after: None })]
+            vec![Step::Start(
+                Resource::of("tags"),
+                Cursor::Keyset { after: None }
+            )]
         );
     }
 
     #[test]
     fn refuses_mixed_mappings_and_apis() {
-        let cps = [cp(Stream::People, Cursor::Done, "old")];
+        let cps = [cp(Resource::of("people"), Cursor::Done, "old")];
         assert!(matches!(
-            plan(&cps, &[Stream::People], start, "v2", "new", false),
+            plan(&cps, &[Resource::of("people")], start, "v2", "new", false),
             Err(PlanError::MappingChanged { .. })
         ));
         assert!(matches!(
-            plan(&cps, &[Stream::People], start, "v1", "old", false),
+            plan(&cps, &[Resource::of("people")], start, "v1", "old", false),
             Err(PlanError::ApiChanged { .. })
         ));
         // Streams not asked for are not checked.
-        assert!(plan(&cps, &[Stream::Tags], start, "v2", "new", false).is_ok());
+        assert!(plan(&cps, &[Resource::of("tags")], start, "v2", "new", false).is_ok());
     }
 }

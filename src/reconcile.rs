@@ -26,10 +26,11 @@
 //! Every write goes through the same one-transaction page commit as the main pass.
 
 use crate::checkpoint::StateStore;
-use crate::fetch::{sweep_ids_observed, Cursor, Source, Stream};
+use crate::fetch::{sweep_ids_observed, Cursor, Source};
 use crate::load::{PageOutcome, Sink};
 use crate::pipeline::{self, build_batch, Backend, Job, Mapper, Pass, PipelineError, RunSettings};
 use crate::progress::{Progress, ReconcileChanges, ReconcileStep};
+use crate::resource::Resource;
 
 /// What reconciliation changed for one stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,7 +91,7 @@ pub async fn reconcile_round<S, M, P, St, K>(
     source: &S,
     mapper: &M,
     progress: &P,
-    stream: Stream,
+    stream: Resource,
 ) -> Result<ReconcileReport, PipelineError>
 where
     S: Source,
@@ -290,7 +291,7 @@ async fn commit_records<M, St, K>(
     backend: &Backend<St, K>,
     settings: &RunSettings,
     mapper: &M,
-    stream: Stream,
+    stream: Resource,
     records: &[crate::fetch::SourceRecord],
 ) -> Result<PageOutcome, PipelineError>
 where
@@ -339,11 +340,11 @@ mod tests {
     async fn records_confirmed_gone_are_removed_and_stay_archived() {
         let world = exported_then_deleted(100, &[7, 42]).await;
         let reports = world.run(&world.settings(2)).await.unwrap();
-        let r = &reports[&Stream::People].reconciled;
+        let r = &reports[&Resource::of("people")].reconciled;
         assert_eq!(r.deleted, 2);
         assert_eq!(r.deletions_unchecked, None);
         assert_eq!(live_people(&world), 98);
-        let raw = world.sink.raw(NATION, Stream::People);
+        let raw = world.sink.raw(NATION, Resource::of("people"));
         assert_eq!(raw.len(), 100, "the archived bodies stay");
         assert!(raw["7"].deleted_at_source && raw["42"].deleted_at_source);
     }
@@ -355,10 +356,10 @@ mod tests {
     }
 
     impl Progress for StopAt {
-        fn stream_started(&self, _: Stream, _: u64, _: Option<u64>) {}
-        fn page_committed(&self, _: Stream, _: u64, _: Option<u64>) {}
-        fn stream_finished(&self, _: Stream, _: bool) {}
-        fn reconcile_step(&self, _: Stream, step: ReconcileStep) {
+        fn stream_started(&self, _: Resource, _: u64, _: Option<u64>) {}
+        fn page_committed(&self, _: Resource, _: u64, _: Option<u64>) {}
+        fn stream_finished(&self, _: Resource, _: bool) {}
+        fn reconcile_step(&self, _: Resource, step: ReconcileStep) {
             if (self.at)(&step) {
                 if let Some(raise) = self.raise.lock().unwrap().as_ref() {
                     raise.send(true).unwrap();
@@ -379,7 +380,7 @@ mod tests {
         });
         let err = world.run_observed(&settings, observer).await.unwrap_err();
         assert!(matches!(err, PipelineError::Interrupted), "{err}");
-        let raw = world.sink.raw(NATION, Stream::People);
+        let raw = world.sink.raw(NATION, Resource::of("people"));
         assert!(
             !raw["7"].deleted_at_source && !raw["42"].deleted_at_source,
             "a stopped round removes nothing"
@@ -390,7 +391,7 @@ mod tests {
         );
         let reports = world.run(&world.settings(3)).await.unwrap();
         assert_eq!(live_people(&world), 299, "the next run finishes the round");
-        assert_eq!(reports[&Stream::People].reconciled.deleted, 2);
+        assert_eq!(reports[&Resource::of("people")].reconciled.deleted, 2);
     }
 
     #[tokio::test]
@@ -416,7 +417,7 @@ mod tests {
             ..Quirks::default()
         });
         let reports = world.run(&world.settings(2)).await.unwrap();
-        let r = &reports[&Stream::People].reconciled;
+        let r = &reports[&Resource::of("people")].reconciled;
         assert_eq!(r.deleted, 0);
         assert!(
             r.deletions_unchecked
@@ -437,7 +438,7 @@ mod tests {
             ..Quirks::default()
         });
         let reports = world.run(&world.settings(2)).await.unwrap();
-        let r = &reports[&Stream::People].reconciled;
+        let r = &reports[&Resource::of("people")].reconciled;
         assert_eq!(r.deleted, 0);
         assert!(r.deletions_unchecked.is_some(), "{r:?}");
         assert_eq!(live_people(&world), 60);
@@ -453,7 +454,7 @@ mod tests {
             ..Quirks::default()
         });
         let reports = world.run(&world.settings(2)).await.unwrap();
-        let r = &reports[&Stream::People].reconciled;
+        let r = &reports[&Resource::of("people")].reconciled;
         assert_eq!(r.deleted, 0, "not even the one really gone");
         assert!(
             r.deletions_unchecked
@@ -486,7 +487,7 @@ mod tests {
         let mut settings = world.settings(3);
         settings.allow_mass_delete = true;
         let reports = world.run(&settings).await.unwrap();
-        assert_eq!(reports[&Stream::People].reconciled.deleted, 40);
+        assert_eq!(reports[&Resource::of("people")].reconciled.deleted, 40);
         assert_eq!(live_people(&world), 20);
     }
 
@@ -495,9 +496,9 @@ mod tests {
         let world = exported_then_deleted(50, &[]).await;
         world.source.put_person(10_000, "2024-02-01T00:00:00Z");
         let reports = world.run(&world.settings(2)).await.unwrap();
-        assert_eq!(reports[&Stream::People].reconciled.fetched, 1);
-        assert_eq!(reports[&Stream::People].reconciled.new, 1);
-        assert_eq!(reports[&Stream::People].reconciled.updated, 0);
+        assert_eq!(reports[&Resource::of("people")].reconciled.fetched, 1);
+        assert_eq!(reports[&Resource::of("people")].reconciled.new, 1);
+        assert_eq!(reports[&Resource::of("people")].reconciled.updated, 0);
         assert_eq!(live_people(&world), 51);
     }
 
@@ -520,21 +521,21 @@ mod tests {
     }
 
     impl Progress for Recorder {
-        fn stream_started(&self, _: Stream, committed: u64, total: Option<u64>) {
+        fn stream_started(&self, _: Resource, committed: u64, total: Option<u64>) {
             self.0
                 .lock()
                 .unwrap()
                 .push(Heard::Started(committed, total));
         }
-        fn page_committed(&self, _: Stream, _: u64, _: Option<u64>) {}
-        fn stream_finished(&self, _: Stream, _: bool) {}
+        fn page_committed(&self, _: Resource, _: u64, _: Option<u64>) {}
+        fn stream_finished(&self, _: Resource, _: bool) {}
         fn reconcile_started(&self, round: u32) {
             self.0.lock().unwrap().push(Heard::Round(round));
         }
-        fn reconcile_step(&self, _: Stream, step: ReconcileStep) {
+        fn reconcile_step(&self, _: Resource, step: ReconcileStep) {
             self.0.lock().unwrap().push(Heard::Step(step));
         }
-        fn reconcile_finished(&self, _: Stream, changes: ReconcileChanges) {
+        fn reconcile_finished(&self, _: Resource, changes: ReconcileChanges) {
             self.0.lock().unwrap().push(Heard::Finished(changes));
         }
     }

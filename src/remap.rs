@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::checkpoint::StateStore;
-use crate::fetch::{Cursor, Stream};
+use crate::fetch::Cursor;
 use crate::load::{self, Sink};
 use crate::pipeline::{build_batch, Backend, BatchContext, Mapper, PipelineError};
+use crate::resource::Resource;
 
 /// Records re-mapped per transaction.
 const CHUNK: usize = 1000;
@@ -32,8 +33,8 @@ pub async fn remap<M: Mapper, St: StateStore, K: Sink>(
     backend: &Backend<St, K>,
     context: &BatchContext,
     mapper: &M,
-    streams: &[Stream],
-) -> Result<BTreeMap<Stream, RemapReport>, PipelineError> {
+    streams: &[Resource],
+) -> Result<BTreeMap<Resource, RemapReport>, PipelineError> {
     let mut reports = BTreeMap::new();
     let checksum = mapper.checksum();
     for &stream in streams {

@@ -19,8 +19,8 @@ use crate::cli::demo::DemoArgs;
 use crate::config::MigrateConfig;
 use crate::database::{self, cluster::PrivateCluster, DATABASE_URL_ENV};
 use crate::fetch::rate_limit::RateSpec;
-use crate::fetch::Stream;
 use crate::mapping::Api;
+use crate::resource::Resource;
 use crate::schema;
 use crate::simulator::{RateLimit, Simulator, SimulatorConfig};
 
@@ -102,7 +102,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         api_base: Url::parse(&format!("{}/", sim.base_url()))?,
         database: connection.clone(),
         token,
-        streams: Stream::ALL.to_vec(),
+        streams: Resource::all().collect::<Vec<_>>(),
         rate_limit: rate,
         page_size: 100,
         currency: "EUR".into(),

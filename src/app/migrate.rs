@@ -19,7 +19,7 @@ use crate::fetch::client::{redact_url, ClientConfig, HttpClient};
 use crate::fetch::rate_limit::Limiter;
 use crate::fetch::v1::V1Source;
 use crate::fetch::v2::V2Source;
-use crate::fetch::{Source, Stream};
+use crate::fetch::Source;
 use crate::load::{PgSink, Sink};
 use crate::mapping::{Api, MappingSet};
 use crate::pipeline::{
@@ -27,6 +27,7 @@ use crate::pipeline::{
 };
 use crate::plan;
 use crate::progress::Screen;
+use crate::resource::{Resource, V1Binding, V1Listing};
 use crate::schema;
 
 use super::EXIT_FINDINGS;
@@ -48,13 +49,13 @@ pub struct MigrateSummary {
     /// Rejects currently recorded for the nation.
     pub rejects: u64,
     /// Streams whose deletions could not be checked, with why (nothing was removed there).
-    pub deletions_unchecked: Vec<(Stream, String)>,
+    pub deletions_unchecked: Vec<(Resource, String)>,
     /// Wall time of the run.
     pub elapsed: Duration,
     /// HTTP requests sent, retries and 429s among them.
     pub requests: (u64, u64, u64),
     /// What each stream did.
-    pub streams: std::collections::BTreeMap<Stream, pipeline::StreamReport>,
+    pub streams: std::collections::BTreeMap<Resource, pipeline::StreamReport>,
 }
 
 /// The run was stopped by a signal; everything committed stays and the run is resumable.
@@ -208,8 +209,8 @@ pub async fn migrate_until(
         Api::V1 => {
             let source = V1Source::new(http.clone(), config.api_base.clone(), config.page_size)
                 .with_full_people(config.full_people);
-            if config.full_people && config.streams.contains(&Stream::People) {
-                announce_full_people(config, &source).await?;
+            if config.full_people {
+                announce_full_records(config, &source).await?;
             }
             run.through(Arc::new(source), mapper).await
         }
@@ -218,23 +219,38 @@ pub async fn migrate_until(
     outcome
 }
 
-/// Prints what `--full-people` will cost before starting: one request per person, at the
-/// configured rate limit.
-async fn announce_full_people(config: &MigrateConfig, source: &V1Source) -> anyhow::Result<()> {
-    let people = source
-        .people_count()
-        .await
-        .context("counting people (GET /api/v1/people/count) for the --full-people estimate")?;
-    let estimate = match config.rate_limit {
-        Some(rate) => {
-            let secs = people as f64 * rate.per.as_secs_f64() / f64::from(rate.requests.max(1));
-            format!("about {} at {rate}", human_duration(secs))
-        }
-        None => "unthrottled (--rate-limit off)".to_owned(),
-    };
-    eprintln!(
-        "--full-people: {people} people, one extra request each (GET /api/v1/people/:id): {estimate}, on top of the index pages"
-    );
+/// Prints what `--full-people` will cost before starting: one request per record of every
+/// abbreviated v1 listing exported (people), at the configured rate limit.
+async fn announce_full_records(config: &MigrateConfig, source: &V1Source) -> anyhow::Result<()> {
+    for resource in &config.streams {
+        let V1Binding::Listing(V1Listing {
+            abbreviated: true,
+            show: Some(_),
+            count: Some((route, _)),
+            path,
+            ..
+        }) = resource.def().v1
+        else {
+            continue;
+        };
+        let count = source
+            .listing_count(*resource)
+            .await
+            .with_context(|| {
+                format!("counting {resource} (GET /api/v1/{route}) for the --full-people estimate")
+            })?
+            .unwrap_or(0);
+        let estimate = match config.rate_limit {
+            Some(rate) => {
+                let secs = count as f64 * rate.per.as_secs_f64() / f64::from(rate.requests.max(1));
+                format!("about {} at {rate}", human_duration(secs))
+            }
+            None => "unthrottled (--rate-limit off)".to_owned(),
+        };
+        eprintln!(
+            "--full-people: {count} {resource}, one extra request each (GET /api/v1/{path}/:id): {estimate}, on top of the index pages"
+        );
+    }
     Ok(())
 }
 
@@ -424,7 +440,7 @@ fn next_step(config: &MigrateConfig) -> String {
 }
 
 /// Every table a run of `streams` writes: the streams' own tables, the raw archive, the rejects.
-fn written_tables<M: Mapper>(mapper: &M, streams: &[Stream]) -> Vec<String> {
+fn written_tables<M: Mapper>(mapper: &M, streams: &[Resource]) -> Vec<String> {
     let mut tables: Vec<String> = streams
         .iter()
         .flat_map(|s| mapper.tables(*s).into_iter().map(|(t, _)| t))
@@ -568,7 +584,7 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
     };
     let set = load_mappings(args.mappings.as_deref(), api)?;
     let mapper = MappingMapper::new(set, &args.currency.to_ascii_uppercase(), None);
-    let streams: Vec<Stream> = checkpoints.iter().map(|c| c.stream).collect();
+    let streams: Vec<Resource> = checkpoints.iter().map(|c| c.stream).collect();
     let options = serde_json::json!({
         "remap": true,
         "currency": args.currency,

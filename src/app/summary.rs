@@ -11,14 +11,15 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::checkpoint::{PgStore, StateStore};
-use crate::fetch::{Cursor, Stream};
+use crate::fetch::Cursor;
 use crate::pipeline::StreamReport;
+use crate::resource::Resource;
 
 /// One stream's state, as `status` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct StreamState {
     /// The stream.
-    pub stream: Stream,
+    pub stream: Resource,
     /// Live records in the raw archive (not marked deleted at source).
     pub archived: i64,
     /// Rows in the stream's main table.
@@ -37,15 +38,10 @@ pub struct StreamState {
     pub last_error: Option<String>,
 }
 
-/// The main table of a stream (for the `loaded` figure).
-fn main_table(stream: Stream) -> &'static str {
-    crate::verify::integrity::main_table(stream)
-}
-
 /// Every stream's state of `nation`, in stream order.
 pub(crate) async fn stream_states(pool: &PgPool, nation: &str) -> anyhow::Result<Vec<StreamState>> {
     let mut checkpoints = PgStore::new(pool.clone()).checkpoints(nation).await?;
-    // Stream order (people, tags, taggings, donations), as the progress display shows them.
+    // Resource order (people, tags, taggings, donations), as the progress display shows them.
     checkpoints.sort_by_key(|c| c.stream);
     let mut out = Vec::with_capacity(checkpoints.len());
     for cp in checkpoints {
@@ -59,7 +55,7 @@ pub(crate) async fn stream_states(pool: &PgPool, nation: &str) -> anyhow::Result
         .await?;
         let loaded: i64 = sqlx::query_scalar(&format!(
             "SELECT count(*) FROM {} WHERE nation = $1",
-            crate::load::quote_ident(main_table(cp.stream))?
+            crate::load::quote_ident(cp.stream.table())?
         ))
         .bind(nation)
         .fetch_one(pool)
@@ -186,7 +182,7 @@ pub struct RunSummary {
     /// Rejects recorded for the nation.
     pub rejects: u64,
     /// What each stream did in this run.
-    pub run: BTreeMap<Stream, StreamRun>,
+    pub run: BTreeMap<Resource, StreamRun>,
     /// Where each stream stands now.
     pub streams: Vec<StreamState>,
     /// The command to run next.

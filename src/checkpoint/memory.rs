@@ -9,7 +9,8 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use super::{spool_chain_of, status, Advance, Checkpoint, StateStore, StoreError, StoreResult};
-use crate::fetch::{Cursor, Page, Stream};
+use crate::fetch::{Cursor, Page};
+use crate::resource::Resource;
 
 /// A run record.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,9 +29,9 @@ pub struct MemoryRun {
 
 #[derive(Debug, Default)]
 struct State {
-    checkpoints: BTreeMap<(String, Stream), Checkpoint>,
+    checkpoints: BTreeMap<(String, Resource), Checkpoint>,
     runs: Vec<MemoryRun>,
-    spool: BTreeMap<(String, Stream), Vec<(Cursor, Page)>>,
+    spool: BTreeMap<(String, Resource), Vec<(Cursor, Page)>>,
     sources: BTreeMap<String, String>,
     /// Store calls left before an injected fault, per step name.
     faults: BTreeMap<&'static str, (u32, bool, bool)>,
@@ -87,7 +88,7 @@ impl MemoryStore {
     }
 
     /// Applies a page's checkpoint advance (called by the in-memory sink inside its commit).
-    pub(crate) fn apply_advance(&self, nation: &str, stream: Stream, advance: &Advance) {
+    pub(crate) fn apply_advance(&self, nation: &str, stream: Resource, advance: &Advance) {
         self.with(|s| {
             let cp = s
                 .checkpoints
@@ -99,7 +100,7 @@ impl MemoryStore {
 
     /// Drops the spooled page fetched with `cursor` (called by the in-memory sink inside its
     /// commit).
-    pub(crate) fn remove_spooled(&self, nation: &str, stream: Stream, cursor: &Cursor) {
+    pub(crate) fn remove_spooled(&self, nation: &str, stream: Resource, cursor: &Cursor) {
         self.with(|s| {
             if let Some(pages) = s.spool.get_mut(&(nation.to_owned(), stream)) {
                 pages.retain(|(c, _)| c != cursor);
@@ -123,7 +124,7 @@ impl StateStore for MemoryStore {
     async fn mark(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         api: &str,
         state: &str,
         last_error: Option<&str>,
@@ -235,7 +236,7 @@ impl StateStore for MemoryStore {
     async fn spool_put(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         _run_id: i64,
         cursor: &Cursor,
         page: &Page,
@@ -252,7 +253,7 @@ impl StateStore for MemoryStore {
     async fn spool_chain(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         from: &Cursor,
     ) -> StoreResult<Vec<Page>> {
         self.fault("spool_chain")?;
@@ -283,7 +284,7 @@ impl StateStore for MemoryStore {
         }))
     }
 
-    async fn set_mapping(&self, nation: &str, stream: Stream, sha: &str) -> StoreResult<()> {
+    async fn set_mapping(&self, nation: &str, stream: Resource, sha: &str) -> StoreResult<()> {
         self.fault("set_mapping")?;
         self.with(|s| {
             if let Some(cp) = s.checkpoints.get_mut(&(nation.to_owned(), stream)) {

@@ -16,7 +16,9 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::fetch::{ApiProfile, Cursor, Page, Stream};
+use crate::fetch::{ApiProfile, Cursor, Page};
+
+use crate::resource::Resource;
 
 mod memory;
 pub mod postgres;
@@ -41,7 +43,7 @@ pub mod status {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkpoint {
     /// The stream.
-    pub stream: Stream,
+    pub stream: Resource,
     /// `v1` or `v2`.
     pub api: String,
     /// Where to continue.
@@ -70,7 +72,7 @@ pub struct Checkpoint {
 
 impl Checkpoint {
     /// A fresh checkpoint of `stream` (nothing committed yet).
-    pub fn new(stream: Stream, api: &str) -> Checkpoint {
+    pub fn new(stream: Resource, api: &str) -> Checkpoint {
         Checkpoint {
             stream,
             api: api.to_owned(),
@@ -215,7 +217,7 @@ pub trait StateStore: Send + Sync + 'static {
     fn mark(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         api: &str,
         status: &str,
         last_error: Option<&str>,
@@ -259,7 +261,7 @@ pub trait StateStore: Send + Sync + 'static {
     fn spool_put(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         run_id: i64,
         cursor: &Cursor,
         page: &Page,
@@ -270,7 +272,7 @@ pub trait StateStore: Send + Sync + 'static {
     fn spool_chain(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         from: &Cursor,
     ) -> impl Future<Output = StoreResult<Vec<Page>>> + Send;
 
@@ -281,7 +283,7 @@ pub trait StateStore: Send + Sync + 'static {
     fn set_mapping(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         sha: &str,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }

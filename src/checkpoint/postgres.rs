@@ -18,7 +18,8 @@ use sqlx::{Connection, PgPool, Postgres, Row, Transaction};
 
 use super::{status, Advance, Checkpoint, StateStore, StoreError, StoreResult};
 use crate::database::{tls, ConnectionSettings};
-use crate::fetch::{ApiProfile, Cursor, Page, SourceRecord, Stream};
+use crate::fetch::{ApiProfile, Cursor, Page, SourceRecord};
+use crate::resource::Resource;
 
 /// The export's state in PostgreSQL.
 #[derive(Debug, Clone)]
@@ -83,7 +84,7 @@ impl StateStore for PgStore {
         for row in rows {
             let read = |row: &sqlx::postgres::PgRow| -> sqlx::Result<Option<Checkpoint>> {
                 let stream: String = row.try_get("stream")?;
-                let Ok(stream) = stream.parse::<Stream>() else {
+                let Ok(stream) = stream.parse::<Resource>() else {
                     return Ok(None);
                 };
                 let cursor: Option<Value> = row.try_get("cursor")?;
@@ -119,7 +120,7 @@ impl StateStore for PgStore {
     async fn mark(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         api: &str,
         status: &str,
         last_error: Option<&str>,
@@ -271,7 +272,7 @@ impl StateStore for PgStore {
     async fn spool_put(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         run_id: i64,
         cursor: &Cursor,
         page: &Page,
@@ -307,7 +308,7 @@ impl StateStore for PgStore {
     async fn spool_chain(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         from: &Cursor,
     ) -> StoreResult<Vec<Page>> {
         type Row = (
@@ -374,7 +375,7 @@ impl StateStore for PgStore {
             .map_err(db("reading sync.page_spool"))
     }
 
-    async fn set_mapping(&self, nation: &str, stream: Stream, sha: &str) -> StoreResult<()> {
+    async fn set_mapping(&self, nation: &str, stream: Resource, sha: &str) -> StoreResult<()> {
         sqlx::query(
             "UPDATE sync.checkpoints SET mapping_sha256 = $3, updated_at = now()
               WHERE nation = $1 AND stream = $2",
@@ -394,7 +395,7 @@ impl StateStore for PgStore {
 pub async fn advance(
     tx: &mut Transaction<'_, Postgres>,
     nation: &str,
-    stream: Stream,
+    stream: Resource,
     advance: &Advance,
 ) -> sqlx::Result<()> {
     let cursor = serde_json::to_value(&advance.next).unwrap_or(Value::Null);
@@ -441,7 +442,7 @@ pub async fn advance(
 pub async fn remove_spooled(
     tx: &mut Transaction<'_, Postgres>,
     nation: &str,
-    stream: Stream,
+    stream: Resource,
     cursor: &Cursor,
 ) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM sync.page_spool WHERE nation = $1 AND stream = $2 AND cursor = $3")

@@ -10,7 +10,9 @@ use std::sync::Mutex;
 
 use serde_json::{json, Value};
 
-use super::{Cursor, FetchError, IdPage, Page, Source, SourceRecord, Stream};
+use super::{Cursor, FetchError, IdPage, Page, Source, SourceRecord};
+
+use crate::resource::Resource;
 
 /// How the in-memory source misbehaves.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,7 +29,7 @@ pub struct Quirks {
 
 #[derive(Debug, Default)]
 struct State {
-    records: BTreeMap<Stream, BTreeMap<u64, Value>>,
+    records: BTreeMap<Resource, BTreeMap<u64, Value>>,
     quirks: Quirks,
     requests: u64,
 }
@@ -52,6 +54,12 @@ impl MemorySource {
         source
     }
 
+    /// The one resource this twin holds. It is unique here because the twin is test support
+    /// for the pipeline and reconciliation, which need one resource, not a nation's worth.
+    fn held() -> Resource {
+        Resource::of("people")
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut state)
@@ -59,9 +67,10 @@ impl MemorySource {
 
     /// Creates or replaces person `id`, last updated at `updated_at`.
     pub fn put_person(&self, id: u64, updated_at: &str) {
+        let kind = Self::held().def().v2.map_or("", |b| b.path);
         let record = json!({
             "id": id.to_string(),
-            "type": "signups",
+            "type": kind,
             "attributes": {
                 "first_name": format!("Given{id}"),
                 "last_name": format!("Family{id}"),
@@ -71,7 +80,7 @@ impl MemorySource {
         });
         self.with(|s| {
             s.records
-                .entry(Stream::People)
+                .entry(Self::held())
                 .or_default()
                 .insert(id, record)
         });
@@ -80,7 +89,7 @@ impl MemorySource {
     /// Deletes person `id` at the source.
     pub fn delete_person(&self, id: u64) {
         self.with(|s| {
-            if let Some(people) = s.records.get_mut(&Stream::People) {
+            if let Some(people) = s.records.get_mut(&Self::held()) {
                 people.remove(&id);
             }
         });
@@ -103,7 +112,7 @@ impl MemorySource {
     /// The records of `stream` after `after`, one page, honouring the quirks.
     fn page_after(
         &self,
-        stream: Stream,
+        stream: Resource,
         cursor: &Cursor,
         listing: bool,
     ) -> (Vec<(u64, Value)>, u64) {
@@ -142,11 +151,11 @@ impl Source for MemorySource {
         "v2"
     }
 
-    fn start(&self, _stream: Stream) -> Cursor {
+    fn start(&self, _stream: Resource) -> Cursor {
         Cursor::Keyset { after: None }
     }
 
-    async fn fetch_page(&self, stream: Stream, cursor: &Cursor) -> Result<Page, FetchError> {
+    async fn fetch_page(&self, stream: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
         let (records, count) = self.page_after(stream, cursor, false);
         let next = match records.last() {
             None => Cursor::Done,
@@ -161,7 +170,7 @@ impl Source for MemorySource {
         })
     }
 
-    async fn fetch_id_page(&self, stream: Stream, cursor: &Cursor) -> Result<IdPage, FetchError> {
+    async fn fetch_id_page(&self, stream: Resource, cursor: &Cursor) -> Result<IdPage, FetchError> {
         let (records, count) = self.page_after(stream, cursor, true);
         let ids: Vec<String> = records.iter().map(|(id, _)| id.to_string()).collect();
         let next = match ids.last() {
@@ -180,7 +189,7 @@ impl Source for MemorySource {
 
     async fn fetch_record(
         &self,
-        stream: Stream,
+        stream: Resource,
         id: &str,
     ) -> Result<Option<SourceRecord>, FetchError> {
         let key = id.parse::<u64>().unwrap_or(0);
@@ -193,7 +202,7 @@ impl Source for MemorySource {
         }))
     }
 
-    fn changed_since(&self, _stream: Stream, _since: Option<&str>) -> Option<Cursor> {
+    fn changed_since(&self, _stream: Resource, _since: Option<&str>) -> Option<Cursor> {
         None
     }
 }

@@ -5,10 +5,9 @@
 //! a page into records without requiring it to be valid UTF-8 or readable by serde as a whole,
 //! so one record that cannot be loaded is archived and rejected while its page goes on.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
+
+use crate::resource::Resource;
 
 pub mod client;
 pub mod memory;
@@ -17,61 +16,6 @@ pub mod retry;
 pub mod scan;
 pub mod v1;
 pub mod v2;
-
-/// One of the record streams a migration exports. Each runs concurrently with the others; pages
-/// within a stream are fetched in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stream {
-    /// People (v2 `signups`, v1 `people`).
-    People,
-    /// Tags (v2 `signup_tags`, v1 `tags`).
-    Tags,
-    /// Taggings (v2 `signup_taggings`; v1 from each person's `tags`).
-    Taggings,
-    /// Donations.
-    Donations,
-}
-
-impl Stream {
-    /// Every stream, in a stable order.
-    pub const ALL: [Stream; 4] = [
-        Stream::People,
-        Stream::Tags,
-        Stream::Taggings,
-        Stream::Donations,
-    ];
-
-    /// The stream's name as used in flags, checkpoints and `raw.records.resource`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stream::People => "people",
-            Stream::Tags => "tags",
-            Stream::Taggings => "taggings",
-            Stream::Donations => "donations",
-        }
-    }
-}
-
-impl fmt::Display for Stream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // `pad`, so `{stream:<10}` lines up columns.
-        f.pad(self.as_str())
-    }
-}
-
-impl FromStr for Stream {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Stream::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| {
-                format!("unknown resource {s:?}: expected people, tags, taggings or donations")
-            })
-    }
-}
 
 /// Where a stream stands: what to ask for next. Stored as JSON in the stream's checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,7 +162,11 @@ impl SourceRecord {
 /// What keeps a record of `stream` fetched through `api` (`v1`, `v2`) out of the tables by its
 /// shape (see [`v2::shape_defect`], [`v1::shape_defect`]); `None` for a record of the right
 /// shape, and for a record that could not be parsed (its defect says why).
-pub fn shape_defect(api: &str, stream: Stream, value: &serde_json::Value) -> Option<scan::Defect> {
+pub fn shape_defect(
+    api: &str,
+    stream: Resource,
+    value: &serde_json::Value,
+) -> Option<scan::Defect> {
     if value.is_null() {
         return None;
     }
@@ -281,7 +229,7 @@ impl IdSweep {
 /// error of the paging kind makes it stop and say why it is incomplete, so that nobody
 /// concludes from a short list that the records it lacks are gone. Other fetch errors are
 /// returned as they are.
-pub async fn sweep_ids<S: Source>(source: &S, stream: Stream) -> Result<IdSweep, FetchError> {
+pub async fn sweep_ids<S: Source>(source: &S, stream: Resource) -> Result<IdSweep, FetchError> {
     sweep_ids_observed(source, stream, |_, _| {}).await
 }
 
@@ -289,7 +237,7 @@ pub async fn sweep_ids<S: Source>(source: &S, stream: Stream) -> Result<IdSweep,
 /// API's count (for a progress display).
 pub async fn sweep_ids_observed<S: Source>(
     source: &S,
-    stream: Stream,
+    stream: Resource,
     mut on_page: impl FnMut(u64, Option<u64>),
 ) -> Result<IdSweep, FetchError> {
     let mut sweep = IdSweep::default();
@@ -414,7 +362,7 @@ impl PagingGuard {
     /// pass.
     pub fn check(
         &mut self,
-        stream: Stream,
+        stream: Resource,
         cursor: &Cursor,
         next: &Cursor,
         ids: &[&str],
@@ -494,40 +442,40 @@ pub trait Source: Send + Sync {
     /// The API version's name (`v1`, `v2`).
     fn api(&self) -> &'static str;
     /// The cursor a stream starts from.
-    fn start(&self, stream: Stream) -> Cursor;
+    fn start(&self, stream: Resource) -> Cursor;
     /// Fetches the page `cursor` points at.
     fn fetch_page(
         &self,
-        stream: Stream,
+        stream: Resource,
         cursor: &Cursor,
     ) -> impl std::future::Future<Output = Result<Page, FetchError>> + Send;
     /// Fetches one page of an id-only sweep (small pages: ids, no record bodies), starting
     /// from [`Source::start`]. Used to reconcile deletions and by `verify` to enumerate.
     fn fetch_id_page(
         &self,
-        stream: Stream,
+        stream: Resource,
         cursor: &Cursor,
     ) -> impl std::future::Future<Output = Result<IdPage, FetchError>> + Send;
     /// Fetches one record by id; `None` when the API says it does not exist (404).
     fn fetch_record(
         &self,
-        stream: Stream,
+        stream: Resource,
         id: &str,
     ) -> impl std::future::Future<Output = Result<Option<SourceRecord>, FetchError>> + Send;
     /// The cursor of a pass over records changed since `since` (a timestamp of the source's
     /// clock); a small stream without `updated_at` may answer with a full pass; `None` when
     /// its records never change (only appear or vanish, which the id sweep sees).
     /// `since` is `None` when the stream has no mark (its records carry no `updated_at`).
-    fn changed_since(&self, stream: Stream, since: Option<&str>) -> Option<Cursor>;
+    fn changed_since(&self, stream: Resource, since: Option<&str>) -> Option<Cursor>;
     /// What this source has learned about how the API treats `stream` (see [`ApiProfile`]).
-    fn profile(&self, _stream: Stream) -> ApiProfile {
+    fn profile(&self, _stream: Resource) -> ApiProfile {
         ApiProfile::default()
     }
     /// Adopts what an earlier run learned about `stream` (from its checkpoint).
-    fn adopt(&self, _stream: Stream, _profile: ApiProfile) {}
+    fn adopt(&self, _stream: Resource, _profile: ApiProfile) {}
     /// Whether [`Source::fetch_record`] can tell that a record of `stream` is gone (a show
     /// route that answers 404), so a deletion can be confirmed before a row is removed.
-    fn confirms_deletions(&self, _stream: Stream) -> bool {
+    fn confirms_deletions(&self, _stream: Resource) -> bool {
         true
     }
 }
@@ -650,7 +598,7 @@ pub enum FetchError {
     )]
     PagingLoop {
         /// The stream.
-        stream: Stream,
+        stream: Resource,
         /// What repeated, in words.
         detail: String,
     },
@@ -717,13 +665,13 @@ mod tests {
         fn api(&self) -> &'static str {
             "fake"
         }
-        fn start(&self, _: Stream) -> Cursor {
+        fn start(&self, _: Resource) -> Cursor {
             Cursor::Keyset { after: None }
         }
-        async fn fetch_page(&self, _: Stream, _: &Cursor) -> Result<Page, FetchError> {
+        async fn fetch_page(&self, _: Resource, _: &Cursor) -> Result<Page, FetchError> {
             Err(FetchError::Url("unused".into()))
         }
-        async fn fetch_id_page(&self, _: Stream, cursor: &Cursor) -> Result<IdPage, FetchError> {
+        async fn fetch_id_page(&self, _: Resource, cursor: &Cursor) -> Result<IdPage, FetchError> {
             let after = match cursor {
                 Cursor::Keyset { after } => after.as_deref().map_or(0, |a| a.parse().unwrap()),
                 _ => unreachable!(),
@@ -754,12 +702,12 @@ mod tests {
         }
         async fn fetch_record(
             &self,
-            _: Stream,
+            _: Resource,
             _: &str,
         ) -> Result<Option<SourceRecord>, FetchError> {
             Ok(None)
         }
-        fn changed_since(&self, _: Stream, _: Option<&str>) -> Option<Cursor> {
+        fn changed_since(&self, _: Resource, _: Option<&str>) -> Option<Cursor> {
             None
         }
     }
@@ -771,7 +719,7 @@ mod tests {
                 last: 5,
                 stuck: false,
             },
-            Stream::People,
+            Resource::of("people"),
         )
         .await
         .unwrap();
@@ -784,7 +732,7 @@ mod tests {
                 last: 5,
                 stuck: true,
             },
-            Stream::People,
+            Resource::of("people"),
         )
         .await
         .unwrap();

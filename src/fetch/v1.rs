@@ -1,5 +1,7 @@
-//! API v1 (classic REST): `people`, `people/count`, `people/:id`, `people/search`,
-//! `people/:id/taggings`, `tags` and `donations`, read into the same four streams as v2.
+//! API v1 (classic REST), read the way each resource's descriptor says
+//! ([`crate::resource::V1Binding`]): a nation-wide listing (`people`, `tags`, `donations`),
+//! records embedded in another resource's listing (taggings: each person's `tags`), or a route
+//! per record of another resource's listing (memberships: `/people/:id/memberships`).
 //!
 //! **Paging.** v1 index endpoints use token pagination: each page carries a relative `next` link
 //! with opaque `__nonce`/`__token` values (and usually `limit` and the request's filters). The
@@ -11,30 +13,32 @@
 //! envelope (`page`, `per_page`, `total`, `total_pages`, no links) instead; then, and only then,
 //! the next link is built from the current request with `page + 1` and the server's `per_page`.
 //!
-//! **Streams.** `people` pages through `/people` (abbreviated records; with
-//! [`V1Source::with_full_people`] each is replaced by its full `/people/:id` record, one request
-//! per person). v1 has no tagging endpoint to list: the `taggings` stream pages through `/people`
-//! as well and emits one tagging record per (person, tag) in the shape v1 itself uses for
-//! taggings, `{"person_id":42,"tag":"volunteer"}`, so taggings keep their own checkpoint, raw
-//! archive rows and counts exactly as in v2. `tags` come from `/tags` and `donations` from
-//! `/donations`.
+//! **Listings.** A listing pages through `/api/v1/<path>`. An *abbreviated* listing (people)
+//! has a show route giving the full record; with [`V1Source::with_full_people`] each listed
+//! record is replaced by it, one request per record. A listing's total comes from its count
+//! route (`/people/count`) when the envelope has none.
 //!
-//! **Ids.** v1 tags have no id: a tag's `source_id` is its name (case and spaces kept). v1
-//! taggings have neither id nor creation time: their `source_id` is `"<person id>:<tag name>"`
-//! (split at the first `:`; person ids are digits, tag names may contain `:`), stable across
-//! runs so re-runs upsert. v2 uses NationBuilder's numeric ids for both, so the two APIs' tag and
-//! tagging ids never coincide (see `core.tags.source_id` and `core.taggings.source_id`).
+//! **Embedded records** (taggings). v1 has no tagging endpoint to list: the resource pages
+//! through its owner's listing and emits one record per distinct member of an array field
+//! (`tags`), in the shape v1 itself uses for them, `{"person_id":42,"tag":"volunteer"}`, so the
+//! resource keeps its own checkpoint, raw archive rows and counts exactly as in v2. Such a
+//! record has no id: its key is `"<owner id>:<member>"` (split at the first `:`; owner ids are
+//! digits, members may contain `:`), stable across runs so re-runs upsert. One is fetched
+//! again through the owner's route (`/people/:id/taggings`).
 //!
-//! **For `verify --api v1`.** [`V1Source::people_count`] gives the API's own people total;
-//! [`Source::fetch_id_page`] sweeps every stream's keys from [`Source::start`] (people and
-//! donation ids, tag names, `"<person id>:<tag name>"` tagging ids — the same keys as
-//! `raw.records.source_id` of a v1 export; v1 has no sparse fieldsets, so a sweep costs as many
-//! requests as an export). [`Source::fetch_record`] works for people (`/people/:id`, full
-//! record) and taggings (`/people/:id/taggings`); tags and donations have no show route in v1
-//! and give [`FetchError::Unsupported`]. [`Source::changed_since`] exists for people only
-//! (`/people/search?updated_since=`). Comparing a v1 sweep with a v2 export needs the key
-//! translation of tags and taggings: join `core.taggings.tag_source_id` to `core.tags` and
-//! compare (person, tag name) pairs.
+//! **Records per owner** (memberships). The resource pages through its owner's listing; for
+//! each owner on a page, `/api/v1/<owner path>/:id/<segment>` is read to its end (token
+//! paginated), so a page of the resource is every such record of one page of owners, and the
+//! export costs at least one request per owner. These records have no id either: the key is
+//! the texts of the descriptor's key fields joined by `:` (memberships:
+//! `"<person_id>:<name>:<created_at>"`); a record lacking one of them has no usable key.
+//!
+//! **For `verify --api v1`.** [`Source::fetch_id_page`] sweeps every resource's keys from
+//! [`Source::start`] — the same keys as `raw.records.source_id` of a v1 export (v1 has no sparse
+//! fieldsets, so a sweep costs as many requests as an export). [`Source::fetch_record`] works
+//! where v1 can show one record (a listing's show route, an owner's route); elsewhere it gives
+//! [`FetchError::Unsupported`]. Comparing a v1 sweep with a v2 export needs the key
+//! translation of the resources whose v1 key differs (see `verify::translate`).
 
 use std::collections::BTreeSet;
 
@@ -45,11 +49,13 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use super::client::{redact_url, HttpClient};
-use super::{scan, Cursor, FetchError, IdPage, KeyRule, Page, Source, SourceRecord, Stream};
+use super::{scan, Cursor, FetchError, IdPage, KeyRule, Page, PagingGuard, Source, SourceRecord};
+use crate::resource::{Changes, Resource, V1Binding, V1Embedded, V1Listing, V1PerRecord};
 
-/// How many `/people/:id` requests of one page are in flight at once with `--full-people`. The
-/// shared limiter still paces every one of them; this only hides the round-trip latency.
-const FULL_PEOPLE_CONCURRENCY: usize = 8;
+/// How many per-record requests of one page (`/people/:id` with `--full-people`,
+/// `/people/:id/memberships`) are in flight at once. The shared limiter still paces every one
+/// of them; this only hides the round-trip latency.
+const PER_RECORD_CONCURRENCY: usize = 8;
 
 /// Query parameters that belong to paging, not to the request's filters.
 const PAGING_PARAMS: &[&str] = &[
@@ -100,18 +106,37 @@ impl V1Source {
         self
     }
 
-    /// The collection a stream pages through (taggings come from the people pages).
-    pub fn path(stream: Stream) -> &'static str {
-        match stream {
-            Stream::People | Stream::Taggings => "people",
-            Stream::Tags => "tags",
-            Stream::Donations => "donations",
+    /// How v1 serves `resource`, or why it cannot be read through v1.
+    fn binding(resource: Resource) -> Result<V1Binding, FetchError> {
+        match resource.def().v1 {
+            V1Binding::None => Err(unsupported(format!(
+                "reading {resource} (API v1 has no route for it)"
+            ))),
+            binding => Ok(binding),
         }
     }
 
-    /// The relative link of a stream's first page.
-    pub fn first_link(&self, stream: Stream) -> String {
-        format!("/api/v1/{}?limit={}", Self::path(stream), self.limit)
+    /// The listing `resource`'s pages go through: its own, or its owner's for records embedded
+    /// in or served per record of another resource.
+    fn listing_of(resource: Resource) -> Result<V1Listing, FetchError> {
+        let listed = match Self::binding(resource)? {
+            V1Binding::Listing(listing) => return Ok(listing),
+            V1Binding::Embedded(_) | V1Binding::PerRecord(_) | V1Binding::None => {
+                resource.v1_parent()
+            }
+        };
+        match listed.map(|p| p.def().v1) {
+            Some(V1Binding::Listing(listing)) => Ok(listing),
+            _ => Err(unsupported(format!(
+                "reading {resource} (its owner has no v1 listing)"
+            ))),
+        }
+    }
+
+    /// The relative link of a resource's first page.
+    pub fn first_link(&self, resource: Resource) -> Result<String, FetchError> {
+        let listing = Self::listing_of(resource)?;
+        Ok(format!("/api/v1/{}?limit={}", listing.path, self.limit))
     }
 
     /// The URL to request for `link` (relative, as the API gives it, or absolute on the same
@@ -141,31 +166,60 @@ impl V1Source {
         Ok(url)
     }
 
-    fn link_of<'c>(&self, stream: Stream, cursor: &'c Cursor) -> Result<LinkRef<'c>, FetchError> {
-        match cursor {
-            Cursor::Link { next: Some(link) } => Ok(LinkRef::Given(link)),
-            Cursor::Link { next: None } => Ok(LinkRef::First(self.first_link(stream))),
-            other => Err(FetchError::Url(format!(
-                "cursor {other:?} is not a v1 cursor"
-            ))),
+    /// The URL of `/api/v1/<path>/<id>[/<segment>]`, the id as one path segment.
+    fn record_url(&self, path: &str, id: &str, segment: Option<&str>) -> Result<Url, FetchError> {
+        let mut url = self.request_url(&format!("/api/v1/{path}"))?;
+        {
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|()| FetchError::Url(redact_url(&self.base)))?;
+            segments.push(id);
+            if let Some(segment) = segment {
+                segments.push(segment);
+            }
         }
+        strip_limit(&mut url);
+        Ok(url)
     }
 
-    /// Fetches one collection page and works out where the stream continues.
-    async fn listing(&self, stream: Stream, cursor: &Cursor) -> Result<Listing, FetchError> {
-        let link = self.link_of(stream, cursor)?;
-        let url = self.request_url(link.as_str())?;
-        let fetched = self.http.get(&url, parse_listing).await?;
+    /// Fetches the page `cursor` points at in `resource`'s listing and works out where the
+    /// pass continues.
+    async fn listing(&self, resource: Resource, cursor: &Cursor) -> Result<Listing, FetchError> {
+        let link = match cursor {
+            Cursor::Link { next: Some(link) } => link.clone(),
+            Cursor::Link { next: None } => self.first_link(resource)?,
+            other => {
+                return Err(FetchError::Url(format!(
+                    "cursor {other:?} is not a v1 cursor"
+                )))
+            }
+        };
+        self.listing_at(resource, &link, Self::listing_of(resource)?.key)
+            .await
+    }
+
+    /// Fetches the listing page at `link`, keying its records by `rule`.
+    async fn listing_at(
+        &self,
+        resource: Resource,
+        link: &str,
+        rule: KeyRule,
+    ) -> Result<Listing, FetchError> {
+        let url = self.request_url(link)?;
+        let fetched = self
+            .http
+            .get(&url, |body: &[u8]| parse_listing(body, rule))
+            .await?;
         let mut listing = fetched.parsed;
         listing.next = match listing.legacy {
             Some(legacy) => legacy_next(&url, legacy, listing.records.is_empty()),
             None => match listing.next_link.take() {
                 // A link pointing at the page just read would loop forever; it is not the
                 // end of the collection either (that is `next: null`), so the pass stops.
-                Some(next) if next != link.as_str() => Cursor::Link { next: Some(next) },
+                Some(next) if next != link => Cursor::Link { next: Some(next) },
                 Some(_) => {
                     return Err(FetchError::PagingLoop {
-                        stream,
+                        stream: resource,
                         detail: "the API returned, as the next page, the link it had already given for this page".into(),
                     })
                 }
@@ -175,32 +229,57 @@ impl V1Source {
         Ok(listing)
     }
 
-    /// `GET /people/count`: the number of people, for progress and `verify`.
-    pub async fn people_count(&self) -> Result<u64, FetchError> {
-        let url = self.request_url("/api/v1/people/count")?;
-        let parse = |body: &[u8]| -> Option<u64> {
-            #[derive(Deserialize)]
-            struct Count {
-                people_count: u64,
-            }
-            serde_json::from_slice::<Count>(body)
-                .ok()
-                .map(|c| c.people_count)
+    /// The API's count of `resource`'s listing from its count route (`GET /people/count`),
+    /// for progress and `verify`; `None` when the listing has no count route.
+    pub async fn listing_count(&self, resource: Resource) -> Result<Option<u64>, FetchError> {
+        let V1Binding::Listing(V1Listing {
+            count: Some((route, member)),
+            ..
+        }) = Self::binding(resource)?
+        else {
+            return Ok(None);
         };
-        Ok(self.http.get(&url, parse).await?.parsed)
+        let url = self.request_url(&format!("/api/v1/{route}"))?;
+        let parse = |body: &[u8]| -> Option<u64> {
+            let value: Value = serde_json::from_slice(scan::strip_bom(body)).ok()?;
+            value.get(member)?.as_u64()
+        };
+        Ok(Some(self.http.get(&url, parse).await?.parsed))
     }
 
-    /// `GET /people/:id`: the full person (the `person` member, exact text; the sibling
-    /// `precinct` summary is not kept — its id is the person's `precinct_id`). `None` on 404.
-    async fn full_person(&self, id: &str) -> Result<Option<SourceRecord>, FetchError> {
-        let mut url = self.request_url("/api/v1/people")?;
-        url.path_segments_mut()
-            .map_err(|()| FetchError::Url(redact_url(&self.base)))?
-            .push(id);
-        strip_limit(&mut url);
+    /// The total a first page reports, or else the count route's (progress only: a count that
+    /// cannot be had is no reason to stop an export, but a rejected token is).
+    async fn first_total(
+        &self,
+        resource: Resource,
+        listed: Option<u64>,
+    ) -> Result<Option<u64>, FetchError> {
+        if listed.is_some() {
+            return Ok(listed);
+        }
+        match self.listing_count(resource).await {
+            Ok(n) => Ok(n),
+            Err(err) if err.is_auth() => Err(err),
+            Err(err) => {
+                tracing::warn!(resource = %resource, error = %err, "cannot read the listing's count route; progress shows no total");
+                Ok(None)
+            }
+        }
+    }
+
+    /// `GET /api/v1/<path>/:id`: the full record (the `member` of the answer, exact text; a
+    /// sibling such as a person's `precinct` summary is not kept — its id is in the record).
+    /// `None` on 404.
+    async fn show(
+        &self,
+        listing: V1Listing,
+        member: &'static str,
+        id: &str,
+    ) -> Result<Option<SourceRecord>, FetchError> {
+        let url = self.record_url(listing.path, id, None)?;
         let parse = |body: &[u8]| -> Option<SourceRecord> {
-            let person = scan::member(body, "person")?;
-            Some(SourceRecord::from_bytes(person.to_vec(), KeyRule::IdOrName))
+            let record = scan::member(body, member)?;
+            Some(SourceRecord::from_bytes(record.to_vec(), listing.key))
         };
         match self.http.get(&url, parse).await {
             Ok(fetched) => Ok(Some(fetched.parsed)),
@@ -209,10 +288,15 @@ impl V1Source {
         }
     }
 
-    /// Replaces abbreviated people with their full records, keeping the page order. A person
-    /// deleted between the listing and the show request (404) keeps its abbreviated record: it
-    /// existed when the page was read, as without `--full-people`.
-    async fn fill_full(&self, records: Vec<SourceRecord>) -> Result<Vec<SourceRecord>, FetchError> {
+    /// Replaces the records of an abbreviated listing with their full records, keeping the
+    /// page order. A record deleted between the listing and the show request (404) keeps its
+    /// abbreviated form: it existed when the page was read, as without `--full-people`.
+    async fn fill_full(
+        &self,
+        listing: V1Listing,
+        member: &'static str,
+        records: Vec<SourceRecord>,
+    ) -> Result<Vec<SourceRecord>, FetchError> {
         let mut out: Vec<Option<SourceRecord>> = Vec::with_capacity(records.len());
         let mut pending: Vec<(usize, SourceRecord)> = Vec::new();
         for record in records {
@@ -223,39 +307,159 @@ impl V1Source {
                 out.push(Some(record));
             }
         }
-        for chunk in pending.chunks(FULL_PEOPLE_CONCURRENCY) {
+        for chunk in pending.chunks(PER_RECORD_CONCURRENCY) {
             let mut tasks = JoinSet::new();
             for (slot, abbreviated) in chunk.iter().cloned() {
                 let this = self.clone();
                 tasks.spawn(async move {
                     let id = abbreviated.source_id.clone().unwrap_or_default();
-                    let full = this.full_person(&id).await;
+                    let full = this.show(listing, member, &id).await;
                     (slot, abbreviated, full)
                 });
             }
             while let Some(joined) = tasks.join_next().await {
                 let (slot, abbreviated, full) =
-                    joined.map_err(|e| FetchError::Client(format!("person request task: {e}")))?;
+                    joined.map_err(|e| FetchError::Client(format!("show request task: {e}")))?;
                 out[slot] = Some(full?.unwrap_or(abbreviated));
             }
         }
         Ok(out.into_iter().flatten().collect())
     }
-}
 
-/// The link of the page being fetched: the API's, or our first one.
-enum LinkRef<'a> {
-    Given(&'a str),
-    First(String),
-}
-
-impl LinkRef<'_> {
-    fn as_str(&self) -> &str {
-        match self {
-            LinkRef::Given(s) => s,
-            LinkRef::First(s) => s,
+    /// Every record `/api/v1/<owner path>/<owner>/<segment>` lists, read to its end, keyed by
+    /// the descriptor's key fields; empty when the owner is gone (404).
+    async fn of_owner(
+        &self,
+        resource: Resource,
+        per: V1PerRecord,
+        owner: &str,
+    ) -> Result<Vec<SourceRecord>, FetchError> {
+        let listing = Self::listing_of(resource)?;
+        let url = self.record_url(listing.path, owner, Some(per.segment))?;
+        let mut link = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let mut out = Vec::new();
+        let mut guard = PagingGuard::default();
+        let mut cursor = Cursor::Link { next: None };
+        loop {
+            let page = match self.listing_at(resource, &link, KeyRule::Id).await {
+                Ok(page) => page,
+                Err(FetchError::Rejected { status: 404, .. }) => return Ok(Vec::new()),
+                Err(err) => return Err(err),
+            };
+            let records: Vec<SourceRecord> = page
+                .records
+                .into_iter()
+                .map(|r| keyed(r, per.key_fields))
+                .collect();
+            let ids: Vec<&str> = records
+                .iter()
+                .filter_map(|r| r.source_id.as_deref())
+                .collect();
+            guard.check(resource, &cursor, &page.next, &ids)?;
+            out.extend(records);
+            match page.next {
+                Cursor::Link { next: Some(next) } => {
+                    link.clone_from(&next);
+                    cursor = Cursor::Link { next: Some(next) };
+                }
+                _ => return Ok(out),
+            }
         }
     }
+
+    /// The records of every owner on a page of the owner's listing, owner by owner in page
+    /// order (a few owners' routes in flight at once).
+    async fn of_owners(
+        &self,
+        resource: Resource,
+        per: V1PerRecord,
+        owners: &[SourceRecord],
+    ) -> Result<Vec<SourceRecord>, FetchError> {
+        let ids: Vec<String> = owners.iter().filter_map(|o| o.source_id.clone()).collect();
+        let mut out = Vec::new();
+        for chunk in ids.chunks(PER_RECORD_CONCURRENCY) {
+            let mut tasks = JoinSet::new();
+            for (slot, owner) in chunk.iter().cloned().enumerate() {
+                let this = self.clone();
+                tasks.spawn(async move { (slot, this.of_owner(resource, per, &owner).await) });
+            }
+            let mut found: Vec<Option<Vec<SourceRecord>>> = vec![None; chunk.len()];
+            while let Some(joined) = tasks.join_next().await {
+                let (slot, records) =
+                    joined.map_err(|e| FetchError::Client(format!("owner request task: {e}")))?;
+                found[slot] = Some(records?);
+            }
+            out.extend(found.into_iter().flatten().flatten());
+        }
+        Ok(out)
+    }
+
+    /// The records of `resource` on one page of its listing (or its owner's).
+    async fn page_records(
+        &self,
+        resource: Resource,
+        listing: Listing,
+        first: bool,
+        full: bool,
+    ) -> Result<(Vec<SourceRecord>, Option<u64>), FetchError> {
+        Ok(match Self::binding(resource)? {
+            V1Binding::Listing(own) => {
+                let total = if first {
+                    self.first_total(resource, listing.total).await?
+                } else {
+                    listing.total
+                };
+                let records = match own.show {
+                    Some(member) if full && own.abbreviated => {
+                        self.fill_full(own, member, listing.records).await?
+                    }
+                    _ => listing.records,
+                };
+                (records, total)
+            }
+            // Records of another resource's listing: its total counts the owners.
+            V1Binding::Embedded(embedded) => (embedded_of(&listing.records, embedded), None),
+            V1Binding::PerRecord(per) => {
+                (self.of_owners(resource, per, &listing.records).await?, None)
+            }
+            V1Binding::None => (Vec::new(), None),
+        })
+    }
+}
+
+/// The error for something API v1 cannot do.
+fn unsupported(operation: String) -> FetchError {
+    FetchError::Unsupported {
+        api: "v1",
+        operation,
+    }
+}
+
+/// `record` keyed by the texts of `fields` joined by `:` (v1 records without an id); a record
+/// lacking one of them, or whose key cannot be stored, has no usable key.
+fn keyed(mut record: SourceRecord, fields: &[&str]) -> SourceRecord {
+    if record.value.is_null() {
+        return record;
+    }
+    let parts: Result<Vec<String>, String> = fields
+        .iter()
+        .map(|f| scan::key_text(record.value.get(*f), f))
+        .collect();
+    let key = parts.and_then(|p| scan::key_text(Some(&Value::String(p.join(":"))), "key"));
+    match key {
+        Ok(key) => record.source_id = Some(key),
+        Err(reason) => {
+            record.source_id = None;
+            record.defect = Some(scan::Defect {
+                field: "id".into(),
+                reason,
+            });
+        }
+    }
+    record
 }
 
 fn strip_limit(url: &mut Url) {
@@ -300,10 +504,10 @@ pub struct Listing {
 /// Parses a v1 collection page — token (`results`, `next`, `prev`) or legacy (`page`,
 /// `per_page`, `total`, `total_pages`, `results`) — keeping each result's exact bytes (see
 /// [`scan::split`]: a result that is not valid UTF-8 or cannot be parsed is archived and
-/// rejected, not a reason to drop the page). The key of each record is its `id` (people,
-/// donations) or its `name` (tags, which have no id). A leading UTF-8 BOM is skipped. `None`
-/// when the body is not such a page (truncated, HTML from a proxy, …).
-pub fn parse_listing(body: &[u8]) -> Option<Listing> {
+/// rejected, not a reason to drop the page). Each record is keyed by `rule`: its `id`, or its
+/// `name` when it has no id (tags). A leading UTF-8 BOM is skipped. `None` when the body is not
+/// such a page (truncated, HTML from a proxy, …).
+pub fn parse_listing(body: &[u8], rule: KeyRule) -> Option<Listing> {
     #[derive(Deserialize)]
     struct Envelope {
         #[allow(dead_code)]
@@ -343,7 +547,7 @@ pub fn parse_listing(body: &[u8]) -> Option<Listing> {
     let records = split
         .records
         .into_iter()
-        .map(|raw| SourceRecord::from_bytes(raw.to_vec(), KeyRule::IdOrName))
+        .map(|raw| SourceRecord::from_bytes(raw.to_vec(), rule))
         .collect();
     let legacy = match (env.page, env.total_pages, env.per_page) {
         (Some(page), Some(total_pages), Some(per_page)) if per_page > 0 => Some(LegacyPage {
@@ -370,8 +574,9 @@ pub fn shape_defect(value: &Value) -> Option<scan::Defect> {
     })
 }
 
-fn tag_name(name: Option<&Value>) -> Option<String> {
-    match name? {
+/// A member of an embedded array as a key part: a non-blank string (v1 tag names).
+fn member_name(member: Option<&Value>) -> Option<String> {
+    match member? {
         Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
         _ => None,
     }
@@ -397,28 +602,33 @@ fn legacy_next(current: &Url, legacy: LegacyPage, empty: bool) -> Cursor {
     Cursor::Link { next: Some(link) }
 }
 
-/// The tagging records of a page of people: one `{"person_id":…,"tag":…}` per distinct tag of
-/// each person that has an id, in page order. `person_id` keeps the person's own JSON id.
-pub fn taggings_of(people: &[SourceRecord]) -> Vec<SourceRecord> {
+/// The records embedded in a page of owners (taggings in people): one
+/// `{"<owner field>": <owner id>, "<field>": <member>}` per distinct member of each owner that
+/// has an id, in page order, keyed `"<owner id>:<member>"`. The owner field keeps the owner's
+/// own JSON id.
+pub fn embedded_of(owners: &[SourceRecord], embedded: V1Embedded) -> Vec<SourceRecord> {
     let mut out = Vec::new();
-    for person in people {
-        let (Some(pid), Some(id_value)) = (&person.source_id, person.value.get("id")) else {
+    for owner in owners {
+        let (Some(oid), Some(id_value)) = (&owner.source_id, owner.value.get("id")) else {
             continue;
         };
-        let Some(tags) = person.value.get("tags").and_then(Value::as_array) else {
+        let Some(members) = owner.value.get(embedded.member).and_then(Value::as_array) else {
             continue;
         };
         let mut seen = BTreeSet::new();
-        for tag in tags {
-            let Some(name) = tag_name(Some(tag)) else {
+        for member in members {
+            let Some(name) = member_name(Some(member)) else {
                 continue;
             };
             if !seen.insert(name.clone()) {
                 continue;
             }
-            let value = serde_json::json!({ "person_id": id_value, "tag": name });
-            let id = scan::key_text(Some(&Value::String(tagging_id(pid, &name))), "id");
-            let mut record = SourceRecord::from_value(id.as_ref().ok().cloned(), value);
+            let mut value = serde_json::Map::new();
+            value.insert(embedded.owner_field.to_owned(), id_value.clone());
+            value.insert(embedded.field.to_owned(), Value::String(name.clone()));
+            let id = scan::key_text(Some(&Value::String(embedded_key(oid, &name))), "id");
+            let mut record =
+                SourceRecord::from_value(id.as_ref().ok().cloned(), Value::Object(value));
             if let Err(reason) = id {
                 record.defect = Some(scan::Defect {
                     field: "id".into(),
@@ -431,9 +641,10 @@ pub fn taggings_of(people: &[SourceRecord]) -> Vec<SourceRecord> {
     out
 }
 
-/// The `source_id` of a v1 tagging: `"<person id>:<tag name>"`.
-pub fn tagging_id(person_id: &str, tag: &str) -> String {
-    format!("{person_id}:{tag}")
+/// The key of an embedded v1 record: `"<owner id>:<member>"` (a tagging: person id and tag
+/// name).
+pub fn embedded_key(owner_id: &str, member: &str) -> String {
+    format!("{owner_id}:{member}")
 }
 
 impl Source for V1Source {
@@ -441,103 +652,84 @@ impl Source for V1Source {
         "v1"
     }
 
-    fn start(&self, _stream: Stream) -> Cursor {
+    fn start(&self, _stream: Resource) -> Cursor {
         Cursor::Link { next: None }
     }
 
-    async fn fetch_page(&self, stream: Stream, cursor: &Cursor) -> Result<Page, FetchError> {
+    async fn fetch_page(&self, stream: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
         let first = matches!(cursor, Cursor::Link { next: None });
         let listing = self.listing(stream, cursor).await?;
-        let mut total = listing.total;
-        if stream == Stream::People && first && total.is_none() {
-            // Progress only: a count that cannot be had is no reason to stop the export.
-            total = match self.people_count().await {
-                Ok(n) => Some(n),
-                Err(err) if err.is_auth() => return Err(err),
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot read /people/count; progress shows no total");
-                    None
-                }
-            };
-        }
-        let records = match stream {
-            Stream::People if self.full_people => self.fill_full(listing.records).await?,
-            Stream::Taggings => {
-                total = None;
-                taggings_of(&listing.records)
-            }
-            _ => listing.records,
-        };
+        let next = listing.next.clone();
+        let (records, total) = self
+            .page_records(stream, listing, first, self.full_people)
+            .await?;
         Ok(Page {
             records,
-            next: listing.next,
+            next,
             total,
         })
     }
 
-    fn confirms_deletions(&self, stream: Stream) -> bool {
-        // Tags and donations have no show route in v1: only a complete listing speaks for them.
-        matches!(stream, Stream::People | Stream::Taggings)
+    fn confirms_deletions(&self, stream: Resource) -> bool {
+        // Without a show route only a complete listing speaks for a record.
+        stream.has_show("v1")
     }
 
-    async fn fetch_id_page(&self, stream: Stream, cursor: &Cursor) -> Result<IdPage, FetchError> {
+    async fn fetch_id_page(&self, stream: Resource, cursor: &Cursor) -> Result<IdPage, FetchError> {
         // v1 has no sparse fieldsets: an id sweep reads the same pages, and keeps only keys.
         let first = matches!(cursor, Cursor::Link { next: None });
         let listing = self.listing(stream, cursor).await?;
-        // The API's own count checks that the listing is complete (see `sweep_ids`).
-        let count = if stream == Stream::People && first && listing.total.is_none() {
-            Some(self.people_count().await?)
+        let next = listing.next.clone();
+        // The API's own count checks that the listing is complete (see `sweep_ids`): a count
+        // that cannot be had fails the sweep rather than passing unchecked.
+        let listed_total = listing.total;
+        let (listed, _) = self.page_records(stream, listing, false, false).await?;
+        let total = match (first, listed_total) {
+            (true, None) => self.listing_count(stream).await?,
+            _ => listed_total,
+        };
+        let total = if matches!(stream.def().v1, V1Binding::Listing(_)) {
+            total
         } else {
             None
-        };
-        let listed = match stream {
-            Stream::Taggings => taggings_of(&listing.records),
-            _ => listing.records,
         };
         let listed_count = listed.len();
         let ids: Vec<String> = listed.into_iter().filter_map(|r| r.source_id).collect();
         Ok(IdPage {
             unusable: (listed_count - ids.len()) as u64,
             ids,
-            next: listing.next,
-            total: if stream == Stream::Taggings {
-                None
-            } else {
-                listing.total.or(count)
-            },
+            next,
+            total,
         })
     }
 
     async fn fetch_record(
         &self,
-        stream: Stream,
+        stream: Resource,
         id: &str,
     ) -> Result<Option<SourceRecord>, FetchError> {
-        match stream {
-            Stream::People => self.full_person(id).await,
-            Stream::Taggings => {
-                let Some((pid, tag)) = id.split_once(':') else {
+        match Self::binding(stream)? {
+            V1Binding::Listing(listing) => match listing.show {
+                Some(member) => self.show(listing, member, id).await,
+                None => Err(unsupported(format!(
+                    "fetching one {stream} record by id (v1 has no show route for {stream})"
+                ))),
+            },
+            V1Binding::Embedded(embedded) => {
+                let Some((owner, wanted)) = id.split_once(':') else {
                     return Ok(None);
                 };
-                let mut url = self.request_url("/api/v1/people")?;
-                url.path_segments_mut()
-                    .map_err(|()| FetchError::Url(redact_url(&self.base)))?
-                    .push(pid)
-                    .push("taggings");
-                strip_limit(&mut url);
+                let listing = Self::listing_of(stream)?;
+                let url = self.record_url(listing.path, owner, Some(embedded.show_segment))?;
                 let parse = |body: &[u8]| -> Option<Option<SourceRecord>> {
-                    let body = std::str::from_utf8(body).ok()?;
-                    #[derive(Deserialize)]
-                    struct Taggings<'a> {
-                        #[serde(borrow)]
-                        taggings: Vec<&'a RawValue>,
-                    }
-                    let list: Taggings<'_> = serde_json::from_str(body).ok()?;
-                    for raw in list.taggings {
+                    let list = scan::member(body, embedded.show_segment)?;
+                    let list = std::str::from_utf8(list).ok()?;
+                    let items: Vec<&RawValue> = serde_json::from_str(list).ok()?;
+                    for raw in items {
                         let value: Value = serde_json::from_str(raw.get()).ok()?;
-                        if value.get("tag").and_then(Value::as_str) == Some(tag) {
+                        if value.get(embedded.field).and_then(Value::as_str) == Some(wanted) {
                             return Some(Some(SourceRecord {
-                                source_id: Some(tagging_id(pid, tag)),
+                                source_id: Some(embedded_key(owner, wanted)),
                                 json_storable: scan::read(raw.get().as_bytes()).json_storable,
                                 body: raw.get().as_bytes().to_vec(),
                                 value,
@@ -553,33 +745,45 @@ impl Source for V1Source {
                     Err(err) => Err(err),
                 }
             }
-            Stream::Tags | Stream::Donations => Err(FetchError::Unsupported {
-                api: "v1",
-                operation: format!(
-                    "fetching one {stream} record by id (v1 has no show route for {stream})"
-                ),
-            }),
+            V1Binding::PerRecord(per) => {
+                // The first key field is the owner's id.
+                let Some((owner, _)) = id.split_once(':') else {
+                    return Ok(None);
+                };
+                let records = self.of_owner(stream, per, owner).await?;
+                Ok(records
+                    .into_iter()
+                    .find(|r| r.source_id.as_deref() == Some(id)))
+            }
+            V1Binding::None => Err(unsupported(format!("reading {stream}"))),
         }
     }
 
-    fn changed_since(&self, stream: Stream, since: Option<&str>) -> Option<Cursor> {
-        match stream {
-            Stream::People => {
-                let since = since?;
-                let query = url::form_urlencoded::Serializer::new(String::new())
-                    .append_pair("updated_since", since)
-                    .append_pair("limit", &self.limit.to_string())
-                    .finish();
-                Some(Cursor::Link {
-                    next: Some(format!("/api/v1/people/search?{query}")),
-                })
-            }
-            // Tags have no timestamps and v1 donations no updated_since (refunds and edits
-            // would go unseen), so both are re-read whole; tags are few, donations about 0.4
-            // per person.
-            Stream::Tags | Stream::Donations => Some(self.start(stream)),
-            // A tagging only appears or vanishes, which the id sweep sees.
-            Stream::Taggings => None,
+    fn changed_since(&self, stream: Resource, since: Option<&str>) -> Option<Cursor> {
+        match stream.def().v1 {
+            V1Binding::Listing(listing) => match (listing.changes, listing.search) {
+                (Changes::UpdatedSince, Some(search)) => {
+                    let since = since?;
+                    let query = url::form_urlencoded::Serializer::new(String::new())
+                        .append_pair("updated_since", since)
+                        .append_pair("limit", &self.limit.to_string())
+                        .finish();
+                    Some(Cursor::Link {
+                        next: Some(format!("/api/v1/{search}?{query}")),
+                    })
+                }
+                (Changes::Never, _) => None,
+                // No search route for its changes: read again whole.
+                _ => Some(self.start(stream)),
+            },
+            // An embedded record is its key (owner and member): it only appears or vanishes,
+            // which the id sweep sees.
+            V1Binding::Embedded(_) => None,
+            V1Binding::PerRecord(per) => match per.changes {
+                Changes::Never => None,
+                _ => Some(self.start(stream)),
+            },
+            V1Binding::None => None,
         }
     }
 }
@@ -607,6 +811,14 @@ mod tests {
         match query_token {
             Some(t) => s.with_query_token(t.into()),
             None => s,
+        }
+    }
+
+    /// How v1 embeds taggings in people (the taggings descriptor).
+    fn embedded() -> V1Embedded {
+        match Resource::of("taggings").def().v1 {
+            V1Binding::Embedded(e) => e,
+            other => panic!("taggings are embedded in v1, not {other:?}"),
         }
     }
 
@@ -638,8 +850,14 @@ mod tests {
         assert!(s
             .request_url("https://evil.example/api/v1/people?limit=1")
             .is_err());
-        assert_eq!(s.first_link(Stream::Taggings), "/api/v1/people?limit=100");
-        assert_eq!(s.first_link(Stream::Tags), "/api/v1/tags?limit=100");
+        assert_eq!(
+            s.first_link(Resource::of("taggings")).unwrap(),
+            "/api/v1/people?limit=100"
+        );
+        assert_eq!(
+            s.first_link(Resource::of("tags")).unwrap(),
+            "/api/v1/tags?limit=100"
+        );
     }
 
     #[test]
@@ -647,7 +865,7 @@ mod tests {
         let body = r#"{"results":[{"id":352989,"first_name":"Alex","tags":["volunteer","donor 2018","volunteer",""],"graduation_year":2008.0},
             {"id":352990,"first_name":"Zoë","tags":[]}],
             "next":"/api/v1/people?__nonce=cmDsSJ54eXx2snX-qOjspw\u0026__token=AEQi82Ef8T3_0Xks78eam-vC-YYtqVmOZai4CHntX0hH\u0026limit=2","prev":null}"#;
-        let page = parse_listing(body.as_bytes()).unwrap();
+        let page = parse_listing(body.as_bytes(), KeyRule::IdOrName).unwrap();
         assert_eq!(page.records.len(), 2);
         assert_eq!(page.records[0].source_id.as_deref(), Some("352989"));
         assert!(page.records[1].text().unwrap().contains("Zoë"));
@@ -660,7 +878,7 @@ mod tests {
             Some("/api/v1/people?__nonce=cmDsSJ54eXx2snX-qOjspw&__token=AEQi82Ef8T3_0Xks78eam-vC-YYtqVmOZai4CHntX0hH&limit=2")
         );
         assert!(page.legacy.is_none());
-        let taggings = taggings_of(&page.records);
+        let taggings = embedded_of(&page.records, embedded());
         let ids: Vec<&str> = taggings
             .iter()
             .filter_map(|t| t.source_id.as_deref())
@@ -670,14 +888,14 @@ mod tests {
             taggings[1].text(),
             Some(r#"{"person_id":352989,"tag":"donor 2018"}"#)
         );
-        assert!(parse_listing(br#"{"results":[{"id":1"#).is_none());
-        assert!(parse_listing(b"<html>502 Bad Gateway</html>").is_none());
+        assert!(parse_listing(br#"{"results":[{"id":1"#, KeyRule::IdOrName).is_none());
+        assert!(parse_listing(b"<html>502 Bad Gateway</html>", KeyRule::IdOrName).is_none());
     }
 
     #[test]
     fn tags_are_keyed_by_name() {
         let body = r#"{"results":[{"name":"doctor who","taggings_count":109},{"name":"a:b","taggings_count":0},{"name":"","taggings_count":0}],"next":null,"prev":null}"#;
-        let page = parse_listing(body.as_bytes()).unwrap();
+        let page = parse_listing(body.as_bytes(), KeyRule::IdOrName).unwrap();
         let ids: Vec<Option<&str>> = page
             .records
             .iter()
@@ -691,7 +909,7 @@ mod tests {
     fn legacy_pages_continue_by_page_number() {
         let body =
             r#"{"page":1,"total_pages":3,"per_page":10,"total":23,"results":[{"id":1},{"id":2}]}"#;
-        let page = parse_listing(body.as_bytes()).unwrap();
+        let page = parse_listing(body.as_bytes(), KeyRule::IdOrName).unwrap();
         assert_eq!(page.total, Some(23));
         let legacy = page.legacy.unwrap();
         let url = Url::parse(
@@ -711,7 +929,7 @@ mod tests {
         assert_eq!(legacy_next(&url, legacy, true), Cursor::Done);
         // The real 2014 recording parses.
         let real = r#"{"page":1,"total_pages":1,"per_page":10,"total":2,"results":[{"slug":"about","id":2},{"slug":"home","id":1}]}"#;
-        let page = parse_listing(real.as_bytes()).unwrap();
+        let page = parse_listing(real.as_bytes(), KeyRule::IdOrName).unwrap();
         assert_eq!(
             page.legacy,
             Some(LegacyPage {
@@ -730,7 +948,7 @@ mod tests {
     fn changed_since_searches_people_and_rereads_tags_and_donations() {
         let s = source(None);
         assert_eq!(
-            s.changed_since(Stream::People, Some("2024-01-01T00:00:00+01:00")),
+            s.changed_since(Resource::of("people"), Some("2024-01-01T00:00:00+01:00")),
             Some(Cursor::Link {
                 next: Some(
                     "/api/v1/people/search?updated_since=2024-01-01T00%3A00%3A00%2B01%3A00&limit=100"
@@ -738,12 +956,12 @@ mod tests {
                 )
             })
         );
-        assert_eq!(s.changed_since(Stream::People, None), None);
+        assert_eq!(s.changed_since(Resource::of("people"), None), None);
         assert_eq!(
-            s.changed_since(Stream::Taggings, Some("2024-01-01T00:00:00Z")),
+            s.changed_since(Resource::of("taggings"), Some("2024-01-01T00:00:00Z")),
             None
         );
-        for stream in [Stream::Tags, Stream::Donations] {
+        for stream in [Resource::of("tags"), Resource::of("donations")] {
             assert_eq!(s.changed_since(stream, None), Some(s.start(stream)));
         }
     }

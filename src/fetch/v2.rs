@@ -1,4 +1,6 @@
-//! API v2 (JSON:API): `signups`, `signup_tags`, `signup_taggings` and `donations`.
+//! API v2 (JSON:API): every resource whose descriptor has a v2 binding
+//! ([`crate::resource::V2Binding`]: collection path and type, `extra_fields`, sweep field, how
+//! changes are found) is read the same way.
 //!
 //! Paging is keyset by default (`sort=id&filter[id][gt]=LAST`), which cannot skip or repeat a
 //! record while the nation changes under the export. If the API refuses the id filter (a 400) or
@@ -15,13 +17,8 @@ use serde::Deserialize;
 use url::Url;
 
 use super::client::{redact_url, HttpClient};
-use super::{
-    scan, ApiProfile, Cursor, FetchError, IdPage, KeyRule, Page, Source, SourceRecord, Stream,
-};
-
-/// The address fields v2 only returns when asked through `extra_fields[signups]`.
-pub const SIGNUP_EXTRA_FIELDS: &str = "primary_address,home_address,work_address,mailing_address,\
-billing_address,registered_address,user_submitted_address";
+use super::{scan, ApiProfile, Cursor, FetchError, IdPage, KeyRule, Page, Source, SourceRecord};
+use crate::resource::{Changes, Resource, V2Binding};
 
 /// Reads a nation through API v2.
 #[derive(Debug, Clone)]
@@ -31,7 +28,7 @@ pub struct V2Source {
     page_size: u32,
     /// What each stream's requests taught us (shared by every clone of the source, so the
     /// main pass, catch-up passes and sweeps all ask the API the same way).
-    profiles: Arc<Mutex<BTreeMap<Stream, ApiProfile>>>,
+    profiles: Arc<Mutex<BTreeMap<Resource, ApiProfile>>>,
 }
 
 impl V2Source {
@@ -45,28 +42,22 @@ impl V2Source {
         }
     }
 
-    /// The JSON:API `type` of a stream's resource objects (its collection path).
-    pub fn resource_type(stream: Stream) -> &'static str {
-        Self::path(stream)
+    /// How v2 serves `resource`, or why it cannot be read through v2.
+    fn binding(resource: Resource) -> Result<V2Binding, FetchError> {
+        resource.def().v2.ok_or_else(|| FetchError::Unsupported {
+            api: "v2",
+            operation: format!("reading {resource} (API v2 has no collection for it)"),
+        })
     }
 
-    /// The collection path of a stream.
-    pub fn path(stream: Stream) -> &'static str {
-        match stream {
-            Stream::People => "signups",
-            Stream::Tags => "signup_tags",
-            Stream::Taggings => "signup_taggings",
-            Stream::Donations => "donations",
-        }
-    }
-
-    fn collection_url(&self, stream: Stream) -> Result<Url, FetchError> {
+    fn collection_url(&self, resource: Resource) -> Result<Url, FetchError> {
+        let path = Self::binding(resource)?.path;
         self.base
-            .join(&format!("api/v2/{}", Self::path(stream)))
+            .join(&format!("api/v2/{path}"))
             .map_err(|e| FetchError::Url(format!("{}: {e}", redact_url(&self.base))))
     }
 
-    fn learn(&self, stream: Stream, learned: ApiProfile) {
+    fn learn(&self, stream: Resource, learned: ApiProfile) {
         let mut profiles = self.profiles.lock().unwrap_or_else(|e| e.into_inner());
         let entry = profiles.entry(stream).or_default();
         *entry = entry.merged(learned);
@@ -76,7 +67,7 @@ impl V2Source {
     /// page numbers once keyset paging was refused (from the start: an id position means
     /// nothing to offset paging, and upserts make re-reading harmless), and catch-up cursors
     /// become a full re-read once the `updated_at` filter was refused.
-    fn effective(&self, stream: Stream, cursor: &Cursor) -> Cursor {
+    fn effective(&self, stream: Resource, cursor: &Cursor) -> Cursor {
         let profile = self.profile(stream);
         let keyset = profile.keyset != Some(false);
         let since_ok = profile.updated_filter != Some(false);
@@ -92,7 +83,8 @@ impl V2Source {
     }
 
     /// The URL for the page `cursor` points at.
-    pub fn page_url(&self, stream: Stream, cursor: &Cursor) -> Result<Url, FetchError> {
+    pub fn page_url(&self, stream: Resource, cursor: &Cursor) -> Result<Url, FetchError> {
+        let binding = Self::binding(stream)?;
         let mut url = self.collection_url(stream)?;
         let page_size = self
             .profile(stream)
@@ -135,8 +127,8 @@ impl V2Source {
             if first {
                 q.append_pair("stats[total]", "count");
             }
-            if stream == Stream::People {
-                q.append_pair("extra_fields[signups]", SIGNUP_EXTRA_FIELDS);
+            if let Some(extra) = binding.extra_fields {
+                q.append_pair(&format!("extra_fields[{}]", binding.path), extra);
             }
         }
         Ok(url)
@@ -148,7 +140,7 @@ impl V2Source {
     /// lesson is learned once per resource and kept (see [`ApiProfile`]).
     async fn get_learning(
         &self,
-        stream: Stream,
+        stream: Resource,
         cursor: &Cursor,
         url_of: impl Fn(&Cursor) -> Result<Url, FetchError>,
     ) -> Result<(Cursor, Document), FetchError> {
@@ -202,7 +194,7 @@ impl V2Source {
         })
     }
 
-    async fn get_page(&self, stream: Stream, cursor: &Cursor) -> Result<Page, FetchError> {
+    async fn get_page(&self, stream: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
         let (cursor, doc) = self
             .get_learning(stream, cursor, |c| self.page_url(stream, c))
             .await?;
@@ -313,7 +305,7 @@ impl Source for V2Source {
         "v2"
     }
 
-    fn start(&self, stream: Stream) -> Cursor {
+    fn start(&self, stream: Resource) -> Cursor {
         if self.profile(stream).keyset == Some(false) {
             Cursor::PageNumber { number: 1 }
         } else {
@@ -321,7 +313,7 @@ impl Source for V2Source {
         }
     }
 
-    fn profile(&self, stream: Stream) -> ApiProfile {
+    fn profile(&self, stream: Resource) -> ApiProfile {
         self.profiles
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -330,18 +322,14 @@ impl Source for V2Source {
             .unwrap_or_default()
     }
 
-    fn adopt(&self, stream: Stream, profile: ApiProfile) {
+    fn adopt(&self, stream: Resource, profile: ApiProfile) {
         self.learn(stream, profile);
     }
 
-    async fn fetch_id_page(&self, stream: Stream, cursor: &Cursor) -> Result<IdPage, FetchError> {
+    async fn fetch_id_page(&self, stream: Resource, cursor: &Cursor) -> Result<IdPage, FetchError> {
         // A sparse fieldset naming one small attribute keeps the pages small; ids and types
         // are always present in JSON:API resource objects.
-        let minimal = match stream {
-            Stream::Tags => "name",
-            Stream::Taggings => "signup_id",
-            Stream::People | Stream::Donations => "created_at",
-        };
+        let binding = Self::binding(stream)?;
         let url_of = |c: &Cursor| -> Result<Url, FetchError> {
             let mut url = self.page_url(stream, c)?;
             let kept: Vec<(String, String)> = url
@@ -352,7 +340,7 @@ impl Source for V2Source {
             url.query_pairs_mut()
                 .clear()
                 .extend_pairs(kept)
-                .append_pair(&format!("fields[{}]", Self::path(stream)), minimal);
+                .append_pair(&format!("fields[{}]", binding.path), binding.sweep_field);
             Ok(url)
         };
         let (cursor, doc) = self.get_learning(stream, cursor, url_of).await?;
@@ -372,16 +360,17 @@ impl Source for V2Source {
 
     async fn fetch_record(
         &self,
-        stream: Stream,
+        stream: Resource,
         id: &str,
     ) -> Result<Option<SourceRecord>, FetchError> {
+        let binding = Self::binding(stream)?;
         let mut url = self.collection_url(stream)?;
         url.path_segments_mut()
             .map_err(|()| FetchError::Url(redact_url(&self.base)))?
             .push(id);
-        if stream == Stream::People {
+        if let Some(extra) = binding.extra_fields {
             url.query_pairs_mut()
-                .append_pair("extra_fields[signups]", SIGNUP_EXTRA_FIELDS);
+                .append_pair(&format!("extra_fields[{}]", binding.path), extra);
         }
         let parse = |body: &[u8]| -> Option<SourceRecord> {
             let record = scan::member(body, "data")?;
@@ -394,10 +383,10 @@ impl Source for V2Source {
         }
     }
 
-    fn changed_since(&self, stream: Stream, since: Option<&str>) -> Option<Cursor> {
+    fn changed_since(&self, stream: Resource, since: Option<&str>) -> Option<Cursor> {
         let profile = self.profile(stream);
-        match stream {
-            Stream::People | Stream::Donations => since.map(|since| {
+        match stream.def().v2?.changes {
+            Changes::UpdatedSince => since.map(|since| {
                 if profile.updated_filter == Some(false) {
                     // The filter was refused: the catch-up is a full re-read.
                     self.start(stream)
@@ -413,15 +402,14 @@ impl Source for V2Source {
                     }
                 }
             }),
-            // Tags carry no updated_at, yet their taggings_count (and a rename) can change;
-            // the list is small (about one tag per 40 people), so it is re-read whole.
-            Stream::Tags => Some(self.start(stream)),
-            // Taggings never change: they are created or deleted, which the id sweep sees.
-            Stream::Taggings => None,
+            // No usable timestamp: the resource is read again whole (the descriptor says why).
+            Changes::Reread => Some(self.start(stream)),
+            // Records are only created or deleted, which the id sweep sees.
+            Changes::Never => None,
         }
     }
 
-    async fn fetch_page(&self, stream: Stream, cursor: &Cursor) -> Result<Page, FetchError> {
+    async fn fetch_page(&self, stream: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
         self.get_page(stream, cursor).await
     }
 }
@@ -469,8 +457,8 @@ pub fn parse_document(body: &[u8]) -> Option<Document> {
 
 /// What keeps a v2 record of `stream` out of the tables by its shape: a resource object of
 /// another type (a donation in the people list), or `attributes` missing or not an object.
-pub fn shape_defect(stream: Stream, value: &serde_json::Value) -> Option<scan::Defect> {
-    let expected = V2Source::resource_type(stream);
+pub fn shape_defect(stream: Resource, value: &serde_json::Value) -> Option<scan::Defect> {
+    let expected = stream.def().v2.map_or("", |b| b.path);
     let found = |v: Option<&serde_json::Value>| match v {
         None => "nothing".to_owned(),
         Some(serde_json::Value::Null) => "null".to_owned(),

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use super::{pg_text, IdDiff, LoadError, LoadRow, PageBatch, PageOutcome, Sink};
 use crate::checkpoint::MemoryStore;
-use crate::fetch::{SourceRecord, Stream};
+use crate::fetch::SourceRecord;
+use crate::resource::Resource;
 
 /// An archived record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,12 +28,12 @@ pub type MemoryRow = BTreeMap<&'static str, Option<String>>;
 
 #[derive(Debug, Default)]
 struct State {
-    raw: BTreeMap<(String, Stream, String), MemoryRecord>,
+    raw: BTreeMap<(String, Resource, String), MemoryRecord>,
     /// table → (nation, source_id) → row.
     tables: BTreeMap<String, BTreeMap<(String, String), MemoryRow>>,
     /// (nation, resource, source_id, field, record_sha256) → reason, as sync.rejects is keyed.
     #[allow(clippy::type_complexity)]
-    rejects: BTreeMap<(String, Stream, Option<String>, String, Option<String>), String>,
+    rejects: BTreeMap<(String, Resource, Option<String>, String, Option<String>), String>,
     faults: BTreeMap<&'static str, (u32, bool, bool)>,
     commits: u64,
 }
@@ -86,7 +87,7 @@ impl MemorySink {
     }
 
     /// The archived records of a stream, by id.
-    pub fn raw(&self, nation: &str, stream: Stream) -> BTreeMap<String, MemoryRecord> {
+    pub fn raw(&self, nation: &str, stream: Resource) -> BTreeMap<String, MemoryRecord> {
         self.with(|s| {
             s.raw
                 .iter()
@@ -226,7 +227,7 @@ impl Sink for MemorySink {
     async fn live_digest(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
     ) -> Result<(i64, Option<String>), LoadError> {
         let live: Vec<String> = self
             .raw(nation, stream)
@@ -241,7 +242,7 @@ impl Sink for MemorySink {
     async fn compare_ids(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         listed: &[String],
     ) -> Result<IdDiff, LoadError> {
         let live: std::collections::BTreeSet<String> = self
@@ -260,7 +261,7 @@ impl Sink for MemorySink {
     async fn mark_deleted(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         ids: &[String],
         tables: &[(String, Option<String>)],
     ) -> Result<u64, LoadError> {
@@ -291,7 +292,7 @@ impl Sink for MemorySink {
     async fn archived(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         after: &str,
         limit: usize,
     ) -> Result<Vec<SourceRecord>, LoadError> {

@@ -27,8 +27,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::checkpoint::Advance;
-use crate::fetch::{ApiProfile, Cursor, SourceRecord, Stream};
+use crate::fetch::{ApiProfile, Cursor, SourceRecord};
 use crate::mapping::Cell;
+use crate::resource::Resource;
 use crate::schema::catalogue::{ColumnRole, SqlType, TableId};
 
 mod memory;
@@ -224,7 +225,7 @@ pub struct PageBatch {
     /// The nation slug.
     pub nation: String,
     /// The stream.
-    pub stream: Stream,
+    pub stream: Resource,
     /// `v1` or `v2`.
     pub api: String,
     /// The run writing it.
@@ -383,7 +384,7 @@ pub enum LoadError {
     #[error("loading {stream} into {table}: {source}")]
     Statement {
         /// The stream being loaded.
-        stream: Stream,
+        stream: Resource,
         /// The table or step.
         table: String,
         /// The driver's error.
@@ -403,7 +404,7 @@ pub enum LoadError {
     #[error("loading {stream}: the page task ended abnormally: {reason}")]
     Task {
         /// The stream being loaded.
-        stream: Stream,
+        stream: Resource,
         /// What the runtime said.
         reason: String,
     },
@@ -492,14 +493,14 @@ pub trait Sink: Send + Sync + 'static {
     fn live_digest(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
     ) -> impl Future<Output = Result<(i64, Option<String>), LoadError>> + Send;
 
     /// Compares the ids the source lists now with the stream's live archive.
     fn compare_ids(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         listed: &[String],
     ) -> impl Future<Output = Result<IdDiff, LoadError>> + Send;
 
@@ -509,7 +510,7 @@ pub trait Sink: Send + Sync + 'static {
     fn mark_deleted(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         ids: &[String],
         tables: &[(String, Option<String>)],
     ) -> impl Future<Output = Result<u64, LoadError>> + Send;
@@ -519,7 +520,7 @@ pub trait Sink: Send + Sync + 'static {
     fn archived(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         after: &str,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<SourceRecord>, LoadError>> + Send;
@@ -539,7 +540,7 @@ pub async fn commit<K: Sink>(sink: &K, batch: Arc<PageBatch>) -> Result<PageOutc
 
 /// Wraps a driver error of `stream`'s statement on `table` (or step: `begin`, `commit`).
 pub(crate) fn statement_error(
-    stream: Stream,
+    stream: Resource,
     table: &str,
 ) -> impl FnOnce(sqlx::Error) -> LoadError + '_ {
     move |source| LoadError::Statement {
@@ -641,7 +642,7 @@ mod tests {
         tables.insert("core.email_addresses".to_owned(), emails);
         let batch = PageBatch {
             nation: "n".into(),
-            stream: Stream::People,
+            stream: Resource::of("people"),
             api: "v2".into(),
             run_id: 1,
             raw: vec![raw("1"), raw("2")],

@@ -13,7 +13,8 @@ use super::{
     RejectRow, Sink, TableRows,
 };
 use crate::checkpoint::{postgres as store, NationLock};
-use crate::fetch::{SourceRecord, Stream};
+use crate::fetch::SourceRecord;
+use crate::resource::Resource;
 
 /// Loads into PostgreSQL.
 #[derive(Debug, Clone)]
@@ -132,7 +133,7 @@ impl Sink for PgSink {
     async fn live_digest(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
     ) -> Result<(i64, Option<String>), LoadError> {
         let row = sqlx::query(
             "SELECT count(*) AS n, md5(string_agg(sha256, '' ORDER BY source_id)) AS digest
@@ -155,7 +156,7 @@ impl Sink for PgSink {
     async fn compare_ids(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         listed: &[String],
     ) -> Result<IdDiff, LoadError> {
         let err = statement_error(stream, "reconcile_ids");
@@ -213,7 +214,7 @@ impl Sink for PgSink {
     async fn mark_deleted(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         ids: &[String],
         tables: &[(String, Option<String>)],
     ) -> Result<u64, LoadError> {
@@ -260,7 +261,7 @@ impl Sink for PgSink {
     async fn archived(
         &self,
         nation: &str,
-        stream: Stream,
+        stream: Resource,
         after: &str,
         limit: usize,
     ) -> Result<Vec<SourceRecord>, LoadError> {

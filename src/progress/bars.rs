@@ -1,5 +1,5 @@
 //! The terminal display: one indicatif bar per stream, always in stream order (the order of
-//! [`Stream::ALL`], whichever stream starts first), a line of the run's retries and 429s, and —
+//! [`Resource::ALL`], whichever stream starts first), a line of the run's retries and 429s, and —
 //! once every stream was read — the reconciliation phase: a header line with the round and how
 //! many resources are done, then one line per stream saying what it is doing with its counts
 //! and, at the end, what it changed (over every round).
@@ -18,19 +18,19 @@ use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 use super::window::RateWindow;
 use super::{format, Progress, ReconcileChanges, ReconcileStep};
 use crate::fetch::client::FetchStats;
-use crate::fetch::Stream;
+use crate::resource::Resource;
 
 /// Where a line sits on the screen; the derived order is the screen's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Slot {
     /// A stream's main pass.
-    Main(Stream),
+    Main(Resource),
     /// Retries and 429s of the whole run.
     Counters,
     /// The reconciliation phase's header.
     Reconciliation,
     /// A stream's reconciliation.
-    Reconcile(Stream),
+    Reconcile(Resource),
 }
 
 /// What a stream's figures are drawn from.
@@ -47,13 +47,13 @@ struct Meter {
 #[derive(Debug, Default)]
 struct Lines {
     bars: BTreeMap<Slot, ProgressBar>,
-    meters: BTreeMap<Stream, Arc<Mutex<Meter>>>,
+    meters: BTreeMap<Resource, Arc<Mutex<Meter>>>,
     /// The reconciliation round under way (0 before it).
     round: u32,
     /// Streams done with the round under way.
-    round_done: BTreeSet<Stream>,
+    round_done: BTreeSet<Resource>,
     /// What reconciliation changed so far, over every round.
-    changed: BTreeMap<Stream, ReconcileChanges>,
+    changed: BTreeMap<Resource, ReconcileChanges>,
 }
 
 /// Indicatif bars on stderr.
@@ -150,7 +150,7 @@ impl BarProgress {
         ));
     }
 
-    fn reconcile_bar(&self, lines: &mut Lines, stream: Stream) -> ProgressBar {
+    fn reconcile_bar(&self, lines: &mut Lines, stream: Resource) -> ProgressBar {
         let bar = self.bar(lines, Slot::Reconcile(stream), || {
             let bar = ProgressBar::no_length().with_prefix(stream.as_str());
             bar.set_style(style("{prefix:<10} {spinner} {msg}"));
@@ -168,7 +168,7 @@ impl BarProgress {
 }
 
 impl Progress for BarProgress {
-    fn stream_started(&self, stream: Stream, committed: u64, total: Option<u64>) {
+    fn stream_started(&self, stream: Resource, committed: u64, total: Option<u64>) {
         let mut lines = locked(&self.lines);
         let meter = Arc::new(Mutex::new(Meter {
             start: committed,
@@ -188,7 +188,7 @@ impl Progress for BarProgress {
         self.refresh_counters(&mut lines);
     }
 
-    fn page_committed(&self, stream: Stream, records: u64, total: Option<u64>) {
+    fn page_committed(&self, stream: Resource, records: u64, total: Option<u64>) {
         let mut lines = locked(&self.lines);
         if let (Some(bar), Some(meter)) = (
             lines.bars.get(&Slot::Main(stream)),
@@ -218,7 +218,7 @@ impl Progress for BarProgress {
         self.refresh_counters(&mut lines);
     }
 
-    fn stream_finished(&self, stream: Stream, ok: bool) {
+    fn stream_finished(&self, stream: Resource, ok: bool) {
         let mut lines = locked(&self.lines);
         if let Some(bar) = lines.bars.get(&Slot::Main(stream)) {
             let position = bar.position();
@@ -241,14 +241,14 @@ impl Progress for BarProgress {
         self.refresh_header(&mut lines);
     }
 
-    fn reconcile_step(&self, stream: Stream, step: ReconcileStep) {
+    fn reconcile_step(&self, stream: Resource, step: ReconcileStep) {
         let mut lines = locked(&self.lines);
         let bar = self.reconcile_bar(&mut lines, stream);
         bar.set_message(format::step_text(step));
         self.refresh_counters(&mut lines);
     }
 
-    fn reconcile_finished(&self, stream: Stream, changes: ReconcileChanges) {
+    fn reconcile_finished(&self, stream: Resource, changes: ReconcileChanges) {
         let mut lines = locked(&self.lines);
         let bar = self.reconcile_bar(&mut lines, stream);
         let total = lines.changed.entry(stream).or_default();

@@ -22,7 +22,7 @@ use tracing::field::display as shown;
 use super::window::RateWindow;
 use super::{format, Progress, ReconcileChanges, ReconcileStep};
 use crate::fetch::client::FetchStats;
-use crate::fetch::Stream;
+use crate::resource::Resource;
 
 /// One stream's figures.
 #[derive(Debug)]
@@ -41,9 +41,9 @@ struct Tally {
 struct State {
     /// When the last progress lines were logged.
     logged: Instant,
-    streams: BTreeMap<Stream, Tally>,
+    streams: BTreeMap<Resource, Tally>,
     /// Each stream's reconciliation step as last reported.
-    steps: BTreeMap<Stream, Seen>,
+    steps: BTreeMap<Resource, Seen>,
 }
 
 /// A stream's reconciliation step as last reported, and when a line was last logged for it.
@@ -109,7 +109,7 @@ impl LogProgress {
 }
 
 impl Progress for LogProgress {
-    fn stream_started(&self, stream: Stream, committed: u64, total: Option<u64>) {
+    fn stream_started(&self, stream: Resource, committed: u64, total: Option<u64>) {
         let now = Instant::now();
         let mut state = self.state();
         state.streams.insert(
@@ -136,7 +136,7 @@ impl Progress for LogProgress {
         }
     }
 
-    fn page_committed(&self, stream: Stream, records: u64, total: Option<u64>) {
+    fn page_committed(&self, stream: Resource, records: u64, total: Option<u64>) {
         let now = Instant::now();
         let mut state = self.state();
         if let Some(t) = state.streams.get_mut(&stream) {
@@ -152,7 +152,7 @@ impl Progress for LogProgress {
         }
     }
 
-    fn stream_finished(&self, stream: Stream, ok: bool) {
+    fn stream_finished(&self, stream: Resource, ok: bool) {
         let mut state = self.state();
         let Some(t) = state.streams.get_mut(&stream) else {
             return;
@@ -174,7 +174,7 @@ impl Progress for LogProgress {
         );
     }
 
-    fn reconcile_step(&self, stream: Stream, step: ReconcileStep) {
+    fn reconcile_step(&self, stream: Resource, step: ReconcileStep) {
         let now = Instant::now();
         let mut state = self.state();
         let line = match state.steps.get(&stream) {
@@ -194,7 +194,7 @@ impl Progress for LogProgress {
         }
     }
 
-    fn reconcile_finished(&self, stream: Stream, changes: ReconcileChanges) {
+    fn reconcile_finished(&self, stream: Resource, changes: ReconcileChanges) {
         if let Some(seen) = self.state().steps.remove(&stream) {
             tracing::info!(stream = %stream, step = ?format::step_text(seen.step), "reconciling");
         }

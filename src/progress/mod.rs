@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use indicatif::{MultiProgress, ProgressDrawTarget};
 
 use crate::fetch::client::FetchStats;
-use crate::fetch::Stream;
+use crate::resource::Resource;
 
 mod bars;
 pub mod format;
@@ -151,17 +151,17 @@ pub struct ReconcileChanges {
 pub trait Progress: Send + Sync {
     /// A stream begins, or resumes with `committed` records already committed and the API's
     /// `total` when an earlier run learned it.
-    fn stream_started(&self, stream: Stream, committed: u64, total: Option<u64>);
+    fn stream_started(&self, stream: Resource, committed: u64, total: Option<u64>);
     /// A page was committed.
-    fn page_committed(&self, stream: Stream, records: u64, total: Option<u64>);
+    fn page_committed(&self, stream: Resource, records: u64, total: Option<u64>);
     /// A stream ended, successfully or not.
-    fn stream_finished(&self, stream: Stream, ok: bool);
+    fn stream_finished(&self, stream: Resource, ok: bool);
     /// Reconciliation round `round` begins (after every stream was read).
     fn reconcile_started(&self, _round: u32) {}
     /// A stream's reconciliation moved on.
-    fn reconcile_step(&self, _stream: Stream, _step: ReconcileStep) {}
+    fn reconcile_step(&self, _stream: Resource, _step: ReconcileStep) {}
     /// A stream's reconciliation round ended with these changes.
-    fn reconcile_finished(&self, _stream: Stream, _changes: ReconcileChanges) {}
+    fn reconcile_finished(&self, _stream: Resource, _changes: ReconcileChanges) {}
 }
 
 /// Reports nothing.
@@ -169,7 +169,7 @@ pub trait Progress: Send + Sync {
 pub struct NoProgress;
 
 impl Progress for NoProgress {
-    fn stream_started(&self, _: Stream, _: u64, _: Option<u64>) {}
-    fn page_committed(&self, _: Stream, _: u64, _: Option<u64>) {}
-    fn stream_finished(&self, _: Stream, _: bool) {}
+    fn stream_started(&self, _: Resource, _: u64, _: Option<u64>) {}
+    fn page_committed(&self, _: Resource, _: u64, _: Option<u64>) {}
+    fn stream_finished(&self, _: Resource, _: bool) {}
 }

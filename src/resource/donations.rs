@@ -14,30 +14,24 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         extra_fields: None,
         sweep_field: "created_at",
         changes: Changes::UpdatedSince,
+        show: true,
     }),
     v1: V1Binding::Listing(V1Listing {
         path: "donations",
-        key: KeyRule::IdOrName,
+        key: KeyRule::Id,
         count: None,
         show: None,
         abbreviated: false,
+        full_marker: None,
         changes: Changes::Reread,
         search: None,
     }),
-    references: &[
-        Reference {
-            column: "person_source_id",
-            resource: "people",
-            role: "donor",
-            dangling: Dangling::LookUp,
-        },
-        Reference {
-            column: "membership_source_id",
-            resource: "memberships",
-            role: "membership",
-            dangling: Dangling::LookUp,
-        },
-    ],
+    references: &[Reference {
+        column: "person_source_id",
+        resource: "people",
+        role: "donor",
+        dangling: Dangling::LookUp,
+    }],
     sample: SampleRules {
         shared_fields: &[
             ("amount_in_cents", "amount_in_cents"),

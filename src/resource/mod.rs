@@ -14,24 +14,13 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-mod custom_fields;
 mod donations;
-mod membership_types;
-mod memberships;
 mod people;
 mod taggings;
 mod tags;
 
 /// Every resource, in the order progress, summaries and reports show them.
-pub static RESOURCES: &[ResourceDef] = &[
-    people::DEF,
-    tags::DEF,
-    taggings::DEF,
-    donations::DEF,
-    memberships::DEF,
-    membership_types::DEF,
-    custom_fields::DEF,
-];
+pub static RESOURCES: &[ResourceDef] = &[people::DEF, tags::DEF, taggings::DEF, donations::DEF];
 
 /// Everything the exporter knows about one resource.
 #[derive(Debug)]
@@ -64,6 +53,9 @@ pub struct V2Binding {
     pub sweep_field: &'static str,
     /// How records changed since a moment are found, for the catch-up pass.
     pub changes: Changes,
+    /// Whether `/api/v2/<path>/{id}` shows one record (so a deletion can be confirmed by its
+    /// 404, and a missing record fetched by id).
+    pub show: bool,
 }
 
 /// How the catch-up pass finds what changed since the main pass began.
@@ -85,7 +77,7 @@ pub enum V1Binding {
     /// A nation-wide token-paginated listing.
     Listing(V1Listing),
     /// From the records of another resource's listing (`of`): the members of an array field
-    /// of each record, each becoming `{"person_id": <record id>, <field>: <member>}`, keyed
+    /// of each record, each becoming `{<owner_field>: <record id>, <field>: <member>}`, keyed
     /// `"<record id>:<member>"` (taggings: a person's `tags`).
     Embedded(V1Embedded),
     /// A route per record of another resource's listing (`of`): `/<of path>/:id/<segment>`,
@@ -109,6 +101,10 @@ pub struct V1Listing {
     /// Whether the listing's records are abbreviated and the show route gives the full record
     /// (people: `--full-people` replaces each by its full record).
     pub abbreviated: bool,
+    /// For an abbreviated listing, a member only the full record carries (people: `email1`):
+    /// an archived record without it was archived abbreviated, and `verify` compares it on its
+    /// own keys only.
+    pub full_marker: Option<&'static str>,
     /// How changed records are found: [`Changes::UpdatedSince`] uses `search`.
     pub changes: Changes,
     /// The search route taking `updated_since`, for [`Changes::UpdatedSince`].
@@ -122,6 +118,8 @@ pub struct V1Embedded {
     pub of: &'static str,
     /// The array member of each record.
     pub member: &'static str,
+    /// The field holding the owner's id in the emitted record.
+    pub owner_field: &'static str,
     /// The field each element becomes in the emitted record.
     pub field: &'static str,
     /// The per-record route listing them, `/<of path>/:id/<segment>` with `segment`'s member,
@@ -136,8 +134,8 @@ pub struct V1PerRecord {
     pub of: &'static str,
     /// The route segment after `/:id/`.
     pub segment: &'static str,
-    /// The fields that, after the owner's id, make a record's key (`"<owner>:<f1>:<f2>"`,
-    /// a null or absent field as the empty text): v1 gives these records no id.
+    /// The fields whose texts, joined by `:`, make a record's key (v1 gives these records no
+    /// id); the first is the owner's id. A record lacking one has no usable key.
     pub key_fields: &'static [&'static str],
     /// How changed records are found (only [`Changes::Reread`] or [`Changes::Never`]: no
     /// search route covers them).
@@ -245,8 +243,8 @@ impl Resource {
     }
 
     /// The resource a name of the registry refers to (names in descriptors are checked by a
-    /// unit test, so this cannot fail for them).
-    fn of(name: &str) -> Resource {
+    /// unit test, so this cannot fail for them; an unknown name gives the first resource).
+    pub(crate) fn of(name: &str) -> Resource {
         Resource::named(name).unwrap_or(Resource(0))
     }
 
@@ -284,7 +282,7 @@ impl Resource {
                 V1Binding::Embedded(_) | V1Binding::PerRecord(_) => true,
                 V1Binding::None => false,
             },
-            _ => self.def().v2.is_some(),
+            _ => self.def().v2.is_some_and(|b| b.show),
         }
     }
 

@@ -13,10 +13,12 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         extra_fields: None,
         sweep_field: "signup_id",
         changes: Changes::Never,
+        show: true,
     }),
     v1: V1Binding::Embedded(V1Embedded {
         of: "people",
         member: "tags",
+        owner_field: "person_id",
         field: "tag",
         show_segment: "taggings",
     }),

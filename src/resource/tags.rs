@@ -13,6 +13,7 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         extra_fields: None,
         sweep_field: "name",
         changes: Changes::Reread,
+        show: true,
     }),
     v1: V1Binding::Listing(V1Listing {
         path: "tags",
@@ -20,6 +21,7 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         count: None,
         show: None,
         abbreviated: false,
+        full_marker: None,
         changes: Changes::Reread,
         search: None,
     }),

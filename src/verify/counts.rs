@@ -1,18 +1,18 @@
 //! The archive side of the count equation and the referential checks, as SQL over the loaded
 //! tables: `archived = loaded + rejected + excluded (+ unaccounted)`, core rows with no archived
-//! record, taggings pointing at unknown people or tags, and donations whose donor is unknown —
-//! separating what NationBuilder itself allows (no donor; a donor deleted at source, whose
-//! donations NationBuilder keeps) from defects (a donor that was archived but not loaded).
+//! record, and every reference a resource's descriptor declares (a tagging's person and tag, a
+//! donation's donor…) that names no loaded record — separating what NationBuilder itself allows
+//! (no donor; a donor deleted at source, whose donations NationBuilder keeps) from defects (a
+//! donor that was archived but not loaded).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{PgConnection, Row};
 
 use super::findings::{finding, push_limited};
-use super::integrity::main_table;
 use super::report::{ArchiveCounts, Finding, FindingClass};
 use super::VerifyError;
-use crate::fetch::Stream;
+use crate::resource::{Dangling, Reference, Resource};
 
 fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> VerifyError {
     move |source| VerifyError::Database {
@@ -28,13 +28,13 @@ fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> VerifyError {
 pub(crate) async fn archive_counts(
     conn: &mut PgConnection,
     nation: &str,
-    stream: Stream,
+    stream: Resource,
     archived: u64,
     marked_deleted: u64,
     no_main_row: &[(String, bool)],
     findings: &mut Vec<Finding>,
 ) -> Result<ArchiveCounts, VerifyError> {
-    let main = main_table(stream);
+    let main = stream.table();
     let loaded: i64 = sqlx::query_scalar(&format!(
         "SELECT count(*) FROM {main} AS m WHERE m.nation = $1 AND EXISTS (
              SELECT 1 FROM raw.records AS r
@@ -132,7 +132,7 @@ pub(crate) async fn archive_counts(
 pub(crate) async fn explain_rejects(
     conn: &mut PgConnection,
     nation: &str,
-    stream: Stream,
+    stream: Resource,
     findings: &mut Vec<Finding>,
 ) -> Result<(), VerifyError> {
     let rows = sqlx::query(
@@ -187,195 +187,165 @@ pub(crate) async fn explain_rejects(
     Ok(())
 }
 
-/// A donation whose donor is neither loaded nor archived: (donation id, donor id).
-pub(crate) type UnknownDonor = (String, String);
+/// A reference to a record that is neither loaded nor archived, where the descriptor says to
+/// look it up at the source ([`Dangling::LookUp`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Unresolved {
+    /// The reference (its role names the counts and codes).
+    pub reference: Reference,
+    /// The resource referred to.
+    pub target: Resource,
+    /// The id of the record holding the reference.
+    pub record: String,
+    /// The id it refers to.
+    pub referenced: String,
+}
 
-/// Runs the referential checks of `stream`; returns their counts and, for donations, the
-/// donations whose donor is not in the export (for the online lookup).
+/// Runs the referential checks of `resource`, one per reference of its descriptor: a
+/// reference to a record that is not in the referred resource's main table is explained by a
+/// reject of that record, or by its deletion at source during the export; a referred record
+/// archived but not loaded is a defect; one never archived is a defect, an allowed orphan, or
+/// looked up at the source, as the descriptor says ([`Dangling`]). Returns the counts and the
+/// references to look up.
 pub(crate) async fn referential(
     conn: &mut PgConnection,
     nation: &str,
-    stream: Stream,
+    resource: Resource,
     findings: &mut Vec<Finding>,
-) -> Result<(BTreeMap<String, u64>, Vec<UnknownDonor>), VerifyError> {
+) -> Result<(BTreeMap<String, u64>, Vec<Unresolved>), VerifyError> {
     let mut counts = BTreeMap::new();
-    let mut unknown_donors = Vec::new();
-    match stream {
-        Stream::People | Stream::Tags => {}
-        Stream::Taggings => {
-            for (key, column, other, resource, code) in [
-                (
-                    "person_unknown",
-                    "person_source_id",
-                    "core.people",
-                    "people",
-                    "tagging_unknown_person",
-                ),
-                (
-                    "tag_unknown",
-                    "tag_source_id",
-                    "core.tags",
-                    "tags",
-                    "tagging_unknown_tag",
-                ),
-            ] {
-                // A reference to a record the export archived and rejected (or, when records
-                // of that resource were rejected for want of a usable id, to one it could not
-                // key) is explained by the reject; any other is a defect.
-                let rows = sqlx::query(&format!(
-                    "SELECT t.source_id,
-                            EXISTS (SELECT 1 FROM raw.records AS r
-                                     WHERE r.nation = t.nation AND r.resource = $2
-                                       AND r.source_id = t.{column}
-                                       AND EXISTS (SELECT 1 FROM sync.rejects AS j
-                                                    WHERE j.nation = r.nation AND j.resource = r.resource
-                                                      AND j.source_id = r.source_id)) AS rejected,
-                            EXISTS (SELECT 1 FROM sync.rejects AS j
-                                     WHERE j.nation = t.nation AND j.resource = $2
-                                       AND j.source_id IS NULL) AS idless
-                       FROM core.taggings AS t
-                      WHERE t.nation = $1 AND NOT EXISTS (
-                            SELECT 1 FROM {other} AS o WHERE o.nation = t.nation AND o.source_id = t.{column})
-                      ORDER BY length(t.source_id), t.source_id"
-                ))
-                .bind(nation)
-                .bind(resource)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(db_err("checking taggings' references"))?;
-                let (mut unknown, mut rejected) = (0u64, 0u64);
-                let (mut listed, mut listed_explained) = (0, 0);
-                for row in rows {
-                    let id: String = row
-                        .try_get("source_id")
-                        .map_err(db_err("reading taggings"))?;
-                    let is_rejected: bool = row
-                        .try_get("rejected")
-                        .map_err(db_err("reading taggings"))?;
-                    let idless: bool = row.try_get("idless").map_err(db_err("reading taggings"))?;
-                    if is_rejected || idless {
-                        rejected += 1;
-                        let why = if is_rejected {
-                            format!("core.taggings.{column} names a record of {resource} that was archived and rejected (see sync.rejects)")
-                        } else {
-                            format!("core.taggings.{column} names no row of {other}; records of {resource} without a usable id were rejected (see sync.rejects), it may be one of them")
-                        };
-                        push_limited(
-                            findings,
-                            &mut listed_explained,
-                            finding(
-                                stream,
-                                Some(&id),
-                                "referential",
-                                FindingClass::Explained,
-                                &format!("{code}_rejected"),
-                                why,
-                            ),
-                        );
-                    } else {
-                        unknown += 1;
-                        push_limited(
-                            findings,
-                            &mut listed,
-                            finding(
-                                stream,
-                                Some(&id),
-                                "referential",
-                                FindingClass::Defect,
-                                code,
-                                format!("core.taggings.{column} names no row of {other}"),
-                            ),
-                        );
-                    }
-                }
-                counts.insert(key.to_owned(), unknown);
-                if rejected > 0 {
-                    counts.insert(format!("{key}_rejected"), rejected);
-                }
-            }
+    let mut unresolved = Vec::new();
+    let table = resource.table();
+    for (reference, target) in resource.references() {
+        let role = reference.role;
+        let column = reference.column;
+        let other = target.table();
+        let none: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {table} WHERE nation = $1 AND {column} IS NULL"
+        ))
+        .bind(nation)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err("counting references without a value"))?;
+        if none > 0 || reference.dangling == Dangling::LookUp {
+            counts.insert(format!("{role}_none"), none.max(0) as u64);
         }
-        Stream::Donations => {
-            let none: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM core.donations WHERE nation = $1 AND person_source_id IS NULL",
-            )
-            .bind(nation)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db_err("counting donations without donor"))?;
-            counts.insert("donor_none".to_owned(), none.max(0) as u64);
-            let rows = sqlx::query(
-                "SELECT d.source_id, d.person_source_id,
-                        (SELECT r.deleted_at_source IS NOT NULL FROM raw.records AS r
-                          WHERE r.nation = d.nation AND r.resource = 'people'
-                            AND r.source_id = d.person_source_id) AS marked,
-                        EXISTS (SELECT 1 FROM sync.rejects AS j
-                                 WHERE j.nation = d.nation AND j.resource = 'people'
-                                   AND j.source_id = d.person_source_id) AS rejected
-                   FROM core.donations AS d
-                  WHERE d.nation = $1 AND d.person_source_id IS NOT NULL AND NOT EXISTS (
-                        SELECT 1 FROM core.people AS p
-                         WHERE p.nation = d.nation AND p.source_id = d.person_source_id)
-                  ORDER BY length(d.source_id), d.source_id",
-            )
-            .bind(nation)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db_err("checking donations' donors"))?;
-            let (mut not_exported, mut archived_not_loaded, mut marked_deleted) =
-                (0u64, 0u64, 0u64);
-            let mut donor_rejected = 0u64;
-            let mut listed_explained = 0;
-            let mut listed = 0;
-            for row in rows {
-                let id: String = row
-                    .try_get("source_id")
-                    .map_err(db_err("reading donations"))?;
-                let donor: String = row
-                    .try_get("person_source_id")
-                    .map_err(db_err("reading donations"))?;
-                // NULL: the donor was never archived; true: archived, then marked deleted at
-                // source by the export's reconciliation; false: archived and present.
-                let marked: Option<bool> =
-                    row.try_get("marked").map_err(db_err("reading donations"))?;
-                let rejected: bool = row
-                    .try_get("rejected")
-                    .map_err(db_err("reading donations"))?;
-                if marked == Some(false) && rejected {
-                    donor_rejected += 1;
-                    push_limited(
-                        findings,
-                        &mut listed_explained,
-                        finding(stream, Some(&id), "referential", FindingClass::Explained, "donor_rejected",
-                            format!("donor {donor} was archived and rejected (see sync.rejects), so it has no core.people row")),
-                    );
-                } else if marked == Some(true) {
-                    marked_deleted += 1;
-                    push_limited(
-                        findings,
-                        &mut listed_explained,
-                        finding(stream, Some(&id), "referential", FindingClass::Explained, "donor_marked_deleted_at_source",
-                            format!("donor {donor} was deleted at source during the export (raw.records.deleted_at_source): NationBuilder keeps donations of deleted people")),
-                    );
-                } else if marked == Some(false) {
-                    archived_not_loaded += 1;
-                    push_limited(
-                        findings,
-                        &mut listed,
-                        finding(stream, Some(&id), "referential", FindingClass::Defect, "donor_archived_not_loaded",
-                            format!("donor {donor} is archived in raw.records but has no core.people row")),
-                    );
-                } else {
-                    not_exported += 1;
-                    unknown_donors.push((id, donor));
-                }
-            }
-            counts.insert("donor_not_exported".to_owned(), not_exported);
-            counts.insert("donor_archived_not_loaded".to_owned(), archived_not_loaded);
-            counts.insert("donor_marked_deleted_at_source".to_owned(), marked_deleted);
-            if donor_rejected > 0 {
-                counts.insert("donor_rejected".to_owned(), donor_rejected);
+        // For each reference that names no row of the other table: whether the record it
+        // names was archived (NULL: never; true: and marked deleted at source by the export's
+        // reconciliation; false: archived and present), whether it was rejected, and whether
+        // records of the other resource were rejected for want of a usable id.
+        let rows = sqlx::query(&format!(
+            "SELECT t.source_id, t.{column} AS referenced,
+                    (SELECT r.deleted_at_source IS NOT NULL FROM raw.records AS r
+                      WHERE r.nation = t.nation AND r.resource = $2
+                        AND r.source_id = t.{column}) AS marked,
+                    EXISTS (SELECT 1 FROM sync.rejects AS j
+                             WHERE j.nation = t.nation AND j.resource = $2
+                               AND j.source_id = t.{column}) AS rejected,
+                    EXISTS (SELECT 1 FROM sync.rejects AS j
+                             WHERE j.nation = t.nation AND j.resource = $2
+                               AND j.source_id IS NULL) AS idless
+               FROM {table} AS t
+              WHERE t.nation = $1 AND t.{column} IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM {other} AS o
+                     WHERE o.nation = t.nation AND o.source_id = t.{column})
+              ORDER BY length(t.source_id), t.source_id"
+        ))
+        .bind(nation)
+        .bind(target.as_str())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err("checking references"))?;
+        let mut tally: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let (mut listed, mut listed_explained) = (0, 0);
+        for row in rows {
+            let read = |e| db_err("reading references")(e);
+            let id: String = row.try_get("source_id").map_err(read)?;
+            let referenced: String = row.try_get("referenced").map_err(read)?;
+            let marked: Option<bool> = row.try_get("marked").map_err(read)?;
+            let rejected: bool = row.try_get("rejected").map_err(read)?;
+            let idless: bool = row.try_get("idless").map_err(read)?;
+            let (term, class, detail) = match marked {
+                Some(true) => (
+                    "marked_deleted_at_source",
+                    FindingClass::Explained,
+                    format!("{table}.{column} names {target} {referenced}, deleted at source during the export (raw.records.deleted_at_source)"),
+                ),
+                Some(false) if rejected => (
+                    "rejected",
+                    FindingClass::Explained,
+                    format!("{table}.{column} names {target} {referenced}, which was archived and rejected (see sync.rejects)"),
+                ),
+                Some(false) => (
+                    "archived_not_loaded",
+                    FindingClass::Defect,
+                    format!("{table}.{column} names {target} {referenced}, archived in raw.records but without a row in {other}"),
+                ),
+                None if idless => (
+                    "rejected",
+                    FindingClass::Explained,
+                    format!("{table}.{column} names no row of {other}; records of {target} without a usable id were rejected (see sync.rejects), it may be one of them"),
+                ),
+                None => match reference.dangling {
+                    Dangling::Defect => (
+                        "unknown",
+                        FindingClass::Defect,
+                        format!("{table}.{column} names no row of {other}"),
+                    ),
+                    Dangling::Allowed => (
+                        "not_exported",
+                        FindingClass::Explained,
+                        format!("{table}.{column} names {target} {referenced}, which the source no longer serves (NationBuilder keeps such references)"),
+                    ),
+                    Dangling::LookUp => {
+                        *tally.entry("not_exported").or_insert(0) += 1;
+                        unresolved.push(Unresolved {
+                            reference,
+                            target,
+                            record: id,
+                            referenced,
+                        });
+                        continue;
+                    }
+                },
+            };
+            *tally.entry(term).or_insert(0) += 1;
+            let listed = match class {
+                FindingClass::Defect => &mut listed,
+                _ => &mut listed_explained,
+            };
+            push_limited(
+                findings,
+                listed,
+                finding(
+                    resource,
+                    Some(&id),
+                    "referential",
+                    class,
+                    &format!("{role}_{term}"),
+                    detail,
+                ),
+            );
+        }
+        // The terms a reference of this kind can come to are always reported (0 included),
+        // so reports of two exports compare term by term.
+        let terms: &[&str] = match reference.dangling {
+            Dangling::Defect => &["unknown"],
+            Dangling::Allowed => &["not_exported"],
+            Dangling::LookUp => &[
+                "not_exported",
+                "archived_not_loaded",
+                "marked_deleted_at_source",
+            ],
+        };
+        for term in terms {
+            tally.entry(term).or_insert(0);
+        }
+        for (term, n) in tally {
+            if n > 0 || terms.contains(&term) {
+                counts.insert(format!("{role}_{term}"), n);
             }
         }
     }
-    Ok((counts, unknown_donors))
+    Ok((counts, unresolved))
 }

@@ -3,14 +3,14 @@
 //! (counts, id sweeps, integrity, sample) so no check depends on another for them.
 
 use super::report::{Finding, FindingClass};
-use crate::fetch::Stream;
+use crate::resource::Resource;
 
 /// Findings of one kind listed per entity before the rest are only counted.
 pub(crate) const MAX_LISTED: usize = 10_000;
 
 /// Builds a finding.
 pub(crate) fn finding(
-    stream: Stream,
+    stream: Resource,
     source_id: Option<&str>,
     check: &str,
     class: FindingClass,

@@ -25,7 +25,8 @@ use super::report::{Finding, FindingClass};
 use super::translate::time_attr;
 use super::VerifyError;
 use crate::fetch::v2::id_cmp;
-use crate::fetch::{sweep_ids, Cursor, Source, Stream};
+use crate::fetch::{sweep_ids, Cursor, Source};
+use crate::resource::Resource;
 
 /// Requests in flight at once for lookups and the sample (all still paced by the limiter).
 const CONCURRENCY: usize = 8;
@@ -47,7 +48,7 @@ pub(crate) struct SweepResult {
 /// what it read: the ids it missed then show up as not enumerated.
 pub(crate) async fn sweep<S: Source>(
     source: &S,
-    stream: Stream,
+    stream: Resource,
 ) -> Result<(Vec<String>, Option<u64>), VerifyError> {
     let sweep = sweep_ids(source, stream)
         .await
@@ -59,7 +60,7 @@ pub(crate) async fn sweep<S: Source>(
 /// records by id (for entities that cannot be fetched one by one).
 pub(crate) async fn sweep_listing<S: Source>(
     source: &S,
-    stream: Stream,
+    stream: Resource,
 ) -> Result<(Vec<String>, Option<u64>, BTreeMap<String, Value>), VerifyError> {
     let mut cursor = source.start(stream);
     let mut ids = Vec::new();
@@ -93,7 +94,7 @@ pub(crate) async fn sweep_listing<S: Source>(
 /// records the sweep listed instead (`None`: not listed), without a request.
 pub(crate) async fn fetch_many<S: Source + 'static>(
     source: &Arc<S>,
-    stream: Stream,
+    stream: Resource,
     ids: &[String],
     listing: Option<&BTreeMap<String, Value>>,
 ) -> Result<BTreeMap<String, Option<Value>>, VerifyError> {
@@ -130,7 +131,7 @@ pub(crate) async fn fetch_many<S: Source + 'static>(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn classify<S: Source + 'static>(
     source: &Arc<S>,
-    stream: Stream,
+    stream: Resource,
     swept: Vec<String>,
     reported_total: Option<u64>,
     archived: &[String],

@@ -23,10 +23,11 @@ use super::report::{Finding, FindingClass, Integrity, TableDiff};
 use super::translate::time_attr;
 use super::VerifyError;
 use crate::canonical;
-use crate::fetch::{Cursor, SourceRecord, Stream};
+use crate::fetch::{Cursor, SourceRecord};
 use crate::load::{self, quote_ident, TableRows};
 use crate::mapping::TableId;
 use crate::pipeline::{build_batch, BatchContext, Mapper, MappingMapper};
+use crate::resource::Resource;
 
 /// Records mapped and inserted per round trip.
 const CHUNK: usize = 1000;
@@ -84,7 +85,7 @@ pub(crate) async fn archive_pass(
     work: &mut PgConnection,
     nation: &str,
     api: &str,
-    stream: Stream,
+    stream: Resource,
     mapper: &MappingMapper,
     tables: &[TableId],
     salt: &[u8; 32],
@@ -128,7 +129,7 @@ pub(crate) async fn archive_pass(
     .map_err(db_err("reading sync.rejects"))?
     .into_iter()
     .collect();
-    let main = main_table(stream);
+    let main = stream.table();
     let settings = BatchContext {
         nation: nation.to_owned(),
         api: api.to_owned(),
@@ -288,16 +289,6 @@ async fn insert_derived(work: &mut PgConnection, rows: &TableRows) -> Result<(),
     Ok(())
 }
 
-/// The entity's own table (one row per archived record).
-pub(crate) fn main_table(stream: Stream) -> &'static str {
-    match stream {
-        Stream::People => "core.people",
-        Stream::Tags => "core.tags",
-        Stream::Taggings => "core.taggings",
-        Stream::Donations => "core.donations",
-    }
-}
-
 /// The record a row derives from: the part of its key before the first `:`.
 fn parent_id(key: &str) -> &str {
     key.split(':').next().unwrap_or(key)
@@ -308,7 +299,7 @@ fn parent_id(key: &str) -> &str {
 pub(crate) async fn diff_tables(
     work: &mut PgConnection,
     nation: &str,
-    stream: Stream,
+    stream: Resource,
     tables: &[TableId],
     integrity: &mut Integrity,
     findings: &mut Vec<Finding>,

@@ -44,9 +44,10 @@ use crate::fetch::client::{redact_url, ClientConfig, HttpClient};
 use crate::fetch::rate_limit::{Limiter, RateSpec};
 use crate::fetch::v1::V1Source;
 use crate::fetch::v2::V2Source;
-use crate::fetch::{FetchError, Source, Stream};
+use crate::fetch::{FetchError, Source};
 use crate::mapping::{Api, MappingSet, TableId};
 use crate::pipeline::MappingMapper;
+use crate::resource::{Dangling, Resource, V1Key};
 
 pub mod counts;
 mod findings;
@@ -138,11 +139,14 @@ pub enum VerifyError {
         #[source]
         source: sqlx::Error,
     },
+    /// The HTTP client could not be built.
+    #[error("preparing requests to the API")]
+    Client(#[source] FetchError),
     /// The API failed.
     #[error("reading {stream} from the API")]
     Fetch {
         /// The entity.
-        stream: Stream,
+        stream: Resource,
         /// The cause.
         #[source]
         source: FetchError,
@@ -273,7 +277,7 @@ struct DatabasePass {
     info: DatabaseInfo,
     export: ExportInfo,
     salt_id: String,
-    entities: BTreeMap<Stream, EntityDb>,
+    entities: BTreeMap<Resource, EntityDb>,
     findings: Vec<Finding>,
 }
 
@@ -282,7 +286,7 @@ struct EntityDb {
     ids: Vec<String>,
     marked_deleted: Vec<String>,
     high_water: Option<DateTime<FixedOffset>>,
-    unknown_donors: Vec<counts::UnknownDonor>,
+    unresolved: Vec<counts::Unresolved>,
 }
 
 /// The server, and how this verification's connection to it is protected: the server's view
@@ -455,8 +459,7 @@ async fn database_pass(
             });
         }
     }
-    let tables_of: BTreeMap<Stream, Vec<TableId>> = Stream::ALL
-        .into_iter()
+    let tables_of: BTreeMap<Resource, Vec<TableId>> = Resource::all()
         .map(|s| {
             (
                 s,
@@ -475,7 +478,7 @@ async fn database_pass(
         .await
         .map_err(db_err("opening a working connection"))?;
     let mut entities = BTreeMap::new();
-    for stream in Stream::ALL {
+    for stream in Resource::all() {
         let tables = tables_of.get(&stream).cloned().unwrap_or_default();
         let mut pass = integrity::archive_pass(
             &mut reader,
@@ -508,7 +511,7 @@ async fn database_pass(
             &mut findings,
         )
         .await?;
-        let (referential, unknown_donors) =
+        let (referential, unresolved) =
             counts::referential(&mut work, nation, stream, &mut findings).await?;
         let root = merkle::root(&pass.leaves);
         entities.insert(
@@ -526,7 +529,7 @@ async fn database_pass(
                 ids: pass.ids,
                 marked_deleted: pass.marked_deleted,
                 high_water: pass.high_water,
-                unknown_donors,
+                unresolved,
             },
         );
     }
@@ -544,7 +547,7 @@ async fn database_pass(
 
 /// The seed derived from the roots, when none is given: the operator cannot choose it without
 /// changing the data.
-fn derived_seed(roots: &BTreeMap<Stream, EntityDb>) -> u64 {
+fn derived_seed(roots: &BTreeMap<Resource, EntityDb>) -> u64 {
     let mut h = Sha256::new();
     h.update(b"nb-exodus verify sample seed\n");
     for (stream, e) in roots {
@@ -595,7 +598,7 @@ fn assemble(
     mode: &str,
     db: DatabasePass,
     source_info: Option<SourceInfo>,
-    mut sources: BTreeMap<Stream, SourceSide>,
+    mut sources: BTreeMap<Resource, SourceSide>,
     sample: SampleInfo,
     mut findings: Vec<Finding>,
 ) -> Report {
@@ -746,10 +749,7 @@ async fn run_with_pool(
     client_config.request_timeout = config.request_timeout;
     client_config.max_wait = config.max_wait;
     client_config.max_response_bytes = config.max_response_bytes;
-    let http = HttpClient::new(client_config, limiter).map_err(|source| VerifyError::Fetch {
-        stream: Stream::People,
-        source,
-    })?;
+    let http = HttpClient::new(client_config, limiter).map_err(VerifyError::Client)?;
 
     let mut conn = pool
         .acquire()
@@ -763,7 +763,7 @@ async fn run_with_pool(
         ),
         (export, sweep) => {
             return Err(VerifyError::Report(format!(
-                "nation {nation:?} was exported through API {export}; verifying it through API {sweep} is not supported (the {sweep} ids of its tags and taggings cannot be derived from a {export} archive): run `nb-exodus verify --api {export}`"
+                "nation {nation:?} was exported through API {export}; verifying it through API {sweep} is not supported (the {sweep} keys of its records cannot be derived from a {export} archive): run `nb-exodus verify --api {export}`"
             )))
         }
     };
@@ -777,7 +777,6 @@ async fn run_with_pool(
             ));
             check_source(
                 &source,
-                None,
                 &mut conn,
                 &mut db,
                 config,
@@ -794,18 +793,8 @@ async fn run_with_pool(
                 config.api_base.clone(),
                 config.page_size,
             ));
-            // The API's own people total: an independent figure next to the enumeration.
-            let people_total =
-                source
-                    .people_count()
-                    .await
-                    .map_err(|source| VerifyError::Fetch {
-                        stream: Stream::People,
-                        source,
-                    })?;
             check_source(
                 &source,
-                Some(people_total),
                 &mut conn,
                 &mut db,
                 config,
@@ -821,7 +810,7 @@ async fn run_with_pool(
     let source_info = SourceInfo {
         api: config.api.as_str().into(),
         api_base: redact_url(&config.api_base),
-        key_translation: (!keys.is_identity()).then(|| translate::V2_TO_V1.to_owned()),
+        key_translation: (!keys.is_identity()).then(translate::v2_to_v1_text),
     };
     let sample_info = SampleInfo {
         size_per_entity: config.sample,
@@ -840,17 +829,10 @@ async fn run_with_pool(
     ))
 }
 
-/// True when `api` can fetch one record of `stream` by id (v1 has no show route for tags and
-/// donations: their sweep keeps the listed records instead).
-fn fetchable_by_id(api: &str, stream: Stream) -> bool {
-    api != "v1" || matches!(stream, Stream::People | Stream::Taggings)
-}
-
 /// Sweeps, classifies and samples every entity through `source`.
 #[allow(clippy::too_many_arguments)]
 async fn check_source<S: Source + 'static>(
     source: &Arc<S>,
-    people_total: Option<u64>,
     conn: &mut PgConnection,
     db: &mut DatabasePass,
     config: &VerifyConfig,
@@ -858,24 +840,32 @@ async fn check_source<S: Source + 'static>(
     keys: &translate::KeyMap,
     scope: sample::Scope,
     findings: &mut Vec<Finding>,
-) -> Result<BTreeMap<Stream, SourceSide>, VerifyError> {
+) -> Result<BTreeMap<Resource, SourceSide>, VerifyError> {
     let nation = config.nation.as_str();
     let mut sources = BTreeMap::new();
-    for stream in Stream::ALL {
+    for stream in Resource::all() {
         let Some(entity) = db.entities.get_mut(&stream) else {
             continue;
         };
+        if let Some(why) = not_swept(stream, source.api(), &db.api, keys) {
+            findings.push(findings::finding(
+                stream,
+                None,
+                "ids",
+                FindingClass::Explained,
+                "not_swept",
+                why,
+            ));
+            continue;
+        }
         tracing::info!(nation, stream = %stream, api = source.api(), "verify: sweeping ids at source");
-        let (swept, mut total, listing) = if fetchable_by_id(source.api(), stream) {
+        let (swept, total, listing) = if stream.has_show(source.api()) {
             let (ids, total) = ids::sweep(&**source, stream).await?;
             (ids, total, None)
         } else {
             let (ids, total, records) = ids::sweep_listing(&**source, stream).await?;
             (ids, total, Some(records))
         };
-        if stream == Stream::People && total.is_none() {
-            total = people_total;
-        }
         // The archive in the sweeping API's keys.
         let mut untranslatable = Vec::new();
         let mut archived = Vec::with_capacity(entity.ids.len());
@@ -934,11 +924,7 @@ async fn check_source<S: Source + 'static>(
                 ),
             );
         }
-        let mut lookups = BTreeMap::new();
-        if stream == Stream::Donations {
-            lookups =
-                classify_donors(source, &entity.unknown_donors, &mut budget, findings).await?;
-        }
+        let lookups = look_up(source, stream, &entity.unresolved, &mut budget, findings).await?;
         tracing::info!(nation, stream = %stream, sample = config.sample, "verify: re-fetching the sample");
         let drawn = sample::draw(conn, nation, stream, seed_text, config.sample).await?;
         let plan = sample::Plan {
@@ -966,45 +952,89 @@ async fn check_source<S: Source + 'static>(
     Ok(sources)
 }
 
-/// Looks up the donors of donations whose donor is not in the export: a 404 is a donor deleted
-/// at source (NationBuilder keeps their donations), a person still there is a defect.
-async fn classify_donors<S: Source + 'static>(
+/// Why `resource` is not swept through `api` for an export made through `export`, when it is
+/// not: the API has no route for it, or its records cannot be matched across the two APIs.
+fn not_swept(
+    resource: Resource,
+    api: &str,
+    export: &Api,
+    keys: &translate::KeyMap,
+) -> Option<String> {
+    if !resource.served_by(api) {
+        return Some(format!(
+            "API {api} has no route for {resource}: its archive is checked against the database only"
+        ));
+    }
+    if !keys.is_identity() && resource.def().v1_key == V1Key::None {
+        return Some(format!(
+            "{resource} exported through API {export} cannot be matched record by record with API {api} (no key both share): its archive is checked against the database only"
+        ));
+    }
+    None
+}
+
+/// Looks up at the source the records that references name but the export lacks, where the
+/// descriptor says to ([`Dangling::LookUp`]: NationBuilder keeps the donations of deleted
+/// people): a 404 is a record deleted at source, a record still there is a defect. At most
+/// `budget` lookups; the rest are reported as not checked.
+async fn look_up<S: Source + 'static>(
     source: &Arc<S>,
-    unknown: &[counts::UnknownDonor],
+    resource: Resource,
+    unresolved: &[counts::Unresolved],
     budget: &mut usize,
     findings: &mut Vec<Finding>,
 ) -> Result<BTreeMap<String, u64>, VerifyError> {
-    let mut donors: Vec<String> = unknown.iter().map(|(_, d)| d.clone()).collect();
-    donors.sort();
-    donors.dedup();
-    let n = donors.len().min(*budget);
-    *budget -= n;
-    let looked = ids::fetch_many(source, Stream::People, &donors[..n], None).await?;
-    let mut out = BTreeMap::from([
-        ("donor_deleted_at_source".to_owned(), 0u64),
-        ("donor_present_at_source".to_owned(), 0u64),
-        ("donor_not_checked".to_owned(), 0u64),
-    ]);
-    let mut listed = 0;
-    for (donation, donor) in unknown {
-        let (class, code, detail) = match looked.get(donor) {
-            Some(None) => (FindingClass::Explained, "donor_deleted_at_source",
-                format!("donor {donor} is not in the export and the API answers 404: NationBuilder keeps donations of deleted people")),
-            Some(Some(_)) => (FindingClass::Defect, "donor_present_at_source",
-                format!("donor {donor} exists at source but is not in the export")),
-            None => (FindingClass::Explained, "donor_not_checked",
-                format!("donor {donor} is not in the export; not looked up (lookup budget exhausted)")),
+    let mut out = BTreeMap::new();
+    for (reference, _) in resource.references() {
+        if reference.dangling == Dangling::LookUp {
+            for term in ["deleted_at_source", "present_at_source", "not_checked"] {
+                out.insert(format!("{}_{term}", reference.role), 0u64);
+            }
+        }
+    }
+    // One lookup per referred record, per referred resource.
+    let mut wanted: BTreeMap<Resource, Vec<String>> = BTreeMap::new();
+    for u in unresolved {
+        wanted
+            .entry(u.target)
+            .or_default()
+            .push(u.referenced.clone());
+    }
+    let mut looked = BTreeMap::new();
+    for (target, mut ids) in wanted {
+        ids.sort();
+        ids.dedup();
+        let can = if target.has_show(source.api()) {
+            ids.len().min(*budget)
+        } else {
+            0
         };
-        *out.entry(code.to_owned()).or_insert(0) += 1;
+        *budget -= can;
+        let found = ids::fetch_many(source, target, &ids[..can], None).await?;
+        looked.insert(target, found);
+    }
+    let mut listed = 0;
+    for u in unresolved {
+        let role = u.reference.role;
+        let (target, referenced) = (u.target, &u.referenced);
+        let (class, term, detail) = match looked.get(&target).and_then(|l| l.get(referenced)) {
+            Some(None) => (FindingClass::Explained, "deleted_at_source",
+                format!("{role} {referenced} ({target}) is not in the export and the API answers 404: NationBuilder keeps references to deleted records")),
+            Some(Some(_)) => (FindingClass::Defect, "present_at_source",
+                format!("{role} {referenced} ({target}) exists at source but is not in the export")),
+            None => (FindingClass::Explained, "not_checked",
+                format!("{role} {referenced} ({target}) is not in the export; not looked up (lookup budget exhausted, or API {} cannot show one {target} record)", source.api())),
+        };
+        *out.entry(format!("{role}_{term}")).or_insert(0) += 1;
         findings::push_limited(
             findings,
             &mut listed,
             findings::finding(
-                Stream::Donations,
-                Some(donation),
+                resource,
+                Some(&u.record),
                 "referential",
                 class,
-                code,
+                &format!("{role}_{term}"),
                 detail,
             ),
         );

@@ -35,33 +35,16 @@ use super::report::{Finding, FindingClass, SampleResult};
 use super::translate::time_attr;
 use super::translate::KeyMap;
 use super::VerifyError;
-use crate::fetch::{Source, Stream};
-
-/// Fields compared when the export and the sweep used different APIs: (entity, v1 name, v2
-/// attribute name). Taggings have none in common (v1 has names, v2 ids): the translated key
-/// `<person id>:<tag name>` being there at source is the comparison.
-pub const SHARED_FIELDS: &[(Stream, &str, &str)] = &[
-    (Stream::People, "first_name", "first_name"),
-    (Stream::People, "last_name", "last_name"),
-    (Stream::People, "email", "email"),
-    (Stream::People, "created_at", "created_at"),
-    (Stream::People, "updated_at", "updated_at"),
-    (Stream::Tags, "name", "name"),
-    (Stream::Donations, "amount_in_cents", "amount_in_cents"),
-    (Stream::Donations, "donor_id", "signup_id"),
-    (Stream::Donations, "created_at", "created_at"),
-    (Stream::Donations, "succeeded_at", "succeeded_at"),
-    (Stream::Donations, "failed_at", "failed_at"),
-    (Stream::Donations, "canceled_at", "canceled_at"),
-    (Stream::Donations, "updated_at", "updated_at"),
-];
+use crate::fetch::Source;
+use crate::resource::{Resource, V1Binding, V1Listing};
 
 /// How the sampled records are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scope {
     /// Export and sweep through the same API.
     Same,
-    /// A v2 export, swept through v1: [`SHARED_FIELDS`] only.
+    /// A v2 export, swept through v1: the fields both APIs share only (the descriptor's
+    /// [`crate::resource::SampleRules::shared_fields`]).
     Shared,
 }
 
@@ -75,21 +58,36 @@ pub(crate) struct Plan<'a> {
     pub scope: Scope,
 }
 
+/// The member only full records carry, when `api` gives `resource` an abbreviated listing
+/// whose records are compared with the full record of its show route, on the abbreviated
+/// record's keys (v1 people archived without `--full-people`).
+fn abbreviated_in(resource: Resource, api: &str) -> Option<&'static str> {
+    match resource.def().v1 {
+        V1Binding::Listing(V1Listing {
+            abbreviated: true,
+            show: Some(_),
+            full_marker: Some(marker),
+            ..
+        }) if api == "v1" => Some(marker),
+        _ => None,
+    }
+}
+
 /// The `compared` text of the report.
-pub(crate) fn compared_text(stream: Stream, scope: Scope, api: &str) -> Option<String> {
+pub(crate) fn compared_text(stream: Resource, scope: Scope, api: &str) -> Option<String> {
+    let shared = stream.def().sample.shared_fields;
     match scope {
-        Scope::Same if api == "v1" && stream == Stream::People => Some(
-            "every field; a person archived abbreviated (v1 export without --full-people) is compared on the abbreviated record's keys only, against the full /people/:id record".into(),
+        Scope::Same if abbreviated_in(stream, api).is_some() => Some(
+            "every field; a record archived abbreviated (v1 export without --full-people) is compared on the abbreviated record's keys only, against the full record of its show route".into(),
         ),
         Scope::Same => None,
-        Scope::Shared if stream == Stream::Taggings => Some(
-            "existence only: the archived v2 tagging, translated to (person id, tag name), is among the person's v1 taggings".into(),
+        Scope::Shared if shared.is_empty() => Some(
+            "existence only: the archived v2 record, translated to its v1 key, is found through v1".into(),
         ),
         Scope::Shared => {
-            let fields: Vec<String> = SHARED_FIELDS
+            let fields: Vec<String> = shared
                 .iter()
-                .filter(|(s, _, _)| *s == stream)
-                .map(|(_, v1, v2)| if v1 == v2 { (*v1).to_owned() } else { format!("{v1}={v2}") })
+                .map(|(v1, v2)| if v1 == v2 { (*v1).to_owned() } else { format!("{v1}={v2}") })
                 .collect();
             Some(format!(
                 "fields both APIs carry with the same meaning, where both records have them (v1 name=v2 attribute): {}; timestamps as instants, ids and numbers as text",
@@ -128,10 +126,10 @@ fn normalized(value: &Value) -> Value {
 
 /// The shared fields of an archived v2 record and a fetched v1 record, each as a flat object
 /// of the fields both have (named by their v1 name).
-fn shared_views(stream: Stream, archived_v2: &Value, fetched_v1: &Value) -> (Value, Value) {
+fn shared_views(stream: Resource, archived_v2: &Value, fetched_v1: &Value) -> (Value, Value) {
     let mut a = serde_json::Map::new();
     let mut b = serde_json::Map::new();
-    for (_, v1, v2) in SHARED_FIELDS.iter().filter(|(s, _, _)| *s == stream) {
+    for (v1, v2) in stream.def().sample.shared_fields {
         if let (Some(x), Some(y)) = (field(archived_v2, v2), field(fetched_v1, v1)) {
             a.insert((*v1).to_owned(), normalized(x));
             b.insert((*v1).to_owned(), normalized(y));
@@ -140,12 +138,14 @@ fn shared_views(stream: Stream, archived_v2: &Value, fetched_v1: &Value) -> (Val
     (Value::Object(a), Value::Object(b))
 }
 
-/// A fetched v1 person restricted to the keys of an abbreviated archived one.
-fn abbreviated_view(archived: &Value, fetched: &Value) -> Option<Value> {
+/// A fetched full v1 record restricted to the keys of the archived one, when that was archived
+/// abbreviated (it lacks `full_marker`, a member only full records carry); `None` for a full
+/// or a v2 record, which are compared whole.
+fn abbreviated_view(archived: &Value, fetched: &Value, full_marker: &str) -> Option<Value> {
     let (Some(a), Some(f)) = (archived.as_object(), fetched.as_object()) else {
         return None;
     };
-    if a.contains_key("attributes") || a.contains_key("email1") {
+    if a.contains_key("attributes") || a.contains_key(full_marker) {
         return None;
     }
     Some(Value::Object(
@@ -160,30 +160,32 @@ fn abbreviated_view(archived: &Value, fetched: &Value) -> Option<Value> {
 pub const SELECTION: &str =
     "archived records not marked deleted at source, ordered by SHA-256(seed || ':' || source_id) in PostgreSQL, first n per entity";
 
-/// Read-only attributes NationBuilder recomputes from other records without bumping
-/// `updated_at` (counts and totals of taggings and donations).
-fn derived_counter(stream: Stream, pointer: &str) -> bool {
+/// Whether the field at `pointer` is one NationBuilder recomputes from other records without
+/// bumping `updated_at` (the descriptor's [`crate::resource::SampleRules::derived_counters`]: an exact name, or
+/// a prefix ending in `*`).
+fn derived_counter(stream: Resource, pointer: &str) -> bool {
     let Some(attr) = pointer
         .strip_prefix("/attributes/")
         .or_else(|| pointer.strip_prefix('/'))
     else {
         return false;
     };
-    match stream {
-        Stream::Tags => attr == "taggings_count",
-        Stream::People => {
-            attr.starts_with("donations_")
-                || matches!(attr, "is_donor" | "first_donated_at" | "last_donated_at")
-        }
-        Stream::Taggings | Stream::Donations => false,
-    }
+    stream
+        .def()
+        .sample
+        .derived_counters
+        .iter()
+        .any(|rule| match rule.strip_suffix('*') {
+            Some(prefix) => attr.starts_with(prefix),
+            None => attr == *rule,
+        })
 }
 
 /// Draws up to `n` archived records of `stream` with `seed`: (id, archived body).
 pub(crate) async fn draw(
     conn: &mut PgConnection,
     nation: &str,
-    stream: Stream,
+    stream: Resource,
     seed: &str,
     n: u64,
 ) -> Result<Vec<(String, Vec<u8>)>, VerifyError> {
@@ -275,7 +277,7 @@ pub(crate) enum Comparison {
 }
 
 /// Classifies one sampled record (pure).
-pub(crate) fn compare(stream: Stream, archived: &Value, fetched: Option<&Value>) -> Comparison {
+pub(crate) fn compare(stream: Resource, archived: &Value, fetched: Option<&Value>) -> Comparison {
     let Some(fetched) = fetched else {
         return Comparison::DeletedAtSource;
     };
@@ -300,7 +302,7 @@ pub(crate) fn compare(stream: Stream, archived: &Value, fetched: Option<&Value>)
 /// Re-fetches the drawn records and compares them with the archive.
 pub(crate) async fn refetch<S: Source + 'static>(
     source: &Arc<S>,
-    stream: Stream,
+    stream: Resource,
     drawn: &[(String, Vec<u8>)],
     plan: &Plan<'_>,
     findings: &mut Vec<Finding>,
@@ -359,12 +361,12 @@ pub(crate) async fn refetch<S: Source + 'static>(
                 let (a, b) = shared_views(stream, &archived, now);
                 compare(stream, &a, Some(&b))
             }
-            (Scope::Same, Some(now)) if stream == Stream::People => {
-                match abbreviated_view(&archived, now) {
-                    Some(view) => compare(stream, &archived, Some(&view)),
-                    None => compare(stream, &archived, Some(now)),
-                }
-            }
+            (Scope::Same, Some(now)) => match abbreviated_in(stream, source.api())
+                .and_then(|marker| abbreviated_view(&archived, now, marker))
+            {
+                Some(view) => compare(stream, &archived, Some(&view)),
+                None => compare(stream, &archived, Some(now)),
+            },
             _ => compare(stream, &archived, now),
         };
         let (class, code, detail) = match outcome {
@@ -415,40 +417,40 @@ mod tests {
         let a = json!({"id":"1","attributes":{"first_name":"Ada","n":1,"updated_at":"2024-01-01T00:00:00+01:00","taggings_count":3,"x":{}}});
         let same = json!({"id":"1","attributes":{"x":{},"n":1.0,"first_name":"Ada","updated_at":"2024-01-01T00:00:00+01:00","taggings_count":3}});
         assert_eq!(
-            compare(Stream::People, &a, Some(&same)),
+            compare(Resource::of("people"), &a, Some(&same)),
             Comparison::Matched
         );
         assert_eq!(
-            compare(Stream::People, &a, None),
+            compare(Resource::of("people"), &a, None),
             Comparison::DeletedAtSource
         );
 
         let mut edited = same.clone();
         edited["attributes"]["first_name"] = json!("Eve");
         assert_eq!(
-            compare(Stream::People, &a, Some(&edited)),
+            compare(Resource::of("people"), &a, Some(&edited)),
             Comparison::Defect(vec!["/attributes/first_name".into()])
         );
         // Same instant in another zone is not newer.
         edited["attributes"]["updated_at"] = json!("2023-12-31T23:00:00Z");
         assert!(matches!(
-            compare(Stream::People, &a, Some(&edited)),
+            compare(Resource::of("people"), &a, Some(&edited)),
             Comparison::Defect(_)
         ));
         edited["attributes"]["updated_at"] = json!("2024-01-02T00:00:00Z");
         assert!(matches!(
-            compare(Stream::People, &a, Some(&edited)),
+            compare(Resource::of("people"), &a, Some(&edited)),
             Comparison::ChangedAtSource(_)
         ));
 
         let mut counter = same.clone();
         counter["attributes"]["taggings_count"] = json!(2);
         assert!(matches!(
-            compare(Stream::Tags, &a, Some(&counter)),
+            compare(Resource::of("tags"), &a, Some(&counter)),
             Comparison::ChangedAtSource(_)
         ));
         assert!(matches!(
-            compare(Stream::Donations, &a, Some(&counter)),
+            compare(Resource::of("donations"), &a, Some(&counter)),
             Comparison::Defect(_)
         ));
 
@@ -466,23 +468,23 @@ mod tests {
             "created_at":"2024-01-01T10:00:00+01:00","updated_at":"2024-01-01T10:00:00+01:00","donation_tracking_code_id":"3"}});
         let v1 = json!({"id":5,"amount_in_cents":2500,"donor_id":18,"created_at":"2024-01-01T09:00:00Z",
             "updated_at":"2024-01-01T09:00:00Z","tracking_code_slug":"spring","donor":{"id":18}});
-        let (a, b) = shared_views(Stream::Donations, &v2, &v1);
+        let (a, b) = shared_views(Resource::of("donations"), &v2, &v1);
         assert_eq!(a.as_object().map(|o| o.len()), Some(4));
         assert_eq!(
-            compare(Stream::Donations, &a, Some(&b)),
+            compare(Resource::of("donations"), &a, Some(&b)),
             Comparison::Matched
         );
         let mut edited = v1.clone();
         edited["amount_in_cents"] = json!(2600);
-        let (a, b) = shared_views(Stream::Donations, &v2, &edited);
+        let (a, b) = shared_views(Resource::of("donations"), &v2, &edited);
         assert_eq!(
-            compare(Stream::Donations, &a, Some(&b)),
+            compare(Resource::of("donations"), &a, Some(&b)),
             Comparison::Defect(vec!["/amount_in_cents".into()])
         );
         edited["updated_at"] = json!("2024-02-01T00:00:00Z");
-        let (a, b) = shared_views(Stream::Donations, &v2, &edited);
+        let (a, b) = shared_views(Resource::of("donations"), &v2, &edited);
         assert!(matches!(
-            compare(Stream::Donations, &a, Some(&b)),
+            compare(Resource::of("donations"), &a, Some(&b)),
             Comparison::ChangedAtSource(_)
         ));
     }
@@ -491,13 +493,13 @@ mod tests {
     fn abbreviated_v1_people_compare_on_their_own_keys() {
         let archived = json!({"id":1,"first_name":"Ada","tags":["a"]});
         let full = json!({"id":1,"first_name":"Ada","tags":["a"],"email1":"x","full_name":"Ada L"});
-        let view = abbreviated_view(&archived, &full).expect("abbreviated");
+        let view = abbreviated_view(&archived, &full, "email1").expect("abbreviated");
         assert_eq!(
-            compare(Stream::People, &archived, Some(&view)),
+            compare(Resource::of("people"), &archived, Some(&view)),
             Comparison::Matched
         );
         assert!(
-            abbreviated_view(&full, &full).is_none(),
+            abbreviated_view(&full, &full, "email1").is_none(),
             "a full archive compares everything"
         );
     }

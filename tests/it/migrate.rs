@@ -602,7 +602,7 @@ async fn kill_9_at_random_moments_then_resume_gives_identical_tables() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spooled_page_is_loaded_not_fetched_again() {
     use nb_exodus::checkpoint::{PgStore, StateStore};
-    use nb_exodus::fetch::{Cursor, Source, Stream};
+    use nb_exodus::fetch::{Cursor, Source};
     let flags = ["--page-size", "20", "--no-reconcile", "--rate-limit", "off"];
     let run = |sim: &RunningSimulator, db: &TestDb| {
         let out = migrate_cmd(sim, db.url(), &sim.config().token)
@@ -626,19 +626,34 @@ async fn a_spooled_page_is_loaded_not_fetched_again() {
     let sim = sim(300);
     let db = TestDb::new().await;
     let source = v2_source(&sim, 20);
-    let start = source.start(Stream::People);
-    let first = source.fetch_page(Stream::People, &start).await.unwrap();
+    let start = source.start(crate::support::resource("people"));
+    let first = source
+        .fetch_page(crate::support::resource("people"), &start)
+        .await
+        .unwrap();
     assert_eq!(first.records.len(), 20);
     let store = PgStore::new(db.pool().clone());
     store
-        .spool_put("testnation", Stream::People, 0, &start, &first)
+        .spool_put(
+            "testnation",
+            crate::support::resource("people"),
+            0,
+            &start,
+            &first,
+        )
         .await
         .unwrap();
     let stale = Cursor::Keyset {
         after: Some("999999".into()),
     };
     store
-        .spool_put("testnation", Stream::People, 0, &stale, &first)
+        .spool_put(
+            "testnation",
+            crate::support::resource("people"),
+            0,
+            &stale,
+            &first,
+        )
         .await
         .unwrap();
     assert_eq!(sim.manifest().requests, 1);
@@ -696,10 +711,11 @@ fn v2_source(sim: &RunningSimulator, page_size: u32) -> nb_exodus::fetch::v2::V2
 /// Every live record at the source now, as (stream, id, canonical hash), read with the
 /// exporter's own retrying client.
 async fn source_snapshot(sim: &RunningSimulator) -> Vec<(String, String, String)> {
-    use nb_exodus::fetch::{Cursor, Source, Stream};
+    use nb_exodus::fetch::{Cursor, Source};
+    use nb_exodus::resource::Resource;
     let source = v2_source(sim, 100);
     let mut out = Vec::new();
-    for stream in Stream::ALL {
+    for stream in Resource::all() {
         let mut cursor = source.start(stream);
         while cursor != Cursor::Done {
             let page = source.fetch_page(stream, &cursor).await.unwrap();

@@ -15,8 +15,9 @@ use nb_exodus::cli::migrate::MigrateArgs;
 use nb_exodus::fetch::client::{ClientConfig, HttpClient};
 use nb_exodus::fetch::rate_limit::Limiter;
 use nb_exodus::fetch::v1::V1Source;
-use nb_exodus::fetch::{Cursor, FetchError, Source, Stream};
+use nb_exodus::fetch::{Cursor, FetchError, Source};
 use nb_exodus::mapping::{Api, MappingSet};
+use nb_exodus::resource::Resource;
 use nb_exodus::simulator::{
     FaultConfig, RateLimit, RunningSimulator, Simulator, SimulatorConfig, V1Paging, Variants,
 };
@@ -486,7 +487,7 @@ fn source(sim: &RunningSimulator, token: &str) -> V1Source {
     )
 }
 
-async fn sweep(source: &V1Source, stream: Stream, start: Cursor) -> Vec<String> {
+async fn sweep(source: &V1Source, stream: Resource, start: Cursor) -> Vec<String> {
     let mut cursor = start;
     let mut ids = Vec::new();
     while cursor != Cursor::Done {
@@ -507,7 +508,12 @@ async fn query_auth_re_adds_the_token_to_every_followed_link() {
     // 401 if the token were not re-added to the API's links.
     let token = sim.config().token.clone();
     let s = source(&sim, "").with_query_token(token);
-    let ids = sweep(&s, Stream::People, s.start(Stream::People)).await;
+    let ids = sweep(
+        &s,
+        crate::support::resource("people"),
+        s.start(crate::support::resource("people")),
+    )
+    .await;
     assert_eq!(ids.len() as u64, sim.manifest().people);
     sim.shutdown().await;
 }
@@ -517,55 +523,72 @@ async fn id_sweeps_fetch_by_id_and_changed_since_for_verify() {
     let sim = start(nation(250));
     let manifest = sim.manifest();
     let s = source(&sim, &sim.config().token.clone());
-    assert_eq!(s.people_count().await.expect("count"), manifest.people);
+    assert_eq!(
+        s.listing_count(crate::support::resource("people"))
+            .await
+            .expect("count"),
+        Some(manifest.people)
+    );
     for (stream, expected) in [
-        (Stream::People, manifest.people),
-        (Stream::Tags, manifest.tags),
-        (Stream::Taggings, manifest.taggings),
-        (Stream::Donations, manifest.donations),
+        (crate::support::resource("people"), manifest.people),
+        (crate::support::resource("tags"), manifest.tags),
+        (crate::support::resource("taggings"), manifest.taggings),
+        (crate::support::resource("donations"), manifest.donations),
     ] {
         let ids = sweep(&s, stream, s.start(stream)).await;
         let unique: BTreeSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len(), "{stream}: no id twice");
         assert_eq!(ids.len() as u64, expected, "{stream}");
     }
-    let taggings = sweep(&s, Stream::Taggings, s.start(Stream::Taggings)).await;
+    let taggings = sweep(
+        &s,
+        crate::support::resource("taggings"),
+        s.start(crate::support::resource("taggings")),
+    )
+    .await;
     let one = &taggings[0];
     let record = s
-        .fetch_record(Stream::Taggings, one)
+        .fetch_record(crate::support::resource("taggings"), one)
         .await
         .expect("tagging")
         .expect("exists");
     assert_eq!(record.source_id.as_deref(), Some(one.as_str()));
     assert!(s
-        .fetch_record(Stream::Taggings, "1:no such tag")
+        .fetch_record(crate::support::resource("taggings"), "1:no such tag")
         .await
         .expect("lookup")
         .is_none());
     let person = s
-        .fetch_record(Stream::People, "1")
+        .fetch_record(crate::support::resource("people"), "1")
         .await
         .expect("person")
         .expect("exists");
     assert!(person.value.get("email1").is_some(), "the full record");
     assert!(s
-        .fetch_record(Stream::People, "999999")
+        .fetch_record(crate::support::resource("people"), "999999")
         .await
         .expect("lookup")
         .is_none());
     assert!(matches!(
-        s.fetch_record(Stream::Donations, "1").await,
+        s.fetch_record(crate::support::resource("donations"), "1")
+            .await,
         Err(FetchError::Unsupported { .. })
     ));
     let since = s
-        .changed_since(Stream::People, Some("2000-01-01T00:00:00Z"))
+        .changed_since(
+            crate::support::resource("people"),
+            Some("2000-01-01T00:00:00Z"),
+        )
         .expect("people can be searched by updated_since");
-    let changed = sweep(&s, Stream::People, since).await;
+    let changed = sweep(&s, crate::support::resource("people"), since).await;
     assert_eq!(changed.len() as u64, manifest.people);
     // v1 donations have no updated_since: the catch-up re-reads them whole.
     assert_eq!(
-        s.changed_since(Stream::Donations, Some("2000-01-01T00:00:00Z")),
-        Some(s.start(Stream::Donations))
+        s.changed_since(
+            crate::support::resource("donations"),
+            Some("2000-01-01T00:00:00Z")
+        ),
+        Some(s.start(crate::support::resource("donations")))
     );
     sim.shutdown().await;
 }
