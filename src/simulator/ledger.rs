@@ -3,13 +3,23 @@
 //! during the run (`base + 1..`, with their creation time and owner), a bitmap of deleted ids,
 //! a Fenwick tree of live ids for offset paging, and the overrides of updated records.
 //!
-//! It is the flat sibling of the person slots in [`super::churn::State`]: `rank` (live ids
-//! below a key) and `select` (the k-th live id) are what [`super::paging`] needs, and the
-//! memory stays proportional to the changes, not to the collection.
+//! It is the flat sibling of the person slots of the nation's live state (`state::State`, which
+//! holds one ledger per such collection): `rank` (live ids below a key) and `select` (the k-th
+//! live id) are what paging needs, and the memory stays proportional to the changes, not to the
+//! collection.
 
 use std::collections::HashMap;
 
-use super::churn::{Fenwick, MutationCounts};
+use super::fenwick::Fenwick;
+
+/// What the mutations of one collection during the run did, for the manifest (the person
+/// slots count theirs the same way).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct MutationCounts {
+    pub created: u64,
+    pub updated: u64,
+    pub deleted: u64,
+}
 
 /// What churn changed on one record of a ledger.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

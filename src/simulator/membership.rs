@@ -12,7 +12,6 @@
 //! value is a pure function of `(seed, id)` from its own hash stream ([`KIND_MEMBERSHIP`]),
 //! so the people, tags, taggings and donations of a seed are unchanged by this module.
 
-use super::churn::State;
 use super::data::{self, base_id, Draw, Nation, Zone};
 use super::ledger::{Ledger, LedgerOverride};
 
@@ -390,9 +389,9 @@ impl Membership {
     }
 }
 
-/// The live memberships of person `id`, ascending (generated and created during the run).
-pub(crate) fn of_person(nation: &Nation, state: &State, person: u64) -> Vec<u64> {
-    let ledger = &state.memberships;
+/// The live memberships of person `id` in the memberships `ledger`, ascending (generated and
+/// created during the run).
+pub(crate) fn of_person(nation: &Nation, ledger: &Ledger, person: u64) -> Vec<u64> {
     let mut out: Vec<u64> = generated_of_person(nation, person)
         .into_iter()
         .filter(|id| ledger.is_live(*id))
@@ -420,45 +419,6 @@ pub(crate) fn generated_of_person(nation: &Nation, person: u64) -> Vec<u64> {
     out
 }
 
-/// One churn step for memberships, run after the people step of the same event at the
-/// current clock: nothing (40 %), a status change (30 %), a new membership for a live person
-/// (20 %) or a deleted membership (10 %). It draws from its own hash stream and does not
-/// advance the clock, so people churn is exactly as before.
-pub(crate) fn churn_step(state: &mut State, nation: &Nation, event: u64) {
-    let h = data::hash3(nation.seed, 0x4D_E4B5, event);
-    let now = state.clock();
-    match h % 10 {
-        0..=3 => {}
-        4..=6 => {
-            let total = state.memberships.live_count();
-            if let Some(id) = (total > 0)
-                .then(|| state.memberships.select((h >> 8) % total))
-                .flatten()
-            {
-                state.memberships.touch(id, now);
-            }
-        }
-        7..=8 => {
-            let total = state.people_count();
-            if total > 0 {
-                if let Some(slot) = state.live_select((h >> 8) % total) {
-                    let person = state.slot_id(nation, slot);
-                    state.memberships.create(now, person);
-                }
-            }
-        }
-        _ => {
-            let total = state.memberships.live_count();
-            if let Some(id) = (total > 0)
-                .then(|| state.memberships.select((h >> 8) % total))
-                .flatten()
-            {
-                state.memberships.delete(id);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,13 +426,13 @@ mod tests {
     #[test]
     fn proportions_and_lookup() {
         let nation = Nation::new(42, 2000, "EUR");
-        let state = State::new(&nation);
+        let memberships = ledger(&nation);
         let m = base_count(&nation);
         let mut holders = std::collections::BTreeMap::<u64, u64>::new();
         let mut statuses = std::collections::BTreeSet::new();
         let mut dangling = 0;
         for id in 1..=m {
-            let ms = Membership::generate(&nation, &state.memberships, id);
+            let ms = Membership::generate(&nation, &memberships, id);
             *holders.entry(ms.signup_id).or_default() += 1;
             statuses.insert(ms.status.as_str());
             dangling += u64::from(ms.membership_type_id == DELETED_TYPE);
@@ -485,7 +445,7 @@ mod tests {
         assert!(holders.values().any(|n| *n == 2));
         for slot in 0..nation.people {
             let p = base_id(slot);
-            let got = of_person(&nation, &state, p);
+            let got = of_person(&nation, &memberships, p);
             assert_eq!(
                 got.len() as u64,
                 holders.get(&p).copied().unwrap_or(0),

@@ -22,6 +22,7 @@ mod churn;
 mod custom_fields;
 mod data;
 mod faults;
+mod fenwick;
 mod json;
 mod ledger;
 mod locale;
@@ -30,8 +31,11 @@ mod paging;
 mod rate_limit;
 mod resources;
 mod server;
+mod state;
 mod v1;
 mod v2;
+mod v2_filters;
+mod v2_records;
 
 pub use resources::{resource_names, ResourceCount};
 
@@ -264,7 +268,7 @@ pub struct Manifest {
 pub(crate) struct Shared {
     pub config: SimulatorConfig,
     pub nation: data::Nation,
-    pub state: RwLock<churn::State>,
+    pub state: RwLock<state::State>,
     pub limiter: rate_limit::Limiter,
     pub base_url: String,
     pub requests: AtomicU64,
@@ -274,13 +278,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, churn::State> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, state::State> {
         self.state
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, churn::State> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, state::State> {
         self.state
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -369,7 +373,7 @@ impl Simulator {
         };
         let mut nation = data::Nation::new(config.seed, config.people, &config.currency);
         nation.null_membership_id = config.variants.null_membership_id;
-        let state = churn::State::new(&nation);
+        let state = state::State::new(&nation);
         let base_url = format!("http://{local}");
         let shared = Arc::new(Shared {
             limiter: rate_limit::Limiter::new(config.rate_limit),

@@ -4,6 +4,11 @@
 //! in the manifest. v2 routing, paging, filters, show-by-id, the manifest and churn read these
 //! descriptors instead of matching on resource variants.
 //!
+//! The registry sits above everything it names: the key spaces of [`super::paging`], the
+//! predicates of [`super::v2_filters`], the writers of [`super::v2_records`] and the steps of
+//! [`super::churn`] are plain functions that never read the registry back. It also runs the
+//! churn ([`run_churn`]), because the steps run in registry order.
+//!
 //! This registry is the simulator's own model of the API, written from the reference, not a
 //! copy of the exporter's: a test checks that both name the same resources.
 
@@ -11,26 +16,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::churn::State;
 use super::data::Nation;
 use super::ledger::Ledger;
-use super::paging::View;
-use super::v2::{self, Filters, Shape};
-use super::{custom_fields, membership};
-
-/// How a collection's keys are laid out, which decides how [`super::paging`] ranks and walks
-/// them.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum KeySpace {
-    /// Person ids over slots (live people, with gaps and deletions).
-    People,
-    /// Person `p`'s tagging `j` has key `p * 8 + j`; live with the person.
-    Taggings,
-    /// Ids `1..=n`, all live, `n` from the nation.
-    Dense(fn(&Nation) -> u64),
-    /// Ids `1..` in a [`Ledger`] (deletions and creations).
-    Ledger(fn(&State) -> &Ledger),
-}
+use super::paging::{KeySpace, View};
+use super::state::State;
+use super::v2_filters::{self, Filters};
+use super::v2_records::{self, Shape};
+use super::{churn, custom_fields};
 
 /// Where v1 serves a resource (§4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,10 +121,10 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         filters: &["id", "updated_at", "tag_id"],
         sorts: &["id"],
         show: true,
-        churn: Churn::Step(super::churn::people_step),
+        churn: Churn::Step(churn::people_step),
         exists: |v, k| v.state.live_slot(v.nation, k).is_some(),
-        matches: v2::matches_signup,
-        write_v2: v2::write_signup,
+        matches: v2_filters::matches_signup,
+        write_v2: v2_records::write_signup,
         count: |v| ResourceCount {
             live: v.state.people_count(),
             deleted_before: v.nation.max_base_id().saturating_sub(v.nation.people),
@@ -152,8 +144,8 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         show: true,
         churn: Churn::Static,
         exists: |v, k| (1..=v.nation.tag_count).contains(&k),
-        matches: v2::matches_tag,
-        write_v2: v2::write_tag,
+        matches: v2_filters::matches_tag,
+        write_v2: v2_records::write_tag,
         count: |v| dense_count(v.nation.tag_count),
     },
     ResourceDef {
@@ -169,8 +161,8 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         exists: |v, k| {
             v.state.live_slot(v.nation, k / 8).is_some() && k % 8 < v.nation.tagging_count(k / 8)
         },
-        matches: v2::matches_tagging,
-        write_v2: v2::write_tagging,
+        matches: v2_filters::matches_tagging,
+        write_v2: v2_records::write_tagging,
         count: |v| dense_count(v.state.tagging_total()),
     },
     ResourceDef {
@@ -184,8 +176,8 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         show: true,
         churn: Churn::Static,
         exists: |v, k| (1..=v.nation.donation_count).contains(&k),
-        matches: v2::matches_donation,
-        write_v2: v2::write_donation,
+        matches: v2_filters::matches_donation,
+        write_v2: v2_records::write_donation,
         count: |v| dense_count(v.nation.donation_count),
     },
     ResourceDef {
@@ -205,10 +197,10 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         ],
         sorts: &["id"],
         show: true,
-        churn: Churn::Step(membership::churn_step),
+        churn: Churn::Step(churn::memberships_step),
         exists: |v, k| v.state.memberships.is_live(k),
-        matches: v2::matches_membership,
-        write_v2: v2::write_membership,
+        matches: v2_filters::matches_membership,
+        write_v2: v2_records::write_membership,
         count: |v| ledger_count(&v.state.memberships),
     },
     ResourceDef {
@@ -222,8 +214,8 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         show: true,
         churn: Churn::Static,
         exists: |v, k| v.state.membership_types.is_live(k),
-        matches: v2::matches_membership_type,
-        write_v2: v2::write_membership_type,
+        matches: v2_filters::matches_membership_type,
+        write_v2: v2_records::write_membership_type,
         count: |v| ledger_count(&v.state.membership_types),
     },
     ResourceDef {
@@ -237,8 +229,8 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         show: true,
         churn: Churn::Static,
         exists: |_, k| (1..=custom_fields::count()).contains(&k),
-        matches: v2::matches_custom_field,
-        write_v2: v2::write_custom_field,
+        matches: v2_filters::matches_custom_field,
+        write_v2: v2_records::write_custom_field,
         count: |_| dense_count(custom_fields::count()),
     },
 ];
@@ -260,6 +252,21 @@ pub(crate) fn by_v1_per_person(segment: &str) -> Option<&'static ResourceDef> {
         .find(|r| matches!(r.v1, V1Route::PerPerson(s) if s == segment))
 }
 
+/// Applies `events` churn events to `state`, never more than `limit` in all (0 = no limit).
+/// Each event runs the churn step of every resource that has one, in registry order.
+pub(crate) fn run_churn(state: &mut State, nation: &Nation, events: u64, limit: u64) {
+    for _ in 0..events {
+        let Some(event) = state.next_event(limit) else {
+            break;
+        };
+        for def in RESOURCES {
+            if let Churn::Step(step) = def.churn {
+                step(state, nation, event);
+            }
+        }
+    }
+}
+
 /// Manifest counts of every resource, by name.
 pub(crate) fn counts(view: View<'_>) -> BTreeMap<String, ResourceCount> {
     RESOURCES
@@ -277,7 +284,108 @@ pub fn resource_names() -> Vec<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::paging::{Bounds, Pred};
     use super::*;
+
+    #[test]
+    fn churn_keeps_counts_consistent() {
+        let nation = Nation::new(9, 500, "EUR");
+        let mut s = State::new(&nation);
+        run_churn(&mut s, &nation, 300, 0);
+        let mut live = 0;
+        let mut taggings = 0;
+        for slot in 0..s.slot_count() {
+            if s.is_live(slot) {
+                live += 1;
+                taggings += nation.tagging_count(s.slot_id(&nation, slot));
+            }
+        }
+        assert_eq!(live, s.people_count());
+        assert_eq!(taggings, s.tagging_total());
+        assert_eq!(s.tag_counts.iter().sum::<u64>(), taggings);
+        assert_eq!(live, 500 + s.counts.created - s.counts.deleted);
+    }
+
+    #[test]
+    fn rank_select_agree_for_every_kind() {
+        let nation = Nation::new(5, 300, "EUR");
+        let mut state = State::new(&nation);
+        run_churn(&mut state, &nation, 80, 0);
+        let view = View {
+            nation: &nation,
+            state: &state,
+        };
+        for kind in RESOURCES.iter().map(|r| r.keys) {
+            let total = view.total(kind);
+            let mut prev = None;
+            for k in 0..total {
+                let key = view.select(kind, k).unwrap();
+                assert_eq!(view.rank(kind, key), k, "{kind:?} {k}");
+                if let Some(p) = prev {
+                    assert!(key > p);
+                }
+                prev = Some(key);
+            }
+            assert_eq!(view.select(kind, total), None);
+        }
+    }
+
+    #[test]
+    fn walking_agrees_with_select_under_churn() {
+        let nation = Nation::new(11, 400, "EUR");
+        let mut state = State::new(&nation);
+        run_churn(&mut state, &nation, 150, 0);
+        let view = View {
+            nation: &nation,
+            state: &state,
+        };
+        let all: Pred<'_> = &|_| true;
+        for kind in RESOURCES.iter().map(|r| r.keys) {
+            let total = view.total(kind);
+            let by_select: Vec<u64> = (0..total).map(|k| view.select(kind, k).unwrap()).collect();
+            for (skip, take) in [
+                (0, 7),
+                (3, 50),
+                (total.saturating_sub(5), 10),
+                (0, total + 5),
+            ] {
+                let want: Vec<u64> = by_select
+                    .iter()
+                    .copied()
+                    .skip(skip as usize)
+                    .take(take as usize)
+                    .collect();
+                assert_eq!(
+                    view.collect(kind, Bounds::default(), None, skip, take, false),
+                    want,
+                    "{kind:?}"
+                );
+                assert_eq!(
+                    view.collect(kind, Bounds::default(), Some(all), skip, take, false),
+                    want,
+                    "{kind:?}"
+                );
+                let want_desc: Vec<u64> = by_select
+                    .iter()
+                    .rev()
+                    .copied()
+                    .skip(skip as usize)
+                    .take(take as usize)
+                    .collect();
+                assert_eq!(
+                    view.collect(kind, Bounds::default(), None, skip, take, true),
+                    want_desc,
+                    "{kind:?} desc"
+                );
+                assert_eq!(
+                    view.collect(kind, Bounds::default(), Some(all), skip, take, true),
+                    want_desc,
+                    "{kind:?} desc"
+                );
+            }
+            assert_eq!(view.count(kind, Bounds::default(), Some(all)), total);
+        }
+    }
 
     #[test]
     fn names_and_paths_are_unique() {

@@ -17,7 +17,7 @@ use super::faults::{self, Fault};
 use super::paging::{Params, View};
 use super::rate_limit::Decision;
 use super::v2::Resp;
-use super::{data, v1, v2, Shared};
+use super::{data, resources, v1, v2, Shared};
 
 /// The simulator's router.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -128,7 +128,8 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         tokio::time::sleep(delay).await;
     }
     if shared.config.churn_rate > 0 {
-        shared.write().churn(
+        resources::run_churn(
+            &mut shared.write(),
             &shared.nation,
             u64::from(shared.config.churn_rate),
             shared.config.churn_limit,

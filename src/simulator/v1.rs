@@ -17,8 +17,8 @@ use base64::Engine as _;
 use super::data::{self, hash3, Donation, Nation, Person, Zone};
 use super::json::{self, nulls, Obj};
 use super::membership::{self, Membership, MembershipType};
-use super::paging::{self, Bounds, Params, View};
-use super::resources::{self, KeySpace};
+use super::paging::{self, Bounds, KeySpace, Params, View};
+use super::resources;
 use super::v2::Resp;
 use super::{Oversize, Shared, V1Paging};
 
@@ -451,7 +451,7 @@ fn listing_keys(name: &str) -> KeySpace {
 /// docs example. v1 names the type instead of giving its id; a membership whose type was
 /// deleted keeps the deleted type's name.
 fn per_person_memberships(shared: &Shared, view: View<'_>, params: &Params, person: u64) -> Resp {
-    let ids = membership::of_person(view.nation, view.state, person);
+    let ids = membership::of_person(view.nation, &view.state.memberships, person);
     // A person's memberships sit in a narrow id range (plus any created during the run), so
     // the listing walks that range only, not the whole nation's memberships.
     let within = match (ids.first(), ids.last()) {
