@@ -2,6 +2,7 @@
 //! HTTP source of the chosen API (v2, or v1 with `--api v1`), the shipped mapping files of that
 //! API, PostgreSQL — and turns the outcome into an exit code.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,13 +21,11 @@ use crate::fetch::rate_limit::Limiter;
 use crate::fetch::v1::V1Source;
 use crate::fetch::v2::V2Source;
 use crate::fetch::Source;
-use crate::load::{PgSink, Sink};
-use crate::mapping::{Api, MappingSet};
-use crate::pipeline::{
-    self, Backend, BatchContext, Mapper, MappingMapper, PipelineError, RunSettings, StopSignal,
-};
-use crate::plan;
-use crate::progress::Screen;
+use crate::load::{BatchContext, PgSink, Sink};
+use crate::mapping::{Api, Mapper, MappingMapper, MappingSet};
+use crate::pipeline::progress::Screen;
+use crate::pipeline::reconcile::{self, ReconcileReport};
+use crate::pipeline::{self, plan, Backend, PipelineError, RunSettings, StopSignal};
 use crate::resource::{Resource, V1Binding, V1Listing};
 use crate::schema;
 
@@ -54,8 +53,10 @@ pub struct MigrateSummary {
     pub elapsed: Duration,
     /// HTTP requests sent, retries and 429s among them.
     pub requests: (u64, u64, u64),
-    /// What each stream did.
-    pub streams: std::collections::BTreeMap<Resource, pipeline::StreamReport>,
+    /// What each stream's main pass did.
+    pub streams: BTreeMap<Resource, pipeline::StreamReport>,
+    /// What reconciliation changed per stream (empty with `--no-reconcile`).
+    pub reconciled: BTreeMap<Resource, ReconcileReport>,
 }
 
 /// The run was stopped by a signal; everything committed stays and the run is resumable.
@@ -110,7 +111,12 @@ pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
         run: summary
             .streams
             .iter()
-            .map(|(s, r)| (*s, super::summary::StreamRun::from(r)))
+            .map(|(s, r)| {
+                (
+                    *s,
+                    super::summary::StreamRun::new(r, summary.reconciled.get(s)),
+                )
+            })
             .collect(),
         streams: super::summary::stream_states(&pool, &config.nation).await?,
         next: next_step(config),
@@ -340,15 +346,34 @@ impl Run<'_> {
             .start_run(&config.nation, api, &mapper.checksum(), &options)
             .await?;
         let mut settings = RunSettings::new(&config.nation, api, run_id);
-        settings.reconcile = !config.no_reconcile;
         settings.allow_mass_delete = config.allow_mass_delete;
         settings.db_retry.window = config.database_retry;
         settings.stop = stop;
         let mapper_for_tables = mapper.clone();
         let progress = screen.display(stats);
-        let outcome = pipeline::run(backend, &settings, source, mapper, progress, steps).await;
-        let reports = match outcome {
-            Ok(reports) => reports,
+        // The main pass, then (unless switched off) reconciliation of the streams it finished.
+        let outcome = async {
+            let reports = pipeline::run(
+                backend,
+                &settings,
+                source.clone(),
+                mapper.clone(),
+                progress.clone(),
+                steps,
+            )
+            .await?;
+            let reconciled = if config.no_reconcile {
+                BTreeMap::new()
+            } else {
+                let streams: Vec<Resource> = reports.keys().copied().collect();
+                reconcile::reconcile_all(backend, &settings, &source, &mapper, &progress, &streams)
+                    .await?
+            };
+            Ok::<_, PipelineError>((reports, reconciled))
+        }
+        .await;
+        let (reports, reconciled) = match outcome {
+            Ok(done) => done,
             Err(PipelineError::Interrupted) => {
                 backend.store.interrupt(&config.nation).await?;
                 return Err(Interrupted {
@@ -393,16 +418,12 @@ impl Run<'_> {
                 count(&stats.retries),
                 count(&stats.rate_limited),
             ),
-            streams: reports.clone(),
-            deletions_unchecked: reports
+            deletions_unchecked: reconciled
                 .iter()
-                .filter_map(|(s, r)| {
-                    r.reconciled
-                        .deletions_unchecked
-                        .clone()
-                        .map(|why| (*s, why))
-                })
+                .filter_map(|(s, r)| r.deletions_unchecked.clone().map(|why| (*s, why)))
                 .collect(),
+            streams: reports,
+            reconciled,
         })
     }
 }
@@ -599,7 +620,7 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
         api: api.as_str().into(),
         run_id,
     };
-    match crate::remap::remap(&backend, &context, &mapper, &streams).await {
+    match crate::pipeline::remap::remap(&backend, &context, &mapper, &streams).await {
         Ok(reports) => {
             backend.store.finish_run(run_id, status::DONE, None).await?;
             backend

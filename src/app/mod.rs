@@ -42,7 +42,7 @@ pub fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(crate::progress::LogWriter)
+        .with_writer(crate::pipeline::progress::LogWriter)
         .with_target(false)
         .try_init();
 }

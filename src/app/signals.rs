@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
-use crate::progress::Screen;
+use crate::pipeline::progress::Screen;
 
 /// Which signal stopped the run, once one came.
 #[derive(Debug, Clone, Default)]

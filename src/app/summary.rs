@@ -12,6 +12,7 @@ use sqlx::PgPool;
 
 use crate::checkpoint::{PgStore, StateStore};
 use crate::fetch::Cursor;
+use crate::pipeline::reconcile::ReconcileReport;
 use crate::pipeline::StreamReport;
 use crate::resource::Resource;
 
@@ -149,17 +150,20 @@ pub struct StreamRun {
     pub deletions_unchecked: Option<String>,
 }
 
-impl From<&StreamReport> for StreamRun {
-    fn from(r: &StreamReport) -> Self {
+impl StreamRun {
+    /// What a stream's main pass did, and what reconciliation changed (`None`: it did not
+    /// run for this stream).
+    pub fn new(main: &StreamReport, reconciled: Option<&ReconcileReport>) -> Self {
+        let found = reconciled.cloned().unwrap_or_default();
         StreamRun {
-            pages: r.pages,
-            read: r.archived,
-            rejected: r.rejected,
-            reconciled: r.reconciled.rounds > 0,
-            new: r.reconciled.new,
-            updated: r.reconciled.updated,
-            deleted: r.reconciled.deleted,
-            deletions_unchecked: r.reconciled.deletions_unchecked.clone(),
+            pages: main.pages,
+            read: main.archived,
+            rejected: main.rejected,
+            reconciled: found.rounds > 0,
+            new: found.new,
+            updated: found.updated,
+            deleted: found.deleted,
+            deletions_unchecked: found.deletions_unchecked,
         }
     }
 }

@@ -28,6 +28,7 @@ use serde_json::Value;
 
 use crate::checkpoint::Advance;
 use crate::fetch::{ApiProfile, Cursor, SourceRecord};
+use crate::mapping::mapper::{LoadRow, MappedBatch, RawRow, RejectRow, TableRows};
 use crate::mapping::Cell;
 use crate::resource::Resource;
 use crate::schema::catalogue::{ColumnRole, SqlType, TableId};
@@ -38,103 +39,9 @@ mod postgres;
 pub use memory::MemorySink;
 pub use postgres::PgSink;
 
-/// A raw record to archive.
-#[derive(Debug, Clone)]
-pub struct RawRow {
-    /// The NationBuilder id.
-    pub source_id: String,
-    /// The record's bytes as received.
-    pub body: Vec<u8>,
-    /// Whether `raw.records.body` (type `json`) can hold them as they are; otherwise they go
-    /// to `raw.records.body_bytes`.
-    pub json_storable: bool,
-    /// Hex SHA-256 of its canonical JSON (of its bytes, for a record that cannot be parsed; see
-    /// [`crate::canonical::record_sha256_hex`]).
-    pub sha256: String,
-}
-
-impl RawRow {
-    /// The body as `json` text, when it is stored that way.
-    pub fn json_text(&self) -> Option<&str> {
-        if self.json_storable {
-            std::str::from_utf8(&self.body).ok()
-        } else {
-            None
-        }
-    }
-
-    /// The body as bytes, when it is stored that way.
-    pub fn bytes(&self) -> Option<&[u8]> {
-        self.json_text().is_none().then_some(self.body.as_slice())
-    }
-}
-
-/// A record (or one field of it) that could not be mapped.
-#[derive(Debug, Clone)]
-pub struct RejectRow {
-    /// The record's id, when it had one.
-    pub source_id: Option<String>,
-    /// The source field at fault (`id`, `attributes.created_at`…).
-    pub field: String,
-    /// Why.
-    pub reason: String,
-    /// The record as received, for records that could not be archived under an id.
-    pub body: Option<Vec<u8>>,
-    /// Whether `sync.rejects.body` (type `json`) can hold `body` as it is; otherwise it goes
-    /// to `sync.rejects.body_bytes`.
-    pub json_storable: bool,
-}
-
-impl RejectRow {
-    /// What tells apart two rejects of records without an id: the SHA-256 of the bytes kept
-    /// (`None` for a record with an id, which its id tells apart).
-    pub fn record_sha256(&self) -> Option<String> {
-        use sha2::Digest as _;
-        match (&self.source_id, &self.body) {
-            (None, Some(body)) => Some(hex::encode(sha2::Sha256::digest(body))),
-            _ => None,
-        }
-    }
-}
-
 /// How the reason of a record rejected whole because PostgreSQL refused it begins (field
 /// `(record)`); `verify` does not expect rows re-derived from such a record.
 pub const DATABASE_REFUSED: &str = "the database refused to load the record";
-
-/// One mapped row to load.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadRow {
-    /// The row's key.
-    pub source_id: String,
-    /// SHA-256 of the raw record it derives from.
-    pub raw_sha256: Option<String>,
-    /// The values in the table's engine-column order (the first is `source_id`, which the
-    /// loader takes from [`LoadRow::source_id`] instead).
-    pub cells: Vec<Cell>,
-}
-
-/// Rows for one target table.
-#[derive(Debug, Clone)]
-pub struct TableRows {
-    /// The table.
-    pub table: TableId,
-    /// The rows, in arrival order (the last row wins for a repeated key).
-    pub rows: Vec<LoadRow>,
-    /// For child tables: the column linking to the parent record, and the parents whose child
-    /// rows this batch replaces as a set.
-    pub replace_children_of: Option<(String, Vec<String>)>,
-}
-
-impl TableRows {
-    /// No rows yet for `table`.
-    pub fn new(table: TableId) -> Self {
-        Self {
-            table,
-            rows: Vec::new(),
-            replace_children_of: None,
-        }
-    }
-}
 
 /// The rows of one table as one text array per column, for `SELECT {select} FROM {from}`.
 /// Each value is in PostgreSQL's text form and cast to its column's type in the SQL, so a
@@ -219,6 +126,17 @@ pub fn pg_text(cell: &Cell) -> Option<String> {
     }
 }
 
+/// Who a page batch belongs to: the nation, the API and the run writing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchContext {
+    /// The nation slug.
+    pub nation: String,
+    /// `v1` or `v2`.
+    pub api: String,
+    /// The run id in `sync.runs`.
+    pub run_id: i64,
+}
+
 /// Everything one page writes.
 #[derive(Debug, Clone)]
 pub struct PageBatch {
@@ -262,6 +180,38 @@ pub struct PageBatch {
 }
 
 impl PageBatch {
+    /// The batch of a page of `stream` for `context`: what mapping made of its records, the
+    /// mapping checksum, and where the stream continues (`next`, with the API's `total`). It
+    /// moves the checkpoint and counts no changes unless told otherwise.
+    pub fn new(
+        context: &BatchContext,
+        stream: Resource,
+        mapped: MappedBatch,
+        mapping_sha256: &str,
+        next: Cursor,
+        total: Option<u64>,
+    ) -> PageBatch {
+        PageBatch {
+            nation: context.nation.clone(),
+            stream,
+            api: context.api.clone(),
+            run_id: context.run_id,
+            raw: mapped.raw,
+            tables: mapped.tables,
+            rejects: mapped.rejects,
+            mapped_ids: mapped.mapped_ids,
+            fields: mapped.fields,
+            next,
+            total,
+            mapping_sha256: mapping_sha256.to_owned(),
+            source_clock: None,
+            advances_checkpoint: true,
+            spooled: None,
+            learned: ApiProfile::default(),
+            count_changes: false,
+        }
+    }
+
     /// The part of this page that concerns the records `ids` (their raw records, rows and
     /// rejects) and, with `idless`, the rejects of records without an id; no field
     /// dispositions. Used to isolate a record the database refuses.

@@ -25,6 +25,7 @@ mod apply;
 mod cell;
 mod convert;
 mod example;
+pub mod mapper;
 pub mod spec;
 
 mod validate;
@@ -32,6 +33,7 @@ mod validate;
 pub use crate::schema::catalogue::{Column, ColumnRole, SqlType, Table, TableId};
 pub use apply::{ChildSet, Disposition, FieldSeen, MapContext, MappedRecord, Reject, TableRow};
 pub use cell::Cell;
+pub use mapper::{build_batch, MappedBatch, Mapper, MappingMapper};
 pub use validate::{Problem, Problems};
 
 /// Why a set of mapping files could not be loaded. The crate's [`crate::Error`] wraps it, so

@@ -4,7 +4,7 @@
 //! 1. its canonical JSON (RFC 8785) is hashed again and compared with `raw.records.sha256`;
 //! 2. it becomes a salted Merkle leaf (see [`super::merkle`]);
 //! 3. it is mapped again with the current mapping files, exactly as `migrate` would
-//!    ([`crate::pipeline::build_batch`]), and the rows go into temporary tables shaped like the
+//!    ([`crate::mapping::build_batch`]), and the rows go into temporary tables shaped like the
 //!    target tables.
 //!
 //! The loaded tables are then compared with those temporary tables *inside PostgreSQL*, with
@@ -23,10 +23,11 @@ use super::report::{Finding, FindingClass, Integrity, TableDiff};
 use super::translate::time_attr;
 use super::VerifyError;
 use crate::canonical;
-use crate::fetch::{Cursor, SourceRecord};
-use crate::load::{self, quote_ident, TableRows};
+use crate::fetch::SourceRecord;
+use crate::load::{self, quote_ident};
+use crate::mapping::mapper::TableRows;
 use crate::mapping::TableId;
-use crate::pipeline::{build_batch, BatchContext, Mapper, MappingMapper};
+use crate::mapping::{build_batch, MappingMapper};
 use crate::resource::Resource;
 
 /// Records mapped and inserted per round trip.
@@ -130,12 +131,6 @@ pub(crate) async fn archive_pass(
     .into_iter()
     .collect();
     let main = stream.table();
-    let settings = BatchContext {
-        nation: nation.to_owned(),
-        api: api.to_owned(),
-        run_id: 0,
-    };
-    let checksum = mapper.checksum();
     let mut pass = ArchivePass::default();
     let mut listed = 0usize;
     let mut rows = sqlx::query(
@@ -224,15 +219,7 @@ pub(crate) async fn archive_pass(
                 }
                 parsed.push(record);
             }
-            let batch = build_batch(
-                &settings,
-                stream,
-                mapper,
-                &parsed,
-                &checksum,
-                Cursor::Done,
-                None,
-            );
+            let batch = build_batch(api, stream, mapper, &parsed);
             let mut with_main_row = BTreeSet::new();
             for (table, rows) in &batch.tables {
                 if table == main {

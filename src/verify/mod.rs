@@ -45,8 +45,7 @@ use crate::fetch::rate_limit::{Limiter, RateSpec};
 use crate::fetch::v1::V1Source;
 use crate::fetch::v2::V2Source;
 use crate::fetch::{FetchError, Source};
-use crate::mapping::{Api, MappingSet, TableId};
-use crate::pipeline::MappingMapper;
+use crate::mapping::{Api, MappingMapper, MappingSet, TableId};
 use crate::resource::{Dangling, Resource, V1Key};
 
 pub mod counts;

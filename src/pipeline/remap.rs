@@ -8,10 +8,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::run::{Backend, PipelineError};
 use crate::checkpoint::StateStore;
 use crate::fetch::Cursor;
-use crate::load::{self, Sink};
-use crate::pipeline::{build_batch, Backend, BatchContext, Mapper, PipelineError};
+use crate::load::{self, BatchContext, PageBatch, Sink};
+use crate::mapping::{build_batch, Mapper};
 use crate::resource::Resource;
 
 /// Records re-mapped per transaction.
@@ -50,15 +51,8 @@ pub async fn remap<M: Mapper, St: StateStore, K: Sink>(
             };
             // The archived id is authoritative (v1 tags and taggings have composed ids).
             after = last;
-            let mut batch = build_batch(
-                context,
-                stream,
-                mapper,
-                &records,
-                &checksum,
-                Cursor::Done,
-                None,
-            );
+            let mapped = build_batch(&context.api, stream, mapper, &records);
+            let mut batch = PageBatch::new(context, stream, mapped, &checksum, Cursor::Done, None);
             batch.advances_checkpoint = false;
             let outcome = load::commit(&*backend.sink, Arc::new(batch)).await?;
             report.records += records.len() as u64;

@@ -25,11 +25,17 @@
 //!
 //! Every write goes through the same one-transaction page commit as the main pass.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+
+use super::progress::{Progress, ReconcileChanges, ReconcileStep};
+use super::run::{self, join_streams, Backend, Job, Pass, PipelineError, RunSettings};
 use crate::checkpoint::StateStore;
 use crate::fetch::{sweep_ids_observed, Cursor, Source};
-use crate::load::{PageOutcome, Sink};
-use crate::pipeline::{self, build_batch, Backend, Job, Mapper, Pass, PipelineError, RunSettings};
-use crate::progress::{Progress, ReconcileChanges, ReconcileStep};
+use crate::load::{PageBatch, PageOutcome, Sink};
+use crate::mapping::{build_batch, Mapper};
 use crate::resource::Resource;
 
 /// What reconciliation changed for one stream.
@@ -84,6 +90,71 @@ pub fn is_mass_delete(candidates: u64, live: u64) -> bool {
     candidates > MASS_DELETE_FLOOR && candidates as f64 > MASS_DELETE_SHARE * live as f64
 }
 
+/// Rounds with an incomplete id listing after which reconciliation stops trying again.
+const UNCHECKED_ROUNDS: u32 = 3;
+
+/// Reconciles every stream of `streams` (those whose main pass finished), round after round,
+/// until a whole round changes nothing; returns what it changed per stream.
+pub async fn reconcile_all<S, M, St, K>(
+    backend: &Backend<St, K>,
+    settings: &RunSettings,
+    source: &Arc<S>,
+    mapper: &Arc<M>,
+    progress: &Arc<dyn Progress>,
+    streams: &[Resource],
+) -> Result<BTreeMap<Resource, ReconcileReport>, PipelineError>
+where
+    S: Source + 'static,
+    M: Mapper + 'static,
+    St: StateStore,
+    K: Sink,
+{
+    let mut reports: BTreeMap<Resource, ReconcileReport> = streams
+        .iter()
+        .map(|s| (*s, ReconcileReport::default()))
+        .collect();
+    // A listing that came back incomplete (the nation changed while it was read, say) is
+    // tried again in the next round, but only a few times: an API whose listings are always
+    // short must not cost ten sweeps.
+    let mut unchecked_rounds = 0;
+    for round in 1..=MAX_ROUNDS {
+        progress.reconcile_started(round);
+        let mut tasks = JoinSet::new();
+        for stream in streams.iter().copied() {
+            let backend = backend.clone();
+            let settings = settings.clone();
+            let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
+            tasks.spawn(async move {
+                let r =
+                    reconcile_round(&backend, &settings, &*source, &*mapper, &*progress, stream)
+                        .await;
+                (stream, r)
+            });
+        }
+        let joined = join_streams(tasks, |_, _| {}).await;
+        if let Some(err) = joined.first_error {
+            return Err(err);
+        }
+        let mut changed = 0;
+        let mut unchecked = false;
+        for (stream, found) in joined.finished {
+            changed += found.changed;
+            unchecked |= found.deletions_unchecked.is_some();
+            if let Some(report) = reports.get_mut(&stream) {
+                report.absorb(found);
+            }
+        }
+        tracing::debug!(round, changed, unchecked, "reconciliation round");
+        if unchecked {
+            unchecked_rounds += 1;
+        }
+        if changed == 0 && (!unchecked || unchecked_rounds >= UNCHECKED_ROUNDS) {
+            break;
+        }
+    }
+    Ok(reports)
+}
+
 /// One reconciliation round of one stream: a catch-up pass, then an id sweep.
 pub async fn reconcile_round<S, M, P, St, K>(
     backend: &Backend<St, K>,
@@ -119,7 +190,7 @@ where
     if let Some(cursor) = source.changed_since(stream, mark.as_deref()) {
         let before = backend.sink.live_digest(nation, stream).await?;
         progress.reconcile_step(stream, ReconcileStep::CatchingUp { read: 0 });
-        let pass = pipeline::run_stream(
+        let pass = run::run_stream(
             backend,
             settings,
             source,
@@ -302,11 +373,11 @@ where
     if records.is_empty() {
         return Ok(PageOutcome::default());
     }
-    let mut batch = build_batch(
+    let mapped = build_batch(&settings.batch.api, stream, mapper, records);
+    let mut batch = PageBatch::new(
         &settings.batch,
         stream,
-        mapper,
-        records,
+        mapped,
         &mapper.checksum(),
         Cursor::Done,
         None,
@@ -314,308 +385,4 @@ where
     batch.advances_checkpoint = false;
     batch.count_changes = true;
     Ok(crate::load::commit(&*backend.sink, std::sync::Arc::new(batch)).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fetch::memory::Quirks;
-    use crate::pipeline::testkit::{World, NATION};
-
-    /// Migrates the world's nation, then deletes `gone` at the source.
-    async fn exported_then_deleted(people: u64, gone: &[u64]) -> World {
-        let world = World::new(people);
-        world.run(&world.settings(1)).await.unwrap();
-        for id in gone {
-            world.source.delete_person(*id);
-        }
-        world
-    }
-
-    fn live_people(world: &World) -> usize {
-        world.sink.rows(NATION, "core.people").len()
-    }
-
-    #[tokio::test]
-    async fn records_confirmed_gone_are_removed_and_stay_archived() {
-        let world = exported_then_deleted(100, &[7, 42]).await;
-        let reports = world.run(&world.settings(2)).await.unwrap();
-        let r = &reports[&Resource::of("people")].reconciled;
-        assert_eq!(r.deleted, 2);
-        assert_eq!(r.deletions_unchecked, None);
-        assert_eq!(live_people(&world), 98);
-        let raw = world.sink.raw(NATION, Resource::of("people"));
-        assert_eq!(raw.len(), 100, "the archived bodies stay");
-        assert!(raw["7"].deleted_at_source && raw["42"].deleted_at_source);
-    }
-
-    /// Raises the stop signal when reconciliation reaches a step of the kind `at` names.
-    struct StopAt {
-        at: fn(&ReconcileStep) -> bool,
-        raise: std::sync::Mutex<Option<tokio::sync::watch::Sender<bool>>>,
-    }
-
-    impl Progress for StopAt {
-        fn stream_started(&self, _: Resource, _: u64, _: Option<u64>) {}
-        fn page_committed(&self, _: Resource, _: u64, _: Option<u64>) {}
-        fn stream_finished(&self, _: Resource, _: bool) {}
-        fn reconcile_step(&self, _: Resource, step: ReconcileStep) {
-            if (self.at)(&step) {
-                if let Some(raise) = self.raise.lock().unwrap().as_ref() {
-                    raise.send(true).unwrap();
-                }
-            }
-        }
-    }
-
-    async fn stopped_at(at: fn(&ReconcileStep) -> bool) {
-        let world = exported_then_deleted(300, &[7, 42]).await;
-        world.source.put_person(10_000, "2024-02-01T00:00:00Z");
-        let (stop, raise) = crate::pipeline::StopSignal::new();
-        let mut settings = world.settings(2);
-        settings.stop = stop;
-        let observer = std::sync::Arc::new(StopAt {
-            at,
-            raise: std::sync::Mutex::new(Some(raise)),
-        });
-        let err = world.run_observed(&settings, observer).await.unwrap_err();
-        assert!(matches!(err, PipelineError::Interrupted), "{err}");
-        let raw = world.sink.raw(NATION, Resource::of("people"));
-        assert!(
-            !raw["7"].deleted_at_source && !raw["42"].deleted_at_source,
-            "a stopped round removes nothing"
-        );
-        assert!(
-            live_people(&world) >= 300,
-            "a stopped round removes nothing"
-        );
-        let reports = world.run(&world.settings(3)).await.unwrap();
-        assert_eq!(live_people(&world), 299, "the next run finishes the round");
-        assert_eq!(reports[&Resource::of("people")].reconciled.deleted, 2);
-    }
-
-    #[tokio::test]
-    async fn a_stop_during_the_sweep_ends_it_at_once_and_removes_nothing() {
-        stopped_at(|s| matches!(s, ReconcileStep::Sweeping { listed, .. } if *listed > 0)).await;
-    }
-
-    #[tokio::test]
-    async fn a_stop_while_confirming_deletions_removes_nothing() {
-        stopped_at(|s| matches!(s, ReconcileStep::Confirming { done: 1, .. })).await;
-    }
-
-    #[tokio::test]
-    async fn a_stop_while_fetching_new_records_keeps_what_was_fetched() {
-        stopped_at(|s| matches!(s, ReconcileStep::Fetching { done: 0, .. })).await;
-    }
-
-    #[tokio::test]
-    async fn a_listing_that_stops_early_removes_nothing_and_says_so() {
-        let world = exported_then_deleted(60, &[]).await;
-        world.source.set_quirks(Quirks {
-            sweep_stops_after: Some(20),
-            ..Quirks::default()
-        });
-        let reports = world.run(&world.settings(2)).await.unwrap();
-        let r = &reports[&Resource::of("people")].reconciled;
-        assert_eq!(r.deleted, 0);
-        assert!(
-            r.deletions_unchecked
-                .as_deref()
-                .is_some_and(|w| w.contains("counts 60")),
-            "{r:?}"
-        );
-        assert_eq!(live_people(&world), 60, "all 60 people stay");
-    }
-
-    #[tokio::test]
-    async fn a_listing_whose_count_disagrees_removes_nothing() {
-        let world = exported_then_deleted(60, &[]).await;
-        // A listing that leaves out 40 ids while the API's count covers them.
-        world.source.set_quirks(Quirks {
-            unlisted: (1..=40).collect(),
-            count_offset: 0,
-            ..Quirks::default()
-        });
-        let reports = world.run(&world.settings(2)).await.unwrap();
-        let r = &reports[&Resource::of("people")].reconciled;
-        assert_eq!(r.deleted, 0);
-        assert!(r.deletions_unchecked.is_some(), "{r:?}");
-        assert_eq!(live_people(&world), 60);
-    }
-
-    #[tokio::test]
-    async fn a_candidate_the_api_still_shows_stops_every_removal() {
-        let world = exported_then_deleted(100, &[5]).await;
-        // Listing and count agree (one left out, count one short) but the record still shows.
-        world.source.set_quirks(Quirks {
-            unlisted: [9].into_iter().collect(),
-            count_offset: -1,
-            ..Quirks::default()
-        });
-        let reports = world.run(&world.settings(2)).await.unwrap();
-        let r = &reports[&Resource::of("people")].reconciled;
-        assert_eq!(r.deleted, 0, "not even the one really gone");
-        assert!(
-            r.deletions_unchecked
-                .as_deref()
-                .is_some_and(|w| w.contains("still at the source")),
-            "{r:?}"
-        );
-        assert_eq!(live_people(&world), 100);
-    }
-
-    #[tokio::test]
-    async fn a_mass_deletion_asks_first_and_goes_ahead_when_allowed() {
-        let gone: Vec<u64> = (1..=40).collect();
-        let world = exported_then_deleted(60, &gone).await;
-        let err = world.run(&world.settings(2)).await.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                PipelineError::MassDelete {
-                    count: 40,
-                    live: 60,
-                    ..
-                }
-            ),
-            "{err}"
-        );
-        assert!(err.to_string().contains("--allow-mass-delete"));
-        assert_eq!(live_people(&world), 60, "nothing removed before asking");
-
-        let mut settings = world.settings(3);
-        settings.allow_mass_delete = true;
-        let reports = world.run(&settings).await.unwrap();
-        assert_eq!(reports[&Resource::of("people")].reconciled.deleted, 40);
-        assert_eq!(live_people(&world), 20);
-    }
-
-    #[tokio::test]
-    async fn records_new_at_source_are_fetched() {
-        let world = exported_then_deleted(50, &[]).await;
-        world.source.put_person(10_000, "2024-02-01T00:00:00Z");
-        let reports = world.run(&world.settings(2)).await.unwrap();
-        assert_eq!(reports[&Resource::of("people")].reconciled.fetched, 1);
-        assert_eq!(reports[&Resource::of("people")].reconciled.new, 1);
-        assert_eq!(reports[&Resource::of("people")].reconciled.updated, 0);
-        assert_eq!(live_people(&world), 51);
-    }
-
-    /// Every call the run made to its progress display.
-    #[derive(Debug, Default)]
-    struct Recorder(std::sync::Mutex<Vec<Heard>>);
-
-    #[derive(Debug, Clone, PartialEq)]
-    enum Heard {
-        Started(u64, Option<u64>),
-        Round(u32),
-        Step(ReconcileStep),
-        Finished(ReconcileChanges),
-    }
-
-    impl Recorder {
-        fn heard(&self) -> Vec<Heard> {
-            self.0.lock().unwrap().clone()
-        }
-    }
-
-    impl Progress for Recorder {
-        fn stream_started(&self, _: Resource, committed: u64, total: Option<u64>) {
-            self.0
-                .lock()
-                .unwrap()
-                .push(Heard::Started(committed, total));
-        }
-        fn page_committed(&self, _: Resource, _: u64, _: Option<u64>) {}
-        fn stream_finished(&self, _: Resource, _: bool) {}
-        fn reconcile_started(&self, round: u32) {
-            self.0.lock().unwrap().push(Heard::Round(round));
-        }
-        fn reconcile_step(&self, _: Resource, step: ReconcileStep) {
-            self.0.lock().unwrap().push(Heard::Step(step));
-        }
-        fn reconcile_finished(&self, _: Resource, changes: ReconcileChanges) {
-            self.0.lock().unwrap().push(Heard::Finished(changes));
-        }
-    }
-
-    /// The display hears each reconciliation step with its real counts, to the end of each
-    /// step, and what the round changed (issue 10).
-    #[tokio::test]
-    async fn the_display_hears_every_step_with_its_counts_and_the_changes() {
-        let world = exported_then_deleted(100, &[7, 42]).await;
-        world.source.put_person(10_000, "2020-01-01T00:00:00Z");
-        let recorder = std::sync::Arc::new(Recorder::default());
-        world
-            .run_observed(&world.settings(2), recorder.clone())
-            .await
-            .unwrap();
-        let heard = recorder.heard();
-        assert!(heard.contains(&Heard::Round(1)), "{heard:?}");
-        let steps: Vec<ReconcileStep> = heard
-            .iter()
-            .filter_map(|h| match h {
-                Heard::Step(s) => Some(*s),
-                _ => None,
-            })
-            .collect();
-        let last_sweep = steps
-            .iter()
-            .rev()
-            .find(|s| matches!(s, ReconcileStep::Sweeping { .. }));
-        assert_eq!(
-            last_sweep,
-            Some(&ReconcileStep::Sweeping {
-                listed: 99,
-                total: Some(99)
-            }),
-            "{steps:?}"
-        );
-        assert!(
-            steps.contains(&ReconcileStep::Fetching { done: 1, of: 1 }),
-            "{steps:?}"
-        );
-        assert!(
-            steps.contains(&ReconcileStep::Confirming { done: 2, of: 2 }),
-            "{steps:?}"
-        );
-        let finished: Vec<&Heard> = heard
-            .iter()
-            .filter(|h| matches!(h, Heard::Finished(_)))
-            .collect();
-        assert_eq!(
-            finished.first(),
-            Some(&&Heard::Finished(ReconcileChanges {
-                new: 1,
-                updated: 0,
-                deleted: 2,
-                unchecked: false
-            })),
-            "{heard:?}"
-        );
-
-        // The next run's display starts at the committed count, never past the API's total
-        // (the checkpoint counts re-reads too).
-        let recorder = std::sync::Arc::new(Recorder::default());
-        world
-            .run_observed(&world.settings(3), recorder.clone())
-            .await
-            .unwrap();
-        match recorder.heard().first() {
-            Some(Heard::Started(committed, Some(total))) => {
-                assert!(committed <= total, "{committed} > {total}")
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn mass_deletion_needs_both_a_share_and_a_floor() {
-        assert!(!is_mass_delete(10, 10));
-        assert!(is_mass_delete(11, 100));
-        assert!(!is_mass_delete(11, 1000));
-        assert!(is_mass_delete(40, 60));
-        assert!(is_mass_delete(7000, 10_000));
-    }
 }

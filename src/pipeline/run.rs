@@ -1,6 +1,8 @@
-//! The pipeline: runs the planned streams concurrently (pages within a stream in order) through
-//! fetch → map → load, each page committed with its checkpoint in one transaction, then hands
-//! over to [`crate::reconcile`]. Generic over the [`Source`], the [`Mapper`], the
+//! The main pass: runs the planned streams (the running exports of resources) concurrently,
+//! pages within a stream in order, through fetch → map → load, each page committed with its
+//! checkpoint in one transaction. The app then hands the finished streams to
+//! [`super::reconcile`], which runs its catch-up passes through [`run_stream`] too. Generic
+//! over the [`Source`], the [`Mapper`], the
 //! [`StateStore`], the [`Sink`] and the [`Progress`] observer; only `app` picks the concrete
 //! types, and unit tests run it on the in-memory twins. A fatal error in one stream (a
 //! rejected token, say) stops every stream at once and leaves each at its last committed page,
@@ -26,42 +28,14 @@ use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::canonical;
+use super::plan::Step;
+use super::progress::Progress;
 use crate::checkpoint::{status, StateStore, StoreError};
 use crate::database::fault::RetryPolicy;
-use crate::fetch::{ApiProfile, Cursor, FetchError, Page, PagingGuard, Source, SourceRecord};
-use crate::load::{
-    self, LoadError, LoadRow, PageBatch, PageOutcome, RawRow, RejectRow, Sink, TableRows,
-};
-use crate::mapping::{MapContext, MappingSet};
-use crate::plan::Step;
-use crate::progress::Progress;
-use crate::reconcile::{self, ReconcileReport};
+use crate::fetch::{Cursor, FetchError, Page, PagingGuard, Source, SourceRecord};
+use crate::load::{self, BatchContext, LoadError, PageBatch, PageOutcome, Sink};
+use crate::mapping::{build_batch, Mapper};
 use crate::resource::Resource;
-
-/// The mapped form of one page, ready for the sink.
-#[derive(Debug, Default, Clone)]
-pub struct MappedPage {
-    /// Rows per qualified table name.
-    pub tables: BTreeMap<String, TableRows>,
-    /// Records or fields that could not be mapped.
-    pub rejects: Vec<RejectRow>,
-    /// Ids mapped without any reject (their earlier rejects are cleared).
-    pub mapped_ids: Vec<String>,
-    /// Source fields seen on this page: (field, disposition, target) → records carrying a value.
-    pub fields: BTreeMap<(String, String, Option<String>), u64>,
-}
-
-/// Maps records of a stream to rows. Pure: no I/O.
-pub trait Mapper: Send + Sync {
-    /// Maps the records of one page (only records that have an id are given).
-    fn map_page(&self, stream: Resource, records: &[&SourceRecord]) -> MappedPage;
-    /// Checksum of the mapping files in use.
-    fn checksum(&self) -> String;
-    /// The tables a stream's records load into: (qualified table, parent column for child
-    /// tables keyed on the parent's id, `None` for tables keyed on the record's own id).
-    fn tables(&self, stream: Resource) -> Vec<(String, Option<String>)>;
-}
 
 /// Asks a running pipeline to stop: no new page is fetched, the pages already fetched are
 /// committed, and the run ends with [`PipelineError::Interrupted`].
@@ -102,24 +76,11 @@ impl StopSignal {
     }
 }
 
-/// Who a page batch belongs to: the nation, the API and the run writing it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BatchContext {
-    /// The nation slug.
-    pub nation: String,
-    /// `v1` or `v2`.
-    pub api: String,
-    /// The run id in `sync.runs`.
-    pub run_id: i64,
-}
-
 /// Settings of one run.
 #[derive(Debug, Clone)]
 pub struct RunSettings {
     /// The nation, API and run.
     pub batch: BatchContext,
-    /// Whether to reconcile each stream after its main pass (catch-up and id sweep).
-    pub reconcile: bool,
     /// Whether reconciliation may remove more than a small share of a resource in one round.
     pub allow_mass_delete: bool,
     /// How long transient database faults are ridden out.
@@ -138,7 +99,6 @@ impl RunSettings {
                 api: api.to_owned(),
                 run_id,
             },
-            reconcile: true,
             allow_mass_delete: false,
             db_retry: RetryPolicy::default(),
             stop: StopSignal::never(),
@@ -184,8 +144,6 @@ pub struct StreamReport {
     pub rejected: u64,
     /// Whether the stream reached its end.
     pub done: bool,
-    /// What reconciliation changed.
-    pub reconciled: ReconcileReport,
 }
 
 /// Why the pipeline stopped.
@@ -385,9 +343,6 @@ where
         }
         return Err(err);
     }
-    if settings.reconcile {
-        reconcile_all(backend, settings, &source, &mapper, &progress, &mut reports).await?;
-    }
     Ok(reports)
 }
 
@@ -402,71 +357,9 @@ fn display_start(cursor: &Cursor, reads: u64, total: Option<u64>) -> (u64, Optio
     }
 }
 
-/// Rounds with an incomplete id listing after which reconciliation stops trying again.
-const UNCHECKED_ROUNDS: u32 = 3;
-
-/// Reconciles every stream, round after round, until a whole round changes nothing.
-async fn reconcile_all<S, M, St, K>(
-    backend: &Backend<St, K>,
-    settings: &RunSettings,
-    source: &Arc<S>,
-    mapper: &Arc<M>,
-    progress: &Arc<dyn Progress>,
-    reports: &mut BTreeMap<Resource, StreamReport>,
-) -> Result<(), PipelineError>
-where
-    S: Source + 'static,
-    M: Mapper + 'static,
-    St: StateStore,
-    K: Sink,
-{
-    let streams: Vec<Resource> = reports.keys().copied().collect();
-    // A listing that came back incomplete (the nation changed while it was read, say) is
-    // tried again in the next round, but only a few times: an API whose listings are always
-    // short must not cost ten sweeps.
-    let mut unchecked_rounds = 0;
-    for round in 1..=reconcile::MAX_ROUNDS {
-        progress.reconcile_started(round);
-        let mut tasks = JoinSet::new();
-        for stream in streams.iter().copied() {
-            let backend = backend.clone();
-            let settings = settings.clone();
-            let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
-            tasks.spawn(async move {
-                let r = reconcile::reconcile_round(
-                    &backend, &settings, &*source, &*mapper, &*progress, stream,
-                )
-                .await;
-                (stream, r)
-            });
-        }
-        let joined = join_streams(tasks, |_, _| {}).await;
-        if let Some(err) = joined.first_error {
-            return Err(err);
-        }
-        let mut changed = 0;
-        let mut unchecked = false;
-        for (stream, found) in joined.finished {
-            changed += found.changed;
-            unchecked |= found.deletions_unchecked.is_some();
-            if let Some(report) = reports.get_mut(&stream) {
-                report.reconciled.absorb(found);
-            }
-        }
-        tracing::debug!(round, changed, unchecked, "reconciliation round");
-        if unchecked {
-            unchecked_rounds += 1;
-        }
-        if changed == 0 && (!unchecked || unchecked_rounds >= UNCHECKED_ROUNDS) {
-            break;
-        }
-    }
-    Ok(())
-}
-
 /// How a stream task ended badly.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     /// Stopped by a signal.
     Interrupted,
     /// Failed, with this text.
@@ -483,19 +376,19 @@ impl std::fmt::Display for Failure {
 }
 
 /// What a set of concurrent stream tasks came to.
-struct Joined<T> {
+pub(super) struct Joined<T> {
     /// Streams that finished, with their result, in completion order.
-    finished: Vec<(Resource, T)>,
+    pub(super) finished: Vec<(Resource, T)>,
     /// Streams that failed.
-    failed: Vec<(Resource, Failure)>,
+    pub(super) failed: Vec<(Resource, Failure)>,
     /// The first error (or panic); the other tasks were aborted when it came (unless it was
     /// an interruption, which every stream sees and handles itself).
-    first_error: Option<PipelineError>,
+    pub(super) first_error: Option<PipelineError>,
 }
 
 /// Waits for every stream task; the first failure aborts the others. `on_finish` hears of each
 /// stream as it ends (successfully or not) so progress can close its bar at once.
-async fn join_streams<T: 'static>(
+pub(super) async fn join_streams<T: 'static>(
     mut tasks: JoinSet<(Resource, Result<T, PipelineError>)>,
     mut on_finish: impl FnMut(Resource, bool),
 ) -> Joined<T> {
@@ -785,7 +678,7 @@ fn tally<P: Progress + ?Sized>(
         Pass::Main => progress.page_committed(stream, done.records, done.total),
         Pass::CatchUp => progress.reconcile_step(
             stream,
-            crate::progress::ReconcileStep::CatchingUp {
+            super::progress::ReconcileStep::CatchingUp {
                 read: report.archived,
             },
         ),
@@ -822,11 +715,11 @@ fn page_batch<M: Mapper>(
     fetched_with: &Cursor,
     page: &Page,
 ) -> PageBatch {
-    let mut batch = build_batch(
+    let mapped = build_batch(&settings.batch.api, stream, mapper, &page.records);
+    let mut batch = PageBatch::new(
         &settings.batch,
         stream,
-        mapper,
-        &page.records,
+        mapped,
         mapping_sha256,
         page.next.clone(),
         page.total,
@@ -843,111 +736,6 @@ struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
-    }
-}
-
-/// Turns a fetched page into everything its transaction writes: raw rows with their canonical
-/// hashes, mapped rows stamped with the raw hash they derive from, and rejects — including one
-/// for every record without a usable id, whose body is kept in the reject itself.
-pub fn build_batch<M: Mapper>(
-    settings: &BatchContext,
-    stream: Resource,
-    mapper: &M,
-    records: &[SourceRecord],
-    mapping_sha256: &str,
-    next: Cursor,
-    total: Option<u64>,
-) -> PageBatch {
-    let mut raw = Vec::with_capacity(records.len());
-    let mut with_id = Vec::with_capacity(records.len());
-    let mut rejects = Vec::new();
-    let mut hashes: BTreeMap<&str, String> = BTreeMap::new();
-    for record in records {
-        match &record.source_id {
-            Some(id) => {
-                let sha256 = canonical::record_sha256_hex(&record.body, &record.value);
-                hashes.insert(id.as_str(), sha256.clone());
-                raw.push(RawRow {
-                    source_id: id.clone(),
-                    body: record.body.clone(),
-                    json_storable: record.json_storable,
-                    sha256,
-                });
-                // A record that cannot be read, or of the wrong shape, is archived and
-                // rejected whole: never loaded as an empty row.
-                let defect = record
-                    .defect
-                    .clone()
-                    .or_else(|| crate::fetch::shape_defect(&settings.api, stream, &record.value));
-                match defect {
-                    Some(defect) => rejects.push(RejectRow {
-                        source_id: Some(id.clone()),
-                        field: defect.field,
-                        reason: defect.reason,
-                        body: None,
-                        json_storable: true,
-                    }),
-                    None => with_id.push(record),
-                }
-            }
-            None => rejects.push(RejectRow {
-                source_id: None,
-                field: "id".into(),
-                reason: record
-                    .defect
-                    .as_ref()
-                    .filter(|d| d.field == "id")
-                    .map_or_else(
-                        || "the record has no id, so it cannot be archived or loaded".to_owned(),
-                        |d| d.reason.clone(),
-                    ),
-                body: Some(record.body.clone()),
-                json_storable: record.json_storable,
-            }),
-        }
-    }
-    let mut mapped = mapper.map_page(stream, &with_id);
-    for rows in mapped.tables.values_mut() {
-        for row in &mut rows.rows {
-            // A row keyed on the record's own id, else a child row "<parent id>:<slot>".
-            let id = row.source_id.as_str();
-            row.raw_sha256 = hashes
-                .get(id)
-                .or_else(|| id.split_once(':').and_then(|(p, _)| hashes.get(p)))
-                .cloned();
-        }
-    }
-    rejects.append(&mut mapped.rejects);
-    for reject in &mut rejects {
-        reject.field = crate::fetch::scan::field_label(&reject.field);
-    }
-    // Field names are built from the records' own keys, which may hold NUL or run long.
-    let fields = std::mem::take(&mut mapped.fields).into_iter().fold(
-        BTreeMap::new(),
-        |mut acc, ((field, d, t), n)| {
-            *acc.entry((crate::fetch::scan::field_label(&field), d, t))
-                .or_insert(0) += n;
-            acc
-        },
-    );
-    PageBatch {
-        nation: settings.nation.clone(),
-        stream,
-        api: settings.api.clone(),
-        run_id: settings.run_id,
-        raw,
-        tables: mapped.tables,
-        rejects,
-        mapped_ids: mapped.mapped_ids,
-        fields,
-        next,
-        total,
-        mapping_sha256: mapping_sha256.to_owned(),
-        source_clock: None,
-        advances_checkpoint: true,
-        spooled: None,
-        learned: ApiProfile::default(),
-        count_changes: false,
     }
 }
 
@@ -983,240 +771,9 @@ pub fn source_updated_at(value: &serde_json::Value) -> Option<chrono::DateTime<c
         .map(|t| t.with_timezone(&chrono::Utc))
 }
 
-/// The [`Mapper`] over the declarative mapping files.
-#[derive(Debug)]
-pub struct MappingMapper {
-    set: MappingSet,
-    ctx: MapContext,
-}
-
-impl MappingMapper {
-    /// Maps with `set`, giving the run's currency and default country to the files.
-    pub fn new(set: MappingSet, currency: &str, default_country: Option<String>) -> Self {
-        Self {
-            set,
-            ctx: MapContext {
-                currency: currency.to_owned(),
-                default_country,
-            },
-        }
-    }
-}
-
-impl Mapper for MappingMapper {
-    fn checksum(&self) -> String {
-        self.set.checksum().to_owned()
-    }
-
-    fn tables(&self, stream: Resource) -> Vec<(String, Option<String>)> {
-        let Some(mapping) = self.set.get(stream.as_str()) else {
-            return Vec::new();
-        };
-        let children = mapping.child_tables();
-        mapping
-            .tables()
-            .into_iter()
-            .map(|table| {
-                let parent = children
-                    .iter()
-                    .find(|(t, _)| *t == table)
-                    .map(|(_, col)| (*col).to_owned());
-                (table.qualified_name().to_owned(), parent)
-            })
-            .collect()
-    }
-
-    fn map_page(&self, stream: Resource, records: &[&SourceRecord]) -> MappedPage {
-        let mut page = MappedPage::default();
-        let Some(mapping) = self.set.get(stream.as_str()) else {
-            for record in records {
-                page.rejects.push(RejectRow {
-                    source_id: record.source_id.clone(),
-                    field: "(record)".into(),
-                    reason: format!("no mapping file for resource {stream}"),
-                    body: None,
-                    json_storable: true,
-                });
-            }
-            return page;
-        };
-        // Counted per page with cheap keys; turned into the batch's form once at the end.
-        let mut fields: std::collections::HashMap<_, u64> = std::collections::HashMap::new();
-        for record in records {
-            let mapped = mapping.apply(&record.value, &self.ctx);
-            for set in &mapped.child_sets {
-                let rows = page
-                    .tables
-                    .entry(set.table.qualified_name().to_owned())
-                    .or_insert_with(|| TableRows::new(set.table));
-                let (column, parents) = rows
-                    .replace_children_of
-                    .get_or_insert_with(|| (set.parent_column.to_owned(), Vec::new()));
-                debug_assert_eq!(column, set.parent_column);
-                parents.push(set.parent_source_id.clone());
-            }
-            for row in mapped.rows {
-                page.tables
-                    .entry(row.table.qualified_name().to_owned())
-                    .or_insert_with(|| TableRows::new(row.table))
-                    .rows
-                    .push(LoadRow {
-                        source_id: row.source_id,
-                        raw_sha256: None,
-                        cells: row.cells,
-                    });
-            }
-            let clean = mapped.rejects.is_empty();
-            for reject in mapped.rejects {
-                page.rejects.push(RejectRow {
-                    source_id: reject.source_id.or_else(|| record.source_id.clone()),
-                    field: reject.field,
-                    reason: reject.reason,
-                    body: None,
-                    json_storable: true,
-                });
-            }
-            if clean {
-                if let Some(id) = &record.source_id {
-                    page.mapped_ids.push(id.clone());
-                }
-            }
-            for seen in mapped.fields {
-                if seen.has_value {
-                    *fields
-                        .entry((seen.field, seen.disposition, seen.target))
-                        .or_insert(0) += 1;
-                }
-            }
-        }
-        page.fields = fields
-            .into_iter()
-            .map(|((field, disposition, target), n)| {
-                (
-                    (
-                        field,
-                        disposition.as_str().to_owned(),
-                        target.map(|t| t.to_string()),
-                    ),
-                    n,
-                )
-            })
-            .collect();
-        page
-    }
-}
-
-/// What the pipeline and reconciliation unit tests share: a nation in memory, the state store
-/// and the sink twins, the shipped v2 mappings.
-#[cfg(test)]
-pub(crate) mod testkit {
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::checkpoint::MemoryStore;
-    use crate::fetch::memory::MemorySource;
-    use crate::load::MemorySink;
-    use crate::mapping::Api;
-    use crate::progress::NoProgress;
-
-    /// The nation slug of every test.
-    pub const NATION: &str = "testnation";
-
-    /// One test's world.
-    pub struct World {
-        pub source: Arc<MemorySource>,
-        pub store: Arc<MemoryStore>,
-        pub sink: Arc<MemorySink>,
-        pub mapper: Arc<MappingMapper>,
-    }
-
-    impl World {
-        /// `people` people read 20 a page, into empty twins.
-        pub fn new(people: u64) -> World {
-            let store = Arc::new(MemoryStore::new());
-            let set = MappingSet::builtin(Api::V2).expect("the shipped v2 mappings load");
-            World {
-                source: Arc::new(MemorySource::people(people, 20)),
-                sink: Arc::new(MemorySink::new(store.clone())),
-                store,
-                mapper: Arc::new(MappingMapper::new(set, "EUR", None)),
-            }
-        }
-
-        pub fn backend(&self) -> Backend<MemoryStore, MemorySink> {
-            Backend {
-                store: self.store.clone(),
-                sink: self.sink.clone(),
-            }
-        }
-
-        /// Settings of run `run_id` with reconciliation on, a short database retry window.
-        pub fn settings(&self, run_id: i64) -> RunSettings {
-            let mut settings = RunSettings::new(NATION, "v2", run_id);
-            settings.db_retry.window = std::time::Duration::from_secs(2);
-            settings.db_retry.first_pause = std::time::Duration::from_millis(1);
-            settings
-        }
-
-        /// Plans from the committed checkpoints and runs the people stream.
-        pub async fn run(
-            &self,
-            settings: &RunSettings,
-        ) -> Result<BTreeMap<Resource, StreamReport>, PipelineError> {
-            self.run_observed(settings, Arc::new(NoProgress)).await
-        }
-
-        /// [`World::run`], reporting to `progress`.
-        pub async fn run_observed(
-            &self,
-            settings: &RunSettings,
-            progress: Arc<dyn crate::progress::Progress>,
-        ) -> Result<BTreeMap<Resource, StreamReport>, PipelineError> {
-            let checkpoints = self.store.checkpoints(NATION).await?;
-            let steps = crate::plan::plan(
-                &checkpoints,
-                &[Resource::of("people")],
-                |s| self.source.start(s),
-                "v2",
-                &self.mapper.checksum(),
-                false,
-            )
-            .expect("plans");
-            run(
-                &self.backend(),
-                settings,
-                self.source.clone(),
-                self.mapper.clone(),
-                progress,
-                steps,
-            )
-            .await
-        }
-
-        /// The live archive and the people rows, to compare two worlds.
-        pub fn snapshot(&self) -> (Vec<(String, String, bool)>, Vec<String>) {
-            let raw = self
-                .sink
-                .raw(NATION, Resource::of("people"))
-                .into_iter()
-                .map(|(id, r)| (id, r.sha256, r.deleted_at_source))
-                .collect();
-            let people = self
-                .sink
-                .rows(NATION, "core.people")
-                .into_iter()
-                .map(|(id, row)| format!("{id}:{:?}", row.get("family_name")))
-                .collect();
-            (raw, people)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::testkit::*;
     use super::*;
-    use crate::fetch::memory::Quirks;
 
     #[test]
     fn a_resumed_display_starts_at_what_was_committed_never_past_the_total() {
@@ -1236,108 +793,5 @@ mod tests {
             after: Some("398".into()),
         };
         assert_eq!(display_start(&since, 2501, Some(1200)), (0, None));
-    }
-
-    #[tokio::test]
-    async fn a_run_loads_every_record_and_finishes_its_checkpoint() {
-        let world = World::new(250);
-        let reports = world.run(&world.settings(1)).await.unwrap();
-        assert!(reports[&Resource::of("people")].done);
-        assert_eq!(world.sink.raw(NATION, Resource::of("people")).len(), 250);
-        assert_eq!(world.sink.rows(NATION, "core.people").len(), 250);
-        let cp = &world.store.checkpoints(NATION).await.unwrap()[0];
-        assert_eq!(cp.cursor, Cursor::Done);
-        assert_eq!(cp.status, status::DONE);
-        assert_eq!(cp.records, 250);
-        assert_eq!(
-            world.store.spool_waiting(NATION).await.unwrap(),
-            0,
-            "every spooled page left the spool with its commit"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_failed_commit_stops_the_run_at_its_last_page_and_the_next_run_completes_it() {
-        let clean = World::new(250);
-        clean.run(&clean.settings(1)).await.unwrap();
-
-        let world = World::new(250);
-        world.sink.fail_at("finish", 4, false);
-        let err = world.run(&world.settings(1)).await.unwrap_err();
-        assert!(matches!(err, PipelineError::Load(_)), "{err}");
-        let cp = &world.store.checkpoints(NATION).await.unwrap()[0];
-        assert_eq!(
-            cp.pages, 4,
-            "the checkpoint stands at the last committed page"
-        );
-        assert_eq!(cp.status, status::FAILED);
-        world.run(&world.settings(2)).await.unwrap();
-        assert_eq!(world.snapshot(), clean.snapshot());
-    }
-
-    #[tokio::test]
-    async fn transient_database_faults_are_ridden_out_in_the_same_run() {
-        let clean = World::new(250);
-        clean.run(&clean.settings(1)).await.unwrap();
-
-        let world = World::new(250);
-        world.sink.fail_at("finish", 3, true);
-        world.sink.fail_at("prepare", 6, true);
-        world.store.fail_at("spool_put", 8, true);
-        world.run(&world.settings(1)).await.unwrap();
-        assert_eq!(world.snapshot(), clean.snapshot());
-    }
-
-    #[tokio::test]
-    async fn a_database_outage_longer_than_the_window_stops_the_run() {
-        let world = World::new(100);
-        let mut settings = world.settings(1);
-        settings.db_retry.window = std::time::Duration::ZERO;
-        world.sink.fail_from("finish", 2, true);
-        let err = world.run(&settings).await.unwrap_err();
-        assert!(
-            matches!(err, PipelineError::Load(ref e) if e.is_transient()),
-            "{err}"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_stop_signal_commits_what_was_fetched_and_interrupts() {
-        let clean = World::new(250);
-        clean.run(&clean.settings(1)).await.unwrap();
-
-        let world = World::new(250);
-        let (stop, raise) = StopSignal::new();
-        let mut settings = world.settings(1);
-        settings.stop = stop;
-        raise.send(true).unwrap();
-        let err = world.run(&settings).await.unwrap_err();
-        assert!(matches!(err, PipelineError::Interrupted), "{err}");
-        let cp = world.store.checkpoints(NATION).await.unwrap();
-        assert!(
-            cp.iter().all(|c| c.status != status::RUNNING),
-            "no stream left running: {cp:?}"
-        );
-        world.run(&world.settings(2)).await.unwrap();
-        assert_eq!(world.snapshot(), clean.snapshot());
-    }
-
-    #[tokio::test]
-    async fn pages_that_repeat_stop_the_stream_instead_of_looping() {
-        let world = World::new(250);
-        world.source.set_quirks(Quirks {
-            repeat_pages: true,
-            ..Quirks::default()
-        });
-        let err = world.run(&world.settings(1)).await.unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("already returned"), "{text}");
-        assert!(
-            world.source.requests() < 5,
-            "bounded: {}",
-            world.source.requests()
-        );
-        let cp = &world.store.checkpoints(NATION).await.unwrap()[0];
-        assert_ne!(cp.cursor, Cursor::Done, "never called done");
     }
 }

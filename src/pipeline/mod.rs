@@ -1,0 +1,23 @@
+//! The pipeline: everything between the plan and the tables. [`plan`] decides from the
+//! checkpoints what each resource's export does (start, resume, skip); the main pass
+//! ([`run`], in `run.rs`) runs those exports concurrently — a *stream* is the running export
+//! of one resource — through fetch → map → load, each page committed with its checkpoint in
+//! one transaction; [`reconcile`] then makes the tables equal the source as of the end of the
+//! run (catch-up passes, id sweeps, confirmed deletions); [`remap`] re-derives the tables from
+//! the raw archive after a mapping change. [`progress`] is the observer every stage reports
+//! to (bars on a terminal, log lines elsewhere). The app runs the main pass, then
+//! reconciliation: neither calls the other's entry point.
+
+pub mod plan;
+pub mod progress;
+pub mod reconcile;
+pub mod remap;
+mod run;
+
+#[cfg(test)]
+mod tests;
+
+pub use run::{
+    run, run_stream, source_updated_at, Backend, Job, Pass, PipelineError, RunSettings, StopSignal,
+    StreamReport,
+};
