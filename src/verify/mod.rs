@@ -54,6 +54,7 @@ pub mod ids;
 pub mod integrity;
 pub mod merkle;
 mod preflight;
+pub mod private_files;
 pub mod report;
 pub mod salt;
 pub mod sample;

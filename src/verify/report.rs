@@ -9,11 +9,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::private_files::{create_private_dir, write_private};
 use super::sign::SecretKey;
 use super::VerifyError;
 use crate::canonical;
@@ -437,43 +437,6 @@ pub fn write(report: &Report, dir: &Path, key: Option<&SecretKey>) -> Result<Wri
         markdown: md_path,
         signature,
     })
-}
-
-/// Creates `dir` (mode 0700) if it does not exist.
-pub fn create_private_dir(dir: &Path) -> Result<(), VerifyError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|source| VerifyError::Io {
-        path: dir.to_owned(),
-        source,
-    })
-}
-
-/// Writes `bytes` to `path` with mode 0600, replacing any earlier file.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), VerifyError> {
-    let io = |source| VerifyError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(io)?;
-    // An existing file keeps its old mode through open(); force 0600.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(io)?;
-    }
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)
 }
 
 fn yes_no(b: bool) -> &'static str {

@@ -355,11 +355,11 @@ pub fn write_key_pair(
     }
     for path in [secret, public] {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            super::report::create_private_dir(parent)?;
+            super::private_files::create_private_dir(parent)?;
         }
     }
-    super::report::write_private(secret, key.to_file_text().as_bytes())?;
-    super::report::write_private(public, key.public().to_file_text().as_bytes())
+    super::private_files::write_private(secret, key.to_file_text().as_bytes())?;
+    super::private_files::write_private(public, key.public().to_file_text().as_bytes())
 }
 
 #[cfg(test)]

@@ -272,7 +272,7 @@ async fn a_clean_export_balances_and_the_signed_report_rechecks_offline() {
 
     // An edited report no longer verifies, even if it still parses.
     let forged = text.replace("\"balanced\":true", "\"balanced\":false");
-    verify::report::write_private(&written.json, forged.as_bytes()).expect("forge");
+    verify::private_files::write_private(&written.json, forged.as_bytes()).expect("forge");
     let forged = offline(&db, dir.path(), Some(&pub_path)).await;
     assert!(matches!(forged.signature, SignatureCheck::Failed(_)));
     assert_eq!(forged.exit_code, 1);
