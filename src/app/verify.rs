@@ -91,7 +91,7 @@ pub(crate) async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 println!(
                     "{} {} {} {} {}: {}",
                     class_word(f.class),
-                    f.entity,
+                    f.resource,
                     f.source_id.as_deref().unwrap_or("-"),
                     f.check,
                     f.code,
@@ -123,7 +123,7 @@ fn class_word(class: FindingClass) -> &'static str {
 }
 
 fn print_summary(report: &Report) {
-    for (name, e) in &report.entities {
+    for (name, e) in &report.resources {
         if let Some(src) = &e.equation.source {
             println!("{name:<10} source:  {src}");
         }
@@ -141,7 +141,7 @@ fn print_summary(report: &Report) {
         {
             println!(
                 "DEFECT {} {} {} {}: {}",
-                f.entity,
+                f.resource,
                 f.source_id.as_deref().unwrap_or("-"),
                 f.check,
                 f.code,

@@ -62,7 +62,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
 
-    /// Records re-fetched per entity; 299 gives 95 % confidence of a defect rate under 1 %.
+    /// Records re-fetched per resource; 299 gives 95 % confidence of a defect rate under 1 %.
     #[arg(long, default_value_t = DEFAULT_SAMPLE)]
     pub sample: u64,
 
@@ -70,7 +70,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub seed: Option<u64>,
 
-    /// Lookups by id per entity to classify differences and orphans.
+    /// Lookups by id per resource to classify differences and orphans.
     #[arg(long, default_value_t = DEFAULT_LOOKUPS)]
     pub max_lookups: usize,
 

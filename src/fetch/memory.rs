@@ -109,16 +109,16 @@ impl MemorySource {
         SourceRecord::from_value(Some(id.to_string()), value.clone())
     }
 
-    /// The records of `stream` after `after`, one page, honouring the quirks.
+    /// The records of `resource` after `after`, one page, honouring the quirks.
     fn page_after(
         &self,
-        stream: Resource,
+        resource: Resource,
         cursor: &Cursor,
         listing: bool,
     ) -> (Vec<(u64, Value)>, u64) {
         self.with(|s| {
             s.requests += 1;
-            let all = s.records.get(&stream).cloned().unwrap_or_default();
+            let all = s.records.get(&resource).cloned().unwrap_or_default();
             let count = (all.len() as i64 + s.quirks.count_offset).max(0) as u64;
             let after = match cursor {
                 Cursor::Keyset { after: Some(a) } => a.parse::<u64>().unwrap_or(0),
@@ -134,7 +134,7 @@ impl MemorySource {
                 if let Some(stop) = s.quirks.sweep_stops_after {
                     let seen = s
                         .records
-                        .get(&stream)
+                        .get(&resource)
                         .map(|r| r.range(..=after).count())
                         .unwrap_or(0);
                     listed.truncate(stop.saturating_sub(seen));
@@ -151,12 +151,12 @@ impl Source for MemorySource {
         "v2"
     }
 
-    fn start(&self, _stream: Resource) -> Cursor {
+    fn start(&self, _resource: Resource) -> Cursor {
         Cursor::Keyset { after: None }
     }
 
-    async fn fetch_page(&self, stream: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
-        let (records, count) = self.page_after(stream, cursor, false);
+    async fn fetch_page(&self, resource: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
+        let (records, count) = self.page_after(resource, cursor, false);
         let next = match records.last() {
             None => Cursor::Done,
             Some((id, _)) => Cursor::Keyset {
@@ -170,8 +170,12 @@ impl Source for MemorySource {
         })
     }
 
-    async fn fetch_id_page(&self, stream: Resource, cursor: &Cursor) -> Result<IdPage, FetchError> {
-        let (records, count) = self.page_after(stream, cursor, true);
+    async fn fetch_id_page(
+        &self,
+        resource: Resource,
+        cursor: &Cursor,
+    ) -> Result<IdPage, FetchError> {
+        let (records, count) = self.page_after(resource, cursor, true);
         let ids: Vec<String> = records.iter().map(|(id, _)| id.to_string()).collect();
         let next = match ids.last() {
             None => Cursor::Done,
@@ -189,20 +193,20 @@ impl Source for MemorySource {
 
     async fn fetch_record(
         &self,
-        stream: Resource,
+        resource: Resource,
         id: &str,
     ) -> Result<Option<SourceRecord>, FetchError> {
         let key = id.parse::<u64>().unwrap_or(0);
         Ok(self.with(|s| {
             s.requests += 1;
             s.records
-                .get(&stream)
+                .get(&resource)
                 .and_then(|r| r.get(&key))
                 .map(|v| Self::record(key, v))
         }))
     }
 
-    fn changed_since(&self, _stream: Resource, _since: Option<&str>) -> Option<Cursor> {
+    fn changed_since(&self, _resource: Resource, _since: Option<&str>) -> Option<Cursor> {
         None
     }
 }

@@ -98,7 +98,7 @@ impl V1Source {
         self
     }
 
-    /// Replaces each abbreviated person of the `people` stream with its full record from
+    /// Replaces each abbreviated person of the `people` resource with its full record from
     /// `/people/:id` (emails 1–4 and their bad flags, every address, donation aggregates…): one
     /// more request per person.
     pub fn with_full_people(mut self, full: bool) -> Self {
@@ -493,7 +493,7 @@ pub struct Listing {
     pub records: Vec<SourceRecord>,
     /// The `next` link as given (token pagination), before it becomes a cursor.
     pub next_link: Option<String>,
-    /// Where the stream continues (set by the source after parsing).
+    /// Where the resource continues (set by the source after parsing).
     pub next: Cursor,
     /// The legacy envelope's paging facts, when the page used it.
     pub legacy: Option<LegacyPage>,
@@ -525,7 +525,7 @@ pub fn parse_listing(body: &[u8], rule: KeyRule) -> Option<Listing> {
     }
     let split = scan::split(body, "results")?;
     // A member the parser cannot read costs that member, not the page; except `next`, without
-    // which the stream cannot continue.
+    // which the resource cannot continue.
     let env: Envelope = match serde_json::from_slice(&split.envelope) {
         Ok(env) => env,
         Err(_) => {
@@ -652,16 +652,16 @@ impl Source for V1Source {
         "v1"
     }
 
-    fn start(&self, _stream: Resource) -> Cursor {
+    fn start(&self, _resource: Resource) -> Cursor {
         Cursor::Link { next: None }
     }
 
-    async fn fetch_page(&self, stream: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
+    async fn fetch_page(&self, resource: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
         let first = matches!(cursor, Cursor::Link { next: None });
-        let listing = self.listing(stream, cursor).await?;
+        let listing = self.listing(resource, cursor).await?;
         let next = listing.next.clone();
         let (records, total) = self
-            .page_records(stream, listing, first, self.full_people)
+            .page_records(resource, listing, first, self.full_people)
             .await?;
         Ok(Page {
             records,
@@ -670,25 +670,29 @@ impl Source for V1Source {
         })
     }
 
-    fn confirms_deletions(&self, stream: Resource) -> bool {
+    fn confirms_deletions(&self, resource: Resource) -> bool {
         // Without a show route only a complete listing speaks for a record.
-        stream.has_show("v1")
+        resource.has_show("v1")
     }
 
-    async fn fetch_id_page(&self, stream: Resource, cursor: &Cursor) -> Result<IdPage, FetchError> {
+    async fn fetch_id_page(
+        &self,
+        resource: Resource,
+        cursor: &Cursor,
+    ) -> Result<IdPage, FetchError> {
         // v1 has no sparse fieldsets: an id sweep reads the same pages, and keeps only keys.
         let first = matches!(cursor, Cursor::Link { next: None });
-        let listing = self.listing(stream, cursor).await?;
+        let listing = self.listing(resource, cursor).await?;
         let next = listing.next.clone();
         // The API's own count checks that the listing is complete (see `sweep_ids`): a count
         // that cannot be had fails the sweep rather than passing unchecked.
         let listed_total = listing.total;
-        let (listed, _) = self.page_records(stream, listing, false, false).await?;
+        let (listed, _) = self.page_records(resource, listing, false, false).await?;
         let total = match (first, listed_total) {
-            (true, None) => self.listing_count(stream).await?,
+            (true, None) => self.listing_count(resource).await?,
             _ => listed_total,
         };
-        let total = if matches!(stream.def().v1, V1Binding::Listing(_)) {
+        let total = if matches!(resource.def().v1, V1Binding::Listing(_)) {
             total
         } else {
             None
@@ -705,21 +709,21 @@ impl Source for V1Source {
 
     async fn fetch_record(
         &self,
-        stream: Resource,
+        resource: Resource,
         id: &str,
     ) -> Result<Option<SourceRecord>, FetchError> {
-        match Self::binding(stream)? {
+        match Self::binding(resource)? {
             V1Binding::Listing(listing) => match listing.show {
                 Some(member) => self.show(listing, member, id).await,
                 None => Err(unsupported(format!(
-                    "fetching one {stream} record by id (v1 has no show route for {stream})"
+                    "fetching one {resource} record by id (v1 has no show route for {resource})"
                 ))),
             },
             V1Binding::Embedded(embedded) => {
                 let Some((owner, wanted)) = id.split_once(':') else {
                     return Ok(None);
                 };
-                let listing = Self::listing_of(stream)?;
+                let listing = Self::listing_of(resource)?;
                 let url = self.record_url(listing.path, owner, Some(embedded.show_segment))?;
                 let parse = |body: &[u8]| -> Option<Option<SourceRecord>> {
                     let list = scan::member(body, embedded.show_segment)?;
@@ -750,17 +754,17 @@ impl Source for V1Source {
                 let Some((owner, _)) = id.split_once(':') else {
                     return Ok(None);
                 };
-                let records = self.of_owner(stream, per, owner).await?;
+                let records = self.of_owner(resource, per, owner).await?;
                 Ok(records
                     .into_iter()
                     .find(|r| r.source_id.as_deref() == Some(id)))
             }
-            V1Binding::None => Err(unsupported(format!("reading {stream}"))),
+            V1Binding::None => Err(unsupported(format!("reading {resource}"))),
         }
     }
 
-    fn changed_since(&self, stream: Resource, since: Option<&str>) -> Option<Cursor> {
-        match stream.def().v1 {
+    fn changed_since(&self, resource: Resource, since: Option<&str>) -> Option<Cursor> {
+        match resource.def().v1 {
             V1Binding::Listing(listing) => match (listing.changes, listing.search) {
                 (Changes::UpdatedSince, Some(search)) => {
                     let since = since?;
@@ -774,14 +778,14 @@ impl Source for V1Source {
                 }
                 (Changes::Never, _) => None,
                 // No search route for its changes: read again whole.
-                _ => Some(self.start(stream)),
+                _ => Some(self.start(resource)),
             },
             // An embedded record is its key (owner and member): it only appears or vanishes,
             // which the id sweep sees.
             V1Binding::Embedded(_) => None,
             V1Binding::PerRecord(per) => match per.changes {
                 Changes::Never => None,
-                _ => Some(self.start(stream)),
+                _ => Some(self.start(resource)),
             },
             V1Binding::None => None,
         }
@@ -961,8 +965,8 @@ mod tests {
             s.changed_since(Resource::of("taggings"), Some("2024-01-01T00:00:00Z")),
             None
         );
-        for stream in [Resource::of("tags"), Resource::of("donations")] {
-            assert_eq!(s.changed_since(stream, None), Some(s.start(stream)));
+        for resource in [Resource::of("tags"), Resource::of("donations")] {
+            assert_eq!(s.changed_since(resource, None), Some(s.start(resource)));
         }
     }
 

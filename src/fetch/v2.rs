@@ -4,11 +4,11 @@
 //!
 //! Paging is keyset by default (`sort=id&filter[id][gt]=LAST`), which cannot skip or repeat a
 //! record while the nation changes under the export. If the API refuses the id filter (a 400) or
-//! visibly ignores it (ids not ascending past the cursor), the stream falls back to
+//! visibly ignores it (ids not ascending past the cursor), the resource falls back to
 //! `page[number]` paging, whose duplicates the loader absorbs by upserting on the id. Links in
 //! the response are never trusted for the next URL (they may be absolute or relative, may drop
 //! filters, and `next` may be absent, null or present on the last page): the next request is
-//! built from our own parameters, and an empty `data` array ends the stream.
+//! built from our own parameters, and an empty `data` array ends the resource.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -26,7 +26,7 @@ pub struct V2Source {
     http: HttpClient,
     base: Url,
     page_size: u32,
-    /// What each stream's requests taught us (shared by every clone of the source, so the
+    /// What each resource's requests taught us (shared by every clone of the source, so the
     /// main pass, catch-up passes and sweeps all ask the API the same way).
     profiles: Arc<Mutex<BTreeMap<Resource, ApiProfile>>>,
 }
@@ -57,9 +57,9 @@ impl V2Source {
             .map_err(|e| FetchError::Url(format!("{}: {e}", redact_url(&self.base))))
     }
 
-    fn learn(&self, stream: Resource, learned: ApiProfile) {
+    fn learn(&self, resource: Resource, learned: ApiProfile) {
         let mut profiles = self.profiles.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = profiles.entry(stream).or_default();
+        let entry = profiles.entry(resource).or_default();
         *entry = entry.merged(learned);
     }
 
@@ -67,13 +67,13 @@ impl V2Source {
     /// page numbers once keyset paging was refused (from the start: an id position means
     /// nothing to offset paging, and upserts make re-reading harmless), and catch-up cursors
     /// become a full re-read once the `updated_at` filter was refused.
-    fn effective(&self, stream: Resource, cursor: &Cursor) -> Cursor {
-        let profile = self.profile(stream);
+    fn effective(&self, resource: Resource, cursor: &Cursor) -> Cursor {
+        let profile = self.profile(resource);
         let keyset = profile.keyset != Some(false);
         let since_ok = profile.updated_filter != Some(false);
         match cursor {
             Cursor::Keyset { .. } if !keyset => Cursor::PageNumber { number: 1 },
-            Cursor::Since { .. } | Cursor::SincePage { .. } if !since_ok => self.start(stream),
+            Cursor::Since { .. } | Cursor::SincePage { .. } if !since_ok => self.start(resource),
             Cursor::Since { since, .. } if !keyset => Cursor::SincePage {
                 since: since.clone(),
                 number: 1,
@@ -83,11 +83,11 @@ impl V2Source {
     }
 
     /// The URL for the page `cursor` points at.
-    pub fn page_url(&self, stream: Resource, cursor: &Cursor) -> Result<Url, FetchError> {
-        let binding = Self::binding(stream)?;
-        let mut url = self.collection_url(stream)?;
+    pub fn page_url(&self, resource: Resource, cursor: &Cursor) -> Result<Url, FetchError> {
+        let binding = Self::binding(resource)?;
+        let mut url = self.collection_url(resource)?;
         let page_size = self
-            .profile(stream)
+            .profile(resource)
             .page_size
             .map_or(self.page_size, |p| p.min(self.page_size));
         {
@@ -140,11 +140,11 @@ impl V2Source {
     /// lesson is learned once per resource and kept (see [`ApiProfile`]).
     async fn get_learning(
         &self,
-        stream: Resource,
+        resource: Resource,
         cursor: &Cursor,
         url_of: impl Fn(&Cursor) -> Result<Url, FetchError>,
     ) -> Result<(Cursor, Document), FetchError> {
-        let mut cursor = self.effective(stream, cursor);
+        let mut cursor = self.effective(resource, cursor);
         // At most one lesson of each kind, so this loop ends.
         for _ in 0..4 {
             let url = url_of(&cursor)?;
@@ -174,14 +174,14 @@ impl V2Source {
                     code,
                     message,
                     ..
-                }) => refusal_lesson(&cursor, code, message, self.profile(stream)),
+                }) => refusal_lesson(&cursor, code, message, self.profile(resource)),
                 _ => None,
             };
             match lesson {
                 Some(lesson) => {
-                    tracing::warn!(stream = %stream, lesson = lesson.describe(), "the API refused a request; asking differently from now on");
-                    self.learn(stream, lesson.profile());
-                    cursor = self.effective(stream, &cursor);
+                    tracing::warn!(resource = %resource, lesson = lesson.describe(), "the API refused a request; asking differently from now on");
+                    self.learn(resource, lesson.profile());
+                    cursor = self.effective(resource, &cursor);
                 }
                 None => return result.map(|doc| (cursor, doc)),
             }
@@ -194,9 +194,9 @@ impl V2Source {
         })
     }
 
-    async fn get_page(&self, stream: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
+    async fn get_page(&self, resource: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
         let (cursor, doc) = self
-            .get_learning(stream, cursor, |c| self.page_url(stream, c))
+            .get_learning(resource, cursor, |c| self.page_url(resource, c))
             .await?;
         let next = next_cursor(
             &cursor,
@@ -305,33 +305,37 @@ impl Source for V2Source {
         "v2"
     }
 
-    fn start(&self, stream: Resource) -> Cursor {
-        if self.profile(stream).keyset == Some(false) {
+    fn start(&self, resource: Resource) -> Cursor {
+        if self.profile(resource).keyset == Some(false) {
             Cursor::PageNumber { number: 1 }
         } else {
             Cursor::Keyset { after: None }
         }
     }
 
-    fn profile(&self, stream: Resource) -> ApiProfile {
+    fn profile(&self, resource: Resource) -> ApiProfile {
         self.profiles
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&stream)
+            .get(&resource)
             .copied()
             .unwrap_or_default()
     }
 
-    fn adopt(&self, stream: Resource, profile: ApiProfile) {
-        self.learn(stream, profile);
+    fn adopt(&self, resource: Resource, profile: ApiProfile) {
+        self.learn(resource, profile);
     }
 
-    async fn fetch_id_page(&self, stream: Resource, cursor: &Cursor) -> Result<IdPage, FetchError> {
+    async fn fetch_id_page(
+        &self,
+        resource: Resource,
+        cursor: &Cursor,
+    ) -> Result<IdPage, FetchError> {
         // A sparse fieldset naming one small attribute keeps the pages small; ids and types
         // are always present in JSON:API resource objects.
-        let binding = Self::binding(stream)?;
+        let binding = Self::binding(resource)?;
         let url_of = |c: &Cursor| -> Result<Url, FetchError> {
-            let mut url = self.page_url(stream, c)?;
+            let mut url = self.page_url(resource, c)?;
             let kept: Vec<(String, String)> = url
                 .query_pairs()
                 .filter(|(k, _)| !k.starts_with("extra_fields"))
@@ -343,7 +347,7 @@ impl Source for V2Source {
                 .append_pair(&format!("fields[{}]", binding.path), binding.sweep_field);
             Ok(url)
         };
-        let (cursor, doc) = self.get_learning(stream, cursor, url_of).await?;
+        let (cursor, doc) = self.get_learning(resource, cursor, url_of).await?;
         let ids: Vec<String> = doc
             .records
             .iter()
@@ -360,11 +364,11 @@ impl Source for V2Source {
 
     async fn fetch_record(
         &self,
-        stream: Resource,
+        resource: Resource,
         id: &str,
     ) -> Result<Option<SourceRecord>, FetchError> {
-        let binding = Self::binding(stream)?;
-        let mut url = self.collection_url(stream)?;
+        let binding = Self::binding(resource)?;
+        let mut url = self.collection_url(resource)?;
         url.path_segments_mut()
             .map_err(|()| FetchError::Url(redact_url(&self.base)))?
             .push(id);
@@ -383,13 +387,13 @@ impl Source for V2Source {
         }
     }
 
-    fn changed_since(&self, stream: Resource, since: Option<&str>) -> Option<Cursor> {
-        let profile = self.profile(stream);
-        match stream.def().v2?.changes {
+    fn changed_since(&self, resource: Resource, since: Option<&str>) -> Option<Cursor> {
+        let profile = self.profile(resource);
+        match resource.def().v2?.changes {
             Changes::UpdatedSince => since.map(|since| {
                 if profile.updated_filter == Some(false) {
                     // The filter was refused: the catch-up is a full re-read.
-                    self.start(stream)
+                    self.start(resource)
                 } else if profile.keyset == Some(false) {
                     Cursor::SincePage {
                         since: since.to_owned(),
@@ -403,14 +407,14 @@ impl Source for V2Source {
                 }
             }),
             // No usable timestamp: the resource is read again whole (the descriptor says why).
-            Changes::Reread => Some(self.start(stream)),
+            Changes::Reread => Some(self.start(resource)),
             // Records are only created or deleted, which the id sweep sees.
             Changes::Never => None,
         }
     }
 
-    async fn fetch_page(&self, stream: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
-        self.get_page(stream, cursor).await
+    async fn fetch_page(&self, resource: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
+        self.get_page(resource, cursor).await
     }
 }
 
@@ -455,10 +459,10 @@ pub fn parse_document(body: &[u8]) -> Option<Document> {
     Some(Document { records, total })
 }
 
-/// What keeps a v2 record of `stream` out of the tables by its shape: a resource object of
+/// What keeps a v2 record of `resource` out of the tables by its shape: a resource object of
 /// another type (a donation in the people list), or `attributes` missing or not an object.
-pub fn shape_defect(stream: Resource, value: &serde_json::Value) -> Option<scan::Defect> {
-    let expected = stream.def().v2.map_or("", |b| b.path);
+pub fn shape_defect(resource: Resource, value: &serde_json::Value) -> Option<scan::Defect> {
+    let expected = resource.def().v2.map_or("", |b| b.path);
     let found = |v: Option<&serde_json::Value>| match v {
         None => "nothing".to_owned(),
         Some(serde_json::Value::Null) => "null".to_owned(),
@@ -485,7 +489,7 @@ pub fn shape_defect(stream: Resource, value: &serde_json::Value) -> Option<scan:
             return Some(scan::Defect {
                 field: "/type".into(),
                 reason: format!(
-                    "expected a resource of type {expected:?} in the {stream} list, found {t:?}"
+                    "expected a resource of type {expected:?} in the {resource} list, found {t:?}"
                 ),
             });
         }

@@ -1,14 +1,14 @@
 //! Planning: from the committed checkpoints, the streams asked for, the mapping checksum and
-//! `--restart`, decide what each stream does — start, resume from its cursor, or skip because it
+//! `--restart`, decide what each resource does — start, resume from its cursor, or skip because it
 //! is finished — or refuse the whole run because the mapping files changed since the data was
 //! loaded (mixing rows of two mapping versions would make the export unprovable; `remap` is the
-//! way to apply a new mapping). Pure and deterministic: no I/O, output sorted by stream.
+//! way to apply a new mapping). Pure and deterministic: no I/O, output sorted by resource.
 
 use crate::checkpoint::Checkpoint;
 use crate::fetch::Cursor;
 use crate::resource::Resource;
 
-/// What one stream will do.
+/// What one resource will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Read from the start.
@@ -20,8 +20,8 @@ pub enum Step {
 }
 
 impl Step {
-    /// The stream this step is about.
-    pub fn stream(&self) -> Resource {
+    /// The resource this step is about.
+    pub fn resource(&self) -> Resource {
         match self {
             Step::Start(s, _) | Step::Resume(s, _) | Step::Skip(s) => *s,
         }
@@ -33,12 +33,12 @@ impl Step {
 pub enum PlanError {
     /// The mapping files differ from those the loaded data was made with.
     #[error(
-        "the mapping files changed since stream {stream} was loaded (loaded with {loaded}, now \
+        "the mapping files changed since resource {resource} was loaded (loaded with {loaded}, now \
          {current}); run `nb-exodus remap` to re-map the archive, or `migrate --restart`"
     )]
     MappingChanged {
-        /// The stream whose checkpoint disagrees.
-        stream: Resource,
+        /// The resource whose checkpoint disagrees.
+        resource: Resource,
         /// Checksum recorded with the data (first 12 hex digits).
         loaded: String,
         /// Checksum of the current files (first 12 hex digits).
@@ -46,12 +46,12 @@ pub enum PlanError {
     },
     /// The checkpoints were written through the other API version.
     #[error(
-        "stream {stream} was exported through API {loaded}, this run asks for {current}; use \
+        "resource {resource} was exported through API {loaded}, this run asks for {current}; use \
          --restart to start over with {current}, or keep --api {loaded}"
     )]
     ApiChanged {
-        /// The stream concerned.
-        stream: Resource,
+        /// The resource concerned.
+        resource: Resource,
         /// The API recorded in the checkpoint.
         loaded: String,
         /// The API asked for.
@@ -72,13 +72,13 @@ pub fn plan(
     wanted.sort();
     wanted.dedup();
     let mut steps = Vec::with_capacity(wanted.len());
-    for stream in wanted {
-        let found = checkpoints.iter().find(|c| c.stream == stream);
+    for resource in wanted {
+        let found = checkpoints.iter().find(|c| c.stream == resource);
         let step = match found {
             Some(cp) if !restart && cp.pages > 0 => {
                 if !cp.api.is_empty() && cp.api != api {
                     return Err(PlanError::ApiChanged {
-                        stream,
+                        resource,
                         loaded: cp.api.clone(),
                         current: api.to_owned(),
                     });
@@ -86,19 +86,19 @@ pub fn plan(
                 if let Some(loaded) = &cp.mapping_sha256 {
                     if loaded != mapping_sha256 {
                         return Err(PlanError::MappingChanged {
-                            stream,
+                            resource,
                             loaded: short(loaded),
                             current: short(mapping_sha256),
                         });
                     }
                 }
                 if cp.cursor == Cursor::Done {
-                    Step::Skip(stream)
+                    Step::Skip(resource)
                 } else {
-                    Step::Resume(stream, cp.cursor.clone())
+                    Step::Resume(resource, cp.cursor.clone())
                 }
             }
-            _ => Step::Start(stream, start(stream)),
+            _ => Step::Start(resource, start(resource)),
         };
         steps.push(step);
     }
@@ -113,9 +113,9 @@ fn short(sha: &str) -> String {
 mod tests {
     use super::*;
 
-    fn cp(stream: Resource, cursor: Cursor, sha: &str) -> Checkpoint {
+    fn cp(resource: Resource, cursor: Cursor, sha: &str) -> Checkpoint {
         Checkpoint {
-            stream,
+            stream: resource,
             api: "v2".into(),
             cursor,
             pages: 3,

@@ -28,13 +28,13 @@ fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> VerifyError {
 pub(crate) async fn archive_counts(
     conn: &mut PgConnection,
     nation: &str,
-    stream: Resource,
+    resource: Resource,
     archived: u64,
     marked_deleted: u64,
     no_main_row: &[(String, bool)],
     findings: &mut Vec<Finding>,
 ) -> Result<ArchiveCounts, VerifyError> {
-    let main = stream.table();
+    let main = resource.table();
     let loaded: i64 = sqlx::query_scalar(&format!(
         "SELECT count(*) FROM {main} AS m WHERE m.nation = $1 AND EXISTS (
              SELECT 1 FROM raw.records AS r
@@ -42,7 +42,7 @@ pub(crate) async fn archive_counts(
                 AND r.deleted_at_source IS NULL)"
     ))
     .bind(nation)
-    .bind(stream.as_str())
+    .bind(resource.as_str())
     .fetch_one(&mut *conn)
     .await
     .map_err(db_err("counting loaded rows"))?;
@@ -54,7 +54,7 @@ pub(crate) async fn archive_counts(
           ORDER BY length(m.source_id), m.source_id"
     ))
     .bind(nation)
-    .bind(stream.as_str())
+    .bind(resource.as_str())
     .fetch_all(&mut *conn)
     .await
     .map_err(db_err("finding rows without an archived record"))?;
@@ -64,7 +64,7 @@ pub(crate) async fn archive_counts(
             findings,
             &mut listed,
             finding(
-                stream,
+                resource,
                 Some(id),
                 "counts",
                 FindingClass::Defect,
@@ -85,7 +85,7 @@ pub(crate) async fn archive_counts(
           ORDER BY length(r.source_id), r.source_id"
     ))
     .bind(nation)
-    .bind(stream.as_str())
+    .bind(resource.as_str())
     .fetch_all(&mut *conn)
     .await
     .map_err(db_err("finding archived records that are not loaded"))?;
@@ -108,12 +108,12 @@ pub(crate) async fn archive_counts(
             push_limited(
                 findings,
                 &mut listed,
-                finding(stream, Some(&id), "counts", FindingClass::Defect, "archived_not_loaded",
+                finding(resource, Some(&id), "counts", FindingClass::Defect, "archived_not_loaded",
                     format!("archived in raw.records but neither in {main} nor in sync.rejects, and the mapping would load it")),
             );
         }
     }
-    explain_rejects(conn, nation, stream, findings).await?;
+    explain_rejects(conn, nation, resource, findings).await?;
     Ok(ArchiveCounts {
         archived,
         loaded: loaded.max(0) as u64,
@@ -125,14 +125,14 @@ pub(crate) async fn archive_counts(
     })
 }
 
-/// Explains the stream's `sync.rejects` rows: one explained finding per field and reason (the
+/// Explains the resource's `sync.rejects` rows: one explained finding per field and reason (the
 /// numbers in a reason — byte counts, offsets — set aside, so alike reasons count together),
 /// saying how many records it concerns, whether they were archived (under an id, or kept in
 /// `sync.rejects` without one) and why. Field names and reasons never quote values.
 pub(crate) async fn explain_rejects(
     conn: &mut PgConnection,
     nation: &str,
-    stream: Resource,
+    resource: Resource,
     findings: &mut Vec<Finding>,
 ) -> Result<(), VerifyError> {
     let rows = sqlx::query(
@@ -146,7 +146,7 @@ pub(crate) async fn explain_rejects(
           ORDER BY 3 DESC, 4 DESC, 1, 2",
     )
     .bind(nation)
-    .bind(stream.as_str())
+    .bind(resource.as_str())
     .fetch_all(&mut *conn)
     .await
     .map_err(db_err("explaining sync.rejects"))?;
@@ -175,7 +175,7 @@ pub(crate) async fn explain_rejects(
             findings,
             &mut listed,
             finding(
-                stream,
+                resource,
                 None,
                 "rejects",
                 FindingClass::Explained,

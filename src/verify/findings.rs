@@ -5,12 +5,12 @@
 use super::report::{Finding, FindingClass};
 use crate::resource::Resource;
 
-/// Findings of one kind listed per entity before the rest are only counted.
+/// Findings of one kind listed per resource before the rest are only counted.
 pub(crate) const MAX_LISTED: usize = 10_000;
 
 /// Builds a finding.
 pub(crate) fn finding(
-    stream: Resource,
+    resource: Resource,
     source_id: Option<&str>,
     check: &str,
     class: FindingClass,
@@ -18,7 +18,7 @@ pub(crate) fn finding(
     detail: String,
 ) -> Finding {
     Finding {
-        entity: stream.as_str().to_owned(),
+        resource: resource.as_str().to_owned(),
         source_id: source_id.map(str::to_owned),
         check: check.to_owned(),
         class,

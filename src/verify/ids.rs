@@ -31,7 +31,7 @@ use crate::resource::Resource;
 /// Requests in flight at once for lookups and the sample (all still paced by the limiter).
 const CONCURRENCY: usize = 8;
 
-/// What the sweep of one entity found.
+/// What the sweep of one resource found.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct SweepResult {
     pub enumerated: u64,
@@ -44,34 +44,34 @@ pub(crate) struct SweepResult {
     pub marked_but_present: u64,
 }
 
-/// Reads every id of `stream` from the API. A sweep cut short by a non-advancing cursor keeps
+/// Reads every id of `resource` from the API. A sweep cut short by a non-advancing cursor keeps
 /// what it read: the ids it missed then show up as not enumerated.
 pub(crate) async fn sweep<S: Source>(
     source: &S,
-    stream: Resource,
+    resource: Resource,
 ) -> Result<(Vec<String>, Option<u64>), VerifyError> {
-    let sweep = sweep_ids(source, stream)
+    let sweep = sweep_ids(source, resource)
         .await
-        .map_err(|source| VerifyError::Fetch { stream, source })?;
+        .map_err(|source| VerifyError::Fetch { resource, source })?;
     Ok((sweep.ids, sweep.total))
 }
 
-/// Reads every record of `stream` from the API's listing pages: the ids in order, and the
-/// records by id (for entities that cannot be fetched one by one).
+/// Reads every record of `resource` from the API's listing pages: the ids in order, and the
+/// records by id (for resources that cannot be fetched one by one).
 pub(crate) async fn sweep_listing<S: Source>(
     source: &S,
-    stream: Resource,
+    resource: Resource,
 ) -> Result<(Vec<String>, Option<u64>, BTreeMap<String, Value>), VerifyError> {
-    let mut cursor = source.start(stream);
+    let mut cursor = source.start(resource);
     let mut ids = Vec::new();
     let mut records = BTreeMap::new();
     let mut total = None;
     let mut first = true;
     while cursor != Cursor::Done {
         let page = source
-            .fetch_page(stream, &cursor)
+            .fetch_page(resource, &cursor)
             .await
-            .map_err(|source| VerifyError::Fetch { stream, source })?;
+            .map_err(|source| VerifyError::Fetch { resource, source })?;
         if first {
             total = page.total;
             first = false;
@@ -94,7 +94,7 @@ pub(crate) async fn sweep_listing<S: Source>(
 /// records the sweep listed instead (`None`: not listed), without a request.
 pub(crate) async fn fetch_many<S: Source + 'static>(
     source: &Arc<S>,
-    stream: Resource,
+    resource: Resource,
     ids: &[String],
     listing: Option<&BTreeMap<String, Value>>,
 ) -> Result<BTreeMap<String, Option<Value>>, VerifyError> {
@@ -112,7 +112,7 @@ pub(crate) async fn fetch_many<S: Source + 'static>(
             let Some(id) = pending.next() else { break };
             let source = source.clone();
             tasks.spawn(async move {
-                let got = source.fetch_record(stream, &id).await;
+                let got = source.fetch_record(resource, &id).await;
                 (id, got)
             });
         }
@@ -121,7 +121,7 @@ pub(crate) async fn fetch_many<S: Source + 'static>(
         };
         let (id, got) =
             joined.map_err(|e| VerifyError::Report(format!("lookup task failed: {e}")))?;
-        let record = got.map_err(|source| VerifyError::Fetch { stream, source })?;
+        let record = got.map_err(|source| VerifyError::Fetch { resource, source })?;
         out.insert(id, record.map(|r| r.value));
     }
     Ok(out)
@@ -131,7 +131,7 @@ pub(crate) async fn fetch_many<S: Source + 'static>(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn classify<S: Source + 'static>(
     source: &Arc<S>,
-    stream: Resource,
+    resource: Resource,
     swept: Vec<String>,
     reported_total: Option<u64>,
     archived: &[String],
@@ -155,7 +155,7 @@ pub(crate) async fn classify<S: Source + 'static>(
                 findings,
                 &mut listed,
                 finding(
-                    stream,
+                    resource,
                     Some(&id),
                     "ids",
                     FindingClass::Explained,
@@ -193,7 +193,7 @@ pub(crate) async fn classify<S: Source + 'static>(
         .cloned()
         .collect();
     let checked = take(&candidates, budget);
-    let looked = fetch_many(source, stream, &checked, listing).await?;
+    let looked = fetch_many(source, resource, &checked, listing).await?;
     let mut listed = 0;
     for id in &absent {
         let above = max_archived.is_none_or(|m| id_cmp(id, m) == std::cmp::Ordering::Greater);
@@ -235,7 +235,7 @@ pub(crate) async fn classify<S: Source + 'static>(
         push_limited(
             findings,
             &mut listed,
-            finding(stream, Some(id), "ids", class, code, detail.into()),
+            finding(resource, Some(id), "ids", class, code, detail.into()),
         );
     }
 
@@ -245,7 +245,7 @@ pub(crate) async fn classify<S: Source + 'static>(
     for id in marked_deleted {
         if seen.contains(id) {
             result.marked_but_present += 1;
-            push_limited(findings, &mut listed, finding(stream, Some(id), "ids", FindingClass::Defect, "marked_deleted_but_present",
+            push_limited(findings, &mut listed, finding(resource, Some(id), "ids", FindingClass::Defect, "marked_deleted_but_present",
                 "raw.records marks it deleted at source, yet the API lists it: its rows were removed wrongly".into()));
         } else {
             result.deleted_at_source += 1;
@@ -258,7 +258,7 @@ pub(crate) async fn classify<S: Source + 'static>(
 
     // Archived but no longer listed.
     let checked = take(&gone, budget);
-    let looked = fetch_many(source, stream, &checked, listing).await?;
+    let looked = fetch_many(source, resource, &checked, listing).await?;
     let mut listed = 0;
     for id in &gone {
         let (class, code, detail) = match looked.get(id) {
@@ -291,7 +291,7 @@ pub(crate) async fn classify<S: Source + 'static>(
         push_limited(
             findings,
             &mut listed,
-            finding(stream, Some(id), "ids", class, code, detail.into()),
+            finding(resource, Some(id), "ids", class, code, detail.into()),
         );
     }
     Ok(result)

@@ -1,4 +1,4 @@
-//! Record integrity, from the database alone: every raw record of an entity is read once, in
+//! Record integrity, from the database alone: every raw record of an resource is read once, in
 //! manifest order, and
 //!
 //! 1. its canonical JSON (RFC 8785) is hashed again and compared with `raw.records.sha256`;
@@ -33,7 +33,7 @@ use crate::resource::Resource;
 /// Records mapped and inserted per round trip.
 const CHUNK: usize = 1000;
 
-/// What the archive pass of one entity produced.
+/// What the archive pass of one resource produced.
 #[derive(Debug, Default)]
 pub(crate) struct ArchivePass {
     /// Archived ids in manifest order.
@@ -78,7 +78,7 @@ fn db_err(context: &str) -> impl FnOnce(sqlx::Error) -> VerifyError + '_ {
     }
 }
 
-/// Reads every archived record of `stream`, re-hashing, collecting leaves and re-deriving rows
+/// Reads every archived record of `resource`, re-hashing, collecting leaves and re-deriving rows
 /// into temporary tables on `work` (which must stay open until [`diff_tables`] ran).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn archive_pass(
@@ -86,7 +86,7 @@ pub(crate) async fn archive_pass(
     work: &mut PgConnection,
     nation: &str,
     api: &str,
-    stream: Resource,
+    resource: Resource,
     mapper: &MappingMapper,
     tables: &[TableId],
     salt: &[u8; 32],
@@ -123,14 +123,14 @@ pub(crate) async fn archive_pass(
             AND field = '(record)' AND starts_with(reason, $3)",
     )
     .bind(nation)
-    .bind(stream.as_str())
+    .bind(resource.as_str())
     .bind(load::DATABASE_REFUSED)
     .fetch_all(&mut *work)
     .await
     .map_err(db_err("reading sync.rejects"))?
     .into_iter()
     .collect();
-    let main = stream.table();
+    let main = resource.table();
     let mut pass = ArchivePass::default();
     let mut listed = 0usize;
     let mut rows = sqlx::query(
@@ -141,7 +141,7 @@ pub(crate) async fn archive_pass(
           ORDER BY length(source_id), source_id",
     )
     .bind(nation)
-    .bind(stream.as_str())
+    .bind(resource.as_str())
     .fetch(&mut *reader);
     let mut chunk: Vec<(String, Vec<u8>, String, bool, bool)> = Vec::with_capacity(CHUNK);
     loop {
@@ -179,7 +179,7 @@ pub(crate) async fn archive_pass(
                         findings,
                         &mut listed,
                         finding(
-                            stream,
+                            resource,
                             Some(&id),
                             "raw_hash",
                             FindingClass::Defect,
@@ -196,7 +196,7 @@ pub(crate) async fn archive_pass(
                     push_limited(
                         findings,
                         &mut listed,
-                        finding(stream, Some(&id), "raw_hash", FindingClass::Defect, "raw_hash_mismatch",
+                        finding(resource, Some(&id), "raw_hash", FindingClass::Defect, "raw_hash_mismatch",
                             "SHA-256 of the canonical raw record differs from raw.records.sha256 stored at load time".into()),
                     );
                 }
@@ -219,7 +219,7 @@ pub(crate) async fn archive_pass(
                 }
                 parsed.push(record);
             }
-            let batch = build_batch(api, stream, mapper, &parsed);
+            let batch = build_batch(api, resource, mapper, &parsed);
             let mut with_main_row = BTreeSet::new();
             for (table, rows) in &batch.tables {
                 if table == main {
@@ -286,7 +286,7 @@ fn parent_id(key: &str) -> &str {
 pub(crate) async fn diff_tables(
     work: &mut PgConnection,
     nation: &str,
-    stream: Resource,
+    resource: Resource,
     tables: &[TableId],
     integrity: &mut Integrity,
     findings: &mut Vec<Finding>,
@@ -386,7 +386,7 @@ pub(crate) async fn diff_tables(
             push_limited(
                 findings,
                 &mut listed,
-                finding(stream, Some(parent_id(key)), "rederive", FindingClass::Defect, "row_differs",
+                finding(resource, Some(parent_id(key)), "rederive", FindingClass::Defect, "row_differs",
                     format!("{name} row {key} differs from its re-derivation from raw.records in: {cols}")),
             );
         }
@@ -396,7 +396,7 @@ pub(crate) async fn diff_tables(
                 findings,
                 &mut listed,
                 finding(
-                    stream,
+                    resource,
                     Some(parent_id(key)),
                     "rederive",
                     FindingClass::Defect,
@@ -411,7 +411,7 @@ pub(crate) async fn diff_tables(
                 findings,
                 &mut listed,
                 finding(
-                    stream,
+                    resource,
                     Some(parent_id(key)),
                     "rederive",
                     FindingClass::Defect,

@@ -1,5 +1,5 @@
 //! Verify: the auditor's proof that an export is complete, made without trusting the run that
-//! did it. For each entity (people, tags, taggings, donations) it
+//! did it. For each resource (people, tags, taggings, donations) it
 //!
 //! 1. sweeps the API's ids afresh and balances `enumerated − duplicates = archived` with every
 //!    difference classified ([`ids`]);
@@ -62,15 +62,15 @@ pub mod sign;
 pub mod translate;
 
 use report::{
-    DatabaseInfo, DatabaseSide, EntityReport, Equation, ExportInfo, Finding, FindingClass,
-    ManifestInfo, MerkleRoot, Outcome, Report, SampleInfo, SourceInfo, SourceSide, TlsInfo, Tool,
+    DatabaseInfo, DatabaseSide, Equation, ExportInfo, Finding, FindingClass, ManifestInfo,
+    MerkleRoot, Outcome, Report, ResourceReport, SampleInfo, SourceInfo, SourceSide, TlsInfo, Tool,
 };
 
 /// The sample size that gives 95 % confidence of a defect rate below 1 % when no defect is
 /// found: ln(0.05) / ln(0.99) ≈ 298.1.
 pub const DEFAULT_SAMPLE: u64 = 299;
 
-/// Lookups by id (to classify ids and orphans) allowed per entity by default.
+/// Lookups by id (to classify ids and orphans) allowed per resource by default.
 pub const DEFAULT_LOOKUPS: usize = 1000;
 
 /// Exit code when everything balances.
@@ -95,11 +95,11 @@ pub struct VerifyConfig {
     pub rate_limit: Option<RateSpec>,
     /// Ids per sweep page (1–100).
     pub page_size: u32,
-    /// Records re-fetched per entity.
+    /// Records re-fetched per resource.
     pub sample: u64,
     /// The sample seed; `None` derives it from the Merkle roots.
     pub seed: Option<u64>,
-    /// Lookups by id allowed per entity.
+    /// Lookups by id allowed per resource.
     pub max_lookups: usize,
     /// Attempts per request.
     pub max_attempts: u32,
@@ -143,10 +143,10 @@ pub enum VerifyError {
     #[error("preparing requests to the API")]
     Client(#[source] FetchError),
     /// The API failed.
-    #[error("reading {stream} from the API")]
+    #[error("reading {resource} from the API")]
     Fetch {
-        /// The entity.
-        stream: Resource,
+        /// The resource.
+        resource: Resource,
         /// The cause.
         #[source]
         source: FetchError,
@@ -269,19 +269,19 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 const LEAF: &str = "SHA-256(0x00 || salt[32] || u32be(len(source_id)) || source_id || SHA-256(JCS(raw record)) || u8(1 if marked deleted at source, else 0))";
 /// The leaf order written into the report.
 const ORDER: &str =
-    "raw.records of the entity by (length(source_id), source_id): numeric order for numeric ids";
+    "raw.records of the resource by (length(source_id), source_id): numeric order for numeric ids";
 
-/// The database side of every entity plus what the run needs from the database.
+/// The database side of every resource plus what the run needs from the database.
 struct DatabasePass {
     api: Api,
     info: DatabaseInfo,
     export: ExportInfo,
     salt_id: String,
-    entities: BTreeMap<Resource, EntityDb>,
+    resources: BTreeMap<Resource, ResourceDb>,
     findings: Vec<Finding>,
 }
 
-struct EntityDb {
+struct ResourceDb {
     side: DatabaseSide,
     ids: Vec<String>,
     marked_deleted: Vec<String>,
@@ -419,7 +419,7 @@ async fn export_api(pool: &PgPool, nation: &str) -> Result<Api, VerifyError> {
     }
 }
 
-/// Everything that needs only the database, for every entity.
+/// Everything that needs only the database, for every resource.
 /// `insecure`: whether this verification was started with `--insecure-database-connection`.
 async fn database_pass(
     pool: &PgPool,
@@ -443,10 +443,10 @@ async fn database_pass(
     let (mut export, per_stream) = export_info(pool, nation, set.checksum()).await?;
     export.api = Some(api.as_str().to_owned());
     let mut findings = Vec::new();
-    for (stream, sha) in &per_stream {
+    for (resource, sha) in &per_stream {
         if sha != set.checksum() {
             findings.push(Finding {
-                entity: stream.clone(),
+                resource: resource.clone(),
                 source_id: None,
                 check: "rederive".into(),
                 class: FindingClass::Defect,
@@ -477,15 +477,15 @@ async fn database_pass(
     let mut work = PgConnection::connect_with(&writable(&options))
         .await
         .map_err(db_err("opening a working connection"))?;
-    let mut entities = BTreeMap::new();
-    for stream in Resource::all() {
-        let tables = tables_of.get(&stream).cloned().unwrap_or_default();
+    let mut resources = BTreeMap::new();
+    for resource in Resource::all() {
+        let tables = tables_of.get(&resource).cloned().unwrap_or_default();
         let mut pass = integrity::archive_pass(
             &mut reader,
             &mut work,
             nation,
             api.as_str(),
-            stream,
+            resource,
             &mapper,
             &tables,
             &salt,
@@ -495,7 +495,7 @@ async fn database_pass(
         integrity::diff_tables(
             &mut work,
             nation,
-            stream,
+            resource,
             &tables,
             &mut pass.integrity,
             &mut findings,
@@ -504,7 +504,7 @@ async fn database_pass(
         let counts = counts::archive_counts(
             &mut work,
             nation,
-            stream,
+            resource,
             pass.ids.len() as u64,
             pass.marked_deleted.len() as u64,
             &pass.no_main_row,
@@ -512,11 +512,11 @@ async fn database_pass(
         )
         .await?;
         let (referential, unresolved) =
-            counts::referential(&mut work, nation, stream, &mut findings).await?;
+            counts::referential(&mut work, nation, resource, &mut findings).await?;
         let root = merkle::root(&pass.leaves);
-        entities.insert(
-            stream,
-            EntityDb {
+        resources.insert(
+            resource,
+            ResourceDb {
                 side: DatabaseSide {
                     counts,
                     integrity: pass.integrity,
@@ -540,18 +540,18 @@ async fn database_pass(
         info,
         export,
         salt_id: salt::salt_id(&salt),
-        entities,
+        resources,
         findings,
     })
 }
 
 /// The seed derived from the roots, when none is given: the operator cannot choose it without
 /// changing the data.
-fn derived_seed(roots: &BTreeMap<Resource, EntityDb>) -> u64 {
+fn derived_seed(roots: &BTreeMap<Resource, ResourceDb>) -> u64 {
     let mut h = Sha256::new();
     h.update(b"nb-exodus verify sample seed\n");
-    for (stream, e) in roots {
-        h.update(stream.as_str().as_bytes());
+    for (resource, e) in roots {
+        h.update(resource.as_str().as_bytes());
         h.update(b":");
         h.update(e.side.manifest.root.as_bytes());
         h.update(b"\n");
@@ -591,7 +591,7 @@ fn source_equation(src: &SourceSide, archived: u64) -> (String, bool) {
     )
 }
 
-/// Assembles entities, sorts findings and decides the outcome.
+/// Assembles resources, sorts findings and decides the outcome.
 #[allow(clippy::too_many_arguments)]
 fn assemble(
     nation: &str,
@@ -605,9 +605,9 @@ fn assemble(
     findings.extend(db.findings);
     findings.sort();
     findings.dedup();
-    let mut entities = BTreeMap::new();
-    for (stream, e) in db.entities {
-        let source = sources.remove(&stream);
+    let mut resources = BTreeMap::new();
+    for (resource, e) in db.resources {
+        let source = sources.remove(&resource);
         let (archive, archive_balanced) = archive_equation(&e.side);
         let (src_text, src_balanced) = match &source {
             Some(src) => {
@@ -618,10 +618,10 @@ fn assemble(
         };
         let clean = !findings
             .iter()
-            .any(|f| f.class == FindingClass::Defect && f.entity == stream.as_str());
-        entities.insert(
-            stream.as_str().to_owned(),
-            EntityReport {
+            .any(|f| f.class == FindingClass::Defect && f.resource == resource.as_str());
+        resources.insert(
+            resource.as_str().to_owned(),
+            ResourceReport {
                 source,
                 database: e.side,
                 equation: Equation {
@@ -639,7 +639,7 @@ fn assemble(
         .filter(|f| f.class == FindingClass::Defect)
         .count() as u64;
     let explained = findings.len() as u64 - defects;
-    let balanced = defects == 0 && entities.values().all(|e| e.equation.balanced);
+    let balanced = defects == 0 && resources.values().all(|e| e.equation.balanced);
     Report {
         format: report::FORMAT.to_owned(),
         tool: Tool {
@@ -659,7 +659,7 @@ fn assemble(
             salt_id: db.salt_id,
         },
         sample,
-        entities,
+        resources,
         findings,
         outcome: Outcome {
             balanced,
@@ -739,7 +739,7 @@ async fn run_with_pool(
 
     let (seed, origin) = match config.seed {
         Some(s) => (s, "given"),
-        None => (derived_seed(&db.entities), "derived_from_roots"),
+        None => (derived_seed(&db.resources), "derived_from_roots"),
     };
     let seed_text = seed.to_string();
 
@@ -813,7 +813,7 @@ async fn run_with_pool(
         key_translation: (!keys.is_identity()).then(translate::v2_to_v1_text),
     };
     let sample_info = SampleInfo {
-        size_per_entity: config.sample,
+        size_per_resource: config.sample,
         seed: seed_text,
         seed_origin: origin.into(),
         selection: sample::SELECTION.into(),
@@ -829,7 +829,7 @@ async fn run_with_pool(
     ))
 }
 
-/// Sweeps, classifies and samples every entity through `source`.
+/// Sweeps, classifies and samples every resource through `source`.
 #[allow(clippy::too_many_arguments)]
 async fn check_source<S: Source + 'static>(
     source: &Arc<S>,
@@ -843,13 +843,13 @@ async fn check_source<S: Source + 'static>(
 ) -> Result<BTreeMap<Resource, SourceSide>, VerifyError> {
     let nation = config.nation.as_str();
     let mut sources = BTreeMap::new();
-    for stream in Resource::all() {
-        let Some(entity) = db.entities.get_mut(&stream) else {
+    for resource in Resource::all() {
+        let Some(archive) = db.resources.get_mut(&resource) else {
             continue;
         };
-        if let Some(why) = not_swept(stream, source.api(), &db.api, keys) {
+        if let Some(why) = not_swept(resource, source.api(), &db.api, keys) {
             findings.push(findings::finding(
-                stream,
+                resource,
                 None,
                 "ids",
                 FindingClass::Explained,
@@ -858,38 +858,38 @@ async fn check_source<S: Source + 'static>(
             ));
             continue;
         }
-        tracing::info!(nation, stream = %stream, api = source.api(), "verify: sweeping ids at source");
-        let (swept, total, listing) = if stream.has_show(source.api()) {
-            let (ids, total) = ids::sweep(&**source, stream).await?;
+        tracing::info!(nation, resource = %resource, api = source.api(), "verify: sweeping ids at source");
+        let (swept, total, listing) = if resource.has_show(source.api()) {
+            let (ids, total) = ids::sweep(&**source, resource).await?;
             (ids, total, None)
         } else {
-            let (ids, total, records) = ids::sweep_listing(&**source, stream).await?;
+            let (ids, total, records) = ids::sweep_listing(&**source, resource).await?;
             (ids, total, Some(records))
         };
         // The archive in the sweeping API's keys.
         let mut untranslatable = Vec::new();
-        let mut archived = Vec::with_capacity(entity.ids.len());
-        for id in &entity.ids {
-            match keys.to_source(stream, id) {
+        let mut archived = Vec::with_capacity(archive.ids.len());
+        for id in &archive.ids {
+            match keys.to_source(resource, id) {
                 Some(key) => archived.push(key),
                 None => untranslatable.push(id.clone()),
             }
         }
-        let marked: Vec<String> = entity
+        let marked: Vec<String> = archive
             .marked_deleted
             .iter()
-            .filter_map(|id| keys.to_source(stream, id))
+            .filter_map(|id| keys.to_source(resource, id))
             .collect();
         let mut budget = config.max_lookups;
         let first_finding = findings.len();
         let mut sweep = ids::classify(
             source,
-            stream,
+            resource,
             swept,
             total,
             &archived,
             &marked,
-            entity.high_water,
+            archive.high_water,
             listing.as_ref(),
             &mut budget,
             findings,
@@ -899,7 +899,7 @@ async fn check_source<S: Source + 'static>(
         if !keys.is_identity() {
             for f in &mut findings[first_finding..] {
                 if let Some(key) = &f.source_id {
-                    if let Some(id) = keys.to_archive(stream, key) {
+                    if let Some(id) = keys.to_archive(resource, key) {
                         f.source_id = Some(id);
                     }
                 }
@@ -912,7 +912,7 @@ async fn check_source<S: Source + 'static>(
                 findings,
                 &mut listed,
                 findings::finding(
-                    stream,
+                    resource,
                     Some(id),
                     "ids",
                     FindingClass::Defect,
@@ -924,17 +924,17 @@ async fn check_source<S: Source + 'static>(
                 ),
             );
         }
-        let lookups = look_up(source, stream, &entity.unresolved, &mut budget, findings).await?;
-        tracing::info!(nation, stream = %stream, sample = config.sample, "verify: re-fetching the sample");
-        let drawn = sample::draw(conn, nation, stream, seed_text, config.sample).await?;
+        let lookups = look_up(source, resource, &archive.unresolved, &mut budget, findings).await?;
+        tracing::info!(nation, resource = %resource, sample = config.sample, "verify: re-fetching the sample");
+        let drawn = sample::draw(conn, nation, resource, seed_text, config.sample).await?;
         let plan = sample::Plan {
             keys,
             listing: listing.as_ref(),
             scope,
         };
-        let sample = sample::refetch(source, stream, &drawn, &plan, findings).await?;
+        let sample = sample::refetch(source, resource, &drawn, &plan, findings).await?;
         sources.insert(
-            stream,
+            resource,
             SourceSide {
                 enumerated: sweep.enumerated,
                 reported_total: sweep.reported_total,
@@ -1057,7 +1057,7 @@ async fn record_verification(
                 .map(|j| hex::encode(Sha256::digest(j.as_bytes())))
                 .ok();
             let roots: serde_json::Map<String, Value> = r
-                .entities
+                .resources
                 .iter()
                 .map(|(k, e)| (k.clone(), Value::String(e.database.manifest.root.clone())))
                 .collect();
@@ -1193,8 +1193,8 @@ async fn offline_with_pool(
     let salt = preflight::check(pool, &report.nation, true).await?;
     let db = database_pass(pool, &report.nation, salt, insecure).await?;
     let mut findings: Vec<Finding> = Vec::new();
-    let mismatch = |entity: &str, code: &str, detail: String| Finding {
-        entity: entity.to_owned(),
+    let mismatch = |resource: &str, code: &str, detail: String| Finding {
+        resource: resource.to_owned(),
         source_id: None,
         check: "report".into(),
         class: FindingClass::Defect,
@@ -1236,12 +1236,12 @@ async fn offline_with_pool(
         sample,
         Vec::new(),
     );
-    for (name, now) in &recomputed.entities {
-        let Some(then) = report.entities.get(name) else {
+    for (name, now) in &recomputed.resources {
+        let Some(then) = report.resources.get(name) else {
             findings.push(mismatch(
                 name,
                 "missing_from_report",
-                "the report has no such entity".into(),
+                "the report has no such resource".into(),
             ));
             continue;
         };

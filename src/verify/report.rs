@@ -2,7 +2,7 @@
 //! are signed), the Markdown rendering for people, and writing both to disk with mode 0600.
 //!
 //! The report holds ids, counts, hashes and field names only — never a record value, a salt or
-//! a token — so it can be handed to an auditor or attached to minutes. Each entity has a
+//! a token — so it can be handed to an auditor or attached to minutes. Each resource has a
 //! `database` part (everything recomputable from the database alone; `verify --offline`
 //! recomputes it and compares) and a `source` part (what only the live API could tell: the
 //! id sweep, lookups and the re-fetch sample).
@@ -19,7 +19,7 @@ use super::VerifyError;
 use crate::canonical;
 
 /// The `format` value of reports this version writes and reads.
-pub const FORMAT: &str = "nb-exodus/verify-report/1";
+pub const FORMAT: &str = "nb-exodus/verify-report/2";
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,8 +45,8 @@ pub struct Report {
     pub manifest: ManifestInfo,
     /// How the re-fetch sample was drawn.
     pub sample: SampleInfo,
-    /// Per entity (`people`, `tags`, `taggings`, `donations`).
-    pub entities: BTreeMap<String, EntityReport>,
+    /// Per resource (`people`, `tags`, `taggings`, `donations`).
+    pub resources: BTreeMap<String, ResourceReport>,
     /// Everything found, explained or not.
     pub findings: Vec<Finding>,
     /// The verdict.
@@ -156,8 +156,8 @@ pub struct ManifestInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SampleInfo {
-    /// Records asked for per entity.
-    pub size_per_entity: u64,
+    /// Records asked for per resource.
+    pub size_per_resource: u64,
     /// The seed, as decimal text.
     pub seed: String,
     /// `given` (`--seed`) or `derived_from_roots`.
@@ -166,10 +166,10 @@ pub struct SampleInfo {
     pub selection: String,
 }
 
-/// One entity's results.
+/// One resource's results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EntityReport {
+pub struct ResourceReport {
     /// What the live API said; `None` offline.
     pub source: Option<SourceSide>,
     /// What the database says (recomputable offline).
@@ -178,7 +178,7 @@ pub struct EntityReport {
     pub equation: Equation,
 }
 
-/// The API side of one entity.
+/// The API side of one resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSide {
@@ -205,7 +205,7 @@ pub struct SourceSide {
     pub sample: SampleResult,
 }
 
-/// Re-fetch sample results of one entity.
+/// Re-fetch sample results of one resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SampleResult {
@@ -230,7 +230,7 @@ pub struct SampleResult {
     pub compared: Option<String>,
 }
 
-/// The database side of one entity.
+/// The database side of one resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSide {
@@ -250,7 +250,7 @@ pub struct DatabaseSide {
 pub struct ArchiveCounts {
     /// Records in `raw.records`.
     pub archived: u64,
-    /// Archived records with a row in the entity's core table.
+    /// Archived records with a row in the resource's core table.
     pub loaded: u64,
     /// Archived records without a core row, with a reject in `sync.rejects`.
     pub rejected: u64,
@@ -305,7 +305,7 @@ pub struct MerkleRoot {
     pub root: String,
 }
 
-/// Both equations of one entity, with every term written out.
+/// Both equations of one resource, with every term written out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Equation {
@@ -317,7 +317,7 @@ pub struct Equation {
     pub archive: String,
     /// Whether the archive side balances (nothing unaccounted, nothing loaded without archive).
     pub archive_balanced: bool,
-    /// Both balance and the entity has no defect finding.
+    /// Both balance and the resource has no defect finding.
     pub balanced: bool,
 }
 
@@ -335,8 +335,8 @@ pub enum FindingClass {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
-    /// The entity (`people`…), or `report` for the report itself.
-    pub entity: String,
+    /// The resource (`people`…), or `report` for the report itself.
+    pub resource: String,
     /// The NationBuilder id concerned, when there is one.
     pub source_id: Option<String>,
     /// The check (`ids`, `counts`, `raw_hash`, `rederive`, `referential`, `sample`, `report`).
@@ -373,15 +373,26 @@ impl Report {
 
     /// Parses a report file's text.
     pub fn from_json(text: &str) -> Result<Report, VerifyError> {
-        let report: Report = serde_json::from_str(text)
+        // The format first: a report of another format does not parse as this one.
+        #[derive(Deserialize)]
+        struct Format {
+            format: String,
+            #[serde(default)]
+            tool: Option<Tool>,
+        }
+        let head: Format = serde_json::from_str(text)
             .map_err(|e| VerifyError::Report(format!("not an nb-exodus verify report: {e}")))?;
-        if report.format != FORMAT {
+        if head.format != FORMAT {
+            let version = head
+                .tool
+                .map_or_else(|| "that made it".to_owned(), |t| t.version);
             return Err(VerifyError::Report(format!(
-                "report format {:?} is not {FORMAT:?}; use the nb-exodus version named in the report",
-                report.format
+                "report format {:?} is not {FORMAT:?}: re-check it with the nb-exodus version {version}",
+                head.format
             )));
         }
-        Ok(report)
+        serde_json::from_str(text)
+            .map_err(|e| VerifyError::Report(format!("not an nb-exodus verify report: {e}")))
     }
 }
 
@@ -467,18 +478,18 @@ fn id_order(id: &str) -> (bool, usize, &str) {
 /// Ids listed on one grouped findings line; the rest are in report.json.
 const IDS_SHOWN: usize = 10;
 
-/// The findings of one class as lines: one per kind (entity, check, code), with a count and
+/// The findings of one class as lines: one per kind (resource, check, code), with a count and
 /// the first ids in numeric order when a kind occurs more than once.
 fn finding_lines(findings: &[&Finding]) -> Vec<String> {
     let mut kinds: BTreeMap<(&str, &str, &str), Vec<&Finding>> = BTreeMap::new();
     for f in findings {
         kinds
-            .entry((f.entity.as_str(), f.check.as_str(), f.code.as_str()))
+            .entry((f.resource.as_str(), f.check.as_str(), f.code.as_str()))
             .or_default()
             .push(f);
     }
     let mut lines = Vec::new();
-    for ((entity, check, code), mut list) in kinds {
+    for ((resource, check, code), mut list) in kinds {
         list.sort_by(|a, b| {
             let key = |f: &Finding| f.source_id.clone();
             match (key(a), key(b)) {
@@ -491,7 +502,7 @@ fn finding_lines(findings: &[&Finding]) -> Vec<String> {
         let first = list[0];
         if list.len() == 1 {
             lines.push(format!(
-                "- {entity} {} — {check} `{code}`: {}",
+                "- {resource} {} — {check} `{code}`: {}",
                 first.source_id.as_deref().unwrap_or("(no id)"),
                 first.detail
             ));
@@ -518,18 +529,18 @@ fn finding_lines(findings: &[&Finding]) -> Vec<String> {
             )
         };
         lines.push(format!(
-            "- {entity} — {check} `{code}` × {}: {ids_text} — {detail}",
+            "- {resource} — {check} `{code}` × {}: {ids_text} — {detail}",
             list.len()
         ));
     }
     lines
 }
 
-/// What the two count equations mean, written once before the entities' figures.
+/// What the two count equations mean, written once before the resources' figures.
 fn explain_equations(s: &mut String, online: bool) {
     let _ = writeln!(
         s,
-        "Each entity is accounted for by two equations, with every term written out below; a \
+        "Each resource is accounted for by two equations, with every term written out below; a \
          term that is not explained is a defect.\n"
     );
     if online {
@@ -558,7 +569,7 @@ fn explain_equations(s: &mut String, online: bool) {
         "**Archive equation** — `archived = loaded + rejected + excluded + deleted_at_source + \
          unaccounted` — accounts for every archived record in the tables:\n\n\
          - *archived*: records in the raw archive, exactly as received;\n\
-         - *loaded*: archived records with a row in the entity's core table;\n\
+         - *loaded*: archived records with a row in the resource's core table;\n\
          - *rejected*: no row, with the reason in `sync.rejects`;\n\
          - *excluded*: no row because the mapping deliberately makes none;\n\
          - *deleted_at_source*: rows removed because the record disappeared at source during \
@@ -684,8 +695,8 @@ pub fn render_markdown(r: &Report, signed_by: Option<&str>) -> String {
     );
     let _ = writeln!(
         s,
-        "- Sample: {} per entity, seed {} ({})",
-        r.sample.size_per_entity, r.sample.seed, r.sample.seed_origin
+        "- Sample: {} per resource, seed {} ({})",
+        r.sample.size_per_resource, r.sample.seed, r.sample.seed_origin
     );
     let _ = writeln!(
         s,
@@ -697,9 +708,9 @@ pub fn render_markdown(r: &Report, signed_by: Option<&str>) -> String {
     let _ = writeln!(s, "## Count equations\n");
     explain_equations(
         &mut s,
-        r.entities.values().any(|e| e.equation.source.is_some()),
+        r.resources.values().any(|e| e.equation.source.is_some()),
     );
-    for (name, e) in &r.entities {
+    for (name, e) in &r.resources {
         let _ = writeln!(s, "### {name}\n");
         if let Some(src) = &e.equation.source {
             let _ = writeln!(
@@ -791,9 +802,9 @@ pub fn render_markdown(r: &Report, signed_by: Option<&str>) -> String {
 mod tests {
     use super::*;
 
-    fn finding(class: FindingClass, entity: &str, id: Option<&str>, code: &str) -> Finding {
+    fn finding(class: FindingClass, resource: &str, id: Option<&str>, code: &str) -> Finding {
         Finding {
-            entity: entity.into(),
+            resource: resource.into(),
             source_id: id.map(str::to_owned),
             check: "referential".into(),
             class,
@@ -815,7 +826,7 @@ mod tests {
             unaccounted: 0,
             loaded_without_archive: 0,
         };
-        let entity = EntityReport {
+        let resource = ResourceReport {
             source: None,
             database: DatabaseSide {
                 counts,
@@ -879,14 +890,14 @@ mod tests {
                 salt_id: "ef".repeat(32),
             },
             sample: SampleInfo {
-                size_per_entity: 299,
+                size_per_resource: 299,
                 seed: "1".into(),
                 seed_origin: "given".into(),
                 selection: "rule".into(),
             },
-            entities: BTreeMap::from([
-                ("donations".to_owned(), entity.clone()),
-                ("people".to_owned(), entity),
+            resources: BTreeMap::from([
+                ("donations".to_owned(), resource.clone()),
+                ("people".to_owned(), resource),
             ]),
             outcome: Outcome {
                 balanced: defects == 0,
@@ -931,7 +942,7 @@ mod tests {
         ] {
             assert_eq!(md.matches(fragment).count(), 1, "{fragment}\n---\n{md}");
         }
-        // Two entities, each with its figures, but the explanation once.
+        // Two resources, each with its figures, but the explanation once.
         assert_eq!(md.matches("- Archive: `archived 10 = loaded 9").count(), 2);
         // Offline there is no source equation to explain.
         let offline = render_markdown(&report(vec![], false), None);

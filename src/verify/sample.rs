@@ -1,4 +1,4 @@
-//! The re-fetch sample: a seeded draw of archived records per entity, fetched again by id and
+//! The re-fetch sample: a seeded draw of archived records per resource, fetched again by id and
 //! compared field by field with the archive.
 //!
 //! The draw is reproducible by anyone with the database and the seed: records are ordered by
@@ -8,7 +8,7 @@
 //! `updated_at`, or only counters NationBuilder recomputes without touching `updated_at`),
 //! deleted at source (404), or migration defect. Only field names are reported.
 //!
-//! **Like with like.** Each entity's result says how its records were obtained again
+//! **Like with like.** Each resource's result says how its records were obtained again
 //! (`method`) and which fields were compared (`compared`):
 //!
 //! * same API as the export: every field of both records; except v1 people archived
@@ -48,11 +48,11 @@ pub(crate) enum Scope {
     Shared,
 }
 
-/// How one entity's sample is re-fetched and compared.
+/// How one resource's sample is re-fetched and compared.
 pub(crate) struct Plan<'a> {
     /// Archived id → the sweeping API's key.
     pub keys: &'a KeyMap,
-    /// The sweep's listing, for entities that cannot be fetched by id.
+    /// The sweep's listing, for resources that cannot be fetched by id.
     pub listing: Option<&'a BTreeMap<String, Value>>,
     /// The comparison.
     pub scope: Scope,
@@ -74,10 +74,10 @@ fn abbreviated_in(resource: Resource, api: &str) -> Option<&'static str> {
 }
 
 /// The `compared` text of the report.
-pub(crate) fn compared_text(stream: Resource, scope: Scope, api: &str) -> Option<String> {
-    let shared = stream.def().sample.shared_fields;
+pub(crate) fn compared_text(resource: Resource, scope: Scope, api: &str) -> Option<String> {
+    let shared = resource.def().sample.shared_fields;
     match scope {
-        Scope::Same if abbreviated_in(stream, api).is_some() => Some(
+        Scope::Same if abbreviated_in(resource, api).is_some() => Some(
             "every field; a record archived abbreviated (v1 export without --full-people) is compared on the abbreviated record's keys only, against the full record of its show route".into(),
         ),
         Scope::Same => None,
@@ -126,10 +126,10 @@ fn normalized(value: &Value) -> Value {
 
 /// The shared fields of an archived v2 record and a fetched v1 record, each as a flat object
 /// of the fields both have (named by their v1 name).
-fn shared_views(stream: Resource, archived_v2: &Value, fetched_v1: &Value) -> (Value, Value) {
+fn shared_views(resource: Resource, archived_v2: &Value, fetched_v1: &Value) -> (Value, Value) {
     let mut a = serde_json::Map::new();
     let mut b = serde_json::Map::new();
-    for (v1, v2) in stream.def().sample.shared_fields {
+    for (v1, v2) in resource.def().sample.shared_fields {
         if let (Some(x), Some(y)) = (field(archived_v2, v2), field(fetched_v1, v1)) {
             a.insert((*v1).to_owned(), normalized(x));
             b.insert((*v1).to_owned(), normalized(y));
@@ -158,19 +158,19 @@ fn abbreviated_view(archived: &Value, fetched: &Value, full_marker: &str) -> Opt
 
 /// The rule, as written into the report.
 pub const SELECTION: &str =
-    "archived records not marked deleted at source, ordered by SHA-256(seed || ':' || source_id) in PostgreSQL, first n per entity";
+    "archived records not marked deleted at source, ordered by SHA-256(seed || ':' || source_id) in PostgreSQL, first n per resource";
 
 /// Whether the field at `pointer` is one NationBuilder recomputes from other records without
 /// bumping `updated_at` (the descriptor's [`crate::resource::SampleRules::derived_counters`]: an exact name, or
 /// a prefix ending in `*`).
-fn derived_counter(stream: Resource, pointer: &str) -> bool {
+fn derived_counter(resource: Resource, pointer: &str) -> bool {
     let Some(attr) = pointer
         .strip_prefix("/attributes/")
         .or_else(|| pointer.strip_prefix('/'))
     else {
         return false;
     };
-    stream
+    resource
         .def()
         .sample
         .derived_counters
@@ -181,11 +181,11 @@ fn derived_counter(stream: Resource, pointer: &str) -> bool {
         })
 }
 
-/// Draws up to `n` archived records of `stream` with `seed`: (id, archived body).
+/// Draws up to `n` archived records of `resource` with `seed`: (id, archived body).
 pub(crate) async fn draw(
     conn: &mut PgConnection,
     nation: &str,
-    stream: Resource,
+    resource: Resource,
     seed: &str,
     n: u64,
 ) -> Result<Vec<(String, Vec<u8>)>, VerifyError> {
@@ -196,7 +196,7 @@ pub(crate) async fn draw(
           LIMIT $4",
     )
     .bind(nation)
-    .bind(stream.as_str())
+    .bind(resource.as_str())
     .bind(seed)
     .bind(i64::try_from(n).unwrap_or(i64::MAX))
     .fetch_all(&mut *conn)
@@ -277,7 +277,7 @@ pub(crate) enum Comparison {
 }
 
 /// Classifies one sampled record (pure).
-pub(crate) fn compare(stream: Resource, archived: &Value, fetched: Option<&Value>) -> Comparison {
+pub(crate) fn compare(resource: Resource, archived: &Value, fetched: Option<&Value>) -> Comparison {
     let Some(fetched) = fetched else {
         return Comparison::DeletedAtSource;
     };
@@ -292,7 +292,7 @@ pub(crate) fn compare(stream: Resource, archived: &Value, fetched: Option<&Value
         (Some(now), Some(then)) => now > then,
         _ => false,
     };
-    if newer || fields.iter().all(|f| derived_counter(stream, f)) {
+    if newer || fields.iter().all(|f| derived_counter(resource, f)) {
         Comparison::ChangedAtSource(fields)
     } else {
         Comparison::Defect(fields)
@@ -302,7 +302,7 @@ pub(crate) fn compare(stream: Resource, archived: &Value, fetched: Option<&Value
 /// Re-fetches the drawn records and compares them with the archive.
 pub(crate) async fn refetch<S: Source + 'static>(
     source: &Arc<S>,
-    stream: Resource,
+    resource: Resource,
     drawn: &[(String, Vec<u8>)],
     plan: &Plan<'_>,
     findings: &mut Vec<Finding>,
@@ -310,7 +310,7 @@ pub(crate) async fn refetch<S: Source + 'static>(
     let ids: Vec<String> = drawn.iter().map(|(id, _)| id.clone()).collect();
     let keys: Vec<String> = ids
         .iter()
-        .filter_map(|id| plan.keys.to_source(stream, id))
+        .filter_map(|id| plan.keys.to_source(resource, id))
         .collect();
     let mut h = Sha256::new();
     for id in &ids {
@@ -332,19 +332,19 @@ pub(crate) async fn refetch<S: Source + 'static>(
             }
             .into(),
         ),
-        compared: compared_text(stream, plan.scope, source.api()),
+        compared: compared_text(resource, plan.scope, source.api()),
     };
-    let fetched = fetch_many(source, stream, &keys, plan.listing).await?;
+    let fetched = fetch_many(source, resource, &keys, plan.listing).await?;
     let mut listed = 0;
     for (id, body) in drawn {
         let archived: Value = crate::fetch::scan::read(body).value;
-        let Some(key) = plan.keys.to_source(stream, id) else {
+        let Some(key) = plan.keys.to_source(resource, id) else {
             result.migration_defects += 1;
             push_limited(
                 findings,
                 &mut listed,
                 finding(
-                    stream,
+                    resource,
                     Some(id),
                     "sample",
                     FindingClass::Defect,
@@ -358,16 +358,16 @@ pub(crate) async fn refetch<S: Source + 'static>(
         let now = fetched.get(&key).and_then(Option::as_ref);
         let outcome = match (plan.scope, now) {
             (Scope::Shared, Some(now)) => {
-                let (a, b) = shared_views(stream, &archived, now);
-                compare(stream, &a, Some(&b))
+                let (a, b) = shared_views(resource, &archived, now);
+                compare(resource, &a, Some(&b))
             }
-            (Scope::Same, Some(now)) => match abbreviated_in(stream, source.api())
+            (Scope::Same, Some(now)) => match abbreviated_in(resource, source.api())
                 .and_then(|marker| abbreviated_view(&archived, now, marker))
             {
-                Some(view) => compare(stream, &archived, Some(&view)),
-                None => compare(stream, &archived, Some(now)),
+                Some(view) => compare(resource, &archived, Some(&view)),
+                None => compare(resource, &archived, Some(now)),
             },
-            _ => compare(stream, &archived, now),
+            _ => compare(resource, &archived, now),
         };
         let (class, code, detail) = match outcome {
             Comparison::Matched => {
@@ -401,7 +401,7 @@ pub(crate) async fn refetch<S: Source + 'static>(
         push_limited(
             findings,
             &mut listed,
-            finding(stream, Some(id), "sample", class, code, detail),
+            finding(resource, Some(id), "sample", class, code, detail),
         );
     }
     Ok(result)

@@ -46,7 +46,7 @@ pub fn v2_to_v1_text() -> String {
     )
 }
 
-/// Archived id → the sweeping API's key, per entity. Entities without an entry keep their ids.
+/// Archived id → the sweeping API's key, per resource. Resources without an entry keep their ids.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct KeyMap {
     to_source: BTreeMap<Resource, BTreeMap<String, String>>,
@@ -59,7 +59,7 @@ impl KeyMap {
         Self::default()
     }
 
-    /// True when no entity needs translating.
+    /// True when no resource needs translating.
     pub(crate) fn is_identity(&self) -> bool {
         self.to_source.is_empty()
     }
@@ -135,28 +135,28 @@ impl KeyMap {
         Ok(map)
     }
 
-    fn insert(&mut self, stream: Resource, archived: String, key: String) {
+    fn insert(&mut self, resource: Resource, archived: String, key: String) {
         self.to_archive
-            .entry(stream)
+            .entry(resource)
             .or_default()
             .insert(key.clone(), archived.clone());
         self.to_source
-            .entry(stream)
+            .entry(resource)
             .or_default()
             .insert(archived, key);
     }
 
     /// The sweeping API's key for an archived id; `None` when it cannot be translated.
-    pub(crate) fn to_source(&self, stream: Resource, archived: &str) -> Option<String> {
-        match self.to_source.get(&stream) {
+    pub(crate) fn to_source(&self, resource: Resource, archived: &str) -> Option<String> {
+        match self.to_source.get(&resource) {
             None => Some(archived.to_owned()),
             Some(map) => map.get(archived).cloned(),
         }
     }
 
     /// The archived id of a key of the sweeping API, when one translates to it.
-    pub(crate) fn to_archive(&self, stream: Resource, key: &str) -> Option<String> {
-        match self.to_archive.get(&stream) {
+    pub(crate) fn to_archive(&self, resource: Resource, key: &str) -> Option<String> {
+        match self.to_archive.get(&resource) {
             None => Some(key.to_owned()),
             Some(map) => map.get(key).cloned(),
         }

@@ -76,13 +76,13 @@ pub(crate) fn defects(report: &Report) -> Vec<&Finding> {
 
 fn has(
     report_findings: &[Finding],
-    entity: &str,
+    resource: &str,
     id: &str,
     class: FindingClass,
     code: &str,
 ) -> bool {
     report_findings.iter().any(|f| {
-        f.entity == entity
+        f.resource == resource
             && f.source_id.as_deref() == Some(id)
             && f.class == class
             && f.code == code
@@ -138,7 +138,7 @@ async fn a_clean_export_balances_and_the_signed_report_rechecks_offline() {
         ("taggings", manifest.taggings),
         ("donations", manifest.donations),
     ] {
-        let e = &report.entities[name];
+        let e = &report.resources[name];
         assert!(e.equation.balanced, "{name}: {:?}", e.equation);
         assert_eq!(e.equation.source_balanced, Some(true), "{name}");
         assert!(e.equation.archive_balanced, "{name}");
@@ -172,7 +172,7 @@ async fn a_clean_export_balances_and_the_signed_report_rechecks_offline() {
     }
     // Donations of donors deleted before the export (the simulator's gap ids) and without a
     // donor are NationBuilder-allowed orphans, not defects.
-    let d = &report.entities["donations"];
+    let d = &report.resources["donations"];
     let unknown = d.database.referential["donor_not_exported"];
     assert!(unknown > 0, "the simulator has donations of deleted donors");
     assert_eq!(
@@ -186,8 +186,8 @@ async fn a_clean_export_balances_and_the_signed_report_rechecks_offline() {
     let again = verify::run(&verify_config(&sim, &db, 299))
         .await
         .expect("verify runs");
-    for (name, e) in &report.entities {
-        assert_eq!(e.database.manifest, again.entities[name].database.manifest);
+    for (name, e) in &report.resources {
+        assert_eq!(e.database.manifest, again.resources[name].database.manifest);
     }
     assert_eq!(report.sample.seed, again.sample.seed);
 
@@ -280,7 +280,7 @@ async fn a_clean_export_balances_and_the_signed_report_rechecks_offline() {
 }
 
 /// Tampers with a clean export and checks that both the online and the offline check name it.
-async fn tampering_is_caught(sql: &str, entity: &str, id: &str, codes: &[&str]) {
+async fn tampering_is_caught(sql: &str, resource: &str, id: &str, codes: &[&str]) {
     let (sim, db) = exported(120).await;
     let (dir, key, _) = clean_signed_report(&sim, &db).await;
     exec(&db, sql).await;
@@ -290,11 +290,11 @@ async fn tampering_is_caught(sql: &str, entity: &str, id: &str, codes: &[&str]) 
         .expect("verify runs");
     assert_eq!(report.outcome.exit_code, 1, "{sql}");
     assert!(!report.outcome.balanced);
-    assert!(!report.entities[entity].equation.balanced);
+    assert!(!report.resources[resource].equation.balanced);
     for code in codes {
         assert!(
-            has(&report.findings, entity, id, FindingClass::Defect, code),
-            "no {code} finding for {entity} {id} after {sql}: {:#?}",
+            has(&report.findings, resource, id, FindingClass::Defect, code),
+            "no {code} finding for {resource} {id} after {sql}: {:#?}",
             defects(&report)
         );
     }
@@ -308,14 +308,14 @@ async fn tampering_is_caught(sql: &str, entity: &str, id: &str, codes: &[&str]) 
         checked
             .findings
             .iter()
-            .any(|f| f.entity == entity && f.code == "differs_from_report"),
+            .any(|f| f.resource == resource && f.code == "differs_from_report"),
         "{:#?}",
         checked.findings
     );
     assert!(checked
         .findings
         .iter()
-        .any(|f| f.entity == entity && f.source_id.as_deref() == Some(id)));
+        .any(|f| f.resource == resource && f.source_id.as_deref() == Some(id)));
     sim.shutdown().await;
 }
 
@@ -418,7 +418,7 @@ async fn changes_at_source_after_the_export_are_explained_not_defects() {
         FindingClass::Explained,
         "changed_at_source"
     ));
-    let people = report.entities["people"].source.as_ref().expect("source");
+    let people = report.resources["people"].source.as_ref().expect("source");
     assert_eq!(
         (
             people.new_at_source,
@@ -430,9 +430,12 @@ async fn changes_at_source_after_the_export_are_explained_not_defects() {
     assert_eq!(people.sample.changed_at_source, 1);
     assert_eq!(people.sample.deleted_at_source, 1);
     assert_eq!(people.sample.migration_defects, 0);
-    assert!(report.entities["people"].equation.balanced);
+    assert!(report.resources["people"].equation.balanced);
     // The created person's taggings are new, the deleted person's are gone: both explained.
-    let taggings = report.entities["taggings"].source.as_ref().expect("source");
+    let taggings = report.resources["taggings"]
+        .source
+        .as_ref()
+        .expect("source");
     assert!(taggings.deleted_at_source > 0);
     assert_eq!(taggings.missing, 0);
 
@@ -443,22 +446,22 @@ async fn changes_at_source_after_the_export_are_explained_not_defects() {
     let mut kinds: std::collections::BTreeMap<(&str, &str, &str), usize> = Default::default();
     for f in &report.findings {
         *kinds
-            .entry((f.entity.as_str(), f.check.as_str(), f.code.as_str()))
+            .entry((f.resource.as_str(), f.check.as_str(), f.code.as_str()))
             .or_default() += 1;
     }
     assert!(
         kinds.values().any(|&n| n > 1),
         "some kind repeats: {kinds:?}"
     );
-    for ((entity, check, code), n) in kinds {
+    for ((resource, check, code), n) in kinds {
         let line = match n {
-            1 => format!("- {entity} "),
-            n => format!("- {entity} — {check} `{code}` × {n}: ids "),
+            1 => format!("- {resource} "),
+            n => format!("- {resource} — {check} `{code}` × {n}: ids "),
         };
         let tag = format!("{check} `{code}`");
         let lines: Vec<&str> = md
             .lines()
-            .filter(|l| l.starts_with(&format!("- {entity} ")) && l.contains(&tag))
+            .filter(|l| l.starts_with(&format!("- {resource} ")) && l.contains(&tag))
             .collect();
         assert_eq!(lines.len(), 1, "one line for {tag}: {lines:?}\n{md}");
         assert!(lines[0].starts_with(&line), "{}", lines[0]);
@@ -490,7 +493,7 @@ async fn changes_reconciled_by_a_second_migrate_balance() {
         .expect("verify runs");
     assert_eq!(defects(&report), Vec::<&Finding>::new());
     assert_eq!(report.outcome.exit_code, 0);
-    let people = &report.entities["people"];
+    let people = &report.resources["people"];
     assert!(people.equation.balanced, "{:?}", people.equation);
     assert_eq!(
         people.database.counts.deleted_at_source, 1,
@@ -519,7 +522,7 @@ async fn changes_reconciled_by_a_second_migrate_balance() {
         "donor_marked_deleted_at_source"
     ));
     assert!(
-        report.entities["donations"].database.referential["donor_marked_deleted_at_source"] >= 1
+        report.resources["donations"].database.referential["donor_marked_deleted_at_source"] >= 1
     );
     let loaded: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM core.people WHERE nation = 'testnation' AND source_id = $1",
@@ -555,7 +558,7 @@ async fn changes_reconciled_by_a_second_migrate_balance() {
     assert!(checked
         .findings
         .iter()
-        .any(|f| f.entity == "people" && f.detail.contains("manifest.root")));
+        .any(|f| f.resource == "people" && f.detail.contains("manifest.root")));
     sim.shutdown().await;
 }
 

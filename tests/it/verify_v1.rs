@@ -40,7 +40,7 @@ fn verify_config(sim: &RunningSimulator, db: &TestDb, api: &str, sample: u64) ->
     crate::verify::verify_config_for(sim, db, Some(api), sample)
 }
 
-/// Every entity balances, is enumerated completely and its whole sample matches.
+/// Every resource balances, is enumerated completely and its whole sample matches.
 fn assert_balanced(report: &Report, sim: &RunningSimulator, what: &str) {
     assert_eq!(defects(report), Vec::<&Finding>::new(), "{what}");
     assert!(report.outcome.balanced, "{what}");
@@ -54,7 +54,7 @@ fn assert_balanced(report: &Report, sim: &RunningSimulator, what: &str) {
         ("taggings", m.taggings),
         ("donations", m.donations),
     ] {
-        let e = &report.entities[name];
+        let e = &report.resources[name];
         assert!(e.equation.balanced, "{what} {name}: {:?}", e.equation);
         assert_eq!(e.equation.source_balanced, Some(true), "{what} {name}");
         let src = e.source.as_ref().expect("source side");
@@ -77,7 +77,7 @@ fn assert_balanced(report: &Report, sim: &RunningSimulator, what: &str) {
         }
     }
     assert_eq!(
-        report.entities["people"]
+        report.resources["people"]
             .source
             .as_ref()
             .expect("source")
@@ -100,7 +100,7 @@ async fn verify_v1_balances_against_v1_and_v2_exports() {
         assert_eq!(report.export.api.as_deref(), Some(api), "{what}");
         let source = report.source.as_ref().expect("online");
         assert_eq!(source.key_translation.is_some(), api == "v2", "{what}");
-        let people = report.entities["people"].source.as_ref().expect("source");
+        let people = report.resources["people"].source.as_ref().expect("source");
         assert!(
             people.sample.compared.is_some(),
             "{what}: says what it compared"
@@ -139,9 +139,9 @@ async fn exec(db: &TestDb, sql: &str) {
     assert!(done.rows_affected() > 0, "tampering changed nothing: {sql}");
 }
 
-fn has_defect(report: &Report, entity: &str, id: &str, code: &str) -> bool {
+fn has_defect(report: &Report, resource: &str, id: &str, code: &str) -> bool {
     report.findings.iter().any(|f| {
-        f.entity == entity
+        f.resource == resource
             && f.source_id.as_deref() == Some(id)
             && f.class == FindingClass::Defect
             && f.code == code
@@ -172,7 +172,7 @@ async fn tampering_is_caught_under_api_v1() {
         .await
         .expect("verify runs");
     assert_eq!(report.outcome.exit_code, 1);
-    assert!(!report.entities["taggings"].equation.balanced);
+    assert!(!report.resources["taggings"].equation.balanced);
     assert!(
         has_defect(&report, "taggings", &id, "archived_not_loaded"),
         "{:#?}",
@@ -190,7 +190,7 @@ async fn tampering_is_caught_under_api_v1() {
         .await
         .expect("verify runs");
     assert_eq!(report.outcome.exit_code, 1);
-    let people = &report.entities["people"];
+    let people = &report.resources["people"];
     assert!(!people.equation.balanced);
     assert_eq!(people.source.as_ref().expect("source").missing, 1);
     assert!(
@@ -210,7 +210,10 @@ async fn tampering_is_caught_under_api_v1() {
         .await
         .expect("verify runs");
     assert_eq!(report.outcome.exit_code, 1);
-    let taggings = report.entities["taggings"].source.as_ref().expect("source");
+    let taggings = report.resources["taggings"]
+        .source
+        .as_ref()
+        .expect("source");
     assert_eq!(taggings.missing, 1, "{:#?}", defects(&report));
     sim.shutdown().await;
 }
