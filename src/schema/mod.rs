@@ -344,7 +344,8 @@ mod tests {
                 "0010 salt by migrate",
                 "0011 run tls",
                 "0012 lossless archive",
-                "0013 analysis views"
+                "0013 analysis views",
+                "0014 resource registry"
             ]
         );
         for migration in MIGRATOR.iter() {
