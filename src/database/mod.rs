@@ -32,8 +32,9 @@ pub use tls::ConnectionSettings;
 /// purpose: a wrong host should fail in seconds, not hang a command.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Largest number of connections a pool from [`connect`] opens: a migration's four streams
-/// each use up to three at once (two page transactions and the page spool).
+/// Largest number of connections a pool from [`connect`] opens: a migration runs at most five
+/// streams at once (`pipeline`'s `MAX_STREAMS`), each using up to three (two page transactions
+/// and the page spool), plus one.
 const MAX_CONNECTIONS: u32 = 16;
 
 /// The environment variable that names the database when no flag does.

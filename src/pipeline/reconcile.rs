@@ -31,7 +31,9 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use super::progress::{Progress, ReconcileChanges, ReconcileStep};
-use super::run::{self, join_streams, Backend, Job, Pass, PipelineError, RunSettings};
+use super::run::{
+    self, join_streams, stream_slots, Backend, Job, Pass, PipelineError, RunSettings,
+};
 use crate::checkpoint::StateStore;
 use crate::fetch::{sweep_ids_observed, Cursor, Source};
 use crate::load::{PageBatch, PageOutcome, Sink};
@@ -120,11 +122,19 @@ where
     for round in 1..=MAX_ROUNDS {
         progress.reconcile_started(round);
         let mut tasks = JoinSet::new();
+        let slots = stream_slots();
         for stream in streams.iter().copied() {
             let backend = backend.clone();
             let settings = settings.clone();
             let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
+            let slots = slots.clone();
             tasks.spawn(async move {
+                let Ok(_slot) = slots.acquire_owned().await else {
+                    return (
+                        stream,
+                        Err(PipelineError::Task("stream slots closed".into())),
+                    );
+                };
                 let r =
                     reconcile_round(&backend, &settings, &*source, &*mapper, &*progress, stream)
                         .await;

@@ -256,7 +256,18 @@ where
     }
 }
 
-/// Runs every step concurrently, then reconciles; returns each stream's report, or the first
+/// How many streams run at once (main pass and reconciliation alike). Each uses up to three
+/// database connections (two page transactions and the page spool), so the pool of
+/// `database::connect` holds `3 × MAX_STREAMS + 1`; the API's rate limit, shared by all
+/// streams, is what bounds a run's speed, not this.
+pub const MAX_STREAMS: usize = 5;
+
+/// The slots a stream takes before it runs (see [`MAX_STREAMS`]).
+pub(super) fn stream_slots() -> Arc<tokio::sync::Semaphore> {
+    Arc::new(tokio::sync::Semaphore::new(MAX_STREAMS))
+}
+
+/// Runs every step concurrently (at most [`MAX_STREAMS`] at a time), then reconciles; returns each stream's report, or the first
 /// error (after which the other streams are stopped and marked interrupted).
 pub async fn run<S, M, St, K>(
     backend: &Backend<St, K>,
@@ -274,6 +285,7 @@ where
 {
     let mut reports = BTreeMap::new();
     let mut tasks = JoinSet::new();
+    let slots = stream_slots();
     let mut running = Vec::new();
     let committed: BTreeMap<Resource, (u64, Option<u64>)> = backend
         .store
@@ -299,7 +311,15 @@ where
         let (records, total) = display_start(&cursor, reads, total);
         // Here rather than in the task, so the display hears of the streams in their order.
         progress.stream_started(stream, records, total);
+        let slots = slots.clone();
         tasks.spawn(async move {
+            // A stream waits for a slot; the slots bound the database connections in use.
+            let Ok(_slot) = slots.acquire_owned().await else {
+                return (
+                    stream,
+                    Err(PipelineError::Task("stream slots closed".into())),
+                );
+            };
             let result = run_stream(
                 &backend,
                 &settings,

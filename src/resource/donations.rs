@@ -45,4 +45,5 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         derived_counters: &[],
     },
     v1_key: V1Key::SameId,
+    defines: None,
 };

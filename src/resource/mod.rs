@@ -40,6 +40,22 @@ pub struct ResourceDef {
     /// How its v1 key is derived from a v2 export's archive, for verifying a v2 export
     /// through v1.
     pub v1_key: V1Key,
+    /// What its records define in other resources' records, when they are definitions
+    /// (custom-field definitions: the keys of people's and donations' `custom_fields`).
+    pub defines: Option<Definitions>,
+}
+
+/// Records that define the keys of a `jsonb` column of other resources' tables, so `verify`
+/// can report keys used without a definition and definitions never used.
+#[derive(Debug, Clone, Copy)]
+pub struct Definitions {
+    /// The column of this resource's main table holding the key a record defines (`slug`).
+    pub key_column: &'static str,
+    /// The column saying what a definition applies to (`resource_type`).
+    pub scope_column: &'static str,
+    /// For each value of the scope column: the resource, and the `jsonb` column of its main
+    /// table whose object keys the definitions of that scope define.
+    pub applies_to: &'static [(&'static str, &'static str, &'static str)],
 }
 
 /// How v2 (JSON:API) serves a resource.
@@ -367,6 +383,13 @@ mod tests {
             }
             if let V1Key::PersonAndName { resource, .. } = def.v1_key {
                 assert!(Resource::named(resource).is_some());
+            }
+            for (_, resource, _) in def.defines.map_or(&[][..], |d| d.applies_to) {
+                assert!(
+                    Resource::named(resource).is_some(),
+                    "{}: {resource}",
+                    def.name
+                );
             }
         }
         assert!(RESOURCES.len() < usize::from(u8::MAX));

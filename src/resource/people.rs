@@ -45,4 +45,5 @@ billing_address,registered_address,user_submitted_address",
         ],
     },
     v1_key: V1Key::SameId,
+    defines: None,
 };

@@ -45,4 +45,5 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         other: "tag_id",
         resource: "tags",
     },
+    defines: None,
 };

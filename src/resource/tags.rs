@@ -31,4 +31,5 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         derived_counters: &["taggings_count"],
     },
     v1_key: V1Key::Name,
+    defines: None,
 };

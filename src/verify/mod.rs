@@ -1,12 +1,14 @@
 //! Verify: the auditor's proof that an export is complete, made without trusting the run that
-//! did it. For each resource (people, tags, taggings, donations) it
+//! did it. For each resource of the registry ([`crate::resource`]) it
 //!
 //! 1. sweeps the API's ids afresh and balances `enumerated − duplicates = archived` with every
 //!    difference classified ([`ids`]);
 //! 2. balances `archived = loaded + rejected + excluded` ([`counts`]);
 //! 3. re-hashes every raw record and re-derives every loaded row from the raw archive with the
 //!    current mappings, diffing inside PostgreSQL ([`integrity`]);
-//! 4. checks references, separating orphans NationBuilder allows from defects ([`counts`]);
+//! 4. checks references, separating orphans NationBuilder allows from defects ([`counts`]),
+//!    and reports keys of `jsonb` columns used without a definition and definitions never used
+//!    (`definitions`);
 //! 5. re-fetches a seeded sample and compares it field by field ([`sample`]);
 //! 6. computes a salted RFC 6962 Merkle root over the archive ([`merkle`]);
 //!
@@ -49,6 +51,7 @@ use crate::mapping::{Api, MappingMapper, MappingSet, TableId};
 use crate::resource::{Dangling, Resource, V1Key};
 
 pub mod counts;
+mod definitions;
 mod findings;
 pub mod ids;
 pub mod integrity;
@@ -511,8 +514,9 @@ async fn database_pass(
             &mut findings,
         )
         .await?;
-        let (referential, unresolved) =
+        let (mut referential, unresolved) =
             counts::referential(&mut work, nation, resource, &mut findings).await?;
+        referential.extend(definitions::check(&mut work, nation, resource, &mut findings).await?);
         let root = merkle::root(&pass.leaves);
         resources.insert(
             resource,
