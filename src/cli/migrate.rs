@@ -16,7 +16,8 @@ pub struct MigrateArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
-    /// Which streams to export, comma-separated.
+    /// Which resources to export, comma-separated (default: every resource the chosen API
+    /// serves; the README's Resources table lists them).
     /// Example: --resources people,tags,taggings,donations
     #[arg(long, value_delimiter = ',')]
     pub resources: Option<Vec<String>>,

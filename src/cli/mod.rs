@@ -38,7 +38,8 @@ pub enum Command {
     #[command(subcommand)]
     Db(db::DbCommand),
 
-    /// Export a nation (people, tags, taggings, donations) into the open schema, resumably.
+    /// Export a nation (every resource the API serves: people, tags, donations, memberships…)
+    /// into the open schema, resumably.
     ///
     /// Example: NATIONBUILDER_API_TOKEN=… nb-exodus migrate --nation exampleparty --database-url postgres://postgres@127.0.0.1/party
     Migrate(migrate::MigrateArgs),
