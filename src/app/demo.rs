@@ -22,6 +22,7 @@ use crate::fetch::rate_limit::RateSpec;
 use crate::mapping::Api;
 use crate::resource::Resource;
 use crate::schema;
+use crate::schema::catalogue::TableId;
 use crate::simulator::{RateLimit, Simulator, SimulatorConfig};
 
 use super::migrate::migrate_with;
@@ -102,7 +103,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         api_base: Url::parse(&format!("{}/", sim.base_url()))?,
         database: connection.clone(),
         token,
-        streams: Resource::all().collect::<Vec<_>>(),
+        streams: Resource::all().filter(|r| r.served_by("v2")).collect(),
         rate_limit: rate,
         page_size: 100,
         currency: "EUR".into(),
@@ -135,23 +136,26 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         manifest.rate_limited,
         summary.rejects
     );
-    println!("{:<28} {:>10} {:>10}", "table", "rows", "at source");
-    let expected = [
-        ("core.people", Some(manifest.people)),
-        ("core.tags", Some(manifest.tags)),
-        ("core.taggings", Some(manifest.taggings)),
-        ("core.donations", Some(manifest.donations)),
-        ("core.email_addresses", None),
-        ("core.phone_numbers", None),
-        ("core.postal_addresses", None),
-        ("sensitive.person_attributes", None),
-        ("gdpr.consent_facts", None),
-        ("raw.records", None),
-    ];
+    println!("{:<32} {:>10} {:>10}", "table", "rows", "at source");
+    // Every resource's main table against the simulator's count, then the other tables the
+    // mappings fill (contact points, attributes, consent), then the archive.
+    let mut expected: Vec<(&str, Option<u64>)> = Resource::all()
+        .map(|r| {
+            let at_source = manifest.resources.get(r.as_str()).map_or(0, |c| c.live);
+            (r.table(), Some(at_source))
+        })
+        .collect();
+    for table in TableId::all().map(TableId::table) {
+        if table.mappable() && !Resource::all().any(|r| r.table() == table.qualified) {
+            expected.push((table.qualified, None));
+        }
+    }
+    expected.push(("raw.records", None));
     let mut balanced = true;
     for (table, at_source) in expected {
         let rows: i64 = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM {table} WHERE nation = 'demo'"
+            "SELECT count(*) FROM {} WHERE nation = 'demo'",
+            crate::load::quote_ident(table)?
         ))
         .fetch_one(&pool)
         .await?;
@@ -162,7 +166,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             }
             None => "-".into(),
         };
-        println!("{table:<28} {rows:>10} {shown:>10}");
+        println!("{table:<32} {rows:>10} {shown:>10}");
     }
     println!();
     println!("open it:  psql '{}'", connection.redacted_url());

@@ -629,8 +629,12 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
                 .await?;
             for (stream, r) in reports {
                 println!(
-                    "{stream:<10} {:>9} records re-mapped, {:>9} rows, {:>6} rejects",
-                    r.records, r.rows, r.rejected
+                    "{:<w$} {:>9} records re-mapped, {:>9} rows, {:>6} rejects",
+                    stream.as_str(),
+                    r.records,
+                    r.rows,
+                    r.rejected,
+                    w = crate::resource::name_width()
                 );
             }
             Ok(ExitCode::SUCCESS)

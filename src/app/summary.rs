@@ -14,7 +14,7 @@ use crate::checkpoint::{PgStore, StateStore};
 use crate::fetch::Cursor;
 use crate::pipeline::reconcile::ReconcileReport;
 use crate::pipeline::StreamReport;
-use crate::resource::Resource;
+use crate::resource::{name_width, Resource};
 
 /// One stream's state, as `status` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -109,12 +109,20 @@ pub(crate) fn print_states(nation: &str, spooled: i64, states: &[StreamState]) {
         return;
     }
     println!(
-        "{:<10} {:>9} {:>9} {:>9} {:>9} {:>7} {:>11}  {:<22} last error",
-        "stream", "archived", "loaded", "at source", "reads", "rejects", "state", "cursor"
+        "{:<w$} {:>9} {:>9} {:>9} {:>9} {:>7} {:>11}  {:<22} last error",
+        "stream",
+        "archived",
+        "loaded",
+        "at source",
+        "reads",
+        "rejects",
+        "state",
+        "cursor",
+        w = name_width()
     );
     for s in states {
         println!(
-            "{:<10} {:>9} {:>9} {:>9} {:>9} {:>7} {:>11}  {:<22} {}",
+            "{:<w$} {:>9} {:>9} {:>9} {:>9} {:>7} {:>11}  {:<22} {}",
             s.stream.as_str(),
             s.archived,
             s.loaded,
@@ -124,7 +132,8 @@ pub(crate) fn print_states(nation: &str, spooled: i64, states: &[StreamState]) {
             s.rejects,
             s.state,
             s.cursor,
-            s.last_error.as_deref().unwrap_or("")
+            s.last_error.as_deref().unwrap_or(""),
+            w = name_width()
         );
     }
 }
@@ -217,8 +226,11 @@ pub(crate) fn print_summary(summary: &RunSummary) {
     );
     for (stream, run) in &summary.run {
         let mut line = format!(
-            "  {stream:<10} read {:>8} in {:>6} pages",
-            run.read, run.pages
+            "  {:<w$} read {:>8} in {:>6} pages",
+            stream.as_str(),
+            run.read,
+            run.pages,
+            w = name_width()
         );
         if run.reconciled || run.new + run.updated + run.deleted > 0 {
             line.push_str(&format!(

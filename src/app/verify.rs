@@ -123,13 +123,14 @@ fn class_word(class: FindingClass) -> &'static str {
 }
 
 fn print_summary(report: &Report) {
+    let w = crate::resource::name_width();
     for (name, e) in &report.resources {
         if let Some(src) = &e.equation.source {
-            println!("{name:<10} source:  {src}");
+            println!("{name:<w$} source:  {src}");
         }
-        println!("{name:<10} archive: {}", e.equation.archive);
+        println!("{name:<w$} archive: {}", e.equation.archive);
         println!(
-            "{name:<10} root:    {} ({} leaves)",
+            "{name:<w$} root:    {} ({} leaves)",
             e.database.manifest.root, e.database.manifest.leaves
         );
     }

@@ -148,15 +148,7 @@ mod tests {
             cp(Resource::of("tags"), Cursor::Done, "abc"),
         ];
         let wanted = ["donations", "taggings", "people", "tags"].map(Resource::of);
-        let steps = plan(
-            &cps,
-            &wanted,
-            start,
-            "v2",
-            "abc",
-            false,
-        )
-        .unwrap();
+        let steps = plan(&cps, &wanted, start, "v2", "abc", false).unwrap();
         assert_eq!(
             steps,
             vec![

@@ -317,6 +317,11 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     RESOURCES.iter().map(|d| d.name)
 }
 
+/// The width of the longest resource name, for columns that line up (at least 10).
+pub fn name_width() -> usize {
+    names().map(str::len).max().unwrap_or(0).max(10)
+}
+
 impl fmt::Debug for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -14,7 +14,9 @@ use crate::migrate::sim_with;
 use crate::support::db::TestDb;
 
 /// The streams in the order every display shows them.
-const ORDER: [&str; 4] = ["people", "tags", "taggings", "donations"];
+/// The resources in registry order (the order of bars, log lines and summaries).
+static ORDER: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| nb_exodus::resource::names().collect());
 
 /// Small pages at a pace that makes the main pass last several seconds, past the first
 /// progress lines (every 5 s).
@@ -173,12 +175,13 @@ async fn a_piped_run_logs_rates_etas_reconciliation_and_the_summary() {
         .filter_map(|l| field(&fields(l), "stream").map(|_| l))
         .map(|l| {
             ORDER
-                .into_iter()
+                .iter()
+                .copied()
                 .find(|s| l.contains(&format!("stream={s} ")))
                 .unwrap()
         })
         .collect();
-    assert_eq!(started, ORDER, "{stderr}");
+    assert_eq!(started, *ORDER, "{stderr}");
 
     // Progress lines: well-formed figures; each tick's lines in stream order.
     let exporting: Vec<&str> = stderr
@@ -223,7 +226,7 @@ async fn a_piped_run_logs_rates_etas_reconciliation_and_the_summary() {
         .iter()
         .position(|l| l.contains(" reconciliation: ") && l.contains("round=1"))
         .unwrap_or_else(|| panic!("no reconciliation phase:\n{stderr}"));
-    for stream in ORDER {
+    for stream in ORDER.iter() {
         let done = lines
             .iter()
             .position(|l| l.contains(" stream done ") && l.contains(&format!("stream={stream} ")))
@@ -262,7 +265,7 @@ async fn a_piped_run_logs_rates_etas_reconciliation_and_the_summary() {
         .iter()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(order, ORDER, "{stdout}");
+    assert_eq!(order, *ORDER, "{stdout}");
     assert!(stdout.contains("\nnext: nb-exodus verify "), "{stdout}");
 
     // Changes at the source: the next run's reconciliation finds them and says so; with
@@ -391,10 +394,16 @@ async fn a_run_in_a_terminal_shows_bars_then_reconciliation() {
         return;
     };
 
-    let main = tmux.wait_for(|s| s.contains(" · eta ") && stream_lines(s).len() >= 4);
-    assert_eq!(stream_lines(&main), [0, 1, 2, 3], "{main}");
+    let n = ORDER.len();
+    let main = tmux.wait_for(|s| s.contains(" · eta ") && stream_lines(s).len() >= n);
+    assert_eq!(stream_lines(&main), (0..n).collect::<Vec<_>>(), "{main}");
     assert!(main.contains('█'), "{main}");
-    assert!(main.contains("requests   retries "), "{main}");
+    let counters = format!(
+        "{:<w$} retries ",
+        "requests",
+        w = nb_exodus::resource::name_width()
+    );
+    assert!(main.contains(&counters), "{main}");
     for line in main.lines().filter(|l| l.contains(" · eta ")) {
         let figures: Vec<&str> = line.split(" · ").collect();
         assert!(is_rate(figures[1].trim()), "{line}");
@@ -406,18 +415,21 @@ async fn a_run_in_a_terminal_shows_bars_then_reconciliation() {
 
     let reconciling = tmux.wait_for(|s| s.contains("reconciliation, round 1:"));
     let ranks = stream_lines(&reconciling);
-    assert_eq!(ranks[..4], [0, 1, 2, 3], "{reconciling}");
-    assert!(ranks[4..].is_sorted(), "{reconciling}");
+    assert_eq!(ranks[..n], (0..n).collect::<Vec<_>>(), "{reconciling}");
+    assert!(ranks[n..].is_sorted(), "{reconciling}");
 
     let end = tmux.wait_for(|s| s.contains("exit 0"));
     assert!(
-        end.contains("reconciliation, round 1: 4 of 4 resources done"),
+        end.contains(&format!(
+            "reconciliation, round 1: {n} of {n} resources done"
+        )),
         "{end}"
     );
-    for stream in ORDER {
+    for stream in ORDER.iter() {
         assert!(
             end.contains(&format!(
-                "{stream:<10} done: 0 new, 0 updated, 0 deleted at source"
+                "{stream:<w$} done: 0 new, 0 updated, 0 deleted at source",
+                w = nb_exodus::resource::name_width()
             )),
             "{end}"
         );

@@ -18,6 +18,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 use super::window::RateWindow;
 use super::{format, Progress, ReconcileChanges, ReconcileStep};
 use crate::fetch::client::FetchStats;
+use crate::resource::name_width;
 use crate::resource::Resource;
 
 /// Where a line sits on the screen; the derived order is the screen's order.
@@ -68,16 +69,19 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A style from `template`, where `{prefix:<W}` pads the prefix (the stream's name) to the
+/// longest resource name so that every bar lines up.
 fn style(template: &str) -> ProgressStyle {
-    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+    let template = template.replace("{prefix:<W}", &format!("{{prefix:<{}}}", name_width()));
+    ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
 /// A running stream's style: the bar where the API gave a total, a spinner where it did not.
 fn running_style(meter: &Arc<Mutex<Meter>>, has_total: bool) -> ProgressStyle {
     let template = if has_total {
-        "{prefix:<10} {bar:30} {figures}"
+        "{prefix:<W} {bar:30} {figures}"
     } else {
-        "{prefix:<10} {spinner:^30} {figures}"
+        "{prefix:<W} {spinner:^30} {figures}"
     };
     let meter = meter.clone();
     style(template).with_key(
@@ -103,10 +107,11 @@ impl BarProgress {
 
     fn counters(&self) -> String {
         format!(
-            "{:<10} retries {} · 429s {}",
+            "{:<width$} retries {} · 429s {}",
             "requests",
             self.stats.retries.load(Ordering::Relaxed),
-            self.stats.rate_limited.load(Ordering::Relaxed)
+            self.stats.rate_limited.load(Ordering::Relaxed),
+            width = name_width()
         )
     }
 
@@ -153,7 +158,7 @@ impl BarProgress {
     fn reconcile_bar(&self, lines: &mut Lines, stream: Resource) -> ProgressBar {
         let bar = self.bar(lines, Slot::Reconcile(stream), || {
             let bar = ProgressBar::no_length().with_prefix(stream.as_str());
-            bar.set_style(style("{prefix:<10} {spinner} {msg}"));
+            bar.set_style(style("{prefix:<W} {spinner} {msg}"));
             bar
         });
         if lines.round_done.contains(&stream) {
@@ -161,7 +166,7 @@ impl BarProgress {
         }
         // Never finished, only restyled: a finished bar drawn again (the next round) confuses
         // the screen's line count.
-        bar.set_style(style("{prefix:<10} {spinner} {msg}"));
+        bar.set_style(style("{prefix:<W} {spinner} {msg}"));
         bar.enable_steady_tick(Duration::from_millis(120));
         bar
     }
@@ -223,11 +228,11 @@ impl Progress for BarProgress {
         if let Some(bar) = lines.bars.get(&Slot::Main(stream)) {
             let position = bar.position();
             if ok {
-                bar.set_style(style("{prefix:<10} {bar:30} {msg}"));
+                bar.set_style(style("{prefix:<W} {bar:30} {msg}"));
                 bar.set_length(position);
                 bar.finish_with_message(format!("{} · done", format::count(position)));
             } else {
-                bar.set_style(style("{prefix:<10} {bar:30} {msg}"));
+                bar.set_style(style("{prefix:<W} {bar:30} {msg}"));
                 bar.abandon_with_message(format!("{} · stopped", format::count(position)));
             }
         }
@@ -260,7 +265,7 @@ impl Progress for BarProgress {
         let text = format::changes_text(*total);
         lines.round_done.insert(stream);
         bar.disable_steady_tick();
-        bar.set_style(style("{prefix:<10} done: {msg}"));
+        bar.set_style(style("{prefix:<W} done: {msg}"));
         bar.set_message(text);
         bar.tick();
         self.refresh_header(&mut lines);
@@ -277,7 +282,7 @@ impl Drop for BarProgress {
         for (slot, bar) in &lines.bars {
             if let Slot::Reconcile(stream) = slot {
                 if !lines.round_done.contains(stream) {
-                    bar.set_style(style("{prefix:<10} stopped: {msg}"));
+                    bar.set_style(style("{prefix:<W} stopped: {msg}"));
                 }
             }
             if !bar.is_finished() {

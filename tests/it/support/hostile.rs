@@ -777,7 +777,11 @@ fn answer(shared: &Shared, path: &str, seen: &Seen) -> Response {
     match segments.as_slice() {
         ["api", "v2", coll] => match v2_coll(coll) {
             Some(c) => v2_page(shared, c, seen),
-            None => error(404, "not_found", "Record not found"),
+            // The scripted nation holds nothing of the other collections: an empty listing.
+            None => json(
+                200,
+                "{\"data\":[],\"links\":{},\"meta\":{\"stats\":{\"total\":{\"count\":0}}}}",
+            ),
         },
         ["api", "v2", coll, id] => match v2_coll(coll) {
             Some(c) => v2_show(shared, c, id),
@@ -793,6 +797,8 @@ fn answer(shared: &Shared, path: &str, seen: &Seen) -> Response {
         ["api", "v1", "donations"] => v1_page(shared, Coll::Donations, seen, false),
         ["api", "v1", "people", id] => v1_show(shared, id),
         ["api", "v1", "people", id, "taggings"] => v1_taggings(shared, id),
+        // Other per-person routes (memberships): nobody holds any.
+        ["api", "v1", "people", _, _] => json(200, "{\"results\":[],\"next\":null,\"prev\":null}"),
         _ => error(404, "not_found", "Record not found"),
     }
 }
