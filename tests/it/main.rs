@@ -9,6 +9,8 @@ mod support;
 
 // The analysis views against the core tables, and the roles of `db grants --print`.
 mod analysis;
+// The shape of the house, read from src/: no import cycles, resources named only in their unit.
+mod architecture;
 // Database resolution and the private PostgreSQL cluster.
 mod database;
 // The hostile-API campaign (issue 9): hostile records, paging loops, short sweeps, waits,
