@@ -15,12 +15,19 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod donations;
+mod membership_types;
 mod people;
 mod taggings;
 mod tags;
 
 /// Every resource, in the order progress, summaries and reports show them.
-pub static RESOURCES: &[ResourceDef] = &[people::DEF, tags::DEF, taggings::DEF, donations::DEF];
+pub static RESOURCES: &[ResourceDef] = &[
+    people::DEF,
+    tags::DEF,
+    taggings::DEF,
+    donations::DEF,
+    membership_types::DEF,
+];
 
 /// Everything the exporter knows about one resource.
 #[derive(Debug)]

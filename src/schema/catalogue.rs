@@ -475,6 +475,22 @@ pub static TABLES: &[Table] = &[
         ]
     ),
     entity_table!(
+        "core",
+        "membership_types",
+        indexed: [],
+        [
+            col("name", Text),
+            col("description", Text),
+            col("page_source_id", Text),
+            col("grace_period_num_time_periods", Integer),
+            col("grace_period_time_period_type", Text),
+            col("expiration_warning_num_time_periods", Integer),
+            col("expiration_warning_time_period_type", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
         "sensitive",
         "person_attributes",
         indexed: ["person_source_id", "attribute"],

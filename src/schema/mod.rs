@@ -345,7 +345,8 @@ mod tests {
                 "0011 run tls",
                 "0012 lossless archive",
                 "0013 analysis views",
-                "0014 resource registry"
+                "0014 resource registry",
+                "0015 membership types"
             ]
         );
         for migration in MIGRATOR.iter() {

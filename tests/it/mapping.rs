@@ -49,7 +49,16 @@ fn has(problems: &[Problem], block: Option<&str>, column: Option<&str>, needle: 
 fn shipped_files_load_validate_and_pass_their_examples() {
     let set = MappingSet::load_dir(&root().join("mappings"), Api::V2).unwrap();
     let resources: Vec<&str> = set.mappings().iter().map(|m| m.resource()).collect();
-    assert_eq!(resources, ["donations", "people", "taggings", "tags"]);
+    assert_eq!(
+        resources,
+        [
+            "donations",
+            "membership_types",
+            "people",
+            "taggings",
+            "tags"
+        ]
+    );
     for m in set.mappings() {
         assert!(m.example_count() >= 2, "{}", m.file());
         assert!(m.run_examples().is_empty(), "{}", m.file());
@@ -312,7 +321,7 @@ fn cli_check_exit_codes() {
     assert_eq!(code, 0, "{stdout}");
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("ok ")).count(),
-        8, // four files each for v1 and v2
+        9, // four files for v1, five for v2
         "{stdout}"
     );
 
