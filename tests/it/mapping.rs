@@ -8,6 +8,7 @@ use std::process::Command;
 use nb_exodus::mapping::{
     Api, Cell, Disposition, MapContext, Mapping, MappingSet, Problem, TableId,
 };
+use nb_exodus::resource::Resource;
 use serde_json::Value;
 
 /// The catalogue's table called `qualified`.
@@ -49,6 +50,13 @@ fn has(problems: &[Problem], block: Option<&str>, column: Option<&str>, needle: 
 fn shipped_files_load_validate_and_pass_their_examples() {
     let set = MappingSet::load_dir(&root().join("mappings"), Api::V2).unwrap();
     let resources: Vec<&str> = set.mappings().iter().map(|m| m.resource()).collect();
+    // One file per resource v2 serves, in file-name order.
+    let mut served: Vec<&str> = Resource::all()
+        .filter(|r| r.served_by("v2"))
+        .map(|r| r.as_str())
+        .collect();
+    served.sort();
+    assert_eq!(resources, served);
     assert_eq!(
         resources,
         [
@@ -321,7 +329,9 @@ fn cli_check_exit_codes() {
     assert_eq!(code, 0, "{stdout}");
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("ok ")).count(),
-        9, // four files for v1, five for v2
+        // One file per resource each API serves.
+        Resource::all().filter(|r| r.served_by("v1")).count()
+            + Resource::all().filter(|r| r.served_by("v2")).count(),
         "{stdout}"
     );
 
