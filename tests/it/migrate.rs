@@ -6,6 +6,7 @@ use nb_exodus::app::migrate::migrate_with;
 use nb_exodus::cli::connection::ConnectionArgs;
 use nb_exodus::cli::migrate::MigrateArgs;
 use nb_exodus::config::{resolve, MigrateConfig};
+use nb_exodus::resource::V1Binding;
 use nb_exodus::simulator::{Manifest, RunningSimulator, Simulator, SimulatorConfig};
 use serde_json::Value;
 use sqlx::{PgPool, Row};
@@ -72,22 +73,33 @@ async fn raw_count(pool: &PgPool, resource: &str) -> u64 {
 pub(crate) async fn assert_counts_match(pool: &PgPool, manifest: &Manifest) {
     let rejects = count(pool, "sync.rejects").await;
     assert_eq!(rejects, 0, "no record of a clean nation is rejected");
-    let exported: Vec<String> = sqlx::query_scalar(
-        "SELECT stream FROM sync.checkpoints WHERE nation = 'testnation' ORDER BY stream",
+    let exported: Vec<(String, String)> = sqlx::query_as(
+        "SELECT stream, api FROM sync.checkpoints WHERE nation = 'testnation' ORDER BY stream",
     )
     .fetch_all(pool)
     .await
     .unwrap();
     assert!(!exported.is_empty(), "the nation was exported");
-    for name in &exported {
+    for (name, api) in &exported {
         let resource = crate::support::resource(name);
         let live = manifest
             .resources
             .get(name.as_str())
             .unwrap_or_else(|| panic!("the manifest counts {name}"))
             .live;
-        assert_eq!(count(pool, resource.table()).await, live, "{name} rows");
-        assert_eq!(raw_count(pool, name).await, live, "{name} archived");
+        let (rows, archived) = (
+            count(pool, resource.table()).await,
+            raw_count(pool, name).await,
+        );
+        assert_eq!(rows, archived, "{name}: every archived record is loaded");
+        if api == "v1" && matches!(resource.def().v1, V1Binding::PerRecord(_)) {
+            // Read owner by owner: the records of owners the listing no longer serves (a
+            // person deleted before the export keeps their memberships at the source) cannot
+            // be reached through v1; the v1/v2 comparison accounts for them.
+            assert!(rows <= live, "{name}: {rows} rows, {live} at source");
+        } else {
+            assert_eq!(rows, live, "{name} rows");
+        }
     }
 }
 
