@@ -450,7 +450,13 @@ fn keyed(mut record: SourceRecord, fields: &[&str]) -> SourceRecord {
         .collect();
     let key = parts.and_then(|p| scan::key_text(Some(&Value::String(p.join(":"))), "key"));
     match key {
-        Ok(key) => record.source_id = Some(key),
+        Ok(key) => {
+            record.source_id = Some(key);
+            // The listing found no `id` member; the key fields stand for it.
+            if record.defect.as_ref().is_some_and(|d| d.field == "id") {
+                record.defect = None;
+            }
+        }
         Err(reason) => {
             record.source_id = None;
             record.defect = Some(scan::Defect {
@@ -894,6 +900,31 @@ mod tests {
         );
         assert!(parse_listing(br#"{"results":[{"id":1"#, KeyRule::IdOrName).is_none());
         assert!(parse_listing(b"<html>502 Bad Gateway</html>", KeyRule::IdOrName).is_none());
+    }
+
+    #[test]
+    fn records_read_per_owner_are_keyed_by_their_key_fields() {
+        let body = r#"{"results":[{"name":"premier","person_id":2,"created_at":"2014-07-21T13:48:51-07:00","status":"active"},{"name":null,"person_id":2,"created_at":"2015-01-01T00:00:00Z"}],"next":null,"prev":null}"#;
+        let page = parse_listing(body.as_bytes(), KeyRule::Id).unwrap();
+        let fields = ["person_id", "name", "created_at"];
+        let keyed: Vec<SourceRecord> = page
+            .records
+            .into_iter()
+            .map(|r| keyed(r, &fields))
+            .collect();
+        assert_eq!(
+            keyed[0].source_id.as_deref(),
+            Some("2:premier:2014-07-21T13:48:51-07:00")
+        );
+        assert!(keyed[0].defect.is_none(), "{:?}", keyed[0].defect);
+        assert_eq!(
+            keyed[1].source_id, None,
+            "a record without a type name has no key"
+        );
+        assert_eq!(
+            keyed[1].defect.as_ref().map(|d| d.field.as_str()),
+            Some("id")
+        );
     }
 
     #[test]
