@@ -37,6 +37,29 @@ pub(crate) async fn check(
     let Some(defines) = resource.def().defines else {
         return Ok(counts);
     };
+    // Definitions that were not exported (an export through v1, which has none, or one
+    // narrowed by --resources) say nothing about the keys in use.
+    let exported: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sync.checkpoints WHERE nation = $1 AND stream = $2)",
+    )
+    .bind(nation)
+    .bind(resource.as_str())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err("reading sync.checkpoints"))?;
+    if !exported {
+        findings.push(finding(
+            resource,
+            None,
+            "definitions",
+            FindingClass::Explained,
+            "definitions_not_exported",
+            format!(
+                "{resource} was not exported, so the keys its records define are not checked against their use"
+            ),
+        ));
+        return Ok(counts);
+    }
     let ident = |name: &str| {
         quote_ident(name).map_err(|e| VerifyError::Report(format!("definitions: {e}")))
     };
