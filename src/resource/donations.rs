@@ -26,12 +26,22 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         changes: Changes::Reread,
         search: None,
     }),
-    references: &[Reference {
-        column: "person_source_id",
-        resource: "people",
-        role: "donor",
-        dangling: Dangling::LookUp,
-    }],
+    references: &[
+        Reference {
+            column: "person_source_id",
+            resource: "people",
+            role: "donor",
+            dangling: Dangling::LookUp,
+        },
+        // A dues payment's membership (v2 only): NationBuilder documents no cascade, so one
+        // missing from the export is looked up at the source.
+        Reference {
+            column: "membership_source_id",
+            resource: "memberships",
+            role: "membership",
+            dangling: Dangling::LookUp,
+        },
+    ],
     sample: SampleRules {
         shared_fields: &[
             ("amount_in_cents", "amount_in_cents"),

@@ -16,6 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod donations;
 mod membership_types;
+mod memberships;
 mod people;
 mod taggings;
 mod tags;
@@ -26,6 +27,7 @@ pub static RESOURCES: &[ResourceDef] = &[
     tags::DEF,
     taggings::DEF,
     donations::DEF,
+    memberships::DEF,
     membership_types::DEF,
 ];
 

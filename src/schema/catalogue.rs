@@ -138,7 +138,8 @@ pub struct Column {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableKind {
     /// A table of mapped records (`core`, `sensitive`, `gdpr`): `id, nation, source_id`, the
-    /// mapped columns, then `run_id, raw_sha256, loaded_at`; mapping files may target it.
+    /// mapped columns, then `run_id, raw_sha256, loaded_at`, then any mapped columns a later
+    /// migration added; mapping files may target it.
     Entity,
     /// A bookkeeping table (`raw`, `sync`, `audit`) that only nb-exodus itself writes.
     Internal,
@@ -305,15 +306,25 @@ const LOADED_AT: Column = Column {
 };
 
 /// An entity table: `id, nation, source_id`, the mapped columns, then
-/// `run_id, raw_sha256, loaded_at`.
+/// `run_id, raw_sha256, loaded_at`, then the mapped columns a later migration added with
+/// `ALTER TABLE … ADD COLUMN` (which appends them after the provenance columns), if any.
 macro_rules! entity_table {
     ($schema:literal, $name:literal, indexed: [$($ix:literal),* $(,)?], [$($col:expr),* $(,)?]) => {
+        entity_table!($schema, $name, indexed: [$($ix),*], [$($col),*], added: [])
+    };
+    (
+        $schema:literal,
+        $name:literal,
+        indexed: [$($ix:literal),* $(,)?],
+        [$($col:expr),* $(,)?],
+        added: [$($add:expr),* $(,)?]
+    ) => {
         Table {
             schema: $schema,
             name: $name,
             qualified: concat!($schema, ".", $name),
             kind: TableKind::Entity,
-            columns: &[ID, NATION, SOURCE_ID, $($col,)* RUN_ID, RAW_SHA256, LOADED_AT],
+            columns: &[ID, NATION, SOURCE_ID, $($col,)* RUN_ID, RAW_SHA256, LOADED_AT, $($add,)*],
             indexed: &[$($ix),*],
         }
     };
@@ -472,6 +483,26 @@ pub static TABLES: &[Table] = &[
             col("donor_occupation", Text),
             col("note", Text),
             with_default("custom_fields", Jsonb, true, ColumnDefault::EmptyObject),
+        ],
+        added: [col("membership_source_id", Text)]
+    ),
+    entity_table!(
+        "core",
+        "memberships",
+        indexed: ["person_source_id"],
+        [
+            not_null("person_source_id", Text),
+            col("membership_type_source_id", Text),
+            col("membership_type_name", Text),
+            col("status", Text),
+            col("status_reason", Text),
+            col("started_at", Timestamptz),
+            col("expires_on", Date),
+            col("grace_period_num_time_periods", Integer),
+            col("grace_period_time_period_type", Text),
+            col("suspended_on", Date),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
         ]
     ),
     entity_table!(
