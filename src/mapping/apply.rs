@@ -95,7 +95,7 @@ impl Disposition {
     pub fn as_str(self) -> &'static str {
         match self {
             Disposition::Mapped => "mapped",
-            Disposition::CustomFields => "custom_fields",
+            Disposition::CustomFields => super::CUSTOM_FIELDS,
             Disposition::Sensitive => "sensitive",
             Disposition::Consent => "consent",
             Disposition::RawOnly => "raw_only",

@@ -61,6 +61,11 @@ pub enum MappingError {
 /// A mapping result.
 pub type Result<T, E = MappingError> = std::result::Result<T, E>;
 
+/// The `jsonb` column that holds a record's custom values (people's and donations'
+/// `custom_fields`), and the disposition of the source fields it gathers. A homonym of the
+/// custom-field definitions resource, unique in that: it names a column, never the resource.
+pub const CUSTOM_FIELDS: &str = "custom_fields";
+
 /// A NationBuilder API version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Api {

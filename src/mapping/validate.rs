@@ -381,7 +381,7 @@ impl Refs {
                 .iter()
                 .map(|(t, c)| {
                     let table = t.table();
-                    if *c == "custom_fields" {
+                    if *c == super::CUSTOM_FIELDS {
                         Disposition::CustomFields
                     } else if table.schema == "sensitive" {
                         Disposition::Sensitive
@@ -932,7 +932,7 @@ fn compile_expr(
         (None, Kind::Any)
     };
     // Record a whole custom-values container.
-    if column.name == "custom_fields" {
+    if column.name == super::CUSTOM_FIELDS {
         if let Some(Source::Pointer(Ptr::Record(p))) = &source {
             refs.custom.push((p.to_string(), table, column.name));
         }
