@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod custom_fields;
 mod donations;
 mod membership_types;
 mod memberships;
@@ -29,6 +30,7 @@ pub static RESOURCES: &[ResourceDef] = &[
     donations::DEF,
     memberships::DEF,
     membership_types::DEF,
+    custom_fields::DEF,
 ];
 
 /// Everything the exporter knows about one resource.

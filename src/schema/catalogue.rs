@@ -522,6 +522,21 @@ pub static TABLES: &[Table] = &[
         ]
     ),
     entity_table!(
+        "core",
+        "custom_field_definitions",
+        indexed: [],
+        [
+            col("name", Text),
+            col("slug", Text),
+            col("field_type", Text),
+            col("options", Jsonb),
+            col("position", Integer),
+            col("resource_type", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
         "sensitive",
         "person_attributes",
         indexed: ["person_source_id", "attribute"],

@@ -188,6 +188,23 @@ async fn a_clean_export_balances_and_the_signed_report_rechecks_offline() {
     );
     assert!(d.database.referential["donor_none"] > 0);
 
+    // Custom-field definitions against the keys in use: the simulator emits `legacy_crm_ref`
+    // on people without defining it, and defines the donation field `gift_aid` that no
+    // donation uses. Both are explained, never defects; the keys are named, no value is.
+    let defs = &report.resources["custom_fields"].database.referential;
+    assert_eq!(defs["keys_without_definition"], 1, "{defs:?}");
+    assert_eq!(defs["definitions_unused"], 1, "{defs:?}");
+    let said = |code: &str, key: &str| {
+        report.findings.iter().any(|f| {
+            f.resource == "custom_fields"
+                && f.code == code
+                && f.class == FindingClass::Explained
+                && f.detail.contains(key)
+        })
+    };
+    assert!(said("key_without_definition", "\"legacy_crm_ref\""));
+    assert!(said("definition_unused", "\"gift_aid\""));
+
     // Same data, same seed: same roots and sample; the seed was derived, not chosen.
     assert_eq!(report.sample.seed_origin, "derived_from_roots");
     let again = verify::run(&verify_config(&sim, &db, 299))
