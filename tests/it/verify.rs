@@ -188,6 +188,29 @@ async fn a_clean_export_balances_and_the_signed_report_rechecks_offline() {
     );
     assert!(d.database.referential["donor_none"] > 0);
 
+    // The member register's references: memberships of people deleted before the export are
+    // looked up (404: explained), memberships of the deleted type are allowed orphans.
+    let m = &report.resources["memberships"];
+    let looked = &m.source.as_ref().expect("source").lookups;
+    assert!(
+        m.database.referential["person_not_exported"] > 0,
+        "{:?}",
+        m.database.referential
+    );
+    assert_eq!(
+        looked["person_deleted_at_source"],
+        m.database.referential["person_not_exported"]
+    );
+    assert!(
+        m.database.referential["type_not_exported"] > 0,
+        "{:?}",
+        m.database.referential
+    );
+    assert_eq!(
+        report.resources["donations"].database.referential["membership_archived_not_loaded"],
+        0
+    );
+
     // Custom-field definitions against the keys in use: the simulator emits `legacy_crm_ref`
     // on people without defining it, and defines the donation field `gift_aid` that no
     // donation uses. Both are explained, never defects; the keys are named, no value is.
