@@ -31,9 +31,7 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use super::progress::{Progress, ReconcileChanges, ReconcileStep};
-use super::run::{
-    self, join_streams, stream_slots, Backend, Job, Pass, PipelineError, RunSettings,
-};
+use super::run::{self, join_streams, Backend, Job, Pass, PipelineError, RunSettings, StreamSlots};
 use crate::checkpoint::StateStore;
 use crate::fetch::{sweep_ids_observed, Cursor, Source};
 use crate::load::{PageBatch, PageOutcome, Sink};
@@ -122,23 +120,21 @@ where
     for round in 1..=MAX_ROUNDS {
         progress.reconcile_started(round);
         let mut tasks = JoinSet::new();
-        let slots = stream_slots();
+        let slots = StreamSlots::new();
         for stream in streams.iter().copied() {
             let backend = backend.clone();
             let settings = settings.clone();
             let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
             let slots = slots.clone();
             tasks.spawn(async move {
-                let Ok(_slot) = slots.acquire_owned().await else {
-                    return (
+                slots
+                    .run(
                         stream,
-                        Err(PipelineError::Task("stream slots closed".into())),
-                    );
-                };
-                let r =
-                    reconcile_round(&backend, &settings, &*source, &*mapper, &*progress, stream)
-                        .await;
-                (stream, r)
+                        reconcile_round(
+                            &backend, &settings, &*source, &*mapper, &*progress, stream,
+                        ),
+                    )
+                    .await
             });
         }
         let joined = join_streams(tasks, |_, _| {}).await;

@@ -262,9 +262,31 @@ where
 /// streams, is what bounds a run's speed, not this.
 pub const MAX_STREAMS: usize = 5;
 
-/// The slots a stream takes before it runs (see [`MAX_STREAMS`]).
-pub(super) fn stream_slots() -> Arc<tokio::sync::Semaphore> {
-    Arc::new(tokio::sync::Semaphore::new(MAX_STREAMS))
+/// The slots a stream takes before it runs (see [`MAX_STREAMS`]); they bound the database
+/// connections in use.
+#[derive(Clone)]
+pub(super) struct StreamSlots(Arc<tokio::sync::Semaphore>);
+
+impl StreamSlots {
+    /// [`MAX_STREAMS`] free slots.
+    pub(super) fn new() -> Self {
+        Self(Arc::new(tokio::sync::Semaphore::new(MAX_STREAMS)))
+    }
+
+    /// Runs `work` for `stream` once a slot is free, and gives the slot back after.
+    pub(super) async fn run<T>(
+        &self,
+        stream: Resource,
+        work: impl Future<Output = Result<T, PipelineError>>,
+    ) -> (Resource, Result<T, PipelineError>) {
+        let Ok(_slot) = self.0.clone().acquire_owned().await else {
+            return (
+                stream,
+                Err(PipelineError::Task("stream slots closed".into())),
+            );
+        };
+        (stream, work.await)
+    }
 }
 
 /// Runs every step concurrently (at most [`MAX_STREAMS`] at a time), then reconciles; returns each stream's report, or the first
@@ -285,7 +307,7 @@ where
 {
     let mut reports = BTreeMap::new();
     let mut tasks = JoinSet::new();
-    let slots = stream_slots();
+    let slots = StreamSlots::new();
     let mut running = Vec::new();
     let committed: BTreeMap<Resource, (u64, Option<u64>)> = backend
         .store
@@ -313,27 +335,17 @@ where
         progress.stream_started(stream, records, total);
         let slots = slots.clone();
         tasks.spawn(async move {
-            // A stream waits for a slot; the slots bound the database connections in use.
-            let Ok(_slot) = slots.acquire_owned().await else {
-                return (
-                    stream,
-                    Err(PipelineError::Task("stream slots closed".into())),
-                );
+            let job = Job {
+                stream,
+                from: cursor,
+                pass: Pass::Main,
             };
-            let result = run_stream(
-                &backend,
-                &settings,
-                &*source,
-                &*mapper,
-                &*progress,
-                Job {
+            slots
+                .run(
                     stream,
-                    from: cursor,
-                    pass: Pass::Main,
-                },
-            )
-            .await;
-            (stream, result)
+                    run_stream(&backend, &settings, &*source, &*mapper, &*progress, job),
+                )
+                .await
         });
     }
     let joined = join_streams(tasks, |stream, ok| progress.stream_finished(stream, ok)).await;

@@ -11,15 +11,8 @@ use sqlx::{PgConnection, Row};
 
 use super::findings::{finding, push_limited};
 use super::report::{ArchiveCounts, Finding, FindingClass};
-use super::VerifyError;
+use super::{db_err, VerifyError};
 use crate::resource::{Dangling, Reference, Resource};
-
-fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> VerifyError {
-    move |source| VerifyError::Database {
-        context: context.to_owned(),
-        source,
-    }
-}
 
 /// Computes the archive equation's terms. `no_main_row` comes from the re-derivation: ids the
 /// current mapping gives no row in the main table, and whether the mapping rejected them.

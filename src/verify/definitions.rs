@@ -13,16 +13,9 @@ use sqlx::PgConnection;
 
 use super::findings::{finding, push_limited};
 use super::report::{Finding, FindingClass};
-use super::VerifyError;
+use super::{db_err, VerifyError};
 use crate::load::quote_ident;
 use crate::resource::Resource;
-
-fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> VerifyError {
-    move |source| VerifyError::Database {
-        context: context.to_owned(),
-        source,
-    }
-}
 
 /// Counts (`keys_without_definition`, `definitions_unused`) and lists the keys used without a
 /// definition and the definitions never used, for `resource` when its records are definitions;

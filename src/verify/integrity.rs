@@ -21,7 +21,7 @@ use super::findings::{finding, push_limited, MAX_LISTED};
 use super::merkle::{self, Hash};
 use super::report::{Finding, FindingClass, Integrity, TableDiff};
 use super::translate::time_attr;
-use super::VerifyError;
+use super::{db_err, VerifyError};
 use crate::canonical;
 use crate::fetch::SourceRecord;
 use crate::load::{self, quote_ident};
@@ -69,13 +69,6 @@ pub(crate) fn compared_columns(table: TableId) -> Vec<&'static str> {
     );
     cols.push("raw_sha256");
     cols
-}
-
-fn db_err(context: &str) -> impl FnOnce(sqlx::Error) -> VerifyError + '_ {
-    move |source| VerifyError::Database {
-        context: context.to_owned(),
-        source,
-    }
 }
 
 /// Reads every archived record of `resource`, re-hashing, collecting leaves and re-deriving rows

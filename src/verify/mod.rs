@@ -257,7 +257,8 @@ pub enum VerifyError {
     },
 }
 
-fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> VerifyError {
+/// Maps a driver error to [`VerifyError::Database`] saying what was being done.
+pub(crate) fn db_err(context: &str) -> impl FnOnce(sqlx::Error) -> VerifyError + '_ {
     move |source| VerifyError::Database {
         context: context.to_owned(),
         source,
