@@ -45,6 +45,8 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     /// Streams to export.
     pub resources: Option<Vec<String>>,
+    /// Resources to leave out of the default (every resource the API serves).
+    pub exclude: Option<Vec<String>>,
     /// Request budget, e.g. `250/10s` or `off`.
     pub rate_limit: Option<String>,
     /// Records per page.
@@ -234,6 +236,8 @@ pub struct ConnectionFlags {
 pub struct MigrateFlags {
     /// `--resources`.
     pub resources: Option<Vec<String>>,
+    /// `--exclude`.
+    pub exclude: Option<Vec<String>>,
     /// `--page-size`.
     pub page_size: Option<u32>,
     /// `--currency`.
@@ -269,6 +273,29 @@ pub struct Inputs {
     pub env_database_url: Option<String>,
     /// `NATIONBUILDER_API_TOKEN`.
     pub env_token: Option<String>,
+}
+
+/// The validated settings of a command that reads the API only (`inventory`).
+#[derive(Debug, Clone)]
+pub struct ApiConnection {
+    /// Nation slug.
+    pub nation: String,
+    /// The API to read through.
+    pub api: Api,
+    /// API base URL (ends with `/`).
+    pub api_base: Url,
+    /// The access token (never logged).
+    pub token: String,
+    /// Request budget; `None` = unthrottled.
+    pub rate_limit: Option<RateSpec>,
+    /// Attempts per request.
+    pub max_attempts: u32,
+    /// Request timeout.
+    pub request_timeout: Duration,
+    /// Longest pause the API may ask for and have waited out.
+    pub max_wait: Duration,
+    /// Largest response body read.
+    pub max_response_bytes: u64,
 }
 
 /// The validated settings every command that reads the API and the database shares.
@@ -321,6 +348,46 @@ fn connection(
     env_database_url: Option<String>,
     env_token: Option<String>,
 ) -> Result<Connection, Error> {
+    let database_url = nonempty(
+        flags
+            .database_url
+            .clone()
+            .or(env_database_url)
+            .or(file.database_url.clone()),
+    )
+    .ok_or_else(|| {
+        Error::Config(
+            "no target database: pass --database-url or set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/party)"
+                .into(),
+        )
+    })?;
+    let database = ConnectionSettings {
+        url: database_url,
+        ca_file: flags.tls.database_ca.clone().or(file.database_ca.clone()),
+        insecure: flags.tls.insecure_database_connection
+            || file.insecure_database_connection.unwrap_or(false),
+    };
+    let api = api_connection(flags, file, env_token)?;
+    Ok(Connection {
+        nation: api.nation,
+        api: api.api,
+        api_base: api.api_base,
+        database,
+        token: api.token,
+        rate_limit: api.rate_limit,
+        max_attempts: api.max_attempts,
+        request_timeout: api.request_timeout,
+        max_wait: api.max_wait,
+        max_response_bytes: api.max_response_bytes,
+    })
+}
+
+/// The API side of the shared settings (no database): what `inventory` needs.
+fn api_connection(
+    flags: ConnectionFlags,
+    file: &FileConfig,
+    env_token: Option<String>,
+) -> Result<ApiConnection, Error> {
     let nation = nonempty(flags.nation.or(file.nation.clone())).ok_or_else(|| {
         Error::Config("no nation given: pass --nation SLUG (or `nation` in the config file)".into())
     })?;
@@ -350,19 +417,6 @@ fn connection(
         let path = format!("{}/", api_base.path());
         api_base.set_path(&path);
     }
-    let database_url = nonempty(flags.database_url.or(env_database_url).or(file.database_url.clone()))
-        .ok_or_else(|| {
-            Error::Config(
-                "no target database: pass --database-url or set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/party)"
-                    .into(),
-            )
-        })?;
-    let database = ConnectionSettings {
-        url: database_url,
-        ca_file: flags.tls.database_ca.or(file.database_ca.clone()),
-        insecure: flags.tls.insecure_database_connection
-            || file.insecure_database_connection.unwrap_or(false),
-    };
     // Precedence for the token: a --token-file flag, then NATIONBUILDER_API_TOKEN, then the
     // config file's token_file.
     let token = if let Some(path) = &flags.token_file {
@@ -417,11 +471,10 @@ fn connection(
             ))
         })?,
     };
-    Ok(Connection {
+    Ok(ApiConnection {
         nation,
         api,
         api_base,
-        database,
         token,
         rate_limit,
         max_attempts,
@@ -429,6 +482,105 @@ fn connection(
         max_wait: Duration::from_secs(max_wait * 60),
         max_response_bytes: max_response_mb * MB,
     })
+}
+
+/// The resources a run exports: `resources` when given (each must be one the API serves),
+/// else every resource `api` serves; minus `exclude`. Registry order.
+pub fn select_resources(
+    api: Api,
+    resources: Option<Vec<String>>,
+    exclude: Option<Vec<String>>,
+) -> Result<Vec<Resource>, Error> {
+    let api_name = api.as_str();
+    let parse = |list: &[String], flag: &str| -> Result<Vec<Resource>, Error> {
+        list.iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|item| {
+                item.parse::<Resource>()
+                    .map_err(|e| Error::Config(format!("{flag}: {e}")))
+            })
+            .collect()
+    };
+    let mut chosen = match resources {
+        None => Resource::all().filter(|r| r.served_by(api_name)).collect(),
+        Some(list) => {
+            let chosen = parse(&list, "--resources")?;
+            if let Some(r) = chosen.iter().find(|r| !r.served_by(api_name)) {
+                return Err(Error::Config(format!(
+                    "--resources {r}: API {api_name} has no route for {r}; export it through --api v2, or leave it out"
+                )));
+            }
+            chosen
+        }
+    };
+    if let Some(list) = exclude {
+        let left_out = parse(&list, "--exclude")?;
+        chosen.retain(|r| !left_out.contains(r));
+    }
+    chosen.sort();
+    chosen.dedup();
+    if chosen.is_empty() {
+        return Err(Error::Config(
+            "no resource left to export: --resources and --exclude leave nothing".into(),
+        ));
+    }
+    Ok(chosen)
+}
+
+/// What `inventory` needs: the API side of the shared flags, the resources a run would
+/// export, the page size and `--full-people` (no database).
+#[derive(Debug, Clone)]
+pub struct InventoryConfig {
+    /// The API, nation, token and budget.
+    pub connection: ApiConnection,
+    /// The resources a run would export.
+    pub resources: Vec<Resource>,
+    /// Records per page.
+    pub page_size: u32,
+    /// v1 only: one more request per person.
+    pub full_people: bool,
+    /// Print JSON.
+    pub json: bool,
+}
+
+/// Resolves `inventory`'s settings from the same inputs as `migrate` (the database flags are
+/// not needed and not read).
+pub fn resolve_inventory(inputs: Inputs) -> Result<InventoryConfig, Error> {
+    let file = match &inputs.connection.config {
+        Some(path) => FileConfig::read(path)?,
+        None => FileConfig::default(),
+    };
+    let connection = api_connection(inputs.connection, &file, inputs.env_token)?;
+    let flags = inputs.migrate;
+    let resources = select_resources(
+        connection.api,
+        flags.resources.or(file.resources),
+        flags.exclude.or(file.exclude),
+    )?;
+    let page_size = page_size(flags.page_size.or(file.page_size))?;
+    if flags.full_people && connection.api != Api::V1 {
+        return Err(Error::Config(
+            "--full-people applies to --api v1 only (v2 pages already carry full people)".into(),
+        ));
+    }
+    Ok(InventoryConfig {
+        connection,
+        resources,
+        page_size,
+        full_people: flags.full_people,
+        json: flags.json,
+    })
+}
+
+/// The page size given, or 100; the API allows 1 to 100.
+fn page_size(given: Option<u32>) -> Result<u32, Error> {
+    let page_size = given.unwrap_or(100);
+    if !(1..=100).contains(&page_size) {
+        return Err(Error::Config(format!(
+            "--page-size {page_size} is out of range: the API allows 1 to 100"
+        )));
+    }
+    Ok(page_size)
 }
 
 /// Applies precedence (flags > environment > file) and validates: the shared settings through
@@ -445,35 +597,12 @@ pub fn resolve(inputs: Inputs) -> Result<MigrateConfig, Error> {
         inputs.env_token,
     )?;
     let flags = inputs.migrate;
-    let api = connection.api.as_str();
-    let streams = match flags.resources.or(file.resources) {
-        // Everything the chosen API serves.
-        None => Resource::all()
-            .filter(|r| r.served_by(api))
-            .collect::<Vec<_>>(),
-        Some(list) => {
-            let mut out = Vec::new();
-            for item in list.iter().filter(|s| !s.trim().is_empty()) {
-                let resource = item.parse::<Resource>().map_err(Error::Config)?;
-                if !resource.served_by(api) {
-                    return Err(Error::Config(format!(
-                        "--resources {resource}: API {api} has no route for {resource}; export it through --api v2, or leave it out"
-                    )));
-                }
-                out.push(resource);
-            }
-            if out.is_empty() {
-                return Err(Error::Config("--resources is empty".into()));
-            }
-            out
-        }
-    };
-    let page_size = flags.page_size.or(file.page_size).unwrap_or(100);
-    if !(1..=100).contains(&page_size) {
-        return Err(Error::Config(format!(
-            "--page-size {page_size} is out of range: the API allows 1 to 100"
-        )));
-    }
+    let streams = select_resources(
+        connection.api,
+        flags.resources.or(file.resources),
+        flags.exclude.or(file.exclude),
+    )?;
+    let page_size = page_size(flags.page_size.or(file.page_size))?;
     let currency = nonempty(flags.currency.or(file.currency))
         .unwrap_or_else(|| "EUR".into())
         .to_ascii_uppercase();

@@ -25,7 +25,7 @@ use crate::load::{BatchContext, PgSink, Sink};
 use crate::mapping::{Api, Mapper, MappingMapper, MappingSet};
 use crate::pipeline::progress::Screen;
 use crate::pipeline::reconcile::{self, ReconcileReport};
-use crate::pipeline::{self, plan, Backend, PipelineError, RunSettings, StopSignal};
+use crate::pipeline::{self, inventory, plan, Backend, PipelineError, RunSettings, StopSignal};
 use crate::resource::{Resource, V1Binding, V1Listing};
 use crate::schema;
 
@@ -327,7 +327,37 @@ impl Run<'_> {
             }
             Err(err) => return Err(err.into()),
         };
+        // A new export (or one started over) is sized first: printed for the consultant and
+        // kept with the run. A resumed run or a catch-up is not: it would cost requests for
+        // figures the first run already recorded.
+        let fresh = config.restart || checkpoints.iter().all(|c| c.pages == 0);
+        let inventory = if fresh {
+            match inventory::take(
+                &*source,
+                &config.streams,
+                config.page_size,
+                config.full_people,
+                config.rate_limit,
+            )
+            .await
+            {
+                Ok(taken) => {
+                    for line in inventory::lines(&taken) {
+                        eprintln!("{line}");
+                    }
+                    Some(taken)
+                }
+                Err(err) if err.is_auth() => return Err(err.into()),
+                Err(err) => {
+                    tracing::warn!(error = %err, "the inventory could not be taken; the run goes on without it");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let options = serde_json::json!({
+            "inventory": inventory,
             "api": api,
             "api_base": redact_url(&config.api_base),
             "streams": config.streams.iter().map(|s| s.as_str()).collect::<Vec<_>>(),

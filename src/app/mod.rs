@@ -8,6 +8,7 @@ use crate::cli::{Cli, Command};
 
 mod db;
 mod demo;
+mod inventory;
 mod mappings;
 pub mod migrate;
 mod signals;
@@ -65,6 +66,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Db(cmd) => db::run(cmd).await,
             Command::Mappings(cmd) => mappings::run(cmd).await,
             Command::Migrate(args) => migrate::run(args).await,
+            Command::Inventory(args) => inventory::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Remap(args) => migrate::remap(args).await,
             Command::Status(args) => migrate::status(args).await,

@@ -93,6 +93,10 @@ fn describe(cursor: &Cursor) -> String {
         Cursor::SincePage { number, .. } => format!("catch-up page {number}"),
         Cursor::Link { next: Some(_) } => "next link".into(),
         Cursor::Link { next: None } => "start".into(),
+        Cursor::Nested { pending, inner, .. } => match pending.first() {
+            Some(owner) => format!("owner {owner}, {}", describe(inner)),
+            None => "next owners".into(),
+        },
         Cursor::Done => "end".into(),
     }
 }

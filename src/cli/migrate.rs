@@ -22,6 +22,12 @@ pub struct MigrateArgs {
     #[arg(long, value_delimiter = ',')]
     pub resources: Option<Vec<String>>,
 
+    /// Resources to leave out, comma-separated (of `--resources`, or of every resource the
+    /// API serves). A nation started without them can add them in a later run.
+    /// Example: --exclude contacts,mailings
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Option<Vec<String>>,
+
     /// Records per page (1–100). Example: --page-size 100
     #[arg(long)]
     pub page_size: Option<u32>,
@@ -88,6 +94,7 @@ impl MigrateArgs {
             connection: self.connection.flags(self.max_attempts),
             migrate: MigrateFlags {
                 resources: self.resources,
+                exclude: self.exclude,
                 page_size: self.page_size,
                 currency: self.currency,
                 max_rejects: self.max_rejects,

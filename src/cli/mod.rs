@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 pub mod connection;
 pub mod db;
 pub mod demo;
+pub mod inventory;
 pub mod mappings;
 pub mod migrate;
 pub mod simulate;
@@ -43,6 +44,13 @@ pub enum Command {
     ///
     /// Example: NATIONBUILDER_API_TOKEN=… nb-exodus migrate --nation exampleparty --database-url postgres://postgres@127.0.0.1/party
     Migrate(migrate::MigrateArgs),
+
+    /// Before a run: what the source holds of every resource a run would export, the requests
+    /// the export will need (main pass and reconciliation) and how long they take at the
+    /// request budget. Reads the API only.
+    ///
+    /// Example: NATIONBUILDER_API_TOKEN=… nb-exodus inventory --nation exampleparty
+    Inventory(inventory::InventoryArgs),
 
     /// Show each stream's checkpoint: pages, records, rejects, cursor, state, last error.
     ///

@@ -52,6 +52,17 @@ pub enum Cursor {
         /// The link to fetch; `None` before the first page.
         next: Option<String>,
     },
+    /// A collection per owner record (a list's members): the owners' own pages, the owners of
+    /// the current owner page not read yet (the first is being read), and where the current
+    /// owner's members continue.
+    Nested {
+        /// Where the owner collection continues after the owners in `pending`.
+        owners: Box<Cursor>,
+        /// Owner ids still to read, the current one first.
+        pending: Vec<String>,
+        /// Where the current owner's members continue.
+        inner: Box<Cursor>,
+    },
     /// The stream has been read to its end.
     Done,
 }
@@ -416,6 +427,7 @@ fn family(cursor: &Cursor) -> u8 {
         Cursor::Keyset { .. } | Cursor::Since { .. } => 0,
         Cursor::PageNumber { .. } | Cursor::SincePage { .. } => 1,
         Cursor::Link { .. } => 2,
+        Cursor::Nested { .. } => 4,
         Cursor::Done => 3,
     }
 }
@@ -433,6 +445,10 @@ fn describe(cursor: &Cursor) -> String {
             None => "the first catch-up page".into(),
         },
         Cursor::Link { next: Some(_) } => "a followed link".into(),
+        Cursor::Nested { pending, inner, .. } => match pending.first() {
+            Some(owner) => format!("owner {owner}'s {}", describe(inner)),
+            None => "the next owners".into(),
+        },
         Cursor::Done => "the end".into(),
     }
 }
@@ -478,6 +494,31 @@ pub trait Source: Send + Sync {
     fn confirms_deletions(&self, _stream: Resource) -> bool {
         true
     }
+    /// How many records of `resource` the source holds, where the API says so cheaply (see
+    /// [`Census`]); the default knows nothing and asks nothing.
+    fn census(
+        &self,
+        _resource: Resource,
+    ) -> impl std::future::Future<Output = Result<Census, FetchError>> + Send {
+        std::future::ready(Ok(Census::default()))
+    }
+}
+
+/// What the API says, cheaply, of a resource's size before a run: its count
+/// (`stats[total]=count`, `/people/count`), for a resource read per owner the number of owners
+/// and, where the owners carry a counter (a list's `signups_count`), each owner's count.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Census {
+    /// Records at the source; `None` when the API gives no count.
+    pub records: Option<u64>,
+    /// For a resource read owner by owner: how many owners.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owners: Option<u64>,
+    /// For a resource read owner by owner, where the owners carry a counter: each owner's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_owner: Vec<u64>,
+    /// Requests this census cost.
+    pub requests: u64,
 }
 
 /// Why fetching failed.

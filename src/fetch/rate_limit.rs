@@ -145,15 +145,25 @@ fn reserve(spec: RateSpec) -> u32 {
 /// never brings the API's `Remaining` down to the reserve, and the header check only acts when
 /// someone else spends the same budget.
 fn quota(spec: RateSpec) -> Quota {
-    let burst = (spec.requests / 100).clamp(1, 2);
-    let steady = spec
-        .requests
-        .saturating_sub(burst + reserve(spec) + 1)
-        .max(1);
-    let interval = spec.per / steady;
-    Quota::with_period(interval.max(Duration::from_micros(1)))
+    let burst = burst(spec);
+    Quota::with_period(pace(spec))
         .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
         .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
+}
+
+/// The requests let through at once before the pacing starts.
+fn burst(spec: RateSpec) -> u32 {
+    (spec.requests / 100).clamp(1, 2)
+}
+
+/// The steady interval between two requests under `spec` (the GCRA's emission interval, see
+/// [`quota`]): what a run at the limit spends per request, for estimates.
+pub fn pace(spec: RateSpec) -> Duration {
+    let steady = spec
+        .requests
+        .saturating_sub(burst(spec) + reserve(spec) + 1)
+        .max(1);
+    (spec.per / steady).max(Duration::from_micros(1))
 }
 
 /// The end of a pause every stream observes.

@@ -49,7 +49,9 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use super::client::{redact_url, HttpClient};
-use super::{scan, Cursor, FetchError, IdPage, KeyRule, Page, PagingGuard, Source, SourceRecord};
+use super::{
+    scan, Census, Cursor, FetchError, IdPage, KeyRule, Page, PagingGuard, Source, SourceRecord,
+};
 use crate::resource::{Changes, Resource, V1Binding, V1Embedded, V1Listing, V1PerRecord};
 
 /// How many per-record requests of one page (`/people/:id` with `--full-people`,
@@ -679,6 +681,33 @@ impl Source for V1Source {
     fn confirms_deletions(&self, resource: Resource) -> bool {
         // Without a show route only a complete listing speaks for a record.
         resource.has_show("v1")
+    }
+
+    async fn census(&self, resource: Resource) -> Result<Census, FetchError> {
+        Ok(match Self::binding(resource)? {
+            // Its own count route (`/people/count`), when it has one.
+            V1Binding::Listing(_) => {
+                let records = self.listing_count(resource).await?;
+                Census {
+                    requests: u64::from(records.is_some()),
+                    records,
+                    ..Census::default()
+                }
+            }
+            // Read through its owners' listing: how many owners there are.
+            V1Binding::Embedded(_) | V1Binding::PerRecord(_) => {
+                let owners = match resource.v1_parent() {
+                    Some(owner) => self.listing_count(owner).await?,
+                    None => None,
+                };
+                Census {
+                    requests: u64::from(owners.is_some()),
+                    owners,
+                    ..Census::default()
+                }
+            }
+            V1Binding::None => Census::default(),
+        })
     }
 
     async fn fetch_id_page(

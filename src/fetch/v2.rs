@@ -17,8 +17,10 @@ use serde::Deserialize;
 use url::Url;
 
 use super::client::{redact_url, HttpClient};
-use super::{scan, ApiProfile, Cursor, FetchError, IdPage, KeyRule, Page, Source, SourceRecord};
-use crate::resource::{Changes, Resource, V2Binding};
+use super::{
+    scan, ApiProfile, Census, Cursor, FetchError, IdPage, KeyRule, Page, Source, SourceRecord,
+};
+use crate::resource::{Changes, Paging, Resource, V2Binding, V2Nested};
 
 /// Reads a nation through API v2.
 #[derive(Debug, Clone)]
@@ -29,6 +31,9 @@ pub struct V2Source {
     /// What each resource's requests taught us (shared by every clone of the source, so the
     /// main pass, catch-up passes and sweeps all ask the API the same way).
     profiles: Arc<Mutex<BTreeMap<Resource, ApiProfile>>>,
+    /// The ids of the latest first page of each resource whose paging is unsure (see
+    /// [`Paging::Unsure`]): a later page repeating them means the API ignores paging.
+    first_pages: Arc<Mutex<BTreeMap<Resource, Vec<String>>>>,
 }
 
 impl V2Source {
@@ -39,6 +44,7 @@ impl V2Source {
             base,
             page_size: page_size.clamp(1, 100),
             profiles: Arc::default(),
+            first_pages: Arc::default(),
         }
     }
 
@@ -55,6 +61,20 @@ impl V2Source {
         self.base
             .join(&format!("api/v2/{path}"))
             .map_err(|e| FetchError::Url(format!("{}: {e}", redact_url(&self.base))))
+    }
+
+    /// `/api/v2/<owner path>/<owner>/<segment>`: the members of one owner record.
+    fn members_url(&self, nested: V2Nested, owner: &str) -> Result<Url, FetchError> {
+        let path = Self::binding(Resource::of(nested.of))?.path;
+        let mut url = self
+            .base
+            .join(&format!("api/v2/{path}"))
+            .map_err(|e| FetchError::Url(format!("{}: {e}", redact_url(&self.base))))?;
+        url.path_segments_mut()
+            .map_err(|()| FetchError::Url(redact_url(&self.base)))?
+            .push(owner)
+            .push(nested.segment);
+        Ok(url)
     }
 
     fn learn(&self, resource: Resource, learned: ApiProfile) {
@@ -84,12 +104,18 @@ impl V2Source {
 
     /// The URL for the page `cursor` points at.
     pub fn page_url(&self, resource: Resource, cursor: &Cursor) -> Result<Url, FetchError> {
+        self.paged_url(resource, self.collection_url(resource)?, cursor)
+    }
+
+    /// `url` (a collection) with the parameters of the page `cursor` points at.
+    fn paged_url(
+        &self,
+        resource: Resource,
+        mut url: Url,
+        cursor: &Cursor,
+    ) -> Result<Url, FetchError> {
         let binding = Self::binding(resource)?;
-        let mut url = self.collection_url(resource)?;
-        let page_size = self
-            .profile(resource)
-            .page_size
-            .map_or(self.page_size, |p| p.min(self.page_size));
+        let page_size = self.page_size_for(resource);
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("page[size]", &page_size.to_string());
@@ -118,9 +144,9 @@ impl V2Source {
                     q.append_pair("page[number]", &number.to_string());
                     false
                 }
-                Cursor::Link { .. } | Cursor::Done => {
+                Cursor::Link { .. } | Cursor::Nested { .. } | Cursor::Done => {
                     return Err(FetchError::Url(format!(
-                        "cursor {cursor:?} is not a v2 cursor"
+                        "cursor {cursor:?} is not a v2 page cursor"
                     )))
                 }
             };
@@ -129,6 +155,9 @@ impl V2Source {
             }
             if let Some(extra) = binding.extra_fields {
                 q.append_pair(&format!("extra_fields[{}]", binding.path), extra);
+            }
+            if let Some(include) = binding.include {
+                q.append_pair("include", include);
             }
         }
         Ok(url)
@@ -153,6 +182,7 @@ impl V2Source {
                 .get(&url, parse_document)
                 .await
                 .map(|f| f.parsed)
+                .map(|doc| self.unpaged(resource, &cursor, doc))
                 .and_then(|doc| {
                     if let Cursor::Keyset { after } | Cursor::Since { after, .. } = &cursor {
                         if !doc.records.is_empty()
@@ -194,6 +224,46 @@ impl V2Source {
         })
     }
 
+    /// The page size asked of `resource`: the configured one, or smaller once the API refused it.
+    fn page_size_for(&self, resource: Resource) -> u32 {
+        self.profile(resource)
+            .page_size
+            .map_or(self.page_size, |p| p.min(self.page_size))
+    }
+
+    /// For a collection whose paging is unsure: remembers the ids of a first page, and turns a
+    /// later page that repeats them exactly, and is not a full page, into the end of the
+    /// collection (the API ignores paging, so the first answer held every record). Other
+    /// documents pass unchanged.
+    fn unpaged(&self, resource: Resource, cursor: &Cursor, mut doc: Document) -> Document {
+        if resource.def().v2.map(|b| b.paging) != Some(Paging::Unsure) {
+            return doc;
+        }
+        let ids: Vec<String> = doc
+            .records
+            .iter()
+            .filter_map(|r| r.source_id.clone())
+            .collect();
+        let first = matches!(
+            cursor,
+            Cursor::Keyset { after: None } | Cursor::PageNumber { number: 1 }
+        );
+        let mut pages = self.first_pages.lock().unwrap_or_else(|e| e.into_inner());
+        if first {
+            pages.insert(resource, ids);
+        } else if !ids.is_empty()
+            && ids.len() != self.page_size_for(resource) as usize
+            && pages.get(&resource) == Some(&ids)
+        {
+            // Not a full page: either more records than asked for (the page size was ignored)
+            // or fewer (the collection ends there); a full page repeated proves nothing and is
+            // left to the paging guards.
+            tracing::info!(resource = %resource, "the API ignores paging for this collection: its first page held every record");
+            doc.records.clear();
+        }
+        doc
+    }
+
     async fn get_page(&self, resource: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
         let (cursor, doc) = self
             .get_learning(resource, cursor, |c| self.page_url(resource, c))
@@ -209,6 +279,220 @@ impl V2Source {
             total: doc.total,
         })
     }
+}
+
+impl V2Source {
+    /// The cursor a nested resource starts from: its owners' first page, nothing pending.
+    fn nested_start(&self, nested: V2Nested) -> Cursor {
+        Cursor::Nested {
+            owners: Box::new(self.start(Resource::of(nested.of))),
+            pending: Vec::new(),
+            inner: Box::new(Cursor::Keyset { after: None }),
+        }
+    }
+
+    /// The next page of a nested resource (a list's members) from `cursor`: reads the owners'
+    /// ids page by page, and each owner's members page by page, until a page holds members or
+    /// the owners end. Each member is wrapped with its owner (see [`V2Nested`]); `sparse` asks
+    /// for ids only (sweeps). Bounded: at most [`NESTED_STEPS`] requests per call.
+    async fn nested_page(
+        &self,
+        resource: Resource,
+        nested: V2Nested,
+        cursor: &Cursor,
+        sparse: bool,
+    ) -> Result<Page, FetchError> {
+        let owner_resource = Resource::of(nested.of);
+        let (mut owners, mut pending, mut inner) = match cursor {
+            Cursor::Nested {
+                owners,
+                pending,
+                inner,
+            } => ((**owners).clone(), pending.clone(), (**inner).clone()),
+            _ => match self.nested_start(nested) {
+                Cursor::Nested {
+                    owners,
+                    pending,
+                    inner,
+                } => (*owners, pending, *inner),
+                _ => (Cursor::Done, Vec::new(), Cursor::Done),
+            },
+        };
+        let binding = Self::binding(resource)?;
+        for _ in 0..NESTED_STEPS {
+            let Some(owner) = pending.first().cloned() else {
+                if owners == Cursor::Done {
+                    return Ok(Page {
+                        records: Vec::new(),
+                        next: Cursor::Done,
+                        total: None,
+                    });
+                }
+                let page = self.id_page(owner_resource, &owners).await?;
+                pending = page.ids;
+                owners = page.next;
+                inner = Cursor::Keyset { after: None };
+                continue;
+            };
+            let url_of = |c: &Cursor| -> Result<Url, FetchError> {
+                let url = self.paged_url(resource, self.members_url(nested, &owner)?, c)?;
+                Ok(if sparse {
+                    sparse_url(&url, binding.path, binding.sweep_field)
+                } else {
+                    url
+                })
+            };
+            let fetched = self.get_learning(resource, &inner, url_of).await;
+            let (asked, doc) = match fetched {
+                Ok(done) => done,
+                // The owner is gone since its id was listed: nothing of it to read.
+                Err(FetchError::Rejected { status: 404, .. }) => {
+                    pending.remove(0);
+                    inner = Cursor::Keyset { after: None };
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
+            let next_inner = next_cursor(
+                &asked,
+                doc.records.last().and_then(|r| r.source_id.clone()),
+                doc.records.is_empty(),
+            );
+            if next_inner == Cursor::Done {
+                pending.remove(0);
+                inner = Cursor::Keyset { after: None };
+            } else {
+                inner = next_inner;
+            }
+            if doc.records.is_empty() {
+                continue;
+            }
+            let records = doc
+                .records
+                .into_iter()
+                .map(|member| wrap_member(nested, &owner, member))
+                .collect();
+            let next = if pending.is_empty() && owners == Cursor::Done {
+                Cursor::Done
+            } else {
+                Cursor::Nested {
+                    owners: Box::new(owners),
+                    pending,
+                    inner: Box::new(inner),
+                }
+            };
+            return Ok(Page {
+                records,
+                next,
+                total: None,
+            });
+        }
+        // Many owners without members in a row: hand back where the walk stands (an empty
+        // page that moves on is not a loop: the cursor advanced).
+        Ok(Page {
+            records: Vec::new(),
+            next: Cursor::Nested {
+                owners: Box::new(owners),
+                pending,
+                inner: Box::new(inner),
+            },
+            total: None,
+        })
+    }
+}
+
+impl V2Source {
+    /// One page of an id-only sweep of a collection that is not nested: a sparse fieldset
+    /// naming one small attribute keeps the pages small (ids and types are always present in
+    /// JSON:API resource objects).
+    async fn id_page(&self, resource: Resource, cursor: &Cursor) -> Result<IdPage, FetchError> {
+        let binding = Self::binding(resource)?;
+        let url_of = |c: &Cursor| -> Result<Url, FetchError> {
+            Ok(sparse_url(
+                &self.page_url(resource, c)?,
+                binding.path,
+                binding.sweep_field,
+            ))
+        };
+        let (cursor, doc) = self.get_learning(resource, cursor, url_of).await?;
+        let ids: Vec<String> = doc
+            .records
+            .iter()
+            .filter_map(|r| r.source_id.clone())
+            .collect();
+        let next = next_cursor(&cursor, ids.last().cloned(), doc.records.is_empty());
+        Ok(IdPage {
+            unusable: (doc.records.len() - ids.len()) as u64,
+            ids,
+            next,
+            total: doc.total,
+        })
+    }
+}
+
+/// How many requests one call of [`V2Source::nested_page`] may make before it hands back
+/// where it stands.
+const NESTED_STEPS: usize = 64;
+
+/// `url` with the sparse fieldset of an id sweep (`fields[<type>]=<field>`) and without the
+/// parameters that ask for more (`extra_fields`, `include`).
+fn sparse_url(url: &Url, kind: &str, field: &str) -> Url {
+    let mut url = url.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !k.starts_with("extra_fields") && k != "include")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(&format!("fields[{kind}]"), field);
+    url
+}
+
+/// A member as received, wrapped with its owner (`{"list_id":"7","signup":{…}}`) and keyed
+/// `"<owner>:<member id>"`; a member without a usable id stays without one.
+fn wrap_member(nested: V2Nested, owner: &str, member: SourceRecord) -> SourceRecord {
+    let mut body = Vec::with_capacity(member.body.len() + 48);
+    body.extend_from_slice(
+        format!(
+            "{{{}:{},{}:",
+            serde_json::Value::from(nested.owner_field),
+            serde_json::Value::from(owner),
+            serde_json::Value::from(nested.member_field)
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&member.body);
+    body.push(b'}');
+    let mut record = SourceRecord::from_bytes(body, KeyRule::Id);
+    match member.source_id {
+        Some(id) => {
+            match scan::key_text(
+                Some(&serde_json::Value::String(format!("{owner}:{id}"))),
+                "id",
+            ) {
+                Ok(key) => {
+                    record.source_id = Some(key);
+                    if record.defect.as_ref().is_some_and(|d| d.field == "id") {
+                        record.defect = None;
+                    }
+                }
+                Err(reason) => {
+                    record.source_id = None;
+                    record.defect = Some(scan::Defect {
+                        field: "id".into(),
+                        reason,
+                    });
+                }
+            }
+        }
+        None => {
+            record.source_id = None;
+            record.defect = member.defect.or(record.defect);
+        }
+    }
+    record
 }
 
 /// A refused request's lesson.
@@ -296,7 +580,7 @@ fn next_cursor(cursor: &Cursor, last: Option<String>, empty: bool) -> Cursor {
             since: since.clone(),
             number: number.saturating_add(1),
         },
-        Cursor::Link { .. } | Cursor::Done => Cursor::Done,
+        Cursor::Link { .. } | Cursor::Nested { .. } | Cursor::Done => Cursor::Done,
     }
 }
 
@@ -306,6 +590,9 @@ impl Source for V2Source {
     }
 
     fn start(&self, resource: Resource) -> Cursor {
+        if let Some(nested) = resource.def().v2.and_then(|b| b.nested) {
+            return self.nested_start(nested);
+        }
         if self.profile(resource).keyset == Some(false) {
             Cursor::PageNumber { number: 1 }
         } else {
@@ -326,39 +613,90 @@ impl Source for V2Source {
         self.learn(resource, profile);
     }
 
+    fn confirms_deletions(&self, resource: Resource) -> bool {
+        // Without a show route only a complete listing speaks for a record.
+        resource.has_show("v2")
+    }
+
+    async fn census(&self, resource: Resource) -> Result<Census, FetchError> {
+        let binding = Self::binding(resource)?;
+        let Some(nested) = binding.nested else {
+            // One record and the count of all: `stats[total]=count` (unconfirmed on
+            // NationBuilder; no count is no estimate, not an error).
+            let mut url = self.collection_url(resource)?;
+            url.query_pairs_mut()
+                .append_pair("page[size]", "1")
+                .append_pair("stats[total]", "count");
+            let doc = self.http.get(&url, parse_document).await?.parsed;
+            return Ok(Census {
+                records: doc.total,
+                requests: 1,
+                ..Census::default()
+            });
+        };
+        // A nested resource: its owners, and the counter each keeps of its members.
+        let owner = Resource::of(nested.of);
+        let owner_binding = Self::binding(owner)?;
+        let mut census = Census::default();
+        let mut cursor = self.start(owner);
+        let mut per_owner = Vec::new();
+        let mut complete = nested.owner_count.is_some();
+        while cursor != Cursor::Done {
+            let url_of = |c: &Cursor| -> Result<Url, FetchError> {
+                let url = self.page_url(owner, c)?;
+                Ok(match nested.owner_count {
+                    Some(attribute) => sparse_url(&url, owner_binding.path, attribute),
+                    None => sparse_url(&url, owner_binding.path, owner_binding.sweep_field),
+                })
+            };
+            let (asked, doc) = self.get_learning(owner, &cursor, url_of).await?;
+            census.requests += 1;
+            for record in &doc.records {
+                let count = nested.owner_count.and_then(|attribute| {
+                    record
+                        .value
+                        .pointer(&format!("/attributes/{attribute}"))
+                        .and_then(serde_json::Value::as_u64)
+                });
+                match count {
+                    Some(n) => per_owner.push(n),
+                    None => complete = false,
+                }
+            }
+            census.owners = Some(census.owners.unwrap_or(0) + doc.records.len() as u64);
+            cursor = next_cursor(
+                &asked,
+                doc.records.last().and_then(|r| r.source_id.clone()),
+                doc.records.is_empty(),
+            );
+        }
+        if complete {
+            census.records = Some(per_owner.iter().sum());
+            census.per_owner = per_owner;
+        }
+        Ok(census)
+    }
+
     async fn fetch_id_page(
         &self,
         resource: Resource,
         cursor: &Cursor,
     ) -> Result<IdPage, FetchError> {
-        // A sparse fieldset naming one small attribute keeps the pages small; ids and types
-        // are always present in JSON:API resource objects.
         let binding = Self::binding(resource)?;
-        let url_of = |c: &Cursor| -> Result<Url, FetchError> {
-            let mut url = self.page_url(resource, c)?;
-            let kept: Vec<(String, String)> = url
-                .query_pairs()
-                .filter(|(k, _)| !k.starts_with("extra_fields"))
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            url.query_pairs_mut()
-                .clear()
-                .extend_pairs(kept)
-                .append_pair(&format!("fields[{}]", binding.path), binding.sweep_field);
-            Ok(url)
+        let Some(nested) = binding.nested else {
+            return self.id_page(resource, cursor).await;
         };
-        let (cursor, doc) = self.get_learning(resource, cursor, url_of).await?;
-        let ids: Vec<String> = doc
+        let page = self.nested_page(resource, nested, cursor, true).await?;
+        let ids: Vec<String> = page
             .records
             .iter()
             .filter_map(|r| r.source_id.clone())
             .collect();
-        let next = next_cursor(&cursor, ids.last().cloned(), doc.records.is_empty());
         Ok(IdPage {
-            unusable: (doc.records.len() - ids.len()) as u64,
+            unusable: (page.records.len() - ids.len()) as u64,
             ids,
-            next,
-            total: doc.total,
+            next: page.next,
+            total: None,
         })
     }
 
@@ -368,6 +706,12 @@ impl Source for V2Source {
         id: &str,
     ) -> Result<Option<SourceRecord>, FetchError> {
         let binding = Self::binding(resource)?;
+        if !binding.show || binding.nested.is_some() {
+            return Err(FetchError::Unsupported {
+                api: "v2",
+                operation: format!("fetching one {resource} record by id (no show route)"),
+            });
+        }
         let mut url = self.collection_url(resource)?;
         url.path_segments_mut()
             .map_err(|()| FetchError::Url(redact_url(&self.base)))?
@@ -375,6 +719,9 @@ impl Source for V2Source {
         if let Some(extra) = binding.extra_fields {
             url.query_pairs_mut()
                 .append_pair(&format!("extra_fields[{}]", binding.path), extra);
+        }
+        if let Some(include) = binding.include {
+            url.query_pairs_mut().append_pair("include", include);
         }
         let parse = |body: &[u8]| -> Option<SourceRecord> {
             let record = scan::member(body, "data")?;
@@ -414,7 +761,10 @@ impl Source for V2Source {
     }
 
     async fn fetch_page(&self, resource: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
-        self.get_page(resource, cursor).await
+        match Self::binding(resource)?.nested {
+            Some(nested) => self.nested_page(resource, nested, cursor, false).await,
+            None => self.get_page(resource, cursor).await,
+        }
     }
 }
 
@@ -463,6 +813,25 @@ pub fn parse_document(body: &[u8]) -> Option<Document> {
 /// another type (a donation in the people list), or `attributes` missing or not an object.
 pub fn shape_defect(resource: Resource, value: &serde_json::Value) -> Option<scan::Defect> {
     let expected = resource.def().v2.map_or("", |b| b.path);
+    // A nested member is checked inside the wrapper its owner was added to.
+    if let Some(nested) = resource.def().v2.and_then(|b| b.nested) {
+        return match value.get(nested.member_field) {
+            Some(member) => shape_defect_of(expected, resource, member),
+            None => Some(scan::Defect {
+                field: format!("/{}", nested.member_field),
+                reason: "expected the member as received, found nothing".into(),
+            }),
+        };
+    }
+    shape_defect_of(expected, resource, value)
+}
+
+/// [`shape_defect`] of a resource object expected to be of JSON:API type `expected`.
+fn shape_defect_of(
+    expected: &str,
+    resource: Resource,
+    value: &serde_json::Value,
+) -> Option<scan::Defect> {
     let found = |v: Option<&serde_json::Value>| match v {
         None => "nothing".to_owned(),
         Some(serde_json::Value::Null) => "null".to_owned(),

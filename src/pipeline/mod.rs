@@ -1,4 +1,5 @@
-//! The pipeline: everything between the plan and the tables. [`plan`] decides from the
+//! The pipeline: everything between the plan and the tables. [`inventory`] sizes the run
+//! before it starts (counts at the source, requests, duration at the budget); [`plan`] decides from the
 //! checkpoints what each resource's export does (start, resume, skip); the main pass
 //! ([`run`], in `run.rs`) runs those exports concurrently — a *stream* is the running export
 //! of one resource — through fetch → map → load, each page committed with its checkpoint in
@@ -8,6 +9,7 @@
 //! to (bars on a terminal, log lines elsewhere). The app runs the main pass, then
 //! reconciliation: neither calls the other's entry point.
 
+pub mod inventory;
 pub mod plan;
 pub mod progress;
 pub mod reconcile;

@@ -16,6 +16,9 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         sweep_field: "slug",
         changes: Changes::UpdatedSince,
         show: true,
+        include: None,
+        paging: Paging::Paged,
+        nested: None,
     }),
     v1: V1Binding::None,
     references: &[],
@@ -32,4 +35,5 @@ pub(super) const DEF: ResourceDef = ResourceDef {
             ("Donation", "donations", "custom_fields"),
         ],
     }),
+    control_total: None,
 };

@@ -15,6 +15,9 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         sweep_field: "created_at",
         changes: Changes::UpdatedSince,
         show: true,
+        include: None,
+        paging: Paging::Paged,
+        nested: None,
     }),
     v1: V1Binding::Listing(V1Listing {
         path: "donations",
@@ -56,4 +59,5 @@ pub(super) const DEF: ResourceDef = ResourceDef {
     },
     v1_key: V1Key::SameId,
     defines: None,
+    control_total: None,
 };

@@ -15,6 +15,9 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         sweep_field: "name",
         changes: Changes::UpdatedSince,
         show: true,
+        include: None,
+        paging: Paging::Paged,
+        nested: None,
     }),
     v1: V1Binding::None,
     references: &[],
@@ -24,4 +27,5 @@ pub(super) const DEF: ResourceDef = ResourceDef {
     },
     v1_key: V1Key::None,
     defines: None,
+    control_total: None,
 };

@@ -19,6 +19,9 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         sweep_field: "created_at",
         changes: Changes::UpdatedSince,
         show: true,
+        include: None,
+        paging: Paging::Paged,
+        nested: None,
     }),
     v1: V1Binding::PerRecord(V1PerRecord {
         of: "people",
@@ -57,4 +60,5 @@ pub(super) const DEF: ResourceDef = ResourceDef {
     // formats created_at per API: not comparable record by record.
     v1_key: V1Key::None,
     defines: None,
+    control_total: None,
 };

@@ -54,6 +54,8 @@ pub struct ResourceDef {
     /// What its records define in other resources' records, when they are definitions
     /// (custom-field definitions: the keys of people's and donations' `custom_fields`).
     pub defines: Option<Definitions>,
+    /// The count an owner keeps of this resource's records, when there is one.
+    pub control_total: Option<ControlTotal>,
 }
 
 /// Records that define the keys of a `jsonb` column of other resources' tables, so `verify`
@@ -83,6 +85,57 @@ pub struct V2Binding {
     /// Whether `/api/v2/<path>/{id}` shows one record (so a deletion can be confirmed by its
     /// 404, and a missing record fetched by id).
     pub show: bool,
+    /// What `include=` asks for on every page and show request, when a record only names a
+    /// related record through its `relationships` (an RSVP's person: `signup`).
+    pub include: Option<&'static str>,
+    /// Whether the collection is known to page (`page[size]`, `page[number]`, the id filter).
+    pub paging: Paging,
+    /// Set when the collection is one per record of another resource
+    /// (`/api/v2/<owner path>/{id}/<segment>`: a list's members), read owner by owner.
+    pub nested: Option<V2Nested>,
+}
+
+/// Whether a v2 collection pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// It does, as every documented collection.
+    Paged,
+    /// The spec declares no page parameters (`relationships`, `imports`): it may return the
+    /// whole collection to every request. The client reads it page by page and, when a later
+    /// page repeats the first one exactly, knows the first answer held everything.
+    Unsure,
+}
+
+/// A v2 collection served per record of another resource: `/api/v2/<owner>/{id}/<segment>`,
+/// paged like any collection. The exporter archives each member exactly as received, wrapped
+/// with its owner: `{"<owner_field>": "<owner id>", "<member_field>": <member>}`, keyed
+/// `"<owner id>:<member id>"` (a list's members: `{"list_id": "7", "signup": {…}}`).
+#[derive(Debug, Clone, Copy)]
+pub struct V2Nested {
+    /// The owner resource (`lists`).
+    pub of: &'static str,
+    /// The segment after `/{id}/` (`signups`).
+    pub segment: &'static str,
+    /// The field naming the owner in the archived record (`list_id`).
+    pub owner_field: &'static str,
+    /// The field holding the member as received (`signup`).
+    pub member_field: &'static str,
+    /// The owner's attribute counting its members (`signups_count`), when it has one: the
+    /// inventory sums it, and verify checks the loaded members against it (see
+    /// [`ControlTotal`]).
+    pub owner_count: Option<&'static str>,
+}
+
+/// A count an owner record keeps of its members at the source (a list's `signups_count`),
+/// which `verify` compares, owner by owner, with the members loaded.
+#[derive(Debug, Clone, Copy)]
+pub struct ControlTotal {
+    /// The owner resource (`lists`).
+    pub owner: &'static str,
+    /// The column of the owner's main table holding the source's count.
+    pub count_column: &'static str,
+    /// The column of this resource's main table naming the owner.
+    pub owner_column: &'static str,
 }
 
 /// How the catch-up pass finds what changed since the main pass began.

@@ -14,6 +14,9 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         sweep_field: "signup_id",
         changes: Changes::Never,
         show: true,
+        include: None,
+        paging: Paging::Paged,
+        nested: None,
     }),
     v1: V1Binding::Embedded(V1Embedded {
         of: "people",
@@ -46,4 +49,5 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         resource: "tags",
     },
     defines: None,
+    control_total: None,
 };

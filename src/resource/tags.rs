@@ -14,6 +14,9 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         sweep_field: "name",
         changes: Changes::Reread,
         show: true,
+        include: None,
+        paging: Paging::Paged,
+        nested: None,
     }),
     v1: V1Binding::Listing(V1Listing {
         path: "tags",
@@ -32,4 +35,5 @@ pub(super) const DEF: ResourceDef = ResourceDef {
     },
     v1_key: V1Key::Name,
     defines: None,
+    control_total: None,
 };

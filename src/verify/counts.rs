@@ -180,6 +180,22 @@ pub(crate) async fn explain_rejects(
     Ok(())
 }
 
+/// Whether the export holds `resource` (it has a checkpoint for it).
+pub(crate) async fn exported(
+    conn: &mut PgConnection,
+    nation: &str,
+    resource: Resource,
+) -> Result<bool, VerifyError> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sync.checkpoints WHERE nation = $1 AND stream = $2)",
+    )
+    .bind(nation)
+    .bind(resource.as_str())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err("reading sync.checkpoints"))
+}
+
 /// A reference to a record that is neither loaded nor archived, where the descriptor says to
 /// look it up at the source ([`Dangling::LookUp`]).
 #[derive(Debug, Clone)]
@@ -222,6 +238,31 @@ pub(crate) async fn referential(
         .map_err(db_err("counting references without a value"))?;
         if none > 0 || reference.dangling == Dangling::LookUp {
             counts.insert(format!("{role}_none"), none.max(0) as u64);
+        }
+        // A resource the export did not hold (its API has no route for it, or --resources left
+        // it out) cannot be referred to: those references are counted, not checked.
+        if !exported(conn, nation, target).await? {
+            let with_value: i64 = sqlx::query_scalar(&format!(
+                "SELECT count(*) FROM {table} WHERE nation = $1 AND {column} IS NOT NULL"
+            ))
+            .bind(nation)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err("counting references"))?;
+            if with_value > 0 {
+                counts.insert(format!("{role}_not_checked"), with_value as u64);
+                findings.push(finding(
+                    resource,
+                    None,
+                    "referential",
+                    FindingClass::Explained,
+                    &format!("{role}_not_checked"),
+                    format!(
+                        "{with_value} row(s) of {table} name a {target} record, but {target} was not exported: those references were not checked"
+                    ),
+                ));
+            }
+            continue;
         }
         // For each reference that names no row of the other table: whether the record it
         // names was archived (NULL: never; true: and marked deleted at source by the export's

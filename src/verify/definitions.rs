@@ -32,14 +32,7 @@ pub(crate) async fn check(
     };
     // Definitions that were not exported (an export through v1, which has none, or one
     // narrowed by --resources) say nothing about the keys in use.
-    let exported: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM sync.checkpoints WHERE nation = $1 AND stream = $2)",
-    )
-    .bind(nation)
-    .bind(resource.as_str())
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(db_err("reading sync.checkpoints"))?;
+    let exported = super::counts::exported(conn, nation, resource).await?;
     if !exported {
         findings.push(finding(
             resource,
