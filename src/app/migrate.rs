@@ -327,37 +327,7 @@ impl Run<'_> {
             }
             Err(err) => return Err(err.into()),
         };
-        // A new export (or one started over) is sized first: printed for the consultant and
-        // kept with the run. A resumed run or a catch-up is not: it would cost requests for
-        // figures the first run already recorded.
-        let fresh = config.restart || checkpoints.iter().all(|c| c.pages == 0);
-        let inventory = if fresh {
-            match inventory::take(
-                &*source,
-                &config.streams,
-                config.page_size,
-                config.full_people,
-                config.rate_limit,
-            )
-            .await
-            {
-                Ok(taken) => {
-                    for line in inventory::lines(&taken) {
-                        eprintln!("{line}");
-                    }
-                    Some(taken)
-                }
-                Err(err) if err.is_auth() => return Err(err.into()),
-                Err(err) => {
-                    tracing::warn!(error = %err, "the inventory could not be taken; the run goes on without it");
-                    None
-                }
-            }
-        } else {
-            None
-        };
         let options = serde_json::json!({
-            "inventory": inventory,
             "api": api,
             "api_base": redact_url(&config.api_base),
             "streams": config.streams.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
@@ -375,6 +345,43 @@ impl Run<'_> {
             .store
             .start_run(&config.nation, api, &mapper.checksum(), &options)
             .await?;
+        // A new export (or one started over) is sized first: printed for the consultant and
+        // kept with the run. A resumed run or a catch-up is not: it would cost requests for
+        // figures the first run already recorded. A failure here is the run's failure (its
+        // first page would meet it too).
+        let fresh = config.restart || checkpoints.iter().all(|c| c.pages == 0);
+        if fresh {
+            let taken = inventory::take(
+                &*source,
+                &config.streams,
+                config.page_size,
+                config.full_people,
+                config.rate_limit,
+            )
+            .await;
+            match taken {
+                Ok(taken) => {
+                    for line in inventory::lines(&taken) {
+                        eprintln!("{line}");
+                    }
+                    backend
+                        .store
+                        .record_inventory(run_id, &serde_json::to_value(&taken)?)
+                        .await?;
+                }
+                Err(err) => {
+                    let text = err.to_string();
+                    if let Err(record) = backend
+                        .store
+                        .finish_run(run_id, status::FAILED, Some(&text))
+                        .await
+                    {
+                        tracing::warn!(error = %record, "could not record the failed run");
+                    }
+                    return Err(err.into());
+                }
+            }
+        }
         let mut settings = RunSettings::new(&config.nation, api, run_id);
         settings.allow_mass_delete = config.allow_mass_delete;
         settings.db_retry.window = config.database_retry;

@@ -69,6 +69,22 @@ fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Database { context, source }
 }
 
+impl PgStore {
+    /// Adds `inventory` to the options of run `run_id` (`sync.runs.options.inventory`).
+    pub async fn record_inventory(&self, run_id: i64, inventory: &Value) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sync.runs SET options = options || jsonb_build_object('inventory', $2::jsonb)
+              WHERE id = $1",
+        )
+        .bind(run_id)
+        .bind(inventory)
+        .execute(&self.pool)
+        .await
+        .map_err(db("recording the inventory in sync.runs"))?;
+        Ok(())
+    }
+}
+
 impl StateStore for PgStore {
     async fn checkpoints(&self, nation: &str) -> StoreResult<Vec<Checkpoint>> {
         let rows = sqlx::query(

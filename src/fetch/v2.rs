@@ -627,9 +627,14 @@ impl Source for V2Source {
             url.query_pairs_mut()
                 .append_pair("page[size]", "1")
                 .append_pair("stats[total]", "count");
-            let doc = self.http.get(&url, parse_document).await?.parsed;
+            // A refused parameter (an API without `stats[total]`) is no count, not a failure.
+            let total = match self.http.get(&url, parse_document).await {
+                Ok(fetched) => fetched.parsed.total,
+                Err(FetchError::Rejected { status: 400, .. }) => None,
+                Err(err) => return Err(err),
+            };
             return Ok(Census {
-                records: doc.total,
+                records: total,
                 requests: 1,
                 ..Census::default()
             });

@@ -207,6 +207,18 @@ pub fn estimate(
     }
 }
 
+/// Why the inventory could not be taken: the API failed while counting a resource (the run
+/// would meet the same failure on its first page).
+#[derive(Debug, thiserror::Error)]
+#[error("counting {resource} (inventory): {source}")]
+pub struct InventoryError {
+    /// The resource being counted.
+    pub resource: Resource,
+    /// The cause.
+    #[source]
+    pub source: FetchError,
+}
+
 /// Takes the inventory of `resources` through `source`: one census per resource, then the
 /// estimate.
 pub async fn take<S: Source>(
@@ -215,10 +227,13 @@ pub async fn take<S: Source>(
     page_size: u32,
     full_people: bool,
     rate_limit: Option<RateSpec>,
-) -> Result<Inventory, FetchError> {
+) -> Result<Inventory, InventoryError> {
     let mut entries = Vec::with_capacity(resources.len());
     for &resource in resources {
-        let census = source.census(resource).await?;
+        let census = source
+            .census(resource)
+            .await
+            .map_err(|source| InventoryError { resource, source })?;
         let (main, reconcile) = estimate(resource, source.api(), &census, page_size, full_people);
         entries.push(Entry {
             resource,

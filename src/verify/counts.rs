@@ -383,3 +383,81 @@ pub(crate) async fn referential(
     }
     Ok((counts, unresolved))
 }
+
+/// Checks the counts owners keep of `resource`'s records at the source (a list's
+/// `signups_count`, see [`crate::resource::ControlTotal`]) against the records loaded, owner
+/// by owner: a difference is a defect. Counted as `control_totals_checked` and
+/// `control_totals_differing`; nothing when the resource has no control total.
+pub(crate) async fn control_totals(
+    conn: &mut PgConnection,
+    nation: &str,
+    resource: Resource,
+    findings: &mut Vec<Finding>,
+) -> Result<BTreeMap<String, u64>, VerifyError> {
+    let mut counts = BTreeMap::new();
+    let Some(control) = resource.def().control_total else {
+        return Ok(counts);
+    };
+    let owner = Resource::of(control.owner);
+    if !exported(conn, nation, owner).await? {
+        findings.push(finding(
+            resource,
+            None,
+            "control_totals",
+            FindingClass::Explained,
+            "control_totals_not_checked",
+            format!("{owner} was not exported, so the counts its records keep of {resource} were not checked"),
+        ));
+        return Ok(counts);
+    }
+    let ident = |name: &str| {
+        crate::load::quote_ident(name)
+            .map_err(|e| VerifyError::Report(format!("control totals: {e}")))
+    };
+    let rows: Vec<(String, Option<i64>, i64)> = sqlx::query_as(&format!(
+        "SELECT o.source_id, o.{count}::bigint,
+                (SELECT count(*) FROM {table} AS t
+                  WHERE t.nation = o.nation AND t.{owner_column} = o.source_id)
+           FROM {owners} AS o
+          WHERE o.nation = $1
+          ORDER BY length(o.source_id), o.source_id",
+        count = ident(control.count_column)?,
+        table = ident(resource.table())?,
+        owner_column = ident(control.owner_column)?,
+        owners = ident(owner.table())?,
+    ))
+    .bind(nation)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err("checking control totals"))?;
+    let (mut checked, mut differing) = (0u64, 0u64);
+    let mut listed = 0;
+    for (owner_id, reported, loaded) in rows {
+        let Some(reported) = reported else {
+            continue;
+        };
+        checked += 1;
+        if reported != loaded {
+            differing += 1;
+            push_limited(
+                findings,
+                &mut listed,
+                finding(
+                    resource,
+                    None,
+                    "control_totals",
+                    FindingClass::Defect,
+                    "control_total_differs",
+                    format!(
+                        "{owner} {owner_id} counts {reported} {resource} at the source ({}.{}), {loaded} are loaded",
+                        owner.table(),
+                        control.count_column
+                    ),
+                ),
+            );
+        }
+    }
+    counts.insert("control_totals_checked".to_owned(), checked);
+    counts.insert("control_totals_differing".to_owned(), differing);
+    Ok(counts)
+}

@@ -518,6 +518,8 @@ async fn database_pass(
         let (mut referential, unresolved) =
             counts::referential(&mut work, nation, resource, &mut findings).await?;
         referential.extend(definitions::check(&mut work, nation, resource, &mut findings).await?);
+        referential
+            .extend(counts::control_totals(&mut work, nation, resource, &mut findings).await?);
         let root = merkle::root(&pass.leaves);
         resources.insert(
             resource,

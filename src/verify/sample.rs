@@ -276,6 +276,23 @@ pub(crate) enum Comparison {
     Defect(Vec<String>),
 }
 
+/// For a nested resource (see [`crate::resource::V2Nested`]): the archived record and the
+/// fetched one reduced to the owner and the member's id. `None` for other resources.
+fn nested_view(
+    resource: Resource,
+    archived: &Value,
+    fetched: Option<&Value>,
+) -> Option<(Value, Option<Value>)> {
+    let nested = resource.def().v2.and_then(|b| b.nested)?;
+    let reduce = |record: &Value| {
+        serde_json::json!({
+            nested.owner_field: record.get(nested.owner_field),
+            nested.member_field: record.pointer(&format!("/{}/id", nested.member_field)),
+        })
+    };
+    Some((reduce(archived), fetched.map(reduce)))
+}
+
 /// Classifies one sampled record (pure).
 pub(crate) fn compare(resource: Resource, archived: &Value, fetched: Option<&Value>) -> Comparison {
     let Some(fetched) = fetched else {
@@ -337,7 +354,7 @@ pub(crate) async fn refetch<S: Source + 'static>(
     let fetched = fetch_many(source, resource, &keys, plan.listing).await?;
     let mut listed = 0;
     for (id, body) in drawn {
-        let archived: Value = crate::fetch::scan::read(body).value;
+        let archived_full: Value = crate::fetch::scan::read(body).value;
         let Some(key) = plan.keys.to_source(resource, id) else {
             result.migration_defects += 1;
             push_limited(
@@ -356,6 +373,14 @@ pub(crate) async fn refetch<S: Source + 'static>(
             continue;
         };
         let now = fetched.get(&key).and_then(Option::as_ref);
+        // A nested member is its owner and the member's id: the member's own fields are
+        // another resource's (a list member is a person), compared there.
+        let (archived, now): (Value, Option<Value>) =
+            match nested_view(resource, &archived_full, now) {
+                Some(views) => views,
+                None => (archived_full, now.cloned()),
+            };
+        let now = now.as_ref();
         let outcome = match (plan.scope, now) {
             (Scope::Shared, Some(now)) => {
                 let (a, b) = shared_views(resource, &archived, now);

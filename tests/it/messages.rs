@@ -53,7 +53,7 @@ async fn an_api_that_cannot_be_reached_is_one_line_naming_what_to_check() {
         assert_eq!(
             error_lines(&out.stderr),
             [format!(
-                "error: stream people: cannot reach the API at {cause}; check the nation slug (--nation), --api-base and the network"
+                "error: counting people (inventory): cannot reach the API at {cause}; check the nation slug (--nation), --api-base and the network"
             )]
         );
     }
@@ -73,14 +73,15 @@ async fn a_wrong_token_mentions_legacy_tokens_once() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // The first request of a new export is the inventory's count of people.
     let url = format!(
-        "{}/api/v2/signups?page%5Bsize%5D=100&sort=id&stats%5Btotal%5D=count&extra_fields%5Bsignups%5D=primary_address%2Chome_address%2Cwork_address%2Cmailing_address%2Cbilling_address%2Cregistered_address%2Cuser_submitted_address",
+        "{}/api/v2/signups?page%5Bsize%5D=1&stats%5Btotal%5D=count",
         sim.base_url()
     );
     assert_eq!(
         error_lines(&out.stderr),
         [format!(
-            "error: stream people: the API rejected the access token (HTTP 401 at {url}): it is wrong or has expired (a legacy v1-era token works only with --api v1); generate a new token and pass it in NATIONBUILDER_API_TOKEN or --token-file"
+            "error: counting people (inventory): the API rejected the access token (HTTP 401 at {url}): it is wrong or has expired (a legacy v1-era token works only with --api v1); generate a new token and pass it in NATIONBUILDER_API_TOKEN or --token-file"
         )]
     );
     sim.shutdown().await;

@@ -344,10 +344,17 @@ impl Drop for Tmux {
     }
 }
 
-/// The lines of `screen` that start with a stream's name, as ranks in [`ORDER`].
+/// The lines of `screen` that start with a stream's name, as ranks in [`ORDER`] (the lines of
+/// the inventory table printed before the run, which start with the names too, left out: the
+/// screen from the table's last line on).
 fn stream_lines(screen: &str) -> Vec<usize> {
-    screen
+    let after_inventory = match screen.rfind("main pass: ") {
+        Some(at) => &screen[at..],
+        None => screen,
+    };
+    after_inventory
         .lines()
+        .skip(1)
         .filter_map(|l| l.split_whitespace().next())
         .filter_map(|w| ORDER.iter().position(|s| *s == w))
         .collect()
