@@ -271,6 +271,8 @@ pub(crate) struct ColumnPlan {
     pub expr: Expr,
     pub default: Option<Cell>,
     pub required: bool,
+    /// The reason of the non-fatal reject a NULL value gives (see `ColumnSpec::missing`).
+    pub missing: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone)]
@@ -622,6 +624,10 @@ pub(crate) fn apply(mapping: &Mapping, record: &Value, ctx: &MapContext) -> Mapp
                                 "missing required value".into(),
                                 true,
                             );
+                        } else if value.is_null() {
+                            if let Some(reason) = &col.missing {
+                                reject(col.expr.field.clone(), reason.to_string(), false);
+                            }
                         }
                         // A value PostgreSQL cannot store as it is (NUL, a number beyond the
                         // double range, text too long for the column's index) is left out:
@@ -872,6 +878,60 @@ rejects = [{ field = "/id", reason = "missing required id" }]
             Ok(m) => m,
             Err(p) => panic!("{}", crate::mapping::Problems(p)),
         }
+    }
+
+    #[test]
+    fn a_missing_value_keeps_the_row_with_a_non_fatal_reject() {
+        let text = r#"
+version = 1
+api = "v2"
+resource = "donations"
+source_id = "{/id}"
+fields_root = "/attributes"
+
+[[block]]
+name = "donation"
+table = "core.donations"
+[block.columns]
+amount_minor = { from = "/attributes/amount_in_cents", convert = ["cents_to_minor"], required = true }
+currency = { value = "EUR" }
+person_source_id = { from = "/relationships/signup/data/id", convert = ["text"], missing = "the donor is not given (relationships.signup.data)" }
+
+[[example]]
+name = "with its donor"
+input = '{"id": "1", "attributes": {"amount_in_cents": 5}, "relationships": {"signup": {"data": {"type": "signups", "id": "7"}}}}'
+[[example.rows]]
+table = "core.donations"
+source_id = "1"
+cells = { person_source_id = "7" }
+
+[[example]]
+name = "without"
+input = '{"id": "2", "attributes": {"amount_in_cents": 5}}'
+rejects = [{ field = "/relationships/signup/data/id", reason = "the donor is not given (relationships.signup.data)", fatal = false }]
+[[example.rows]]
+table = "core.donations"
+source_id = "2"
+null = ["person_source_id"]
+"#;
+        let m = match Mapping::parse("v2/donations.toml", Api::V2, text) {
+            Ok(m) => m,
+            Err(p) => panic!("{}", crate::mapping::Problems(p)),
+        };
+        assert!(m.run_examples().is_empty(), "{:?}", m.run_examples());
+        let out = m.apply(
+            &json!({"id": "3", "attributes": {"amount_in_cents": 1}}),
+            &ctx(),
+        );
+        assert_eq!(out.rows.len(), 1, "the row is kept");
+        assert_eq!(out.rejects.len(), 1);
+        assert!(!out.rejects[0].fatal);
+        // Not on a NOT NULL column.
+        let bad = text.replace(
+            "currency = { value = \"EUR\" }",
+            "currency = { from = \"/x\", missing = \"no currency\" }",
+        );
+        assert!(Mapping::parse("v2/donations.toml", Api::V2, &bad).is_err());
     }
 
     #[test]

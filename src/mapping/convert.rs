@@ -40,6 +40,7 @@ pub(crate) enum Converter {
     EnumMap,
     Json,
     StringArray,
+    CommaList,
 }
 
 /// What a converter may need besides its input: the country for national phone numbers and the
@@ -72,6 +73,7 @@ const ALL: &[(Converter, &str)] = &[
     (Converter::EnumMap, "enum_map"),
     (Converter::Json, "json"),
     (Converter::StringArray, "string_array"),
+    (Converter::CommaList, "comma_list"),
 ];
 
 /// The names of all converters, for error messages.
@@ -110,7 +112,9 @@ impl Converter {
             Converter::Bool => matches!(input, K::Any | K::Text | K::Int | K::Bool),
             Converter::Text => matches!(input, K::Any | K::Text | K::Int | K::Float | K::Bool),
             Converter::EnumMap => matches!(input, K::Any | K::Text | K::Int | K::Bool),
-            Converter::StringArray => matches!(input, K::Any | K::Json | K::Text | K::TextArray),
+            Converter::StringArray | Converter::CommaList => {
+                matches!(input, K::Any | K::Json | K::Text | K::TextArray)
+            }
         }
     }
 
@@ -132,7 +136,7 @@ impl Converter {
             Converter::Float => Kind::Float,
             Converter::EnumMap => map_kind,
             Converter::Json => Kind::Json,
-            Converter::StringArray => Kind::TextArray,
+            Converter::StringArray | Converter::CommaList => Kind::TextArray,
         }
     }
 
@@ -259,6 +263,18 @@ impl Converter {
                     Ok(Cell::TextArray(out))
                 }
                 _ => Err(ConvertError("not an array")),
+            },
+            // A list written as one string, `"volunteer, donor"` (NationBuilder's tag lists):
+            // its trimmed, non-empty items; an array is taken as `string_array` takes it.
+            Converter::CommaList => match value {
+                Cell::Text(s) => Ok(Cell::TextArray(
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|item| !item.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                )),
+                other => Converter::StringArray.apply(other, args),
             },
         }
     }
@@ -727,6 +743,14 @@ mod tests {
             Ok(Cell::TextArray(vec!["a".into(), "2".into()]))
         );
         assert!(run(Converter::StringArray, Cell::Json(json!([{"a": 1}]))).is_err());
+        assert_eq!(
+            run(Converter::CommaList, t(" volunteer, donor ,, ")),
+            Ok(Cell::TextArray(vec!["volunteer".into(), "donor".into()]))
+        );
+        assert_eq!(
+            run(Converter::CommaList, Cell::Json(json!(["a", "b"]))),
+            Ok(Cell::TextArray(vec!["a".into(), "b".into()]))
+        );
     }
 
     #[test]

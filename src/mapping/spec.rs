@@ -167,6 +167,12 @@ pub struct ColumnSpec {
     /// Value used when the result is NULL.
     #[serde(default)]
     pub default: Option<toml::Value>,
+    /// When the result is NULL (and there is no default), keep the record with the column NULL
+    /// and report a non-fatal reject with this reason: for a value the record should carry but
+    /// the API may leave out (an RSVP's person, given only through `include`). Not with
+    /// `required`.
+    #[serde(default)]
+    pub missing: Option<String>,
 }
 
 /// A string or a list of strings.

@@ -785,6 +785,7 @@ fn compile_column(
             expr,
             default,
             required: spec.required,
+            missing: spec.missing.as_deref().map(Arc::from),
         }),
         _ => Err(errors),
     }
@@ -817,9 +818,16 @@ fn compile_expr(
             }
         }
     };
-    if !outer && (spec.required || spec.default.is_some()) {
+    if !outer && (spec.required || spec.default.is_some() || spec.missing.is_some()) {
         errors.push(
-            "`required` and `default` belong on the column, not on a first_of alternative".into(),
+            "`required`, `default` and `missing` belong on the column, not on a first_of alternative"
+                .into(),
+        );
+    }
+    if spec.missing.is_some() && (spec.required || !column.nullable) {
+        errors.push(
+            "`missing` keeps the record with the column NULL: not for a required or NOT NULL column"
+                .into(),
         );
     }
     let given = [
