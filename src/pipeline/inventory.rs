@@ -230,10 +230,21 @@ pub async fn take<S: Source>(
 ) -> Result<Inventory, InventoryError> {
     let mut entries = Vec::with_capacity(resources.len());
     for &resource in resources {
-        let census = source
-            .census(resource)
-            .await
-            .map_err(|source| InventoryError { resource, source })?;
+        // A count that kept failing for a transient reason is left unknown: the inventory is
+        // a quote, not a precondition, and the export's own pages retry (and resume) on their
+        // own. What retrying cannot fix (a refused token, an unreachable host) stops here.
+        let census = match source.census(resource).await {
+            Ok(census) => census,
+            Err(FetchError::Exhausted { attempts, .. }) => {
+                tracing::warn!(
+                    resource = resource.as_str(),
+                    attempts,
+                    "could not count this resource (the API kept failing); its figures are unknown"
+                );
+                Census::default()
+            }
+            Err(source) => return Err(InventoryError { resource, source }),
+        };
         let (main, reconcile) = estimate(resource, source.api(), &census, page_size, full_people);
         entries.push(Entry {
             resource,
@@ -288,7 +299,7 @@ pub fn lines(inventory: &Inventory) -> Vec<String> {
     ));
     if t.unknown > 0 {
         out.push(format!(
-            "{} resource(s) the API gives no count for are not in these figures (?)",
+            "{} resource(s) without a count (the API gives none, or counting kept failing) are not in these figures (?)",
             t.unknown
         ));
     }
@@ -376,5 +387,69 @@ mod tests {
         assert!(one > 0.040 && one < 0.042, "{one}");
         assert_eq!(duration_text(59.2), "60 s");
         assert_eq!(duration_text(600.0), "10 min");
+    }
+
+    /// A source whose counts fail: transiently for people, fatally for tags.
+    struct Failing;
+
+    impl Source for Failing {
+        fn api(&self) -> &'static str {
+            "v2"
+        }
+        fn start(&self, _: Resource) -> crate::fetch::Cursor {
+            crate::fetch::Cursor::Done
+        }
+        async fn fetch_page(
+            &self,
+            _: Resource,
+            _: &crate::fetch::Cursor,
+        ) -> Result<crate::fetch::Page, FetchError> {
+            Err(FetchError::Url("unused".into()))
+        }
+        async fn fetch_id_page(
+            &self,
+            _: Resource,
+            _: &crate::fetch::Cursor,
+        ) -> Result<crate::fetch::IdPage, FetchError> {
+            Err(FetchError::Url("unused".into()))
+        }
+        async fn fetch_record(
+            &self,
+            _: Resource,
+            _: &str,
+        ) -> Result<Option<crate::fetch::SourceRecord>, FetchError> {
+            Ok(None)
+        }
+        fn changed_since(&self, _: Resource, _: Option<&str>) -> Option<crate::fetch::Cursor> {
+            None
+        }
+        async fn census(&self, resource: Resource) -> Result<Census, FetchError> {
+            if resource.as_str() == "people" {
+                Err(FetchError::Exhausted {
+                    url: "https://x.test/api/v2/signups".into(),
+                    attempts: 3,
+                    last: "HTTP 503".into(),
+                })
+            } else {
+                Err(FetchError::Forbidden {
+                    url: "https://x.test/api/v2/tags".into(),
+                })
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_count_that_keeps_failing_is_unknown_and_a_refusal_stops() {
+        let people = Resource::of("people");
+        let taken = take(&Failing, &[people], 100, false, None)
+            .await
+            .expect("a transient failure does not stop the inventory");
+        assert_eq!(taken.resources[0].census.records, None);
+        assert_eq!(taken.resources[0].main, None);
+        assert!(lines(&taken).iter().any(|l| l.contains("counting kept failing")));
+        let err = take(&Failing, &[people, Resource::of("tags")], 100, false, None)
+            .await
+            .expect_err("a refused token stops it");
+        assert_eq!(err.resource.as_str(), "tags");
     }
 }
