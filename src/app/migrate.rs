@@ -309,16 +309,17 @@ impl Run<'_> {
             &config.streams,
             |s| source.start(s),
             api,
-            &mapper.checksum(),
+            |r| mapper.checksum_of(r),
             config.restart,
         ) {
             Ok(steps) => steps,
-            Err(err @ plan::PlanError::MappingChanged { .. }) => {
+            Err(err @ plan::PlanError::MappingChanged { resource, .. }) => {
                 let loaded = checkpoints
                     .iter()
-                    .find_map(|c| c.mapping_sha256.clone().filter(|m| *m != mapper.checksum()))
+                    .find(|c| c.stream == resource)
+                    .and_then(|c| c.mapping_sha256.clone())
                     .unwrap_or_default();
-                return Err(match mappings_used(backend.store.pool(), &config.nation, &loaded).await? {
+                return Err(match mappings_used(backend.store.pool(), &config.nation, resource, &loaded).await? {
                     Some(dir) => anyhow::anyhow!(
                         "{err}; the rows were made with the mapping files in {dir}: pass --mappings {dir} again to use them"
                     ),
@@ -338,6 +339,11 @@ impl Run<'_> {
             "full_people": config.full_people,
             "allow_mass_delete": config.allow_mass_delete,
             "mappings": config.mappings_dir.as_ref().map(|d| d.display().to_string()),
+            "mapping_checksums": config
+                .streams
+                .iter()
+                .map(|&r| (r.as_str().to_owned(), mapper.checksum_of(r)))
+                .collect::<BTreeMap<_, _>>(),
             "max_wait_minutes": config.max_wait.as_secs() / 60,
             "max_response_mb": config.max_response_bytes / crate::fetch::client::MB,
         });
@@ -465,16 +471,24 @@ impl Run<'_> {
     }
 }
 
-/// The mapping directory of the latest run that used the mapping files with checksum `sha`,
-/// when that run named one (`--mappings DIR`).
-async fn mappings_used(pool: &PgPool, nation: &str, sha: &str) -> anyhow::Result<Option<String>> {
+/// The mapping directory of the latest run whose mapping file for `resource` had checksum
+/// `sha`, when that run named one (`--mappings DIR`). Runs record each resource's checksum in
+/// `options.mapping_checksums`; runs of releases before them recorded only the whole set's.
+async fn mappings_used(
+    pool: &PgPool,
+    nation: &str,
+    resource: Resource,
+    sha: &str,
+) -> anyhow::Result<Option<String>> {
     Ok(sqlx::query_scalar(
         "SELECT options->>'mappings' FROM sync.runs
-          WHERE nation = $1 AND mapping_sha256 = $2 AND options->>'mappings' IS NOT NULL
+          WHERE nation = $1 AND options->>'mappings' IS NOT NULL
+            AND (options->'mapping_checksums'->>$3 = $2 OR mapping_sha256 = $2)
           ORDER BY id DESC LIMIT 1",
     )
     .bind(nation)
     .bind(sha)
+    .bind(resource.as_str())
     .fetch_optional(pool)
     .await?)
 }
@@ -647,6 +661,10 @@ pub(crate) async fn remap(args: crate::cli::migrate::RemapArgs) -> anyhow::Resul
         "remap": true,
         "currency": args.currency,
         "mappings": args.mappings.as_ref().map(|d| d.display().to_string()),
+        "mapping_checksums": streams
+            .iter()
+            .map(|&r| (r.as_str().to_owned(), mapper.checksum_of(r)))
+            .collect::<BTreeMap<_, _>>(),
     });
     let run_id = backend
         .store

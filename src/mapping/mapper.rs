@@ -126,8 +126,10 @@ pub struct MappedPage {
 pub trait Mapper: Send + Sync {
     /// Maps the records of one page (only records that have an id are given).
     fn map_page(&self, stream: Resource, records: &[&SourceRecord]) -> MappedPage;
-    /// Checksum of the mapping files in use.
+    /// Checksum of the mapping files in use (the whole set: recorded with a run).
     fn checksum(&self) -> String;
+    /// Checksum of the mapping file of `stream` alone: what its rows and checkpoint carry.
+    fn checksum_of(&self, stream: Resource) -> String;
     /// The tables a stream's records load into: (qualified table, parent column for child
     /// tables keyed on the parent's id, `None` for tables keyed on the record's own id).
     fn tables(&self, stream: Resource) -> Vec<(String, Option<String>)>;
@@ -263,6 +265,10 @@ impl MappingMapper {
 impl Mapper for MappingMapper {
     fn checksum(&self) -> String {
         self.set.checksum().to_owned()
+    }
+
+    fn checksum_of(&self, stream: Resource) -> String {
+        self.set.checksum_of(stream.as_str())
     }
 
     fn tables(&self, stream: Resource) -> Vec<(String, Option<String>)> {

@@ -15,6 +15,7 @@
 //! load; *provenance* columns (`nation`, `run_id`, `raw_sha256`, `loaded_at`, `id`) are the
 //! loader's business, never the mapping's.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -206,6 +207,8 @@ pub struct MappingSet {
     api: Api,
     mappings: Vec<Mapping>,
     checksum: String,
+    /// Per resource, the checksum of its own file (see [`MappingSet::checksum_of`]).
+    resource_checksums: BTreeMap<String, String>,
 }
 
 // The files shipped with the binary, per API: `BUILTIN_V1` and `BUILTIN_V2`, each a list of
@@ -252,6 +255,16 @@ impl MappingSet {
     /// (or a file added or removed) changes it.
     pub fn checksum(&self) -> &str {
         &self.checksum
+    }
+
+    /// The checksum of the file mapping `resource` alone (the checksum of no file when the set
+    /// has none). A resource's rows and checkpoint carry this one, so adding or changing
+    /// another resource's file (a new release adding resources) leaves them valid.
+    pub fn checksum_of(&self, resource: &str) -> String {
+        self.resource_checksums
+            .get(resource)
+            .cloned()
+            .unwrap_or_else(|| checksum(&[]))
     }
 
     /// The mapping of `resource`, if the set has one.
@@ -325,6 +338,7 @@ fn checksum(files: &[SourceFile]) -> String {
 fn check_files(api: Api, files: &[SourceFile]) -> (Vec<FileReport>, Option<MappingSet>) {
     let mut reports = Vec::new();
     let mut mappings: Vec<Mapping> = Vec::new();
+    let mut resource_checksums = BTreeMap::new();
     for (label, bytes) in files {
         let mut report = FileReport {
             file: label.clone(),
@@ -349,6 +363,10 @@ fn check_files(api: Api, files: &[SourceFile]) -> (Vec<FileReport>, Option<Mappi
         match Mapping::parse(label, api, text) {
             Ok(m) => {
                 report.resource = Some(m.resource.clone());
+                resource_checksums.insert(
+                    m.resource.clone(),
+                    checksum(std::slice::from_ref(&(label.clone(), bytes.clone()))),
+                );
                 report.block_count = m.block_count;
                 report.example_count = m.examples.len();
                 report.problems = m.run_examples();
@@ -385,6 +403,7 @@ fn check_files(api: Api, files: &[SourceFile]) -> (Vec<FileReport>, Option<Mappi
         api,
         mappings,
         checksum: checksum(files),
+        resource_checksums,
     });
     (reports, set)
 }

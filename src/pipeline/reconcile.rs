@@ -384,7 +384,7 @@ where
         &settings.batch,
         stream,
         mapped,
-        &mapper.checksum(),
+        &mapper.checksum_of(stream),
         Cursor::Done,
         None,
     );

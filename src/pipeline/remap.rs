@@ -37,8 +37,8 @@ pub async fn remap<M: Mapper, St: StateStore, K: Sink>(
     streams: &[Resource],
 ) -> Result<BTreeMap<Resource, RemapReport>, PipelineError> {
     let mut reports = BTreeMap::new();
-    let checksum = mapper.checksum();
     for &stream in streams {
+        let checksum = mapper.checksum_of(stream);
         let mut report = RemapReport::default();
         let mut after = String::new();
         loop {

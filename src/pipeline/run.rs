@@ -493,7 +493,7 @@ where
         pass,
     } = job;
     let mut report = StreamReport::default();
-    let mapping_sha256 = mapper.checksum();
+    let mapping_sha256 = mapper.checksum_of(stream);
     let nation = settings.nation();
     // Pages an interrupted run fetched but did not load; the first continues from `cursor`.
     let mut spooled = with_db_retry(settings, "reading sync.page_spool", || {

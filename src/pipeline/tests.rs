@@ -85,7 +85,7 @@ pub(crate) mod testkit {
                 &[Resource::of("people")],
                 |s| self.source.start(s),
                 "v2",
-                &self.mapper.checksum(),
+                |r| self.mapper.checksum_of(r),
                 false,
             )
             .expect("plans");

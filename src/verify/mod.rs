@@ -448,7 +448,8 @@ async fn database_pass(
     export.api = Some(api.as_str().to_owned());
     let mut findings = Vec::new();
     for (resource, sha) in &per_stream {
-        if sha != set.checksum() {
+        let current = set.checksum_of(resource);
+        if *sha != current {
             findings.push(Finding {
                 resource: resource.clone(),
                 source_id: None,
@@ -456,9 +457,9 @@ async fn database_pass(
                 class: FindingClass::Defect,
                 code: "mapping_changed".into(),
                 detail: format!(
-                    "rows were loaded with mapping {sha} but this nb-exodus re-derives with {}: \
-                     run `nb-exodus migrate --restart`, or verify with the version that loaded",
-                    set.checksum()
+                    "rows were loaded with mapping {sha} but this nb-exodus re-derives with {current}: \
+                     run `nb-exodus remap` (or `migrate --restart`), or verify with the version \
+                     that loaded"
                 ),
             });
         }

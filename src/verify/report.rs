@@ -122,9 +122,11 @@ pub struct ExportInfo {
     pub first_started_at: Option<String>,
     /// End of the last finished run.
     pub last_finished_at: Option<String>,
-    /// Mapping checksums the loaded rows were made with (from the checkpoints).
+    /// Mapping checksums the loaded rows were made with (from the checkpoints: each resource's
+    /// is the checksum of its own mapping file).
     pub mapping_sha256_loaded: Vec<String>,
-    /// Checksum of the mappings this tool re-derives with.
+    /// Checksum of the whole set of mapping files this tool re-derives with (a resource whose
+    /// own file's checksum differs from the one it was loaded with is a `rederive` finding).
     pub mapping_sha256_current: String,
     /// Currency given to the mappings.
     pub currency: String,
@@ -685,7 +687,7 @@ pub fn render_markdown(r: &Report, signed_by: Option<&str>) -> String {
     );
     let _ = writeln!(
         s,
-        "- Mappings: loaded with {}; re-derived with {}",
+        "- Mappings: loaded with {} (per resource); re-derived with the set {}",
         if r.export.mapping_sha256_loaded.is_empty() {
             "—".to_owned()
         } else {
