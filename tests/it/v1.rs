@@ -510,7 +510,7 @@ async fn v1_resumes_after_an_interrupted_run() {
             fail_rate: 0.4,
             ..FaultConfig::default()
         },
-        ..nation(400)
+        ..nation(200)
     });
     let db = TestDb::new().await;
     let small = |attempts| MigrateArgs {
