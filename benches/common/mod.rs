@@ -13,7 +13,13 @@ pub struct Sim {
 }
 
 impl Sim {
+    #[allow(dead_code)] // each bench is its own crate: not every one spawns unthrottled
     pub fn spawn(people: u64) -> Sim {
+        Sim::spawn_at(people, "off")
+    }
+
+    /// A simulator enforcing `rate` (`250/10s`, or `off`).
+    pub fn spawn_at(people: u64, rate: &str) -> Sim {
         let mut child = Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
             .args([
                 "simulate",
@@ -24,7 +30,7 @@ impl Sim {
                 "--token",
                 TOKEN,
                 "--rate-limit",
-                "off",
+                rate,
             ])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
