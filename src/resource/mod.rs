@@ -14,10 +14,16 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod contacts;
 mod custom_fields;
 mod donations;
 mod membership_types;
 mod memberships;
+mod path_histories;
+mod path_journey_status_changes;
+mod path_journeys;
+mod path_steps;
+mod paths;
 mod people;
 mod taggings;
 mod tags;
@@ -31,6 +37,12 @@ pub static RESOURCES: &[ResourceDef] = &[
     memberships::DEF,
     membership_types::DEF,
     custom_fields::DEF,
+    contacts::DEF,
+    paths::DEF,
+    path_steps::DEF,
+    path_journeys::DEF,
+    path_histories::DEF,
+    path_journey_status_changes::DEF,
 ];
 
 /// Everything the exporter knows about one resource.

@@ -537,6 +537,112 @@ pub static TABLES: &[Table] = &[
         ]
     ),
     entity_table!(
+        "core",
+        "contacts",
+        indexed: ["person_source_id"],
+        [
+            col("person_source_id", Text),
+            col("canvasser_source_id", Text),
+            col("broadcaster_source_id", Text),
+            col("contact_type", Text),
+            col("status_code", Text),
+            col("path_source_id", Text),
+            col("path_step_source_id", Text),
+            col("political_capital_cents", Integer),
+            col("created_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "sensitive",
+        "contact_notes",
+        indexed: ["contact_source_id", "person_source_id"],
+        [
+            not_null("contact_source_id", Text),
+            col("person_source_id", Text),
+            not_null("content", Text),
+            col("created_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "paths",
+        indexed: [],
+        [
+            col("name", Text),
+            col("default_point_person_source_id", Text),
+            col("due_date_is_enabled", Boolean),
+            col("default_due_date_interval", Text),
+            col("value_amount_is_enabled", Boolean),
+            col("default_value_amount", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "path_steps",
+        indexed: ["path_source_id"],
+        [
+            col("path_source_id", Text),
+            col("name", Text),
+            col("position", Integer),
+            col("default_point_person_source_id", Text),
+            col("default_due_date_interval", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "path_journeys",
+        indexed: ["person_source_id"],
+        [
+            col("person_source_id", Text),
+            col("path_source_id", Text),
+            col("current_step_source_id", Text),
+            col("point_person_source_id", Text),
+            col("current_step_point_person_source_id", Text),
+            col("description", Text),
+            col("due_date", Timestamptz),
+            col("current_step_due_date", Timestamptz),
+            col("value_amount", Text),
+            col("journey_status", Text),
+            col("ended_at", Timestamptz),
+            col("last_moved_at", Timestamptz),
+            col("status_change_source_id", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "path_histories",
+        indexed: ["path_journey_source_id"],
+        [
+            col("path_journey_source_id", Text),
+            col("path_step_source_id", Text),
+            col("category", Text),
+            col("point_person_source_id", Text),
+            col("current_step_point_person_source_id", Text),
+            col("recruiter_source_id", Text),
+            col("status_change_source_id", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "path_journey_status_changes",
+        indexed: [],
+        [
+            col("path_source_id", Text),
+            col("name", Text),
+            col("target_status", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
         "sensitive",
         "person_attributes",
         indexed: ["person_source_id", "attribute"],

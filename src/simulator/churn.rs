@@ -8,6 +8,7 @@
 //! `resources`) names each resource's step and runs them once per churn event, in registry
 //! order: people first, then memberships.
 
+use super::contacts_paths::Journey;
 use super::data::{self, hash3, Nation};
 use super::state::State;
 
@@ -68,6 +69,48 @@ pub(crate) fn memberships_step(state: &mut State, nation: &Nation, event: u64) {
             {
                 state.memberships.delete(id);
             }
+        }
+    }
+}
+
+/// The contacts churn step, after the people step of the same event: a canvasser logs a
+/// contact with a live person half the time. Own hash stream; the clock is not advanced.
+pub(crate) fn contacts_step(state: &mut State, nation: &Nation, event: u64) {
+    let h = hash3(nation.seed, 0xC0_47AD, event);
+    if h % 2 == 1 {
+        return;
+    }
+    let now = state.clock();
+    if let Some(slot) = state.pick_live(h >> 8) {
+        let person = state.slot_id(nation, slot);
+        state.contacts_paths.contacts.create(now, person);
+    }
+}
+
+/// The journeys churn step: moves an active journey one step on (or completes it at its last
+/// step) 30 % of the time, touching its `updated_at` and adding a history row. Own hash stream;
+/// the clock is not advanced.
+pub(crate) fn journeys_step(state: &mut State, nation: &Nation, event: u64) {
+    let h = hash3(nation.seed, 0xC0_10E8, event);
+    if h % 10 >= 3 {
+        return;
+    }
+    let now = state.clock();
+    let l = &state.contacts_paths;
+    let total = l.journeys.live_count();
+    if total == 0 {
+        return;
+    }
+    // Probe a few journeys for an active one.
+    for probe in 0..4 {
+        let Some(id) = l.journeys.select(((h >> 8) + probe) % total) else {
+            return;
+        };
+        if Journey::generate(nation, l, id).status == "active" {
+            let l = &mut state.contacts_paths;
+            l.journeys.touch(id, now);
+            l.histories.create(now, id);
+            return;
         }
     }
 }

@@ -19,6 +19,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 mod churn;
+mod contacts_paths;
+mod contacts_paths_v2;
 mod custom_fields;
 mod data;
 mod faults;

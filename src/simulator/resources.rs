@@ -22,7 +22,7 @@ use super::paging::{KeySpace, View};
 use super::state::State;
 use super::v2_filters::{self, Filters};
 use super::v2_records::{self, Shape};
-use super::{churn, custom_fields};
+use super::{churn, contacts_paths, contacts_paths_v2, custom_fields};
 
 /// Where v1 serves a resource (§4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,6 +232,100 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         matches: v2_filters::matches_custom_field,
         write_v2: v2_records::write_custom_field,
         count: |_| dense_count(custom_fields::count()),
+    },
+    ResourceDef {
+        name: "contacts",
+        v2_path: "contacts",
+        v2_type: "contacts",
+        // v1 serves contacts per person (/people/:id/contacts); not simulated yet.
+        v1: V1Route::None,
+        keys: KeySpace::Ledger(|s| &s.contacts_paths.contacts),
+        // No updated_at on a contact: the API has none to filter on.
+        filters: &["id", "created_at", "signup_id"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Step(churn::contacts_step),
+        exists: |v, k| v.state.contacts_paths.contacts.is_live(k),
+        matches: contacts_paths_v2::matches_contact,
+        write_v2: contacts_paths_v2::write_contact,
+        count: |v| ledger_count(&v.state.contacts_paths.contacts),
+    },
+    ResourceDef {
+        name: "paths",
+        v2_path: "paths",
+        v2_type: "paths",
+        // v1 lists paths at /paths (steps embedded); not simulated yet.
+        v1: V1Route::None,
+        keys: KeySpace::Dense(contacts_paths::path_count),
+        filters: &["id", "updated_at", "created_at"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| (1..=contacts_paths::path_count(v.nation)).contains(&k),
+        matches: contacts_paths_v2::matches_path,
+        write_v2: contacts_paths_v2::write_path,
+        count: |v| dense_count(contacts_paths::path_count(v.nation)),
+    },
+    ResourceDef {
+        name: "path_steps",
+        v2_path: "path_steps",
+        v2_type: "path_steps",
+        v1: V1Route::None,
+        keys: KeySpace::Ledger(|s| &s.contacts_paths.steps),
+        filters: &["id", "updated_at", "created_at"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| v.state.contacts_paths.steps.is_live(k),
+        matches: contacts_paths_v2::matches_step,
+        write_v2: contacts_paths_v2::write_step,
+        count: |v| ledger_count(&v.state.contacts_paths.steps),
+    },
+    ResourceDef {
+        name: "path_journeys",
+        v2_path: "path_journeys",
+        v2_type: "path_journeys",
+        v1: V1Route::None,
+        keys: KeySpace::Ledger(|s| &s.contacts_paths.journeys),
+        filters: &["id", "updated_at", "created_at", "signup_id"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Step(churn::journeys_step),
+        exists: |v, k| v.state.contacts_paths.journeys.is_live(k),
+        matches: contacts_paths_v2::matches_journey,
+        write_v2: contacts_paths_v2::write_journey,
+        count: |v| ledger_count(&v.state.contacts_paths.journeys),
+    },
+    ResourceDef {
+        name: "path_histories",
+        v2_path: "path_histories",
+        v2_type: "path_histories",
+        v1: V1Route::None,
+        keys: KeySpace::Ledger(|s| &s.contacts_paths.histories),
+        filters: &["id", "updated_at", "created_at"],
+        sorts: &["id"],
+        show: true,
+        // Rows are added by the journeys step.
+        churn: Churn::Static,
+        exists: |v, k| v.state.contacts_paths.histories.is_live(k),
+        matches: contacts_paths_v2::matches_history,
+        write_v2: contacts_paths_v2::write_history,
+        count: |v| ledger_count(&v.state.contacts_paths.histories),
+    },
+    ResourceDef {
+        name: "path_journey_status_changes",
+        v2_path: "path_journey_status_changes",
+        v2_type: "path_journey_status_changes",
+        v1: V1Route::None,
+        keys: KeySpace::Dense(contacts_paths::status_change_count),
+        filters: &["id", "updated_at", "created_at"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| (1..=contacts_paths::status_change_count(v.nation)).contains(&k),
+        matches: contacts_paths_v2::matches_status_change,
+        write_v2: contacts_paths_v2::write_status_change,
+        count: |v| dense_count(contacts_paths::status_change_count(v.nation)),
     },
 ];
 

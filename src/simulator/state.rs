@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use super::contacts_paths;
 use super::data::{self, hash3, Nation, PersonOverride};
 use super::fenwick::Fenwick;
 use super::ledger::{Ledger, MutationCounts};
@@ -36,6 +37,8 @@ pub(crate) struct State {
     pub memberships: Ledger,
     /// Membership types.
     pub membership_types: Ledger,
+    /// Contacts, path steps, journeys and their history (module `contacts_paths`).
+    pub contacts_paths: contacts_paths::Ledgers,
 }
 
 impl State {
@@ -64,6 +67,7 @@ impl State {
             counts: MutationCounts::default(),
             memberships: membership::ledger(nation),
             membership_types: membership::type_ledger(),
+            contacts_paths: contacts_paths::Ledgers::new(nation),
         }
     }
 

@@ -37,6 +37,20 @@ impl Shape {
         }
     }
 
+    /// The sparse fieldset `fields[type]`, when the request gives one.
+    pub(crate) fn fieldset(&self) -> Option<&[String]> {
+        self.fields.as_deref()
+    }
+
+    /// No fieldset and no extra fields: every attribute.
+    #[cfg(test)]
+    pub(crate) fn none() -> Shape {
+        Shape {
+            fields: None,
+            extra: Vec::new(),
+        }
+    }
+
     /// True when the sparse fieldset selects no attribute at all (`fields[signups]=id`, the
     /// exporter's verify pages), so records need not be generated.
     fn ids_only(&self) -> bool {

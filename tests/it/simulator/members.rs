@@ -33,7 +33,13 @@ async fn registry_names_and_new_collections_page_to_the_manifest() {
             "donations",
             "memberships",
             "membership_types",
-            "custom_fields"
+            "custom_fields",
+            "contacts",
+            "paths",
+            "path_steps",
+            "path_journeys",
+            "path_histories",
+            "path_journey_status_changes"
         ]
     );
     let t = TestSim::start(config());
