@@ -16,9 +16,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod custom_fields;
 mod donations;
+mod event_rsvps;
+mod event_ticket_levels;
+mod events;
 mod membership_types;
 mod memberships;
+mod pages;
 mod people;
+mod sites;
 mod taggings;
 mod tags;
 
@@ -31,6 +36,11 @@ pub static RESOURCES: &[ResourceDef] = &[
     memberships::DEF,
     membership_types::DEF,
     custom_fields::DEF,
+    sites::DEF,
+    pages::DEF,
+    events::DEF,
+    event_rsvps::DEF,
+    event_ticket_levels::DEF,
 ];
 
 /// Everything the exporter knows about one resource.

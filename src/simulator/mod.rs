@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 mod churn;
 mod custom_fields;
 mod data;
+mod events;
 mod faults;
 mod fenwick;
 mod json;

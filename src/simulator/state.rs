@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use super::data::{self, hash3, Nation, PersonOverride};
 use super::fenwick::Fenwick;
 use super::ledger::{Ledger, MutationCounts};
-use super::membership;
+use super::{events, membership};
 
 /// The live state of the nation on top of the generated records.
 #[derive(Debug)]
@@ -36,6 +36,8 @@ pub(crate) struct State {
     pub memberships: Ledger,
     /// Membership types.
     pub membership_types: Ledger,
+    /// Event RSVPs.
+    pub rsvps: Ledger,
 }
 
 impl State {
@@ -64,6 +66,7 @@ impl State {
             counts: MutationCounts::default(),
             memberships: membership::ledger(nation),
             membership_types: membership::type_ledger(),
+            rsvps: events::rsvp_ledger(nation),
         }
     }
 
