@@ -112,6 +112,8 @@ impl StateStore for PgStore {
                     stream,
                     api: row.try_get::<Option<String>, _>("api")?.unwrap_or_default(),
                     cursor,
+                    // The column of pages fetched, unique to sync.checkpoints (not the
+                    // `pages` resource).
                     pages: row.try_get("pages")?,
                     records: row.try_get("records")?,
                     rejects: row.try_get("rejects")?,

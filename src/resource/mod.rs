@@ -17,6 +17,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 mod contacts;
 mod custom_fields;
 mod donations;
+mod event_rsvps;
+mod event_ticket_levels;
+mod events;
 mod membership_types;
 mod memberships;
 mod path_histories;
@@ -24,7 +27,9 @@ mod path_journey_status_changes;
 mod path_journeys;
 mod path_steps;
 mod paths;
+mod pages;
 mod people;
+mod sites;
 mod taggings;
 mod tags;
 
@@ -43,6 +48,11 @@ pub static RESOURCES: &[ResourceDef] = &[
     path_journeys::DEF,
     path_histories::DEF,
     path_journey_status_changes::DEF,
+    sites::DEF,
+    pages::DEF,
+    events::DEF,
+    event_rsvps::DEF,
+    event_ticket_levels::DEF,
 ];
 
 /// Everything the exporter knows about one resource.

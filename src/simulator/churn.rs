@@ -73,6 +73,40 @@ pub(crate) fn memberships_step(state: &mut State, nation: &Nation, event: u64) {
     }
 }
 
+/// One churn step for event RSVPs, run after the people step of the same event at the current
+/// clock and from its own hash stream: nothing (50 %), a cancellation (25 %: an update that
+/// sets `canceled`), a new RSVP of a person generated before the run to a random event
+/// (20 %), or a deleted RSVP (5 %).
+pub(crate) fn rsvps_step(state: &mut State, nation: &Nation, event: u64) {
+    let h = data::hash3(nation.seed, 0xE7_C4A2, event);
+    let now = state.clock();
+    let pick = |state: &State| {
+        let total = state.rsvps.live_count();
+        (total > 0)
+            .then(|| state.rsvps.select((h >> 8) % total))
+            .flatten()
+    };
+    match h % 20 {
+        0..=9 => {}
+        10..=14 => {
+            if let Some(id) = pick(state) {
+                state.rsvps.touch(id, now);
+            }
+        }
+        15..=18 => {
+            if nation.people > 0 {
+                let person = data::base_id((h >> 8) % nation.people);
+                state.rsvps.create(now, person);
+            }
+        }
+        _ => {
+            if let Some(id) = pick(state) {
+                state.rsvps.delete(id);
+            }
+        }
+    }
+}
+
 /// The contacts churn step, after the people step of the same event: a canvasser logs a
 /// contact with a live person half the time. Own hash stream; the clock is not advanced.
 pub(crate) fn contacts_step(state: &mut State, nation: &Nation, event: u64) {

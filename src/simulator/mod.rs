@@ -23,6 +23,7 @@ mod contacts_paths;
 mod contacts_paths_v2;
 mod custom_fields;
 mod data;
+mod events;
 mod faults;
 mod fenwick;
 mod json;

@@ -22,7 +22,7 @@ use super::paging::{KeySpace, View};
 use super::state::State;
 use super::v2_filters::{self, Filters};
 use super::v2_records::{self, Shape};
-use super::{churn, contacts_paths, contacts_paths_v2, custom_fields};
+use super::{churn, contacts_paths, contacts_paths_v2, custom_fields, events};
 
 /// Where v1 serves a resource (§4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -327,7 +327,144 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         write_v2: contacts_paths_v2::write_status_change,
         count: |v| dense_count(contacts_paths::status_change_count(v.nation)),
     },
+    ResourceDef {
+        name: "sites",
+        v2_path: "sites",
+        v2_type: "sites",
+        v1: V1Route::None,
+        keys: KeySpace::Dense(events::site_count),
+        filters: &["id"],
+        sorts: &["id"],
+        // The reference has no /api/v2/sites/{id}.
+        show: false,
+        churn: Churn::Static,
+        exists: |v, k| (1..=events::site_count(v.nation)).contains(&k),
+        matches: v2_filters::matches_site,
+        write_v2: v2_records::write_site,
+        count: |v| dense_count(events::site_count(v.nation)),
+    },
+    ResourceDef {
+        name: "pages",
+        v2_path: "pages",
+        v2_type: "pages",
+        v1: V1Route::None,
+        keys: KeySpace::Dense(events::page_count),
+        filters: &["id", "site_id", "slug"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| (1..=events::page_count(v.nation)).contains(&k),
+        matches: v2_filters::matches_page,
+        write_v2: v2_records::write_page,
+        count: |v| dense_count(events::page_count(v.nation)),
+    },
+    ResourceDef {
+        name: "events",
+        v2_path: "events",
+        v2_type: "events",
+        v1: V1Route::None,
+        keys: KeySpace::Dense(events::event_count),
+        filters: &["id", "page_id"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| (1..=events::event_count(v.nation)).contains(&k),
+        matches: v2_filters::matches_event,
+        write_v2: v2_records::write_event,
+        count: |v| dense_count(events::event_count(v.nation)),
+    },
+    ResourceDef {
+        name: "event_rsvps",
+        v2_path: "event_rsvps",
+        v2_type: "event_rsvps",
+        v1: V1Route::None,
+        keys: KeySpace::Ledger(|s| &s.rsvps),
+        filters: &["id", "updated_at", "created_at", "event_id"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Step(churn::rsvps_step),
+        exists: |v, k| v.state.rsvps.is_live(k),
+        matches: v2_filters::matches_rsvp,
+        write_v2: v2_records::write_rsvp,
+        count: |v| ledger_count(&v.state.rsvps),
+    },
+    ResourceDef {
+        name: "event_ticket_levels",
+        v2_path: "event_ticket_levels",
+        v2_type: "event_ticket_levels",
+        v1: V1Route::None,
+        keys: KeySpace::Dense(events::ticket_level_count),
+        filters: &["id", "event_id"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| (1..=events::ticket_level_count(v.nation)).contains(&k),
+        matches: v2_filters::matches_ticket_level,
+        write_v2: v2_records::write_ticket_level,
+        count: |v| dense_count(events::ticket_level_count(v.nation)),
+    },
 ];
+
+/// A relationship `include=` may sideload: on records of `resource`, the relationship `rel`
+/// names a record of `target` (a registry name), whose id `related` gives (`None`: the
+/// relationship is empty). The v2 routes answer an `include=` naming anything else with 400.
+pub(crate) struct Include {
+    /// The resource whose records carry the relationship.
+    pub resource: &'static str,
+    /// The relationship's name (`signup`).
+    pub rel: &'static str,
+    /// The resource of the related record.
+    pub target: &'static str,
+    /// The related record of key `k`.
+    pub related: fn(View<'_>, u64) -> Option<u64>,
+}
+
+/// The sideloads the simulator serves (the reference's `*_sideload_values` it models).
+pub(crate) const INCLUDES: &[Include] = &[
+    Include {
+        resource: "event_rsvps",
+        rel: "signup",
+        target: "people",
+        related: |v, k| Some(events::Rsvp::generate(v.nation, &v.state.rsvps, k).signup_id),
+    },
+    Include {
+        resource: "event_rsvps",
+        rel: "event",
+        target: "events",
+        related: |v, k| Some(events::Rsvp::generate(v.nation, &v.state.rsvps, k).event_id),
+    },
+    Include {
+        resource: "events",
+        rel: "page",
+        target: "pages",
+        related: |v, k| events::Event::generate(v.nation, k).map(|e| e.page_id),
+    },
+    Include {
+        resource: "event_ticket_levels",
+        rel: "event",
+        target: "events",
+        related: |v, k| events::TicketLevel::generate(v.nation, k).map(|l| l.event_id),
+    },
+    Include {
+        resource: "pages",
+        rel: "site",
+        target: "sites",
+        related: |v, k| events::Page::generate(v.nation, k).map(|p| p.site_id),
+    },
+    Include {
+        resource: "pages",
+        rel: "parent",
+        target: "pages",
+        related: |v, k| events::Page::generate(v.nation, k).and_then(|p| p.parent_id),
+    },
+];
+
+/// The sideload `rel` of `resource`, when the simulator serves it.
+pub(crate) fn include(resource: &str, rel: &str) -> Option<&'static Include> {
+    INCLUDES
+        .iter()
+        .find(|i| i.resource == resource && i.rel == rel)
+}
 
 /// The descriptor served at `/api/v2/<path>`.
 pub(crate) fn by_v2_path(path: &str) -> Option<&'static ResourceDef> {

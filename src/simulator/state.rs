@@ -17,7 +17,7 @@ use super::contacts_paths;
 use super::data::{self, hash3, Nation, PersonOverride};
 use super::fenwick::Fenwick;
 use super::ledger::{Ledger, MutationCounts};
-use super::membership;
+use super::{events, membership};
 
 /// The live state of the nation on top of the generated records.
 #[derive(Debug)]
@@ -39,6 +39,8 @@ pub(crate) struct State {
     pub membership_types: Ledger,
     /// Contacts, path steps, journeys and their history (module `contacts_paths`).
     pub contacts_paths: contacts_paths::Ledgers,
+    /// Event RSVPs.
+    pub rsvps: Ledger,
 }
 
 impl State {
@@ -68,6 +70,7 @@ impl State {
             memberships: membership::ledger(nation),
             membership_types: membership::type_ledger(),
             contacts_paths: contacts_paths::Ledgers::new(nation),
+            rsvps: events::rsvp_ledger(nation),
         }
     }
 

@@ -4,14 +4,17 @@
 //! `page[number]`/`page[size]`, keyset paging with `filter[id][gt]` + `sort=id`, the filters
 //! the reference names (unknown ones give the 400 `bad_request` body), sparse fieldsets
 //! `fields[type]`, `extra_fields[type]` for addresses and `stats[total]=count`, the page links
-//! and the error bodies. Filters are parsed and matched by [`super::v2_filters`], and records
+//! and the error bodies. `include=` sideloads the relationships the registry lists
+//! ([`resources::INCLUDES`]) as a JSON:API compound document (`relationships.<rel>.data` on
+//! each record, the related records once each in a top-level `included` array); any other
+//! relationship gives 400. Filters are parsed and matched by [`super::v2_filters`], and records
 //! are written straight into the response buffer by [`super::v2_records`].
 
 use std::fmt::Write as _;
 
 use super::json::Obj;
 use super::paging::{self, Params, View};
-use super::resources::{self, ResourceDef};
+use super::resources::{self, Include, ResourceDef};
 use super::v2_filters::Filters;
 use super::v2_records::Shape;
 use super::{LastNext, LinkStyle, Oversize, Shared, V2Keyset, V2LinkParams};
@@ -55,14 +58,55 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
         return Resp::not_found();
     };
     let shape = Shape::parse(res.v2_type, params);
+    let mut sideloads = Vec::new();
+    for rel in shape.includes() {
+        match resources::include(res.name, rel) {
+            Some(i) => sideloads.push(i),
+            None => {
+                return Resp::bad_request(&format!(
+                    "The requested included relationship \"{rel}\" is not supported on resource \"{}\".",
+                    res.v2_type
+                ))
+            }
+        }
+    }
     match id {
         Some(_) if !res.show => Resp::not_found(),
-        Some(id) => show(view, res, id, &shape),
-        None => index(shared, view, res, params, &shape),
+        Some(id) => show(view, res, id, &shape, &sideloads),
+        None => index(shared, view, res, params, &shape, &sideloads),
     }
 }
 
-fn show(view: View<'_>, res: Resource, id: &str, shape: &Shape) -> Resp {
+/// Writes the top-level `included` array of a compound document (JSON:API): each live record
+/// the `keys`' sideloads name, once, in the order first named.
+fn write_included(body: &mut String, view: View<'_>, keys: &[u64], sideloads: &[&Include]) {
+    if sideloads.is_empty() {
+        return;
+    }
+    let mut seen: Vec<(&str, u64)> = Vec::new();
+    body.push_str(",\"included\":[");
+    for &key in keys {
+        for inc in sideloads {
+            let Some(id) = (inc.related)(view, key) else {
+                continue;
+            };
+            let Some(target) = resources::by_name(inc.target) else {
+                continue;
+            };
+            if seen.contains(&(inc.target, id)) || !(target.exists)(view, id) {
+                continue;
+            }
+            if !seen.is_empty() {
+                body.push(',');
+            }
+            seen.push((inc.target, id));
+            (target.write_v2)(body, view, id, &Shape::plain());
+        }
+    }
+    body.push(']');
+}
+
+fn show(view: View<'_>, res: Resource, id: &str, shape: &Shape, sideloads: &[&Include]) -> Resp {
     let Ok(key) = id.parse::<u64>() else {
         return Resp::not_found();
     };
@@ -72,11 +116,19 @@ fn show(view: View<'_>, res: Resource, id: &str, shape: &Shape) -> Resp {
     let mut body = String::with_capacity(8192);
     body.push_str("{\"data\":");
     (res.write_v2)(&mut body, view, key, shape);
+    write_included(&mut body, view, &[key], sideloads);
     body.push_str(",\"meta\":{}}");
     Resp { status: 200, body }
 }
 
-fn index(shared: &Shared, view: View<'_>, res: Resource, params: &Params, shape: &Shape) -> Resp {
+fn index(
+    shared: &Shared,
+    view: View<'_>,
+    res: Resource,
+    params: &Params,
+    shape: &Shape,
+    sideloads: &[&Include],
+) -> Resp {
     let variants = shared.config.variants;
     let number = match params.get("page[number]").map(|v| v.trim().parse::<u64>()) {
         None => 1,
@@ -136,7 +188,9 @@ fn index(shared: &Shared, view: View<'_>, res: Resource, params: &Params, shape:
         }
         (res.write_v2)(&mut body, view, *key, shape);
     }
-    body.push_str("],\"links\":");
+    body.push(']');
+    write_included(&mut body, view, &keys, sideloads);
+    body.push_str(",\"links\":");
     {
         let mut links = Obj::open(&mut body, None, false);
         let link = |n: u64| page_link(shared, res, params, n, size);

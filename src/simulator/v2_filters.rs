@@ -9,6 +9,7 @@
 
 use super::custom_fields;
 use super::data::{Donation, Person};
+use super::events::{self, Event, Page, Rsvp, TicketLevel};
 use super::membership::{Membership, MembershipType};
 use super::paging::{self, Bounds, KeySpace, Params, View};
 use super::{V2Keyset, Variants};
@@ -28,6 +29,8 @@ pub(crate) struct Filters {
     type_ids: Option<Vec<u64>>,
     /// Equality on string attributes (`status`, `resource_type`, `slug`): (attribute, values).
     strs: Vec<(String, Vec<String>)>,
+    /// Other id attributes (`event_id`, `site_id`): (attribute, ids).
+    other_ids: Vec<(String, Vec<u64>)>,
 }
 
 fn parse_ids(v: &str) -> Option<Vec<u64>> {
@@ -144,8 +147,10 @@ impl Filters {
                             f.bounds.hi = f.bounds.hi.min(one.saturating_mul(8) + 7);
                         }
                         f.signup_ids = Some(ids);
-                    } else {
+                    } else if attr == "tag_id" {
                         f.tag_ids = Some(ids);
+                    } else {
+                        f.other_ids.push((attr.to_string(), ids));
                     }
                 }
             }
@@ -168,6 +173,7 @@ impl Filters {
             || !self.times.is_empty()
             || self.type_ids.is_some()
             || !self.strs.is_empty()
+            || !self.other_ids.is_empty()
     }
 
     pub(crate) fn in_updated(&self, t: i64) -> bool {
@@ -192,6 +198,13 @@ impl Filters {
             .iter()
             .filter(|(a, _)| a == attr)
             .all(|(_, vals)| vals.iter().any(|x| x == v))
+    }
+
+    fn other_id_ok(&self, attr: &str, v: u64) -> bool {
+        self.other_ids
+            .iter()
+            .filter(|(a, _)| a == attr)
+            .all(|(_, ids)| ids.contains(&v))
     }
 
     pub(crate) fn id_ok(&self, key: u64) -> bool {
@@ -302,4 +315,40 @@ pub(crate) fn matches_custom_field(f: &Filters, view: View<'_>, key: u64) -> boo
                 && f.str_ok("resource_type", def.resource_type)
                 && f.str_ok("slug", def.slug)
         })
+}
+
+/// `sites`: the id only.
+pub(crate) fn matches_site(f: &Filters, view: View<'_>, key: u64) -> bool {
+    f.id_ok(key) && events::Site::generate(view.nation, key).is_some()
+}
+
+/// `pages` filters: `site_id`, `slug`.
+pub(crate) fn matches_page(f: &Filters, view: View<'_>, key: u64) -> bool {
+    f.id_ok(key)
+        && Page::generate(view.nation, key)
+            .is_some_and(|p| f.other_id_ok("site_id", p.site_id) && f.str_ok("slug", &p.slug))
+}
+
+/// `events` filters: `page_id`.
+pub(crate) fn matches_event(f: &Filters, view: View<'_>, key: u64) -> bool {
+    f.id_ok(key)
+        && Event::generate(view.nation, key).is_some_and(|e| f.other_id_ok("page_id", e.page_id))
+}
+
+/// `event_rsvps` filters: `updated_at`, `created_at`, `event_id`.
+pub(crate) fn matches_rsvp(f: &Filters, view: View<'_>, key: u64) -> bool {
+    if !f.id_ok(key) {
+        return false;
+    }
+    let r = Rsvp::generate(view.nation, &view.state.rsvps, key);
+    f.in_updated(r.updated_at)
+        && f.in_time("created_at", Some(r.created_at))
+        && f.other_id_ok("event_id", r.event_id)
+}
+
+/// `event_ticket_levels` filters: `event_id`.
+pub(crate) fn matches_ticket_level(f: &Filters, view: View<'_>, key: u64) -> bool {
+    f.id_ok(key)
+        && TicketLevel::generate(view.nation, key)
+            .is_some_and(|l| f.other_id_ok("event_id", l.event_id))
 }

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use super::custom_fields;
 use super::data::{self, Donation, Nation, Person, Zone};
+use super::events::{self, Event, Page, Rsvp, Site, TicketLevel};
 use super::json::{consts, nulls, Obj};
 use super::membership::{self, Membership, MembershipType};
 use super::paging::{Params, View};
@@ -18,6 +19,8 @@ use super::paging::{Params, View};
 pub(crate) struct Shape {
     fields: Option<Vec<String>>,
     extra: Vec<String>,
+    /// The relationships named by `include=` (checked against the registry by the v2 routes).
+    include: Vec<String>,
 }
 
 impl Shape {
@@ -48,7 +51,26 @@ impl Shape {
         Shape {
             fields: None,
             extra: Vec::new(),
+            include: list("include".to_string()).unwrap_or_default(),
         }
+    }
+
+    /// The shape of a sideloaded record (`included`): every attribute, nothing more.
+    pub(crate) fn plain() -> Shape {
+        Shape {
+            fields: None,
+            extra: Vec::new(),
+            include: Vec::new(),
+        }
+    }
+
+    /// The relationships `include=` names.
+    pub(crate) fn includes(&self) -> &[String] {
+        &self.include
+    }
+
+    fn included(&self, rel: &str) -> bool {
+        self.include.iter().any(|r| r == rel)
     }
 
     /// True when the sparse fieldset selects no attribute at all (`fields[signups]=id`, the
@@ -532,4 +554,268 @@ pub(crate) fn write_custom_field(out: &mut String, view: View<'_>, id: u64, shap
     time(&mut o, "updated_at", updated, zone);
     o.close();
     out.push('}');
+}
+
+/// Writes a JSON:API relationship `name` (after a `,` unless `first`): its `related` link when
+/// there is one, and its resource identifier `data` only when the request included it (as the
+/// API does); `meta.included: false` otherwise.
+fn relationship(
+    out: &mut String,
+    first: bool,
+    name: &str,
+    related: Option<&str>,
+    data: (&str, Option<u64>),
+    included: bool,
+) {
+    if !first {
+        out.push(',');
+    }
+    let _ = write!(out, "\"{name}\":{{");
+    if let Some(link) = related {
+        let _ = write!(out, "\"links\":{{\"related\":\"{link}\"}},");
+    }
+    if included {
+        match data.1 {
+            Some(id) => {
+                let _ = write!(out, "\"data\":{{\"type\":\"{}\",\"id\":\"{id}\"}}", data.0);
+            }
+            None => out.push_str("\"data\":null"),
+        }
+    } else {
+        out.push_str("\"meta\":{\"included\":false}");
+    }
+    out.push('}');
+}
+
+/// Writes a `sites` resource object.
+pub(crate) fn write_site(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
+    let Some(site) = Site::generate(view.nation, id) else {
+        return;
+    };
+    head(out, id, "sites");
+    let mut o = Obj::open(out, shape.fields.as_deref(), false);
+    o.opt_str("domain", site.domain.as_deref());
+    o.str("name", &site.name);
+    o.str("slug", &site.slug);
+    o.close();
+    out.push('}');
+}
+
+const PERMISSIONS: &[&str] = &[
+    "anyone",
+    "logged_in",
+    "members",
+    "control_panel_users",
+    "admins",
+];
+
+fn strictness(level: &str) -> usize {
+    PERMISSIONS.iter().position(|p| *p == level).unwrap_or(0)
+}
+
+/// Writes a `pages` resource object.
+pub(crate) fn write_page(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
+    let Some(p) = Page::generate(view.nation, id) else {
+        return;
+    };
+    let parent = p.parent_id.and_then(|i| Page::generate(view.nation, i));
+    let ancestors = parent.as_ref().map(|q| q.permission_level);
+    let effective = match ancestors {
+        Some(a) if strictness(a) > strictness(p.permission_level) => a,
+        _ => p.permission_level,
+    };
+    head(out, id, "pages");
+    let mut o = Obj::open(out, shape.fields.as_deref(), false);
+    o.opt_str("ancestors_permission_level", ancestors);
+    o.id_str("author_id", p.author_id);
+    o.str("effective_permission_level", effective);
+    o.opt_str("excerpt", p.excerpt);
+    o.opt_str("external_id", p.external_id.as_deref());
+    o.opt_str("headline", p.headline.as_deref());
+    o.str("name", &p.name);
+    o.str("page_type_name", p.page_type_name);
+    o.id_str("parent_id", p.parent_id);
+    o.opt_str("parent_slug", parent.as_ref().map(|q| q.slug.as_str()));
+    o.str("permission_level", p.permission_level);
+    opt_time(&mut o, "published_at", p.published_at, p.zone);
+    o.id_str("site_id", Some(p.site_id));
+    o.str("slug", &p.slug);
+    o.str("status", p.status);
+    o.str("title", &p.title);
+    o.str("url_path", &format!("/{}", p.slug));
+    o.close();
+    out.push_str(",\"relationships\":{");
+    let site = format!("/api/v2/sites?filter[id]={}", p.site_id);
+    relationship(
+        out,
+        true,
+        "site",
+        Some(&site),
+        ("sites", Some(p.site_id)),
+        shape.included("site"),
+    );
+    let parent_link = p.parent_id.map(|i| format!("/api/v2/pages/{i}"));
+    relationship(
+        out,
+        false,
+        "parent",
+        parent_link.as_deref(),
+        ("pages", p.parent_id),
+        shape.included("parent"),
+    );
+    out.push_str("}}");
+}
+
+/// Writes an `events` resource object (no name, slug, status or timestamps: those are its
+/// page's).
+pub(crate) fn write_event(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
+    let nation = view.nation;
+    let Some(e) = Event::generate(nation, id) else {
+        return;
+    };
+    head(out, id, "events");
+    let mut o = Obj::open(out, shape.fields.as_deref(), false);
+    o.bool("accept_rsvps", e.accept_rsvps);
+    o.int("additional_rsvps_count", 0);
+    o.bool("allow_guests", e.allow_guests);
+    o.int("attending_count", events::rsvps_of_event(nation, id) as i64);
+    o.null("auto_response_broadcaster_id");
+    o.opt_str(
+        "auto_response_content",
+        Some("Thank you for your RSVP — see you there!"),
+    );
+    o.opt_str("auto_response_subject", Some("Your RSVP"));
+    o.int("capacity_count", e.capacity_count);
+    o.opt_str("contact_email", e.contact_email.as_deref());
+    o.bool("contact_email_private", false);
+    o.opt_str("contact_name", e.contact_name.as_deref());
+    o.opt_str("contact_phone_number", e.contact_phone_number.as_deref());
+    o.bool("contact_phone_private", e.contact_phone_number.is_some());
+    o.str("content", &e.content);
+    o.null("donation_tracking_code_id");
+    o.int("duration", e.duration);
+    o.str("event_form_address", "optional");
+    o.str("event_form_phone", "optional");
+    o.bool("gather_volunteers", true);
+    o.id_str("page_id", Some(e.page_id));
+    o.id_str("point_person_id", e.point_person_id);
+    o.bool("private", e.private);
+    o.bool("sends_auto_response", true);
+    o.bool("show_guests", false);
+    time(&mut o, "start_at", e.start_at, e.zone);
+    o.str("time_zone", e.time_zone);
+    nulls!(
+        o,
+        "user_ticket_currency",
+        "user_ticket_price_in_cents",
+        "user_ticket_purchase_url"
+    );
+    o.bool("uses_shifts", false);
+    o.bool("uses_tickets", e.uses_tickets);
+    o.str("venue_name", e.venue_name);
+    if shape.extra.iter().any(|x| x == "venue_address") && o.key("venue_address") {
+        let mut a = Obj::open(o.out, None, false);
+        a.str("address1", &e.street);
+        a.null("address2");
+        a.str("city", e.city);
+        a.str("state", e.region);
+        a.str("zip", &e.zip);
+        a.str("country_code", e.country_code);
+        a.close();
+    }
+    o.close();
+    out.push_str(",\"relationships\":{");
+    let page = format!("/api/v2/pages/{}", e.page_id);
+    relationship(
+        out,
+        true,
+        "page",
+        Some(&page),
+        ("pages", Some(e.page_id)),
+        shape.included("page"),
+    );
+    let rsvps = format!("/api/v2/event_rsvps?filter[event_id]={id}");
+    relationship(
+        out,
+        false,
+        "rsvps",
+        Some(&rsvps),
+        ("event_rsvps", None),
+        false,
+    );
+    out.push_str("}}");
+}
+
+/// Writes an `event_rsvps` resource object: no `signup_id` attribute; the person is given
+/// only as `relationships.signup.data`, when the request includes `signup`.
+pub(crate) fn write_rsvp(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
+    let nation = view.nation;
+    let r = Rsvp::generate(nation, &view.state.rsvps, id);
+    let slot = data::base_slot_lower_bound(r.signup_id);
+    let person = Person::generate(nation, r.signup_id, slot, Default::default());
+    head(out, id, "event_rsvps");
+    let mut o = Obj::open(out, shape.fields.as_deref(), false);
+    o.opt_int("amount_in_cents", r.amount_in_cents);
+    o.bool("attendee", r.attendee);
+    o.bool("canceled", r.canceled);
+    o.opt_str("email", person.email());
+    o.id_str("event_id", Some(r.event_id));
+    o.str("first_name", person.first_name);
+    o.int("guests_count", r.guests_count);
+    o.str("last_name", person.last_name);
+    o.id_str("page_id", Some(r.page_id));
+    o.opt_bool("prepaid", r.prepaid);
+    o.bool("private", r.private);
+    o.opt_int("tickets_count", r.tickets_count);
+    o.bool("volunteer", r.volunteer);
+    time(&mut o, "created_at", r.created_at, r.zone);
+    time(&mut o, "updated_at", r.updated_at, r.zone);
+    o.close();
+    out.push_str(",\"relationships\":{");
+    relationship(
+        out,
+        true,
+        "signup",
+        None,
+        ("signups", Some(r.signup_id)),
+        shape.included("signup"),
+    );
+    let event = format!("/api/v2/events/{}", r.event_id);
+    relationship(
+        out,
+        false,
+        "event",
+        Some(&event),
+        ("events", Some(r.event_id)),
+        shape.included("event"),
+    );
+    out.push_str("}}");
+}
+
+/// Writes an `event_ticket_levels` resource object (no timestamps).
+pub(crate) fn write_ticket_level(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
+    let Some(l) = TicketLevel::generate(view.nation, id) else {
+        return;
+    };
+    head(out, id, "event_ticket_levels");
+    let mut o = Obj::open(out, shape.fields.as_deref(), false);
+    o.int("amount_in_cents", l.amount_in_cents);
+    o.opt_str("description", l.description);
+    o.id_str("event_id", Some(l.event_id));
+    o.int("limit", l.limit);
+    o.str("name", l.name);
+    o.int("number", l.number);
+    o.int("tickets_sold", l.tickets_sold);
+    o.close();
+    out.push_str(",\"relationships\":{");
+    let event = format!("/api/v2/events/{}", l.event_id);
+    relationship(
+        out,
+        true,
+        "event",
+        Some(&event),
+        ("events", Some(l.event_id)),
+        shape.included("event"),
+    );
+    out.push_str("}}");
 }

@@ -40,3 +40,5 @@ mod v1;
 mod verify;
 // `verify --api v1`: the auditor's second enumeration, against v1 and v2 exports.
 mod verify_v1;
+// Sites, pages, events, RSVPs and ticket levels: the simulator's quirks and their export.
+mod events;

@@ -1,0 +1,50 @@
+//! Events (v2 `events`; OSDI event): start, duration, venue (asked for with
+//! `extra_fields[events]=venue_address`), capacity, contact, RSVP and ticket settings. A
+//! NationBuilder event has no name, slug, status or timestamps of its own: they are on its page
+//! (`page_id`). The exporter keeps the event's `page_source_id` and reads the page from the
+//! pages collection (core.pages) rather than with `include=page`: every event page is listed
+//! there, the archive keeps each record as received (an `included` array would not be part of
+//! it), and the page's name then has one home. Without `updated_at`, events are re-read whole at
+//! reconciliation. v1 serves events per site (`/sites/:slug/pages/events`, not read yet).
+
+use super::*;
+
+/// The descriptor.
+pub(super) const DEF: ResourceDef = ResourceDef {
+    name: "events",
+    table: "core.events",
+    v2: Some(V2Binding {
+        path: "events",
+        extra_fields: Some("venue_address"),
+        sweep_field: "page_id",
+        changes: Changes::Reread,
+        show: true,
+        include: None,
+        paging: Paging::Paged,
+        nested: None,
+    }),
+    v1: V1Binding::None,
+    references: &[
+        // An event cannot exist without its page.
+        Reference {
+            column: "page_source_id",
+            resource: "pages",
+            role: "page",
+            dangling: Dangling::Defect,
+        },
+        Reference {
+            column: "point_person_source_id",
+            resource: "people",
+            role: "point person",
+            dangling: Dangling::LookUp,
+        },
+    ],
+    sample: SampleRules {
+        shared_fields: &[],
+        // NationBuilder recomputes the attendee count from the RSVPs.
+        derived_counters: &["attending_count"],
+    },
+    v1_key: V1Key::None,
+    defines: None,
+    control_total: None,
+};
