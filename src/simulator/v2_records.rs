@@ -37,6 +37,7 @@ impl Shape {
         Shape {
             fields: list(format!("fields[{v2_type}]")),
             extra: list(format!("extra_fields[{v2_type}]")).unwrap_or_default(),
+            include: list("include".to_string()).unwrap_or_default(),
         }
     }
 
@@ -51,7 +52,7 @@ impl Shape {
         Shape {
             fields: None,
             extra: Vec::new(),
-            include: list("include".to_string()).unwrap_or_default(),
+            include: Vec::new(),
         }
     }
 
