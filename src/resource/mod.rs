@@ -14,8 +14,13 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod automation_enrollments;
+mod automations;
+mod broadcasters;
 mod custom_fields;
 mod donations;
+mod imports;
+mod mailings;
 mod membership_types;
 mod memberships;
 mod people;
@@ -31,6 +36,11 @@ pub static RESOURCES: &[ResourceDef] = &[
     memberships::DEF,
     membership_types::DEF,
     custom_fields::DEF,
+    broadcasters::DEF,
+    mailings::DEF,
+    automations::DEF,
+    automation_enrollments::DEF,
+    imports::DEF,
 ];
 
 /// Everything the exporter knows about one resource.

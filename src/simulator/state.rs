@@ -17,6 +17,7 @@ use super::data::{self, hash3, Nation, PersonOverride};
 use super::fenwick::Fenwick;
 use super::ledger::{Ledger, MutationCounts};
 use super::membership;
+use super::outreach;
 
 /// The live state of the nation on top of the generated records.
 #[derive(Debug)]
@@ -36,6 +37,8 @@ pub(crate) struct State {
     pub memberships: Ledger,
     /// Membership types.
     pub membership_types: Ledger,
+    /// Automation enrollments.
+    pub automation_enrollments: Ledger,
 }
 
 impl State {
@@ -64,6 +67,7 @@ impl State {
             counts: MutationCounts::default(),
             memberships: membership::ledger(nation),
             membership_types: membership::type_ledger(),
+            automation_enrollments: outreach::enrollment_ledger(nation),
         }
     }
 

@@ -170,7 +170,7 @@ impl Filters {
             || !self.strs.is_empty()
     }
 
-    fn in_updated(&self, t: i64) -> bool {
+    pub(crate) fn in_updated(&self, t: i64) -> bool {
         self.updated_lo.is_none_or(|lo| t >= lo) && self.updated_hi.is_none_or(|hi| t <= hi)
     }
 
@@ -178,7 +178,7 @@ impl Filters {
         self.updated_lo.is_some() || self.updated_hi.is_some()
     }
 
-    fn in_time(&self, attr: &str, t: Option<i64>) -> bool {
+    pub(crate) fn in_time(&self, attr: &str, t: Option<i64>) -> bool {
         self.times
             .iter()
             .filter(|(a, _, _)| a == attr)
@@ -187,14 +187,14 @@ impl Filters {
             })
     }
 
-    fn str_ok(&self, attr: &str, v: &str) -> bool {
+    pub(crate) fn str_ok(&self, attr: &str, v: &str) -> bool {
         self.strs
             .iter()
             .filter(|(a, _)| a == attr)
             .all(|(_, vals)| vals.iter().any(|x| x == v))
     }
 
-    fn id_ok(&self, key: u64) -> bool {
+    pub(crate) fn id_ok(&self, key: u64) -> bool {
         self.ids.as_ref().is_none_or(|ids| ids.contains(&key))
     }
 }
