@@ -213,7 +213,7 @@ fn index_unpaged(
     if params.get("stats[total]") == Some("count") {
         let _ = write!(
             body,
-            "{{\"stats\":{{\"total\":{{\"count\":{}}}}}}}}}",
+            "{{\"stats\":{{\"total\":{{\"count\":{}}}}}}}",
             keys.len()
         );
     } else {

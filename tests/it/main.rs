@@ -40,3 +40,5 @@ mod v1;
 mod verify;
 // `verify --api v1`: the auditor's second enumeration, against v1 and v2 exports.
 mod verify_v1;
+// Broadcasters, mailings, automations, enrollments and imports; /imports paged or not.
+mod outreach;
