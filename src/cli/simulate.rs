@@ -182,6 +182,11 @@ pub struct SimulateArgs {
     /// Example: --v2-refuse-updated-filter
     #[arg(long)]
     pub v2_refuse_updated_filter: bool,
+
+    /// v2 /imports ignores paging (the spec declares no page parameters for it): every request
+    /// gets the whole collection. Example: --imports-unpaged
+    #[arg(long)]
+    pub imports_unpaged: bool,
 }
 
 /// How v2 treats keyset paging.
@@ -357,6 +362,7 @@ impl SimulateArgs {
                     KeysetArg::Ignored => V2Keyset::Ignored,
                 },
                 v2_refuse_updated_filter: self.v2_refuse_updated_filter,
+                imports_unpaged: self.imports_unpaged,
             },
         })
     }

@@ -244,9 +244,14 @@ impl V2Source {
             .iter()
             .filter_map(|r| r.source_id.clone())
             .collect();
+        // The first page of a pass: the main pass's, or a catch-up's (its filter on
+        // `updated_at` may hold fewer records than the collection).
         let first = matches!(
             cursor,
-            Cursor::Keyset { after: None } | Cursor::PageNumber { number: 1 }
+            Cursor::Keyset { after: None }
+                | Cursor::PageNumber { number: 1 }
+                | Cursor::Since { after: None, .. }
+                | Cursor::SincePage { number: 1, .. }
         );
         let mut pages = self.first_pages.lock().unwrap_or_else(|e| e.into_inner());
         if first {

@@ -15,11 +15,16 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod contacts;
+mod automation_enrollments;
+mod automations;
+mod broadcasters;
 mod custom_fields;
 mod donations;
 mod event_rsvps;
 mod event_ticket_levels;
 mod events;
+mod imports;
+mod mailings;
 mod membership_types;
 mod memberships;
 mod path_histories;
@@ -53,6 +58,11 @@ pub static RESOURCES: &[ResourceDef] = &[
     events::DEF,
     event_rsvps::DEF,
     event_ticket_levels::DEF,
+    broadcasters::DEF,
+    mailings::DEF,
+    automations::DEF,
+    automation_enrollments::DEF,
+    imports::DEF,
 ];
 
 /// Everything the exporter knows about one resource.

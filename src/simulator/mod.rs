@@ -30,6 +30,8 @@ mod json;
 mod ledger;
 mod locale;
 mod membership;
+mod outreach;
+mod outreach_v2;
 mod paging;
 mod rate_limit;
 mod resources;
@@ -179,6 +181,9 @@ pub struct Variants {
     /// Donations' `membership_id` is always `null`, as before the simulator had memberships;
     /// by default about 60 % of the donations of members point at their membership (dues).
     pub null_membership_id: bool,
+    /// `/api/v2/imports` ignores paging (the spec declares no page parameters): every request
+    /// gets the whole collection, whatever `page[…]`, `sort` and `filter[id]` ask.
+    pub imports_unpaged: bool,
 }
 
 /// Everything needed to start a simulator.

@@ -18,6 +18,7 @@ use super::data::{self, hash3, Nation, PersonOverride};
 use super::fenwick::Fenwick;
 use super::ledger::{Ledger, MutationCounts};
 use super::{events, membership};
+use super::outreach;
 
 /// The live state of the nation on top of the generated records.
 #[derive(Debug)]
@@ -41,6 +42,8 @@ pub(crate) struct State {
     pub contacts_paths: contacts_paths::Ledgers,
     /// Event RSVPs.
     pub rsvps: Ledger,
+    /// Automation enrollments.
+    pub automation_enrollments: Ledger,
 }
 
 impl State {
@@ -71,6 +74,7 @@ impl State {
             membership_types: membership::type_ledger(),
             contacts_paths: contacts_paths::Ledgers::new(nation),
             rsvps: events::rsvp_ledger(nation),
+            automation_enrollments: outreach::enrollment_ledger(nation),
         }
     }
 

@@ -130,6 +130,21 @@ fn index(
     sideloads: &[&Include],
 ) -> Resp {
     let variants = shared.config.variants;
+    // `imports` is named here because it is the one collection whose spec declares no page
+    // parameters: under the switch it ignores paging, sorting and the id filter.
+    if variants.imports_unpaged && res.name == "imports" {
+        let unpaged = Params(
+            params
+                .0
+                .iter()
+                .filter(|(k, _)| {
+                    !k.starts_with("page[") && k != "sort" && !k.starts_with("filter[id]")
+                })
+                .cloned()
+                .collect(),
+        );
+        return index_unpaged(shared, view, res, &unpaged, shape);
+    }
     let number = match params.get("page[number]").map(|v| v.trim().parse::<u64>()) {
         None => 1,
         Some(Ok(n)) if n >= 1 => n,
@@ -213,6 +228,48 @@ fn index(
     if want_count {
         let count = view.count(kind, filters.bounds(), pred);
         let _ = write!(body, "{{\"stats\":{{\"total\":{{\"count\":{count}}}}}}}");
+    } else {
+        body.push_str("{}");
+    }
+    body.push('}');
+    Resp { status: 200, body }
+}
+
+/// The whole collection in one document, as an API that ignores paging answers every request
+/// (only `self` among the links).
+fn index_unpaged(
+    shared: &Shared,
+    view: View<'_>,
+    res: Resource,
+    params: &Params,
+    shape: &Shape,
+) -> Resp {
+    let filters = match Filters::parse(res.filters, res.keys, params, shared.config.variants) {
+        Ok(f) => f,
+        Err(message) => return Resp::bad_request(&message),
+    };
+    let pred_fn = |k: u64| (res.matches)(&filters, view, k);
+    let pred: Option<paging::Pred<'_>> = filters.needs_scan().then_some(&pred_fn as _);
+    let keys = view.collect(res.keys, filters.bounds(), pred, 0, u64::MAX, false);
+    let mut body = String::with_capacity(keys.len() * 1024 + 256);
+    body.push_str("{\"data\":[");
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        (res.write_v2)(&mut body, view, *key, shape);
+    }
+    let _ = write!(
+        body,
+        "],\"links\":{{\"self\":\"/api/v2/{}\"}},\"meta\":",
+        res.v2_path
+    );
+    if params.get("stats[total]") == Some("count") {
+        let _ = write!(
+            body,
+            "{{\"stats\":{{\"total\":{{\"count\":{}}}}}}}",
+            keys.len()
+        );
     } else {
         body.push_str("{}");
     }

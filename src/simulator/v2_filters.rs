@@ -193,7 +193,7 @@ impl Filters {
             })
     }
 
-    fn str_ok(&self, attr: &str, v: &str) -> bool {
+    pub(crate) fn str_ok(&self, attr: &str, v: &str) -> bool {
         self.strs
             .iter()
             .filter(|(a, _)| a == attr)

@@ -74,6 +74,16 @@ impl Shape {
         self.include.iter().any(|r| r == rel)
     }
 
+    /// The sparse fieldset `fields[<type>]`, when given.
+    pub(crate) fn fields(&self) -> Option<&[String]> {
+        self.fields.as_deref()
+    }
+
+    /// Whether `extra_fields[<type>]` asks for `name`.
+    pub(crate) fn wants_extra(&self, name: &str) -> bool {
+        self.extra.iter().any(|e| e == name)
+    }
+
     /// True when the sparse fieldset selects no attribute at all (`fields[signups]=id`, the
     /// exporter's verify pages), so records need not be generated.
     fn ids_only(&self) -> bool {
@@ -85,11 +95,11 @@ impl Shape {
     }
 }
 
-fn head(out: &mut String, id: u64, ty: &str) {
+pub(crate) fn head(out: &mut String, id: u64, ty: &str) {
     let _ = write!(out, "{{\"id\":\"{id}\",\"type\":\"{ty}\",\"attributes\":");
 }
 
-fn opt_time(o: &mut Obj<'_>, name: &str, t: Option<i64>, zone: Zone) {
+pub(crate) fn opt_time(o: &mut Obj<'_>, name: &str, t: Option<i64>, zone: Zone) {
     if o.key(name) {
         match t {
             Some(t) => data::time_json(o.out, t, zone),
@@ -98,7 +108,7 @@ fn opt_time(o: &mut Obj<'_>, name: &str, t: Option<i64>, zone: Zone) {
     }
 }
 
-fn time(o: &mut Obj<'_>, name: &str, t: i64, zone: Zone) {
+pub(crate) fn time(o: &mut Obj<'_>, name: &str, t: i64, zone: Zone) {
     opt_time(o, name, Some(t), zone);
 }
 

@@ -42,3 +42,5 @@ mod verify;
 mod verify_v1;
 // Sites, pages, events, RSVPs and ticket levels: the simulator's quirks and their export.
 mod events;
+// Broadcasters, mailings, automations, enrollments and imports; /imports paged or not.
+mod outreach;

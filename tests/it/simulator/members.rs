@@ -25,6 +25,7 @@ fn id_attr(r: &Value, name: &str) -> u64 {
 #[tokio::test]
 async fn registry_names_and_new_collections_page_to_the_manifest() {
     // The registry's first seven; later resource units append theirs.
+    // The first seven; resource units added later append theirs.
     assert_eq!(
         resource_names()[..7],
         [
