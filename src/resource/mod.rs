@@ -14,10 +14,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-mod contacts;
 mod automation_enrollments;
 mod automations;
 mod broadcasters;
+mod contacts;
 mod custom_fields;
 mod donations;
 mod event_rsvps;
@@ -27,12 +27,12 @@ mod imports;
 mod mailings;
 mod membership_types;
 mod memberships;
+mod pages;
 mod path_histories;
 mod path_journey_status_changes;
 mod path_journeys;
 mod path_steps;
 mod paths;
-mod pages;
 mod people;
 mod sites;
 mod taggings;

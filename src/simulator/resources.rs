@@ -22,7 +22,9 @@ use super::paging::{KeySpace, View};
 use super::state::State;
 use super::v2_filters::{self, Filters};
 use super::v2_records::{self, Shape};
-use super::{churn, contacts_paths, contacts_paths_v2, custom_fields, events, outreach, outreach_v2};
+use super::{
+    churn, contacts_paths, contacts_paths_v2, custom_fields, events, outreach, outreach_v2,
+};
 
 /// Where v1 serves a resource (§4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

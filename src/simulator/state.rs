@@ -17,8 +17,8 @@ use super::contacts_paths;
 use super::data::{self, hash3, Nation, PersonOverride};
 use super::fenwick::Fenwick;
 use super::ledger::{Ledger, MutationCounts};
-use super::{events, membership};
 use super::outreach;
+use super::{events, membership};
 
 /// The live state of the nation on top of the generated records.
 #[derive(Debug)]
