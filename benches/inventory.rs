@@ -21,7 +21,9 @@ const RATE: &str = "250/10s";
 fn requests(base: &str) -> u64 {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let m: serde_json::Value = reqwest::Client::new()
+        let m: serde_json::Value = reqwest::Client::builder()
+            .build()
+            .expect("client")
             .get(format!("{base}/__simulator/manifest"))
             .send()
             .await
