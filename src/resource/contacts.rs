@@ -63,3 +63,23 @@ pub(super) const DEF: ResourceDef = ResourceDef {
     defines: None,
     control_total: None,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_are_reread_and_their_broadcaster_is_not_a_checked_reference() {
+        let v2 = DEF.v2.expect("v2 binding");
+        assert_eq!(v2.changes, Changes::Reread);
+        assert!(DEF
+            .references
+            .iter()
+            .all(|r| r.column != "broadcaster_source_id"));
+        assert!(DEF
+            .references
+            .iter()
+            .filter(|r| r.resource == "people")
+            .all(|r| r.dangling == Dangling::LookUp));
+    }
+}

@@ -4,6 +4,7 @@
 
 mod admin;
 mod churn;
+mod contacts_paths;
 mod faults;
 mod fixtures;
 mod members;
