@@ -16,9 +16,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod custom_fields;
 mod donations;
+mod list_members;
+mod lists;
 mod membership_types;
 mod memberships;
 mod people;
+mod precincts;
+mod relationships;
 mod taggings;
 mod tags;
 
@@ -31,6 +35,10 @@ pub static RESOURCES: &[ResourceDef] = &[
     memberships::DEF,
     membership_types::DEF,
     custom_fields::DEF,
+    lists::DEF,
+    list_members::DEF,
+    precincts::DEF,
+    relationships::DEF,
 ];
 
 /// Everything the exporter knows about one resource.

@@ -25,6 +25,8 @@ mod faults;
 mod fenwick;
 mod json;
 mod ledger;
+mod list_churn;
+mod lists_precincts_relationships;
 mod locale;
 mod membership;
 mod paging;
@@ -176,6 +178,10 @@ pub struct Variants {
     /// Donations' `membership_id` is always `null`, as before the simulator had memberships;
     /// by default about 60 % of the donations of members point at their membership (dues).
     pub null_membership_id: bool,
+    /// `/relationships` ignores paging (the spec declares no page parameters for it): every
+    /// request gets the whole collection, without a `next` link. By default it pages like
+    /// every collection.
+    pub relationships_unpaged: bool,
 }
 
 /// Everything needed to start a simulator.

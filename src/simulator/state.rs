@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use super::data::{self, hash3, Nation, PersonOverride};
 use super::fenwick::Fenwick;
 use super::ledger::{Ledger, MutationCounts};
+use super::list_churn::ListsState;
 use super::membership;
 
 /// The live state of the nation on top of the generated records.
@@ -36,6 +37,8 @@ pub(crate) struct State {
     pub memberships: Ledger,
     /// Membership types.
     pub membership_types: Ledger,
+    /// Lists' members added and lists changed during the run.
+    pub lists: ListsState,
 }
 
 impl State {
@@ -64,6 +67,7 @@ impl State {
             counts: MutationCounts::default(),
             memberships: membership::ledger(nation),
             membership_types: membership::type_ledger(),
+            lists: ListsState::default(),
         }
     }
 
