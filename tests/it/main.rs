@@ -40,3 +40,5 @@ mod v1;
 mod verify;
 // `verify --api v1`: the auditor's second enumeration, against v1 and v2 exports.
 mod verify_v1;
+// Lists and their members, precincts, relationships and people's references (issue 12, B).
+mod lists_precincts_relationships;
