@@ -879,7 +879,7 @@ mod tests {
                 with_migrate(
                     base(),
                     MigrateFlags {
-                        resources: Some(vec!["lists".into()]),
+                        resources: Some(vec!["no_such_resource".into()]),
                         ..MigrateFlags::default()
                     },
                 ),

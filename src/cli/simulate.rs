@@ -165,6 +165,12 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub null_membership_id: bool,
 
+    /// /api/v2/relationships ignores paging (the spec declares no page parameters for it):
+    /// every request gets the whole collection. By default it pages like every collection.
+    /// Example: --relationships-unpaged
+    #[arg(long)]
+    pub relationships_unpaged: bool,
+
     /// v1 next/prev links omit limit, as in the 2015 recording. Example: --v1-drop-limit
     #[arg(long)]
     pub v1_drop_limit: bool,
@@ -350,6 +356,7 @@ impl SimulateArgs {
                 },
                 v2_plain_json: matches!(self.v2_content_type, ContentTypeArg::Json),
                 null_membership_id: self.null_membership_id,
+                relationships_unpaged: self.relationships_unpaged,
                 v1_paging: match self.v1_paging {
                     V1PagingArg::Token => V1Paging::Token,
                     V1PagingArg::Legacy => V1Paging::Legacy,

@@ -24,6 +24,8 @@ mod event_rsvps;
 mod event_ticket_levels;
 mod events;
 mod imports;
+mod list_members;
+mod lists;
 mod mailings;
 mod membership_types;
 mod memberships;
@@ -34,6 +36,8 @@ mod path_journeys;
 mod path_steps;
 mod paths;
 mod people;
+mod precincts;
+mod relationships;
 mod sites;
 mod taggings;
 mod tags;
@@ -63,6 +67,10 @@ pub static RESOURCES: &[ResourceDef] = &[
     automations::DEF,
     automation_enrollments::DEF,
     imports::DEF,
+    lists::DEF,
+    list_members::DEF,
+    precincts::DEF,
+    relationships::DEF,
 ];
 
 /// Everything the exporter knows about one resource.

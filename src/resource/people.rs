@@ -1,6 +1,9 @@
 //! People: v2 `signups` (with every address through `extra_fields`), v1 `people` (an
 //! abbreviated listing; `/people/:id` gives the full record, `/people/count` the total and
-//! `/people/search?updated_since=` the changes).
+//! `/people/search?updated_since=` the changes). A person names their precinct and the people
+//! who recruited them, are their parent (point person) and entered them (`precinct_id`,
+//! `recruiter_id`, `parent_id`, `author_id`, in both APIs; v1 gives `parent_id` and `author_id`
+//! in full records only).
 
 use super::*;
 
@@ -31,7 +34,36 @@ billing_address,registered_address,user_submitted_address",
         changes: Changes::UpdatedSince,
         search: Some("people/search"),
     }),
-    references: &[],
+    // People name other records: their precinct, and the people who recruited them, are
+    // their parent in the nation's hierarchy, or entered them. NationBuilder documents no
+    // cascade, so each may be a record deleted at source since: looked up (a precinct has a
+    // show route too, and a precinct still there but missing from the export is a defect).
+    references: &[
+        Reference {
+            column: "precinct_source_id",
+            resource: "precincts",
+            role: "precinct",
+            dangling: Dangling::LookUp,
+        },
+        Reference {
+            column: "recruiter_source_id",
+            resource: "people",
+            role: "recruiter",
+            dangling: Dangling::LookUp,
+        },
+        Reference {
+            column: "parent_source_id",
+            resource: "people",
+            role: "parent",
+            dangling: Dangling::LookUp,
+        },
+        Reference {
+            column: "author_source_id",
+            resource: "people",
+            role: "author",
+            dangling: Dangling::LookUp,
+        },
+    ],
     sample: SampleRules {
         shared_fields: &[
             ("first_name", "first_name"),

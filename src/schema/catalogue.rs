@@ -394,6 +394,12 @@ pub static TABLES: &[Table] = &[
             col("created_date", Timestamptz),
             col("modified_date", Timestamptz),
             col("source_api", Text),
+        ],
+        added: [
+            col("precinct_source_id", Text),
+            col("recruiter_source_id", Text),
+            col("parent_source_id", Text),
+            col("author_source_id", Text),
         ]
     ),
     entity_table!(
@@ -532,6 +538,56 @@ pub static TABLES: &[Table] = &[
             col("options", Jsonb),
             col("position", Integer),
             col("resource_type", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "lists",
+        indexed: [],
+        [
+            col("name", Text),
+            col("slug", Text),
+            col("description", Text),
+            col("author_source_id", Text),
+            col("assignee_source_id", Text),
+            col("parent_list_source_id", Text),
+            col("is_sharing_writable", Boolean),
+            col("source_total_items", Integer),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "list_items",
+        indexed: ["list_source_id", "person_source_id"],
+        [
+            not_null("list_source_id", Text),
+            not_null("person_source_id", Text),
+            col("item_type", Text),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "precincts",
+        indexed: [],
+        [
+            col("code", Text),
+            col("name", Text),
+            col("point_person_source_id", Text),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "relationships",
+        indexed: ["first_person_source_id", "second_person_source_id"],
+        [
+            not_null("first_person_source_id", Text),
+            not_null("second_person_source_id", Text),
+            col("relationship_type", Text),
+            col("title", Text),
             col("created_date", Timestamptz),
             col("modified_date", Timestamptz),
         ]

@@ -286,6 +286,12 @@ impl Nation {
             .map(|i| i as u64 + 1)
     }
 
+    /// Number of precincts (ids `1..=n`, module `lists_precincts_relationships`): 30 per 1,000
+    /// people, at least one. Here because people name them.
+    pub(crate) fn precinct_count(&self) -> u64 {
+        (self.people * 30 / 1000).max(1)
+    }
+
     /// Range of donation ids whose donor slot is `slot` (before no-donor/deleted overrides).
     pub(crate) fn donations_of_slot(&self, slot: u64) -> std::ops::Range<u64> {
         if self.people == 0 || slot >= self.people {
@@ -304,6 +310,11 @@ impl Nation {
     pub(crate) fn amount_v1(&self, cents: i64) -> String {
         format!("{}{}.{:02}", self.symbol, cents / 100, cents % 100)
     }
+}
+
+/// Whether person `id` is an organisation (`signup_type` 1, about 3 % of people).
+pub(crate) fn is_organization(nation: &Nation, id: u64) -> bool {
+    Draw::new(nation.seed, KIND_PERSON, id).pct(8, 3)
 }
 
 /// Id of base person slot `i`: every 50th id is a gap.
@@ -514,7 +525,7 @@ impl Person {
             email_bad[k] = e.1;
             *slot_email = Some(e.0);
         }
-        let organization = d.pct(8, 3);
+        let organization = is_organization(nation, id);
         let phone = make_phone(d, 50, loc, false);
         let mobile = make_phone(d, 60, loc, true);
         let work_phone = if d.pct(70, 15) {
@@ -622,7 +633,10 @@ impl Person {
             home_address,
             work_address,
             mailing_address,
-            precinct_id: d.pct(140, 30).then(|| 1 + d.below(141, 40)),
+            // One of the nation's precincts, so the reference resolves.
+            precinct_id: d
+                .pct(140, 30)
+                .then(|| 1 + d.below(141, nation.precinct_count())),
             external_id: d
                 .pct(142, 20)
                 .then(|| format!("CRM-{:06}", d.below(143, 1_000_000))),

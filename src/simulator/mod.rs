@@ -28,6 +28,8 @@ mod faults;
 mod fenwick;
 mod json;
 mod ledger;
+mod list_churn;
+mod lists_precincts_relationships;
 mod locale;
 mod membership;
 mod outreach;
@@ -184,6 +186,10 @@ pub struct Variants {
     /// `/api/v2/imports` ignores paging (the spec declares no page parameters): every request
     /// gets the whole collection, whatever `page[…]`, `sort` and `filter[id]` ask.
     pub imports_unpaged: bool,
+    /// `/relationships` ignores paging (the spec declares no page parameters for it): every
+    /// request gets the whole collection, without a `next` link. By default it pages like
+    /// every collection.
+    pub relationships_unpaged: bool,
 }
 
 /// Everything needed to start a simulator.

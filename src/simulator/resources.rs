@@ -23,7 +23,8 @@ use super::state::State;
 use super::v2_filters::{self, Filters};
 use super::v2_records::{self, Shape};
 use super::{
-    churn, contacts_paths, contacts_paths_v2, custom_fields, events, outreach, outreach_v2,
+    churn, contacts_paths, contacts_paths_v2, custom_fields, events, lists_precincts_relationships,
+    outreach, outreach_v2,
 };
 
 /// Where v1 serves a resource (§4).
@@ -479,6 +480,82 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         matches: outreach_v2::matches_import,
         write_v2: outreach_v2::write_import,
         count: |v| dense_count(outreach::import_count(v.nation)),
+    },
+    ResourceDef {
+        name: "lists",
+        v2_path: "lists",
+        v2_type: "lists",
+        // v1 has `/lists` and `/lists/:id/people`; the simulator does not serve them yet.
+        v1: V1Route::None,
+        keys: KeySpace::Dense(lists_precincts_relationships::list_count),
+        filters: &["id", "updated_at", "created_at"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Step(lists_precincts_relationships::lists_step),
+        exists: |v, k| (1..=lists_precincts_relationships::list_count(v.nation)).contains(&k),
+        matches: v2_filters::matches_list,
+        write_v2: v2_records::write_list,
+        count: |v| ResourceCount {
+            live: lists_precincts_relationships::list_count(v.nation),
+            updated: v.state.lists.list_counts.updated,
+            ..ResourceCount::default()
+        },
+    },
+    // A list's members are served only per list, at `/api/v2/lists/{id}/signups` (module
+    // `v2`, `nested_index`), as `signups` resource objects: this entry is never routed as a
+    // collection of its own (its path holds a `/`, its key space is empty); it counts the
+    // members for the manifest. Their changes come from the lists' churn step.
+    ResourceDef {
+        name: "list_members",
+        v2_path: "lists/{id}/signups",
+        v2_type: "signups",
+        v1: V1Route::None,
+        keys: KeySpace::Dense(|_| 0),
+        filters: &["id", "updated_at", "tag_id"],
+        sorts: &["id"],
+        show: false,
+        churn: Churn::Static,
+        exists: |_, _| false,
+        matches: v2_filters::matches_signup,
+        write_v2: v2_records::write_signup,
+        count: |v| ResourceCount {
+            live: lists_precincts_relationships::member_total(v),
+            created: v.state.lists.member_counts.created,
+            ..ResourceCount::default()
+        },
+    },
+    ResourceDef {
+        name: "precincts",
+        v2_path: "precincts",
+        v2_type: "precincts",
+        // v1 has `/precincts`; the simulator does not serve it yet.
+        v1: V1Route::None,
+        keys: KeySpace::Dense(lists_precincts_relationships::precinct_count),
+        filters: &["id"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| (1..=lists_precincts_relationships::precinct_count(v.nation)).contains(&k),
+        matches: v2_filters::matches_precinct,
+        write_v2: v2_records::write_precinct,
+        count: |v| dense_count(lists_precincts_relationships::precinct_count(v.nation)),
+    },
+    ResourceDef {
+        name: "relationships",
+        v2_path: "relationships",
+        v2_type: "relationships",
+        v1: V1Route::None,
+        keys: KeySpace::Dense(lists_precincts_relationships::relationship_count),
+        filters: &["id", "updated_at", "created_at"],
+        sorts: &["id"],
+        show: true,
+        churn: Churn::Static,
+        exists: |v, k| {
+            (1..=lists_precincts_relationships::relationship_count(v.nation)).contains(&k)
+        },
+        matches: v2_filters::matches_relationship,
+        write_v2: v2_records::write_relationship,
+        count: |v| dense_count(lists_precincts_relationships::relationship_count(v.nation)),
     },
 ];
 

@@ -17,6 +17,7 @@ use super::contacts_paths;
 use super::data::{self, hash3, Nation, PersonOverride};
 use super::fenwick::Fenwick;
 use super::ledger::{Ledger, MutationCounts};
+use super::list_churn::ListsState;
 use super::outreach;
 use super::{events, membership};
 
@@ -44,6 +45,8 @@ pub(crate) struct State {
     pub rsvps: Ledger,
     /// Automation enrollments.
     pub automation_enrollments: Ledger,
+    /// Lists' members added and lists changed during the run.
+    pub lists: ListsState,
 }
 
 impl State {
@@ -75,6 +78,7 @@ impl State {
             contacts_paths: contacts_paths::Ledgers::new(nation),
             rsvps: events::rsvp_ledger(nation),
             automation_enrollments: outreach::enrollment_ledger(nation),
+            lists: ListsState::default(),
         }
     }
 

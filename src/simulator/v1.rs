@@ -16,6 +16,7 @@ use base64::Engine as _;
 
 use super::data::{self, hash3, Donation, Nation, Person, Zone};
 use super::json::{self, nulls, Obj};
+use super::lists_precincts_relationships;
 use super::membership::{self, Membership, MembershipType};
 use super::paging::{self, Bounds, KeySpace, Params, View};
 use super::resources;
@@ -889,9 +890,14 @@ fn abbreviated_keys(o: &mut Obj<'_>, view: View<'_>, p: &Person) {
         data::write_opt_address(o.out, p.primary_address.as_ref(), true);
     }
     o.str("profile_image_url_ssl", PROFILE_IMAGE);
+    o.opt_int(
+        "recruiter_id",
+        lists_precincts_relationships::person_refs(nation, p.id)
+            .recruiter_id
+            .map(|v| v as i64),
+    );
     nulls!(
         o,
-        "recruiter_id",
         "rnc_id",
         "rnc_regid",
         "salesforce_id",
@@ -948,6 +954,7 @@ fn digits(s: Option<&str>) -> Option<String> {
 fn show_person(view: View<'_>, id: u64, slot: u64) -> Resp {
     let nation = view.nation;
     let p = person_of(view, id);
+    let refs = lists_precincts_relationships::person_refs(nation, id);
     let z = p.zone;
     let (don_count, don_amount, first_don, last_don) = Person::donation_totals(nation, id, slot);
     let mut body = String::with_capacity(12_000);
@@ -998,6 +1005,8 @@ fn show_person(view: View<'_>, id: u64, slot: u64) -> Resp {
             "first_volunteer_at" => time(&mut o, name, p.is_volunteer.then_some(p.created_at), z),
             "full_name" => o.str(name, &p.full_name()),
             "language" | "locale" => o.str(name, p.language),
+            "author_id" => o.opt_int(name, refs.author_id.map(|v| v as i64)),
+            "parent_id" => o.opt_int(name, refs.parent_id.map(|v| v as i64)),
             "home_address" | "work_address" | "mailing_address" => {
                 let a = match *name {
                     "home_address" => p.home_address.as_ref(),
@@ -1023,13 +1032,16 @@ fn show_person(view: View<'_>, id: u64, slot: u64) -> Resp {
     o.close();
     body.push_str(",\"precinct\":");
     match p.precinct_id {
-        Some(pid) => {
-            let _ = write!(
-                body,
-                "{{\"id\":{pid},\"code\":\"{:04}\",\"name\":\"Bureau {pid}\"}}",
-                1000 + pid * 7
-            );
-        }
+        Some(pid) => match lists_precincts_relationships::precinct(nation, pid) {
+            Some(precinct) => {
+                let mut po = Obj::open(&mut body, None, true);
+                po.int("id", pid as i64);
+                po.str("code", &precinct.code);
+                po.str("name", &precinct.name);
+                po.close();
+            }
+            None => body.push_str("null"),
+        },
         None => body.push_str("null"),
     }
     body.push('}');

@@ -10,6 +10,7 @@
 use super::custom_fields;
 use super::data::{Donation, Person};
 use super::events::{self, Event, Page, Rsvp, TicketLevel};
+use super::lists_precincts_relationships;
 use super::membership::{Membership, MembershipType};
 use super::paging::{self, Bounds, KeySpace, Params, View};
 use super::{V2Keyset, Variants};
@@ -351,4 +352,25 @@ pub(crate) fn matches_ticket_level(f: &Filters, view: View<'_>, key: u64) -> boo
     f.id_ok(key)
         && TicketLevel::generate(view.nation, key)
             .is_some_and(|l| f.other_id_ok("event_id", l.event_id))
+}
+
+/// `lists` filters: `updated_at`, `created_at`.
+pub(crate) fn matches_list(f: &Filters, view: View<'_>, key: u64) -> bool {
+    f.id_ok(key)
+        && lists_precincts_relationships::list(view.nation, &view.state.lists, key).is_some_and(
+            |l| f.in_updated(l.updated_at) && f.in_time("created_at", Some(l.created_at)),
+        )
+}
+
+/// `precincts` filters: only `id` (precincts have no timestamps).
+pub(crate) fn matches_precinct(f: &Filters, _view: View<'_>, key: u64) -> bool {
+    f.id_ok(key)
+}
+
+/// `relationships` filters: `updated_at`, `created_at`.
+pub(crate) fn matches_relationship(f: &Filters, view: View<'_>, key: u64) -> bool {
+    f.id_ok(key)
+        && lists_precincts_relationships::relationship(view.nation, key).is_some_and(|r| {
+            f.in_updated(r.updated_at) && f.in_time("created_at", Some(r.created_at))
+        })
 }

@@ -12,6 +12,7 @@ use super::custom_fields;
 use super::data::{self, Donation, Nation, Person, Zone};
 use super::events::{self, Event, Page, Rsvp, Site, TicketLevel};
 use super::json::{consts, nulls, Obj};
+use super::lists_precincts_relationships::{self, Precinct};
 use super::membership::{self, Membership, MembershipType};
 use super::paging::{Params, View};
 
@@ -133,11 +134,13 @@ pub(crate) fn write_signup(out: &mut String, view: View<'_>, id: u64, shape: &Sh
     let slot = view.state.slot_lower_bound(nation, id);
     let ov = view.state.person_override(nation, id, slot);
     let p = Person::generate(nation, id, slot, ov);
+    let refs = lists_precincts_relationships::person_refs(nation, id);
     let z = p.zone;
     let (don_count, don_amount, first_don, last_don) = Person::donation_totals(nation, id, slot);
     head(out, id, "signups");
     let mut o = Obj::open(out, shape.fields.as_deref(), false);
-    nulls!(o, "author_id", "availability", "banned_at");
+    o.id_str("author_id", refs.author_id);
+    nulls!(o, "availability", "banned_at");
     o.opt_str("born_at", p.born_string().as_deref());
     o.int("capital_amount_in_cents", 0);
     nulls!(
@@ -242,19 +245,20 @@ pub(crate) fn write_signup(out: &mut String, view: View<'_>, id: u64, shape: &Sh
     o.null("ngp_id");
     o.opt_str("note", p.note.as_deref());
     o.opt_str("occupation", p.occupation);
-    o.null("parent_id");
+    o.id_str("parent_id", refs.parent_id);
     o.opt_str("party", p.party);
     o.opt_bool("party_member", p.party.map(|s| !s.is_empty()));
     o.null("pf_strat_id");
     o.opt_str("phone_number", p.phone.as_deref());
     o.null("phone_time");
-    o.opt_int("precinct_id", p.precinct_id.map(|v| v as i64));
+    o.id_str("precinct_id", p.precinct_id);
     o.null("prefix");
     o.null("previous_party");
     o.opt_int("primary_email_id", p.email().map(|_| 1));
     nulls!(o, "priority_level", "profile_content", "profile_headline");
     o.int("received_capital_amount_in_cents", 0);
-    nulls!(o, "recruiter_id", "registered_at");
+    o.id_str("recruiter_id", refs.recruiter_id);
+    o.null("registered_at");
     o.opt_str("religion", p.religion);
     nulls!(o, "rnc_id", "rnc_regid");
     o.int("rule_violations_count", 0);
@@ -829,4 +833,73 @@ pub(crate) fn write_ticket_level(out: &mut String, view: View<'_>, id: u64, shap
         shape.included("event"),
     );
     out.push_str("}}");
+}
+
+/// Writes a `lists` resource object; `signups_count` is the number of members served.
+pub(crate) fn write_list(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
+    let Some(l) = lists_precincts_relationships::list(view.nation, &view.state.lists, id) else {
+        return;
+    };
+    let z = l.zone;
+    head(out, id, "lists");
+    let mut o = Obj::open(out, shape.fields.as_deref(), false);
+    o.id_str("author_id", l.author_id);
+    time(&mut o, "created_at", l.created_at, z);
+    o.opt_str("description", l.description);
+    o.bool("is_sharing_writable", l.is_sharing_writable);
+    o.str("name", &l.name);
+    o.id_str("parent_id", l.parent_id);
+    o.id_str("signup_id", l.signup_id);
+    if o.key("signups_count") {
+        let n = lists_precincts_relationships::members(view, id).len();
+        let _ = write!(o.out, "{n}");
+    }
+    o.str("slug", &l.slug);
+    time(&mut o, "updated_at", l.updated_at, z);
+    o.close();
+    let _ = write!(
+        out,
+        ",\"relationships\":{{\"signups\":{{\"links\":{{\"related\":\"/api/v2/lists/{id}/signups\"}}}}}}}}"
+    );
+}
+
+/// Writes a `precincts` resource object (no timestamps: the spec gives precincts none).
+pub(crate) fn write_precinct(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
+    let Some(Precinct {
+        code,
+        name,
+        point_person_id,
+    }) = lists_precincts_relationships::precinct(view.nation, id)
+    else {
+        return;
+    };
+    head(out, id, "precincts");
+    let mut o = Obj::open(out, shape.fields.as_deref(), false);
+    o.str("code", &code);
+    o.str("name", &name);
+    o.id_str("point_person_id", point_person_id);
+    o.close();
+    out.push('}');
+}
+
+/// Writes a `relationships` resource object.
+pub(crate) fn write_relationship(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
+    let Some(r) = lists_precincts_relationships::relationship(view.nation, id) else {
+        return;
+    };
+    let z = r.zone;
+    head(out, id, "relationships");
+    let mut o = Obj::open(out, shape.fields.as_deref(), false);
+    time(&mut o, "created_at", r.created_at, z);
+    o.id_str("first_signup_id", Some(r.first_signup_id));
+    o.str("relationship_type", r.relationship_type);
+    o.id_str("second_signup_id", Some(r.second_signup_id));
+    o.opt_str("title", r.title);
+    time(&mut o, "updated_at", r.updated_at, z);
+    o.close();
+    let _ = write!(
+        out,
+        ",\"relationships\":{{\"first_signup\":{{\"links\":{{\"related\":\"/api/v2/signups/{}\"}}}},\"second_signup\":{{\"links\":{{\"related\":\"/api/v2/signups/{}\"}}}}}}}}",
+        r.first_signup_id, r.second_signup_id
+    );
 }

@@ -44,3 +44,5 @@ mod verify_v1;
 mod events;
 // Broadcasters, mailings, automations, enrollments and imports; /imports paged or not.
 mod outreach;
+// Lists and their members, precincts, relationships and people's references (issue 12, B).
+mod lists_precincts_relationships;
