@@ -446,7 +446,9 @@ mod tests {
             .expect("a transient failure does not stop the inventory");
         assert_eq!(taken.resources[0].census.records, None);
         assert_eq!(taken.resources[0].main, None);
-        assert!(lines(&taken).iter().any(|l| l.contains("counting kept failing")));
+        assert!(lines(&taken)
+            .iter()
+            .any(|l| l.contains("counting kept failing")));
         let err = take(&Failing, &[people, Resource::of("tags")], 100, false, None)
             .await
             .expect_err("a refused token stops it");

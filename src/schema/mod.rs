@@ -321,10 +321,12 @@ mod tests {
 
     #[test]
     fn migrations_are_embedded_in_order_and_start_with_a_comment() {
-        // Numbered 1, 2, 3… without gaps, each under the description its file name gives,
-        // and the first of them as the schema began.
+        // Numbered 1, 2, 3… in increasing order, each under the description its file name gives,
+        // and the first of them as the schema began. Resource groups developed in parallel are
+        // given their numbers in advance, so a branch may lack a number another branch holds.
         let versions: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
-        assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
+        assert_eq!(versions.first(), Some(&1));
+        assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
         let first: Vec<String> = MIGRATOR
             .iter()
             .take(4)

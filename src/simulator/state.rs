@@ -17,6 +17,7 @@ use super::data::{self, hash3, Nation, PersonOverride};
 use super::fenwick::Fenwick;
 use super::ledger::{Ledger, MutationCounts};
 use super::membership;
+use super::surveys_pledges_petitions;
 
 /// The live state of the nation on top of the generated records.
 #[derive(Debug)]
@@ -36,6 +37,10 @@ pub(crate) struct State {
     pub memberships: Ledger,
     /// Membership types.
     pub membership_types: Ledger,
+    /// Survey question responses.
+    pub survey_question_responses: Ledger,
+    /// Petition signatures.
+    pub petition_signatures: Ledger,
 }
 
 impl State {
@@ -64,6 +69,8 @@ impl State {
             counts: MutationCounts::default(),
             memberships: membership::ledger(nation),
             membership_types: membership::type_ledger(),
+            survey_question_responses: surveys_pledges_petitions::response_ledger(nation),
+            petition_signatures: surveys_pledges_petitions::signature_ledger(nation),
         }
     }
 

@@ -24,8 +24,9 @@ fn id_attr(r: &Value, name: &str) -> u64 {
 
 #[tokio::test]
 async fn registry_names_and_new_collections_page_to_the_manifest() {
+    // The first resources of the registry (later units append theirs).
     assert_eq!(
-        resource_names(),
+        resource_names()[..7],
         [
             "people",
             "tags",
