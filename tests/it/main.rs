@@ -40,3 +40,5 @@ mod v1;
 mod verify;
 // `verify --api v1`: the auditor's second enumeration, against v1 and v2 exports.
 mod verify_v1;
+// Surveys, tracking codes, pledges and petitions in the simulator (issue 12, group D).
+mod surveys_pledges_petitions;
