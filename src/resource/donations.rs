@@ -1,7 +1,8 @@
 //! Donations: v2 and v1 `donations`. NationBuilder keeps the donations of deleted people, so a
 //! donor missing from the export is looked up at the source; v1 has no show route and no
 //! `updated_since` for donations (refunds and edits would go unseen), so a v1 catch-up re-reads
-//! them whole (about 0.4 per person).
+//! them whole (about 0.4 per person). A donation names its tracking code (by id in v2, by slug
+//! in v1), its page (by id in v2, by slug in v1) and the pledge it honours (by id in both).
 
 use super::*;
 
@@ -42,6 +43,29 @@ pub(super) const DEF: ResourceDef = ResourceDef {
             column: "membership_source_id",
             resource: "memberships",
             role: "membership",
+            dangling: Dangling::LookUp,
+        },
+        // The campaign code (v2 only: v1 names it by slug, core.donations.tracking_code). A code
+        // deleted at source keeps its id on donations: an allowed orphan.
+        Reference {
+            column: "tracking_code_source_id",
+            resource: "donation_tracking_codes",
+            role: "tracking_code",
+            dangling: Dangling::Allowed,
+        },
+        // The page the donation was made on (v2 only: v1 gives its slug); pages are exported by
+        // their own unit, and a deleted page keeps its id on donations.
+        Reference {
+            column: "page_source_id",
+            resource: "pages",
+            role: "page",
+            dangling: Dangling::Allowed,
+        },
+        // The pledge a donation honours (v1 and v2): no documented cascade, looked up.
+        Reference {
+            column: "pledge_source_id",
+            resource: "pledges",
+            role: "pledge",
             dangling: Dangling::LookUp,
         },
     ],

@@ -42,6 +42,15 @@ mod sites;
 mod taggings;
 mod tags;
 
+mod donation_tracking_codes;
+mod petition_signatures;
+mod petitions;
+mod pledges;
+mod survey_question_possible_responses;
+mod survey_question_responses;
+mod survey_questions;
+mod surveys;
+
 /// Every resource, in the order progress, summaries and reports show them.
 pub static RESOURCES: &[ResourceDef] = &[
     people::DEF,
@@ -71,6 +80,14 @@ pub static RESOURCES: &[ResourceDef] = &[
     list_members::DEF,
     precincts::DEF,
     relationships::DEF,
+    surveys::DEF,
+    survey_questions::DEF,
+    survey_question_possible_responses::DEF,
+    survey_question_responses::DEF,
+    donation_tracking_codes::DEF,
+    pledges::DEF,
+    petitions::DEF,
+    petition_signatures::DEF,
 ];
 
 /// Everything the exporter knows about one resource.
@@ -377,12 +394,13 @@ impl Resource {
         }
     }
 
-    /// The resources of [`Reference::resource`], with their references.
+    /// The resources of [`Reference::resource`], with their references (every target is
+    /// registered: a unit test checks it).
     pub fn references(self) -> impl Iterator<Item = (Reference, Resource)> {
         self.def()
             .references
             .iter()
-            .map(|r| (*r, Resource::of(r.resource)))
+            .filter_map(|r| Resource::named(r.resource).map(|t| (*r, t)))
     }
 
     /// Whether `api` (`"v1"`/`"v2"`) serves this resource.
@@ -502,6 +520,17 @@ mod tests {
             }
         }
         assert!(RESOURCES.len() < usize::from(u8::MAX));
+    }
+
+    #[test]
+    fn every_declared_reference_is_checked() {
+        for r in Resource::all() {
+            assert_eq!(r.references().count(), r.def().references.len(), "{r}");
+        }
+        let donations = Resource::named("donations").unwrap();
+        assert!(donations
+            .references()
+            .any(|(x, t)| x.column == "pledge_source_id" && t.as_str() == "pledges"));
     }
 
     #[test]

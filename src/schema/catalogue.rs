@@ -490,7 +490,12 @@ pub static TABLES: &[Table] = &[
             col("note", Text),
             with_default("custom_fields", Jsonb, true, ColumnDefault::EmptyObject),
         ],
-        added: [col("membership_source_id", Text)]
+        added: [
+            col("membership_source_id", Text),
+            col("tracking_code_source_id", Text),
+            col("page_source_id", Text),
+            col("pledge_source_id", Text),
+        ]
     ),
     entity_table!(
         "core",
@@ -918,6 +923,138 @@ pub static TABLES: &[Table] = &[
             col("finished_at", Timestamptz),
             col("created_date", Timestamptz),
             col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "surveys",
+        indexed: [],
+        [
+            col("name", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "survey_questions",
+        indexed: [],
+        [
+            col("survey_source_id", Text),
+            col("title", Text),
+            col("description", Text),
+            col("slug", Text),
+            col("question_type", Text),
+            col("status", Text),
+            col("is_randomized", Boolean),
+            col("tag_list", TextArray),
+            col("position", Integer),
+            col("published_at", Timestamptz),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "survey_question_choices",
+        indexed: [],
+        [
+            col("question_source_id", Text),
+            col("title", Text),
+            col("outro", Text),
+            col("position", Integer),
+            col("tag_list", TextArray),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "sensitive",
+        "survey_answers",
+        indexed: ["person_source_id"],
+        [
+            col("person_source_id", Text),
+            col("author_source_id", Text),
+            col("question_source_id", Text),
+            col("choice_source_id", Text),
+            col("value", Text),
+            col("question_type", Text),
+            col("is_skipped", Boolean),
+            col("page_source_id", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "donation_tracking_codes",
+        indexed: ["slug"],
+        [
+            col("name", Text),
+            col("slug", Text),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "pledges",
+        indexed: ["person_source_id"],
+        [
+            col("person_source_id", Text),
+            col("author_source_id", Text),
+            col("recruiter_source_id", Text),
+            col("page_source_id", Text),
+            col("tracking_code_source_id", Text),
+            col("amount_minor", BigInt),
+            col("amount_left_minor", BigInt),
+            not_null("currency", Char(3)),
+            col("is_private", Boolean),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "petitions",
+        indexed: [],
+        [
+            col("page_source_id", Text),
+            col("summary", Text),
+            col("description", Text),
+            col("goal", Integer),
+            col("additional_signatures_count", Integer),
+            col("signature_name", Text),
+            col("is_auto_response", Boolean),
+            col("auto_response_broadcaster_source_id", Text),
+            col("auto_response_subject", Text),
+            col("auto_response_content", Text),
+            col("gather_volunteers", Boolean),
+            col("form_address", Text),
+            col("form_phone", Text),
+        ]
+    ),
+    entity_table!(
+        "core",
+        "petition_signatures",
+        indexed: ["person_source_id"],
+        [
+            col("petition_source_id", Text),
+            col("person_source_id", Text),
+            col("recruiter_source_id", Text),
+            col("page_source_id", Text),
+            col("is_private", Boolean),
+            col("created_date", Timestamptz),
+            col("modified_date", Timestamptz),
+        ]
+    ),
+    entity_table!(
+        "sensitive",
+        "petition_signature_comments",
+        indexed: ["signature_source_id"],
+        [
+            not_null("signature_source_id", Text),
+            col("comment", Text),
         ]
     ),
     entity_table!(

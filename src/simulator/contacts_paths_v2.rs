@@ -30,7 +30,7 @@ fn time(o: &mut Obj<'_>, name: &str, t: Option<i64>, zone: Zone) {
 pub(crate) fn write_contact(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
     let c = Contact::generate(view.nation, &view.state.contacts_paths, id);
     head(out, id, "contacts");
-    let mut o = Obj::open(out, shape.fieldset(), false);
+    let mut o = Obj::open(out, shape.fields(), false);
     o.id_str("author_id", c.author_id);
     o.id_str("broadcaster_id", c.broadcaster_id);
     o.str("contact_method", c.method);
@@ -53,7 +53,7 @@ pub(crate) fn write_contact(out: &mut String, view: View<'_>, id: u64, shape: &S
 pub(crate) fn write_path(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
     let p = Path::generate(view.nation, id);
     head(out, id, "paths");
-    let mut o = Obj::open(out, shape.fieldset(), false);
+    let mut o = Obj::open(out, shape.fields(), false);
     o.opt_str("default_due_date_interval", p.interval);
     o.id_str("default_point_person_id", p.default_point_person_id);
     o.opt_str("default_value_amount", p.default_value_amount);
@@ -70,7 +70,7 @@ pub(crate) fn write_path(out: &mut String, view: View<'_>, id: u64, shape: &Shap
 pub(crate) fn write_step(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
     let s = Step::generate(view.nation, &view.state.contacts_paths, id);
     head(out, id, "path_steps");
-    let mut o = Obj::open(out, shape.fieldset(), false);
+    let mut o = Obj::open(out, shape.fields(), false);
     o.opt_str("default_due_date_interval", s.interval);
     o.id_str("default_point_person_id", s.default_point_person_id);
     o.str("name", s.name);
@@ -86,7 +86,7 @@ pub(crate) fn write_step(out: &mut String, view: View<'_>, id: u64, shape: &Shap
 pub(crate) fn write_status_change(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
     let s = StatusChange::generate(view.nation, id);
     head(out, id, "path_journey_status_changes");
-    let mut o = Obj::open(out, shape.fieldset(), false);
+    let mut o = Obj::open(out, shape.fields(), false);
     o.str("name", s.name);
     o.id_str("path_id", Some(s.path_id));
     o.str("target_status", s.target_status);
@@ -101,7 +101,7 @@ pub(crate) fn write_journey(out: &mut String, view: View<'_>, id: u64, shape: &S
     let j = Journey::generate(view.nation, &view.state.contacts_paths, id);
     let z = j.zone;
     head(out, id, "path_journeys");
-    let mut o = Obj::open(out, shape.fieldset(), false);
+    let mut o = Obj::open(out, shape.fields(), false);
     time(&mut o, "current_step_due_date", j.current_step_due_date, z);
     o.id_str("current_step_id", Some(j.current_step_id));
     o.id_str(
@@ -132,7 +132,7 @@ pub(crate) fn write_journey(out: &mut String, view: View<'_>, id: u64, shape: &S
 pub(crate) fn write_history(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
     let h = History::generate(view.nation, &view.state.contacts_paths, id);
     head(out, id, "path_histories");
-    let mut o = Obj::open(out, shape.fieldset(), false);
+    let mut o = Obj::open(out, shape.fields(), false);
     o.str("category", h.category);
     time(&mut o, "created_at", Some(h.created_at), h.zone);
     o.id_str(

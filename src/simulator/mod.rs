@@ -39,6 +39,8 @@ mod rate_limit;
 mod resources;
 mod server;
 mod state;
+mod surveys_pledges_petitions;
+mod surveys_pledges_petitions_v2;
 mod v1;
 mod v2;
 mod v2_filters;

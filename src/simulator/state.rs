@@ -19,6 +19,7 @@ use super::fenwick::Fenwick;
 use super::ledger::{Ledger, MutationCounts};
 use super::list_churn::ListsState;
 use super::outreach;
+use super::surveys_pledges_petitions;
 use super::{events, membership};
 
 /// The live state of the nation on top of the generated records.
@@ -47,6 +48,10 @@ pub(crate) struct State {
     pub automation_enrollments: Ledger,
     /// Lists' members added and lists changed during the run.
     pub lists: ListsState,
+    /// Survey question responses.
+    pub survey_question_responses: Ledger,
+    /// Petition signatures.
+    pub petition_signatures: Ledger,
 }
 
 impl State {
@@ -79,6 +84,8 @@ impl State {
             rsvps: events::rsvp_ledger(nation),
             automation_enrollments: outreach::enrollment_ledger(nation),
             lists: ListsState::default(),
+            survey_question_responses: surveys_pledges_petitions::response_ledger(nation),
+            petition_signatures: surveys_pledges_petitions::signature_ledger(nation),
         }
     }
 

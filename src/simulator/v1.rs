@@ -20,6 +20,7 @@ use super::lists_precincts_relationships;
 use super::membership::{self, Membership, MembershipType};
 use super::paging::{self, Bounds, KeySpace, Params, View};
 use super::resources;
+use super::surveys_pledges_petitions;
 use super::v2::Resp;
 use super::{Oversize, Shared, V1Paging};
 
@@ -1104,14 +1105,24 @@ fn write_donation(out: &mut String, view: View<'_>, id: u64) {
     o.null("page_slug");
     o.str("payment_type_name", d.payment_type.0);
     o.opt_str("payment_type_ngp_code", d.payment_type.1);
-    o.null("pledge_id");
+    o.opt_int(
+        "pledge_id",
+        surveys_pledges_petitions::donation_pledge(nation, id).map(|k| k as i64),
+    );
     o.opt_str(
         "recruiter_name_or_email",
         donor.as_ref().map(|p| p.full_name()).as_deref(),
     );
     o.null("recurring_donation_id");
     time(&mut o, "succeeded_at", d.succeeded_at, z);
-    o.opt_str("tracking_code_slug", d.tracking_code);
+    // The slug of the code whose id v2 gives.
+    let code = d.tracking_code.and_then(|_| {
+        surveys_pledges_petitions::code_slug(
+            nation,
+            surveys_pledges_petitions::donation_code(nation, id),
+        )
+    });
+    o.opt_str("tracking_code_slug", code.as_deref());
     time(&mut o, "updated_at", Some(d.updated_at), z);
     if o.key("work_address") {
         data::write_opt_address(

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use super::json::Obj;
 use super::lists_precincts_relationships;
-use super::paging::{self, Bounds, Params, View};
+use super::paging::{self, Params, View};
 use super::resources::{self, Include, ResourceDef};
 use super::v2_filters::Filters;
 use super::v2_records::Shape;

@@ -374,3 +374,25 @@ pub(crate) fn matches_relationship(f: &Filters, view: View<'_>, key: u64) -> boo
             f.in_updated(r.updated_at) && f.in_time("created_at", Some(r.created_at))
         })
 }
+
+impl Filters {
+    /// Whether a record passes the filters on `id`, `updated_at`, `created_at` and
+    /// `signup_id`, given its key, timestamps and person (`None`: the record has no such
+    /// attribute, so a filter on it matches nothing) — the filters the collections of surveys,
+    /// tracking codes, pledges and petitions accept.
+    pub(crate) fn accepts(
+        &self,
+        key: u64,
+        updated: Option<i64>,
+        created: Option<i64>,
+        signup: Option<u64>,
+    ) -> bool {
+        self.id_ok(key)
+            && (!self.has_updated() || updated.is_some_and(|t| self.in_updated(t)))
+            && self.in_time("created_at", created)
+            && self
+                .signup_ids
+                .as_ref()
+                .is_none_or(|s| signup.is_some_and(|p| s.contains(&p)))
+    }
+}

@@ -15,8 +15,10 @@ use super::json::{consts, nulls, Obj};
 use super::lists_precincts_relationships::{self, Precinct};
 use super::membership::{self, Membership, MembershipType};
 use super::paging::{Params, View};
+use super::surveys_pledges_petitions;
 
 /// Query parameters that shape the records (fieldsets and extra fields).
+#[derive(Default)]
 pub(crate) struct Shape {
     fields: Option<Vec<String>>,
     extra: Vec<String>,
@@ -40,11 +42,6 @@ impl Shape {
             extra: list(format!("extra_fields[{v2_type}]")).unwrap_or_default(),
             include: list("include".to_string()).unwrap_or_default(),
         }
-    }
-
-    /// The sparse fieldset `fields[type]`, when the request gives one.
-    pub(crate) fn fieldset(&self) -> Option<&[String]> {
-        self.fields.as_deref()
     }
 
     /// No fieldset and no extra fields: every attribute.
@@ -417,7 +414,11 @@ pub(crate) fn write_donation(out: &mut String, view: View<'_>, id: u64, shape: &
     o.opt_str("check_number", d.check_number.as_deref());
     time(&mut o, "created_at", d.created_at, z);
     o.raw("custom_values", "{}");
-    o.opt_int("donation_tracking_code_id", d.tracking_code.map(|_| 3));
+    o.id_str(
+        "donation_tracking_code_id",
+        d.tracking_code
+            .map(|_| surveys_pledges_petitions::donation_code(nation, id)),
+    );
     o.opt_str("email", donor.as_ref().and_then(|p| p.email()));
     o.opt_str("employer", donor.as_ref().and_then(|p| p.employer));
     opt_time(&mut o, "failed_at", d.failed_at, z);
@@ -435,12 +436,18 @@ pub(crate) fn write_donation(out: &mut String, view: View<'_>, id: u64, shape: &
     o.opt_str("middle_name", donor.as_ref().and_then(|p| p.middle_name));
     o.opt_str("note", d.note);
     o.opt_str("occupation", donor.as_ref().and_then(|p| p.occupation));
-    o.null("page_id");
+    o.id_str(
+        "page_id",
+        surveys_pledges_petitions::donation_page(nation, id),
+    );
     o.null("payment_type_id");
     o.str("payment_type_name", d.payment_type.0);
     o.null("payout_id");
     o.null("pending_at");
-    o.null("pledge_id");
+    o.id_str(
+        "pledge_id",
+        surveys_pledges_petitions::donation_pledge(nation, id),
+    );
     o.id_str("signup_id", d.donor_id());
     o.str(
         "status",

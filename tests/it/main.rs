@@ -46,3 +46,5 @@ mod events;
 mod outreach;
 // Lists and their members, precincts, relationships and people's references (issue 12, B).
 mod lists_precincts_relationships;
+// Surveys, tracking codes, pledges and petitions in the simulator (issue 12, group D).
+mod surveys_pledges_petitions;

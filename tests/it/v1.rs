@@ -42,8 +42,17 @@ pub const API_SPECIFIC_COLUMNS: &[(&str, &[&str])] = &[
         &["source_id", "tag_source_id", "tag_name", "created_date"],
     ),
     // v2: donation_tracking_code_id (a number); v1: tracking_code_slug (the slug). v2 only:
-    // membership_id (dues payments); v1 donations carry no membership id.
-    ("donations", &["tracking_code", "membership_source_id"]),
+    // membership_id (dues payments); v1 donations carry no membership id; the tracking code and
+    // page as references by id (v1 gives slugs).
+    (
+        "donations",
+        &[
+            "tracking_code",
+            "membership_source_id",
+            "tracking_code_source_id",
+            "page_source_id",
+        ],
+    ),
 ];
 
 /// Provenance columns, never compared.
