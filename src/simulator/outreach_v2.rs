@@ -256,3 +256,79 @@ pub(crate) fn enrollments_step(state: &mut State, nation: &Nation, event: u64) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::outreach::enrollment_base_count;
+    use super::super::resources::run_churn;
+    use super::*;
+
+    #[test]
+    fn churn_enrolls_live_people_and_moves_enrollments_on() {
+        let nation = Nation::new(42, 1000, "EUR");
+        let mut state = State::new(&nation);
+        run_churn(&mut state, &nation, 400, 0);
+        let l = &state.automation_enrollments;
+        assert!(l.counts.created > 50, "{:?}", l.counts);
+        assert!(l.counts.updated > 20, "{:?}", l.counts);
+        assert_eq!(l.counts.deleted, 0);
+        assert_eq!(
+            l.live_count(),
+            enrollment_base_count(&nation) + l.counts.created
+        );
+        // A new enrollment belongs to the person churn picked, and starts at the clock.
+        let newest = l.max_id();
+        let e = Enrollment::generate(&nation, l, newest);
+        assert_eq!(Some(e.signup_id), l.created(newest).map(|c| c.owner));
+        assert!(e.created_at >= nation.epoch);
+        // The same seed and events give the same enrollments.
+        let mut again = State::new(&nation);
+        run_churn(&mut again, &nation, 400, 0);
+        assert_eq!(again.automation_enrollments.max_id(), newest);
+    }
+
+    #[test]
+    fn sparse_fieldsets_and_extra_fields_shape_the_records() {
+        let nation = Nation::new(42, 1000, "EUR");
+        let state = State::new(&nation);
+        let view = View {
+            nation: &nation,
+            state: &state,
+        };
+        let params = |q: &str| super::super::paging::Params::parse(Some(q));
+        let mut plain = String::new();
+        write_automation(
+            &mut plain,
+            view,
+            1,
+            &Shape::parse("automations", &params("")),
+        );
+        assert!(!plain.contains("total_enrollments_count"));
+        let mut extra = String::new();
+        write_automation(
+            &mut extra,
+            view,
+            1,
+            &Shape::parse(
+                "automations",
+                &params("extra_fields%5Bautomations%5D=total_enrollments_count"),
+            ),
+        );
+        let v: serde_json::Value = serde_json::from_str(&extra).unwrap();
+        assert!(v["attributes"]["total_enrollments_count"].as_i64().unwrap() > 0);
+        let mut sparse = String::new();
+        write_import(
+            &mut sparse,
+            view,
+            1,
+            &Shape::parse("imports", &params("fields%5Bimports%5D=status")),
+        );
+        let v: serde_json::Value = serde_json::from_str(&sparse).unwrap();
+        assert_eq!(v["attributes"].as_object().unwrap().len(), 1);
+        for write in [write_broadcaster, write_mailing, write_enrollment] {
+            let mut out = String::new();
+            write(&mut out, view, 1, &Shape::parse("x", &params("")));
+            serde_json::from_str::<serde_json::Value>(&out).expect("valid JSON");
+        }
+    }
+}

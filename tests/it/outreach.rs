@@ -78,6 +78,22 @@ async fn imports_are_complete_whether_or_not_the_api_pages_them() {
             "unpaged={unpaged}: {} requests",
             sim.manifest().requests
         );
+        // verify enumerates the source's imports (its id sweep reads the collection the same
+        // way) and finds them all.
+        let report = nb_exodus::verify::run(&crate::verify::verify_config_for(&sim, &db, None, 20))
+            .await
+            .expect("verify runs");
+        let imports = &report.resources["imports"];
+        assert!(
+            imports.equation.balanced,
+            "unpaged={unpaged}: {:?}",
+            imports.equation
+        );
+        assert_eq!(
+            imports.source.as_ref().map(|s| s.enumerated),
+            Some(15),
+            "unpaged={unpaged}"
+        );
     }
 }
 
