@@ -7,9 +7,8 @@
 //! contact type v2 lacks). A contact has `created_at` but no `updated_at`: an edited note cannot
 //! be found incrementally, so reconciliation reads the whole collection again. NationBuilder
 //! documents no cascade when a person is deleted: a contact of a person missing from the export
-//! is looked up at the source; one of a deleted path or step keeps its id and is allowed.
-//! Broadcasters are not exported yet: `broadcaster_source_id` is kept as a plain id, not a
-//! checked reference.
+//! is looked up at the source; one of a deleted path, step or broadcaster keeps its id and is
+//! allowed.
 
 use super::*;
 
@@ -54,6 +53,12 @@ pub(super) const DEF: ResourceDef = ResourceDef {
             role: "step",
             dangling: Dangling::Allowed,
         },
+        Reference {
+            column: "broadcaster_source_id",
+            resource: "broadcasters",
+            role: "broadcaster",
+            dangling: Dangling::Allowed,
+        },
     ],
     sample: SampleRules {
         shared_fields: &[],
@@ -69,13 +74,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn contacts_are_reread_and_their_broadcaster_is_not_a_checked_reference() {
+    fn contacts_are_reread_and_their_people_are_looked_up() {
         let v2 = DEF.v2.expect("v2 binding");
         assert_eq!(v2.changes, Changes::Reread);
-        assert!(DEF
-            .references
-            .iter()
-            .all(|r| r.column != "broadcaster_source_id"));
         assert!(DEF
             .references
             .iter()

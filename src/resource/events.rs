@@ -38,6 +38,19 @@ pub(super) const DEF: ResourceDef = ResourceDef {
             role: "point person",
             dangling: Dangling::LookUp,
         },
+        // Settings that may outlive what they name (a code or broadcaster deleted later).
+        Reference {
+            column: "donation_tracking_code_source_id",
+            resource: "donation_tracking_codes",
+            role: "tracking code",
+            dangling: Dangling::Allowed,
+        },
+        Reference {
+            column: "auto_response_broadcaster_source_id",
+            resource: "broadcasters",
+            role: "auto-response broadcaster",
+            dangling: Dangling::Allowed,
+        },
     ],
     sample: SampleRules {
         shared_fields: &[],

@@ -4,8 +4,8 @@
 //! recipients, no deliveries, opens, clicks or bounces: who received a mailing is not
 //! recoverable through it. The body (`body_html`) is an opt-in extra field that is not asked
 //! for. `/api/v2/mailings` pages and has `updated_at`. A mailing of a broadcaster deleted at
-//! source is looked up; its audience list is kept as an id (`list_source_id`), not checked
-//! here while lists are not a resource of the registry.
+//! source is looked up; its audience list (`list_source_id`) may have been deleted since the
+//! mailing went out and is allowed to dangle.
 
 use super::*;
 
@@ -24,12 +24,20 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         nested: None,
     }),
     v1: V1Binding::None,
-    references: &[Reference {
-        column: "broadcaster_source_id",
-        resource: "broadcasters",
-        role: "broadcaster",
-        dangling: Dangling::LookUp,
-    }],
+    references: &[
+        Reference {
+            column: "broadcaster_source_id",
+            resource: "broadcasters",
+            role: "broadcaster",
+            dangling: Dangling::LookUp,
+        },
+        Reference {
+            column: "list_source_id",
+            resource: "lists",
+            role: "audience list",
+            dangling: Dangling::Allowed,
+        },
+    ],
     sample: SampleRules {
         shared_fields: &[],
         derived_counters: &[],

@@ -170,8 +170,8 @@ COMMENT ON COLUMN core.events.contact_phone IS 'OSDI contact.phone_number. NB co
 COMMENT ON COLUMN core.events.contact_email_private IS 'NB contact_email_private: the e-mail is hidden on the public page. Privacy: operational. NULL: not reported.';
 COMMENT ON COLUMN core.events.contact_phone_private IS 'NB contact_phone_private: the phone is hidden on the public page. Privacy: operational. NULL: not reported.';
 COMMENT ON COLUMN core.events.point_person_source_id IS 'NationBuilder id of the point person assigned to RSVPs (core.people.source_id). NB point_person_id. Not a foreign key. Privacy: personal. NULL: none.';
-COMMENT ON COLUMN core.events.donation_tracking_code_source_id IS 'NationBuilder id of the donation tracking code of ticket purchases. NB donation_tracking_code_id. Not a foreign key (tracking codes are another resource). Privacy: operational. NULL: none.';
-COMMENT ON COLUMN core.events.auto_response_broadcaster_source_id IS 'NationBuilder id of the broadcaster that sends the RSVP auto-response. NB auto_response_broadcaster_id. Not a foreign key. Privacy: operational. NULL: none.';
+COMMENT ON COLUMN core.events.donation_tracking_code_source_id IS 'NationBuilder id of the donation tracking code of ticket purchases. NB donation_tracking_code_id (core.donation_tracking_codes.source_id). Not a foreign key. Privacy: operational. NULL: none.';
+COMMENT ON COLUMN core.events.auto_response_broadcaster_source_id IS 'NationBuilder id of the broadcaster that sends the RSVP auto-response. NB auto_response_broadcaster_id (core.broadcasters.source_id). Not a foreign key. Privacy: operational. NULL: none.';
 COMMENT ON COLUMN core.events.sends_auto_response IS 'NB sends_auto_response: an e-mail is sent to each person who RSVPs. Privacy: operational. NULL: not reported.';
 COMMENT ON COLUMN core.events.auto_response_subject IS 'NB auto_response_subject: subject of the RSVP auto-response. Privacy: operational. NULL: none.';
 COMMENT ON COLUMN core.events.auto_response_content IS 'NB auto_response_content: body of the RSVP auto-response e-mail. Privacy: operational. NULL: none.';

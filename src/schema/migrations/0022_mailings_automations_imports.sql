@@ -105,7 +105,7 @@ COMMENT ON COLUMN core.mailings.preheader IS 'NB preheader: the preview text sho
 COMMENT ON COLUMN core.mailings.description IS 'NB description: internal description of the email. Privacy: operational. NULL: none.';
 COMMENT ON COLUMN core.mailings.from_name IS 'NB from: the email''s from line (OSDI from). Privacy: operational (may be a person''s name). NULL: not set.';
 COMMENT ON COLUMN core.mailings.broadcaster_source_id IS 'NationBuilder id of the broadcaster that created the mailing (core.broadcasters.source_id). NB broadcaster_id. Not a foreign key: a broadcaster deleted at source keeps the id. NULL: none.';
-COMMENT ON COLUMN core.mailings.list_source_id IS 'NationBuilder id of the list used as the mailing''s audience. NB custom_list_id. A plain id: lists are another resource, not checked by verify from here. NULL: the audience is a tag list, or none.';
+COMMENT ON COLUMN core.mailings.list_source_id IS 'NationBuilder id of the list used as the mailing''s audience. NB custom_list_id (core.lists.source_id). Not a foreign key: a list deleted since the mailing keeps its id here. NULL: the audience is a tag list, or none.';
 COMMENT ON COLUMN core.mailings.tag_list IS 'NB tag_list as received: comma-separated tags whose people were the mailing''s audience. Privacy: operational. NULL: the audience is a list, or none.';
 COMMENT ON COLUMN core.mailings.send_at IS 'NB send_at: when the mailing was scheduled to be sent (may be after the export for a draft). NULL: not scheduled.';
 COMMENT ON COLUMN core.mailings.queued_at IS 'NB queued_at: when the mailing was queued to send. NULL: never queued.';
