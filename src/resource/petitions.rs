@@ -4,8 +4,7 @@
 //! timestamp of its own: its title is its page's (`page_id`), and with nothing to find changes
 //! by, the collection is re-read whole at reconciliation (a few records per thousand people).
 //! v1 serves petitions as site pages (`/sites/:site_slug/pages/petitions`), not yet read. The
-//! page and the broadcaster are allowed to be missing (exported by their own units, when
-//! registered).
+//! page and the broadcaster are allowed to be missing (deleted since, they keep their ids).
 
 use super::*;
 

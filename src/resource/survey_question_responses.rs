@@ -5,7 +5,7 @@
 //! (vote intention, support level) and free text may say anything (health, religion), so the
 //! table is in schema `sensitive`. People deleted at source keep their answers (no documented
 //! cascade): a respondent or canvasser missing from the export is looked up at the source. The
-//! page is allowed to be missing (pages are exported by their own unit, when registered). v1
+//! page is allowed to be missing (a page deleted since keeps its id). v1
 //! serves them as `/survey_responses` (one record per person and survey, with
 //! `question_responses`), not yet read.
 

@@ -9,8 +9,8 @@
 //! abandoning), 300 journeys with one history row per step reached plus one for a completion or
 //! abandonment. Quirks of the API kept here: a contact has `created_at` and no `updated_at`; about
 //! 0.5 % of contacts and 1 % of journeys belong to a person deleted before the export (a gap id,
-//! NationBuilder documents no cascade); a blast contact names its broadcaster (broadcasters are
-//! not simulated yet, ids `1..=3 per 1,000 people`).
+//! NationBuilder documents no cascade); a blast contact names one of the nation's broadcasters (ids
+//! `1..=3 per 1,000 people`, as [`super::outreach`] generates them).
 //!
 //! Churn adds contacts (a canvasser logs a door knock on a live person) and moves active journeys
 //! one step on (or completes them at their last step): the journey's `updated_at` and

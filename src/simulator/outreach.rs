@@ -7,8 +7,8 @@
 //! - **mailings** (`/api/v2/mailings`): 40 per 1,000 people, metadata only (the API has no
 //!   recipients, opens or clicks): subject, sender, audience (a list id or a tag list), the
 //!   send, queue, publish and cancel times. Most were sent; some were canceled, some are drafts.
-//!   The audience list ids run over the lists a nation of that size has (20 per 1,000 people),
-//!   which the simulator does not serve here: they are plain ids;
+//!   The audience list ids run over the lists a nation of that size has (20 per 1,000 people,
+//!   as the lists generator makes them);
 //! - **automations** (`/api/v2/automations`): 4 per 1,000 people, no `updated_at`; the
 //!   enrollment counters are extra fields (`extra_fields[automations]`);
 //! - **automation enrollments** (`/api/v2/automation_enrollments`): 200 per 1,000 people,

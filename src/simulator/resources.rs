@@ -784,8 +784,8 @@ pub(crate) fn counts(view: View<'_>) -> BTreeMap<String, ResourceCount> {
 }
 
 /// The names of the simulator's resources, in registry order (`people`, `tags`, `taggings`,
-/// `donations`, `memberships`, `membership_types`, `custom_fields`). The exporter's registry
-/// must name the same ones.
+/// `donations`, `memberships`, `membership_types`, `custom_fields`, then those of the full
+/// exit). The exporter's registry must name the same ones.
 pub fn resource_names() -> Vec<&'static str> {
     RESOURCES.iter().map(|r| r.name).collect()
 }

@@ -8,8 +8,7 @@
 -- opinions and free-text answers may say anything: they are in schema `sensitive`, as are the
 -- free-text comments of petition signatures. Petitions carry no timestamps at all. Like the other
 -- entity tables: no foreign keys (a record whose person, survey, page or code was deleted at
--- source is kept as the source has it), run_id not a declared foreign key (see 0007). Pages and
--- broadcasters are referred to by id before their own tables exist.
+-- source is kept as the source has it), run_id not a declared foreign key (see 0007).
 
 CREATE TABLE core.surveys (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
