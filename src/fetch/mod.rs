@@ -421,13 +421,15 @@ impl PagingGuard {
     }
 }
 
-/// How a cursor pages: by keyset, by page number, or by link.
+/// How a cursor pages: by keyset, by page number, or by link; a nested cursor by how its
+/// owner's members are paged (a fallback from keyset to page numbers within an owner reads that
+/// owner's members from the start again, which begins a new pass like a flat fallback).
 fn family(cursor: &Cursor) -> u8 {
     match cursor {
         Cursor::Keyset { .. } | Cursor::Since { .. } => 0,
         Cursor::PageNumber { .. } | Cursor::SincePage { .. } => 1,
         Cursor::Link { .. } => 2,
-        Cursor::Nested { .. } => 4,
+        Cursor::Nested { inner, .. } => 4 + family(inner),
         Cursor::Done => 3,
     }
 }
@@ -782,5 +784,29 @@ mod tests {
             "a repeated cursor is reported, not followed forever"
         );
         assert_eq!(cut.ids, ["1", "2"]);
+    }
+
+    #[test]
+    fn a_nested_fallback_to_page_numbers_begins_a_new_pass() {
+        // An owner's members: keyset refused after the first page, so the owner's members are
+        // read from page 1 again. That is not a loop; the same page read twice by page number is.
+        let nested = |inner: Cursor| Cursor::Nested {
+            owners: Box::new(Cursor::Done),
+            pending: vec!["1".into()],
+            inner: Box::new(inner),
+        };
+        let stream = Resource::of("people");
+        let mut guard = PagingGuard::default();
+        let first = nested(Cursor::Keyset { after: None });
+        let after = nested(Cursor::Keyset {
+            after: Some("305".into()),
+        });
+        let page = |n| nested(Cursor::PageNumber { number: n });
+        guard.check(stream, &first, &after, &["12", "305"]).unwrap();
+        guard
+            .check(stream, &after, &page(2), &["12", "305"])
+            .unwrap();
+        guard.check(stream, &page(2), &page(3), &["306"]).unwrap();
+        assert!(guard.check(stream, &page(3), &page(4), &["306"]).is_err());
     }
 }

@@ -66,6 +66,9 @@ const ABBREVIATED_MISSING: &[&str] = &[
     "preferred_language",
     "locale",
     "is_deceased",
+    // `parent_id` and `author_id` come in full v1 records only.
+    "parent_source_id",
+    "author_source_id",
 ];
 
 fn any_port() -> SocketAddr {
