@@ -10,8 +10,6 @@
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use nb_exodus::database::cluster::PrivateCluster;
-
 mod common;
 
 use common::{Sim, TOKEN};
@@ -59,16 +57,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
-    let mut cluster = None;
-    let db = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-        Some(url) => url,
-        None => {
-            let c = PrivateCluster::start_temporary().expect("private cluster");
-            let url = c.admin_url();
-            cluster = Some(c);
-            url
-        }
-    };
+    let (db, cluster) = common::database();
     let sim = Sim::spawn_at(people, RATE);
     let base = sim.base.clone();
 

@@ -19,8 +19,6 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nb_exodus::database::cluster::PrivateCluster;
-
 mod common;
 
 use common::{Sim, TOKEN};
@@ -154,16 +152,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let mut cluster = None;
-    let admin = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-        Some(url) => url,
-        None => {
-            let c = PrivateCluster::start_temporary().expect("private cluster");
-            let url = c.admin_url();
-            cluster = Some(c);
-            url
-        }
-    };
+    let (admin, cluster) = common::database();
     let sim = Sim::spawn(people);
     let base = sim.base.clone();
     let m = manifest(&base);

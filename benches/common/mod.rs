@@ -6,6 +6,20 @@ use std::process::{Child, Command, Stdio};
 
 pub const TOKEN: &str = "bench-token";
 
+/// The database to benchmark against: `DATABASE_URL` when set, else a private temporary
+/// cluster (kept alive by the returned handle).
+#[allow(dead_code)] // each bench is its own crate: not every one needs a database
+pub fn database() -> (String, Option<nb_exodus::database::cluster::PrivateCluster>) {
+    match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => (url, None),
+        None => {
+            let c = nb_exodus::database::cluster::PrivateCluster::start_temporary()
+                .expect("private cluster");
+            (c.admin_url(), Some(c))
+        }
+    }
+}
+
 /// A simulator process and its base URL.
 pub struct Sim {
     pub child: Child,

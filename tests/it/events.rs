@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::migrate::{config_for, sim};
 use crate::support::db::TestDb;
-use crate::support::sim::{assert_unique, config, ids, TestSim};
+use crate::support::sim::{config, ids, TestSim};
 
 const GROUP: [&str; 5] = [
     "sites",
@@ -36,16 +36,12 @@ async fn the_collections_page_to_the_manifest() {
     for resource in GROUP {
         let expected = m.resources[resource].live;
         for size in [100, 7] {
-            let (records, pages) = t
-                .page_v2(&format!("/api/v2/{resource}?page[size]={size}"))
-                .await;
-            assert_eq!(
-                assert_unique(&ids(&records)).len() as u64,
+            t.assert_collection(
+                &format!("/api/v2/{resource}?page[size]={size}"),
+                resource,
                 expected,
-                "{resource}"
-            );
-            assert!(records.iter().all(|r| r["type"] == resource));
-            assert!(pages.last().unwrap()["links"].get("next").is_none());
+            )
+            .await;
         }
         let count = t
             .get(&format!(

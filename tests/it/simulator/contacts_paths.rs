@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use nb_exodus::simulator::SimulatorConfig;
 use serde_json::Value;
 
-use crate::support::sim::{assert_unique, config, ids, TestSim};
+use crate::support::sim::{config, ids, TestSim};
 
 const GROUP: [&str; 6] = [
     "contacts",
@@ -35,16 +35,13 @@ async fn the_group_pages_to_the_manifest_in_the_issues_proportions() {
     let mut all = BTreeMap::new();
     for resource in GROUP {
         let expected = m.resources[resource].live;
-        let (records, pages) = t
-            .page_v2(&format!("/api/v2/{resource}?page[size]=100"))
+        let records = t
+            .assert_collection(
+                &format!("/api/v2/{resource}?page[size]=100"),
+                resource,
+                expected,
+            )
             .await;
-        assert_eq!(
-            assert_unique(&ids(&records)).len() as u64,
-            expected,
-            "{resource}"
-        );
-        assert!(records.iter().all(|r| r["type"] == resource));
-        assert!(pages.last().unwrap()["links"].get("next").is_none());
         let count = t
             .get(&format!(
                 "/api/v2/{resource}?stats[total]=count&page[size]=1"

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use nb_exodus::simulator::{resource_names, SimulatorConfig, V2Keyset, Variants};
 use serde_json::Value;
 
-use crate::support::sim::{assert_unique, config, ids, TestSim};
+use crate::support::sim::{config, ids, TestSim};
 
 fn attr<'a>(r: &'a Value, name: &str) -> &'a Value {
     &r["attributes"][name]
@@ -58,16 +58,12 @@ async fn registry_names_and_new_collections_page_to_the_manifest() {
         ("custom_fields", m.custom_fields),
     ] {
         for size in [100, 7] {
-            let (records, pages) = t
-                .page_v2(&format!("/api/v2/{resource}?page[size]={size}"))
-                .await;
-            assert_eq!(
-                assert_unique(&ids(&records)).len() as u64,
+            t.assert_collection(
+                &format!("/api/v2/{resource}?page[size]={size}"),
+                resource,
                 expected,
-                "{resource}"
-            );
-            assert!(records.iter().all(|r| r["type"] == resource));
-            assert!(pages.last().unwrap()["links"].get("next").is_none());
+            )
+            .await;
         }
         // Keyset paging works on them as on the others.
         let mut after = 0;

@@ -137,6 +137,20 @@ impl TestSim {
         panic!("more than 10,000 pages");
     }
 
+    /// Reads a v2 collection from `first` to its end: `expected` records, each once, all of
+    /// JSON:API type `kind`, and no `next` link on the last page. Returns the records.
+    pub async fn assert_collection(&self, first: &str, kind: &str, expected: u64) -> Vec<Value> {
+        let (records, pages) = self.page_v2(first).await;
+        assert_eq!(
+            assert_unique(&ids(&records)).len() as u64,
+            expected,
+            "{first}"
+        );
+        assert!(records.iter().all(|r| r["type"] == kind), "{first}");
+        assert!(pages.last().unwrap()["links"].get("next").is_none());
+        records
+    }
+
     /// Follows v1 `next` links from `first` until `next` is null.
     pub async fn page_v1(&self, first: &str) -> (Vec<Value>, Vec<Value>) {
         let mut url = first.to_string();
