@@ -36,7 +36,7 @@ pub(crate) fn contact_base_count(n: &Nation) -> u64 {
 
 /// Paths: 5 per 1,000 people.
 pub(crate) fn path_count(n: &Nation) -> u64 {
-    (n.people * 5 / 1000).max(1)
+    n.per_thousand(5)
 }
 
 /// Status changes: two per path (completing, abandoning).
@@ -46,12 +46,12 @@ pub(crate) fn status_change_count(n: &Nation) -> u64 {
 
 /// Journeys generated from the seed: 300 per 1,000 people.
 pub(crate) fn journey_base_count(n: &Nation) -> u64 {
-    (n.people * 300 / 1000).max(1)
+    n.per_thousand(300)
 }
 
 /// Broadcasters blast contacts name: 3 per 1,000 people (not served yet).
 fn broadcaster_count(n: &Nation) -> u64 {
-    (n.people * 3 / 1000).max(1)
+    n.per_thousand(3)
 }
 
 /// Steps of path `path`: 3 to 8.
@@ -72,14 +72,6 @@ fn someone(n: &Nation, h: u64, gap_in: u64) -> u64 {
         (base_id(slot) / 50 + 1) * 50
     } else {
         base_id(slot)
-    }
-}
-
-fn zone(d: Draw, field: u64) -> Zone {
-    if d.pct(field, 50) {
-        Zone::Utc
-    } else {
-        Zone::Local
     }
 }
 
@@ -255,7 +247,7 @@ impl Contact {
                 [100, 250, 500, 1000][d.below(15, 4) as usize]
             },
             created_at,
-            zone: zone(d, 16),
+            zone: d.zone(16, 50),
         }
     }
 }
@@ -351,7 +343,7 @@ impl Path {
                 .then(|| ["1.00", "3.50", "5.00", "10.00"][d.below(10, 4) as usize]),
             created_at,
             updated_at,
-            zone: zone(d, 11),
+            zone: d.zone(11, 50),
         }
     }
 }
@@ -584,7 +576,7 @@ impl Journey {
             status_change_id: end.map(|e| status_change_id(b.path, e == End::Completed)),
             created_at: b.created_at,
             updated_at,
-            zone: zone(d, 11),
+            zone: d.zone(11, 50),
         }
     }
 }
@@ -653,7 +645,7 @@ impl History {
                 .or(point_person_id),
             recruiter_id: d.pct(1, 15).then(|| staff(n, d.u(2))),
             created_at: at,
-            zone: zone(jd, 11),
+            zone: jd.zone(11, 50),
         }
     }
 }

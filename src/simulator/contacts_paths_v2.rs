@@ -7,24 +7,10 @@
 use std::fmt::Write as _;
 
 use super::contacts_paths::{Contact, History, Journey, Path, StatusChange, Step};
-use super::data::{self, Zone};
 use super::json::Obj;
 use super::paging::View;
 use super::v2_filters::Filters;
-use super::v2_records::Shape;
-
-fn head(out: &mut String, id: u64, ty: &str) {
-    let _ = write!(out, "{{\"id\":\"{id}\",\"type\":\"{ty}\",\"attributes\":");
-}
-
-fn time(o: &mut Obj<'_>, name: &str, t: Option<i64>, zone: Zone) {
-    if o.key(name) {
-        match t {
-            Some(t) => data::time_json(o.out, t, zone),
-            None => o.out.push_str("null"),
-        }
-    }
-}
+use super::v2_records::{head, opt_time, Shape};
 
 /// Writes a `contacts` resource object (no `updated_at`: the API has none).
 pub(crate) fn write_contact(out: &mut String, view: View<'_>, id: u64, shape: &Shape) {
@@ -40,7 +26,7 @@ pub(crate) fn write_contact(out: &mut String, view: View<'_>, id: u64, shape: &S
     o.id_str("path_step_id", c.path.map(|p| p.1));
     o.int("pc_in_cents", c.pc_in_cents);
     o.id_str("signup_id", Some(c.signup_id));
-    time(&mut o, "created_at", Some(c.created_at), c.zone);
+    opt_time(&mut o, "created_at", Some(c.created_at), c.zone);
     o.close();
     let _ = write!(
         out,
@@ -60,8 +46,8 @@ pub(crate) fn write_path(out: &mut String, view: View<'_>, id: u64, shape: &Shap
     o.bool("due_date_is_enabled", p.due_date_is_enabled);
     o.str("name", &p.name);
     o.bool("value_amount_is_enabled", p.value_amount_is_enabled);
-    time(&mut o, "created_at", Some(p.created_at), p.zone);
-    time(&mut o, "updated_at", Some(p.updated_at), p.zone);
+    opt_time(&mut o, "created_at", Some(p.created_at), p.zone);
+    opt_time(&mut o, "updated_at", Some(p.updated_at), p.zone);
     o.close();
     out.push('}');
 }
@@ -76,8 +62,8 @@ pub(crate) fn write_step(out: &mut String, view: View<'_>, id: u64, shape: &Shap
     o.str("name", s.name);
     o.id_str("path_id", Some(s.path_id));
     o.int("position", s.position as i64);
-    time(&mut o, "created_at", Some(s.created_at), s.zone);
-    time(&mut o, "updated_at", Some(s.updated_at), s.zone);
+    opt_time(&mut o, "created_at", Some(s.created_at), s.zone);
+    opt_time(&mut o, "updated_at", Some(s.updated_at), s.zone);
     o.close();
     out.push('}');
 }
@@ -90,8 +76,8 @@ pub(crate) fn write_status_change(out: &mut String, view: View<'_>, id: u64, sha
     o.str("name", s.name);
     o.id_str("path_id", Some(s.path_id));
     o.str("target_status", s.target_status);
-    time(&mut o, "created_at", Some(s.created_at), s.zone);
-    time(&mut o, "updated_at", Some(s.updated_at), s.zone);
+    opt_time(&mut o, "created_at", Some(s.created_at), s.zone);
+    opt_time(&mut o, "updated_at", Some(s.updated_at), s.zone);
     o.close();
     out.push('}');
 }
@@ -102,24 +88,24 @@ pub(crate) fn write_journey(out: &mut String, view: View<'_>, id: u64, shape: &S
     let z = j.zone;
     head(out, id, "path_journeys");
     let mut o = Obj::open(out, shape.fields(), false);
-    time(&mut o, "current_step_due_date", j.current_step_due_date, z);
+    opt_time(&mut o, "current_step_due_date", j.current_step_due_date, z);
     o.id_str("current_step_id", Some(j.current_step_id));
     o.id_str(
         "current_step_point_person_id",
         j.current_step_point_person_id,
     );
     o.opt_str("description", j.description);
-    time(&mut o, "due_date", j.due_date, z);
+    opt_time(&mut o, "due_date", j.due_date, z);
     o.id_str("path_id", Some(j.path_id));
     o.id_str("point_person_id", j.point_person_id);
     o.id_str("signup_id", Some(j.signup_id));
     o.opt_str("value_amount", j.value_amount);
-    time(&mut o, "created_at", Some(j.created_at), z);
-    time(&mut o, "ended_at", j.ended_at, z);
+    opt_time(&mut o, "created_at", Some(j.created_at), z);
+    opt_time(&mut o, "ended_at", j.ended_at, z);
     o.str("journey_status", j.status);
-    time(&mut o, "last_moved_at", j.last_moved_at, z);
+    opt_time(&mut o, "last_moved_at", j.last_moved_at, z);
     o.id_str("path_journey_status_change_id", j.status_change_id);
-    time(&mut o, "updated_at", Some(j.updated_at), z);
+    opt_time(&mut o, "updated_at", Some(j.updated_at), z);
     o.close();
     let _ = write!(
         out,
@@ -134,7 +120,7 @@ pub(crate) fn write_history(out: &mut String, view: View<'_>, id: u64, shape: &S
     head(out, id, "path_histories");
     let mut o = Obj::open(out, shape.fields(), false);
     o.str("category", h.category);
-    time(&mut o, "created_at", Some(h.created_at), h.zone);
+    opt_time(&mut o, "created_at", Some(h.created_at), h.zone);
     o.id_str(
         "current_step_point_person_id",
         h.current_step_point_person_id,
@@ -144,7 +130,7 @@ pub(crate) fn write_history(out: &mut String, view: View<'_>, id: u64, shape: &S
     o.id_str("path_step_id", Some(h.step_id));
     o.id_str("point_person_id", h.point_person_id);
     o.id_str("recruiter_id", h.recruiter_id);
-    time(&mut o, "updated_at", Some(h.created_at), h.zone);
+    opt_time(&mut o, "updated_at", Some(h.created_at), h.zone);
     o.close();
     out.push('}');
 }

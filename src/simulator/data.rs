@@ -48,6 +48,15 @@ impl Draw {
     pub(crate) fn pct(self, field: u64, percent: u64) -> bool {
         self.below(field, 100) < percent
     }
+    /// How a timestamp is written: UTC (`Z`) with probability `utc_percent`/100, else with the
+    /// nation's offset (the API gives both).
+    pub(crate) fn zone(self, field: u64, utc_percent: u64) -> Zone {
+        if self.pct(field, utc_percent) {
+            Zone::Utc
+        } else {
+            Zone::Local
+        }
+    }
     pub(crate) fn pick<T: Copy>(self, field: u64, items: &[T]) -> Option<T> {
         if items.is_empty() {
             None
@@ -289,7 +298,13 @@ impl Nation {
     /// Number of precincts (ids `1..=n`, module `lists_precincts_relationships`): 30 per 1,000
     /// people, at least one. Here because people name them.
     pub(crate) fn precinct_count(&self) -> u64 {
-        (self.people * 30 / 1000).max(1)
+        self.per_thousand(30)
+    }
+
+    /// `n` per 1,000 people of this nation, at least one (how the full exit's resources are
+    /// sized).
+    pub(crate) fn per_thousand(&self, n: u64) -> u64 {
+        (self.people * n / 1000).max(1)
     }
 
     /// Range of donation ids whose donor slot is `slot` (before no-donor/deleted overrides).
@@ -510,7 +525,7 @@ impl Person {
         let (first_name, first_ascii) = d.pick(2, loc.first).unwrap_or(("", ""));
         let (last_name, last_ascii) = d.pick(3, loc.last).unwrap_or(("", ""));
         let (created_at, updated_at) = Person::times(nation, id, slot, ov);
-        let zone = if d.pct(6, 50) { Zone::Utc } else { Zone::Local };
+        let zone = d.zone(6, 50);
         let email_count = match d.below(7, 20) {
             0..=1 => 0,
             2..=9 => 1,
@@ -890,7 +905,7 @@ impl Donation {
             .then(|| (settle + 86_400 * (1 + d.below(6, 20) as i64)).min(nation.epoch - 1));
         let updated_at = canceled_at.unwrap_or(settle);
         Donation {
-            zone: if d.pct(7, 50) { Zone::Utc } else { Zone::Local },
+            zone: d.zone(7, 50),
             donor,
             amount_in_cents: AMOUNTS[d.below(8, AMOUNTS.len() as u64) as usize],
             status,

@@ -31,22 +31,22 @@ const DAY: i64 = 86_400;
 
 /// Sites: 2 per 1,000 people, at least one.
 pub(crate) fn site_count(nation: &Nation) -> u64 {
-    (nation.people * 2 / 1000).max(1)
+    nation.per_thousand(2)
 }
 
 /// Events: 15 per 1,000 people, at least one.
 pub(crate) fn event_count(nation: &Nation) -> u64 {
-    (nation.people * 15 / 1000).max(1)
+    nation.per_thousand(15)
 }
 
 /// Pages: 30 per 1,000 people, at least the events' pages and two basic pages.
 pub(crate) fn page_count(nation: &Nation) -> u64 {
-    (nation.people * 30 / 1000).max(event_count(nation) + 2)
+    nation.per_thousand(30).max(event_count(nation) + 2)
 }
 
 /// Generated RSVPs: 400 per 1,000 people, at least one per event.
 pub(crate) fn rsvp_base_count(nation: &Nation) -> u64 {
-    (nation.people * 400 / 1000).max(event_count(nation))
+    nation.per_thousand(400).max(event_count(nation))
 }
 
 /// The first generated RSVP of event `e` (RSVPs are laid out in the order of their event).
@@ -119,14 +119,6 @@ pub(crate) fn event_levels(e: u64) -> std::ops::Range<u64> {
     }
     let k = (e - 1) / 3;
     levels_before(k) + 1..levels_before(k) + levels_of(k) + 1
-}
-
-fn zone(d: Draw, field: u64) -> Zone {
-    if d.pct(field, 40) {
-        Zone::Utc
-    } else {
-        Zone::Local
-    }
 }
 
 /// A lowercase slug of `s` (ASCII letters and digits, dashes between words).
@@ -248,7 +240,7 @@ impl Page {
         let author_id = d
             .pct(1, 85)
             .then(|| base_id(d.below(2, nation.people.max(1))));
-        let zone = zone(d, 3);
+        let zone = d.zone(3, 40);
         if let Some(e) = page_event(nation, id) {
             let ev = Event::generate(nation, e)?;
             let (kind, city) = event_title(nation, e);
@@ -440,7 +432,7 @@ impl Event {
             contact_email: contact.then(|| format!("events+{e}@europe-verte.example")),
             contact_phone_number: (contact && d.pct(17, 50)).then(|| "+33 1 42 68 53 00".into()),
             content: format!("{kind} in {city}. Everyone is welcome; bring a friend!"),
-            zone: zone(d, 18),
+            zone: d.zone(18, 40),
         })
     }
 }
@@ -565,7 +557,7 @@ impl Rsvp {
             volunteer: d.pct(12, 10),
             created_at,
             updated_at,
-            zone: zone(d, 13),
+            zone: d.zone(13, 40),
         }
     }
 }

@@ -49,13 +49,13 @@ pub(crate) fn relationship_count(nation: &Nation) -> u64 {
     if nation.people == 0 {
         0
     } else {
-        (nation.people * 150 / 1000).max(1)
+        nation.per_thousand(150)
     }
 }
 
 /// Number of lists (ids `1..=n`): 20 per 1,000 people, at least one.
 pub(crate) fn list_count(nation: &Nation) -> u64 {
-    (nation.people * 20 / 1000).max(1)
+    nation.per_thousand(20)
 }
 
 /// A base person (live at the start of the run) chosen from `h`; `None` in an empty nation.

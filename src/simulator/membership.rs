@@ -131,7 +131,7 @@ impl MembershipType {
             term_days,
             created_at,
             updated_at,
-            zone: if d.pct(4, 50) { Zone::Utc } else { Zone::Local },
+            zone: d.zone(4, 50),
         })
     }
 }
@@ -241,7 +241,7 @@ impl Membership {
                     suspended_on: None,
                     created_at: c.at,
                     updated_at: c.at,
-                    zone: if d.pct(3, 50) { Zone::Utc } else { Zone::Local },
+                    zone: d.zone(3, 50),
                 }
             }
             None => Membership::generate_base(nation, id, d, epoch),
@@ -337,7 +337,7 @@ impl Membership {
             suspended_on,
             created_at,
             updated_at,
-            zone: if d.pct(3, 50) { Zone::Utc } else { Zone::Local },
+            zone: d.zone(3, 50),
         }
     }
 

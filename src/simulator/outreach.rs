@@ -32,34 +32,29 @@ const KIND_ENROLLMENT: u64 = 0xE0_04;
 const KIND_IMPORT: u64 = 0xE0_05;
 const DAY: i64 = 86_400;
 
-/// `per_thousand` records per 1,000 people, at least one.
-fn scaled(nation: &Nation, per_thousand: u64) -> u64 {
-    (nation.people * per_thousand / 1000).max(1)
-}
-
 /// Number of broadcasters (ids `1..=n`).
 pub(crate) fn broadcaster_count(nation: &Nation) -> u64 {
-    scaled(nation, 3)
+    nation.per_thousand(3)
 }
 
 /// Number of mailings (ids `1..=n`).
 pub(crate) fn mailing_count(nation: &Nation) -> u64 {
-    scaled(nation, 40)
+    nation.per_thousand(40)
 }
 
 /// Number of automations (ids `1..=n`).
 pub(crate) fn automation_count(nation: &Nation) -> u64 {
-    scaled(nation, 4)
+    nation.per_thousand(4)
 }
 
 /// Number of imports (ids `1..=n`).
 pub(crate) fn import_count(nation: &Nation) -> u64 {
-    scaled(nation, 5)
+    nation.per_thousand(5)
 }
 
 /// Number of generated enrollments.
 pub(crate) fn enrollment_base_count(nation: &Nation) -> u64 {
-    scaled(nation, 200)
+    nation.per_thousand(200)
 }
 
 /// A fresh ledger of automation enrollments.
@@ -70,7 +65,7 @@ pub(crate) fn enrollment_ledger(nation: &Nation) -> Ledger {
 /// The number of lists a nation of this size has (20 per 1,000 people): the range of a
 /// mailing's audience list ids.
 fn list_count(nation: &Nation) -> u64 {
-    scaled(nation, 20)
+    nation.per_thousand(20)
 }
 
 /// A real base person id drawn from `field` of `d`.
@@ -81,14 +76,6 @@ fn person(nation: &Nation, d: Draw, field: u64) -> u64 {
 /// A time in the nation's history (the last `years` years before its epoch).
 fn past(nation: &Nation, d: Draw, field: u64, years: i64) -> i64 {
     nation.epoch - d.below(field, (years * 365 * DAY) as u64) as i64 - DAY
-}
-
-fn zone(d: Draw, field: u64) -> Zone {
-    if d.pct(field, 50) {
-        Zone::Utc
-    } else {
-        Zone::Local
-    }
 }
 
 const SENDERS: &[(&str, &str)] = &[
@@ -170,7 +157,7 @@ impl Broadcaster {
             text_blasts_count: if texts { d.below(21, 12) as i64 } else { 0 },
             created_at,
             updated_at,
-            zone: zone(d, 22),
+            zone: d.zone(22, 50),
         })
     }
 }
@@ -322,7 +309,7 @@ impl Mailing {
             canceled_at,
             created_at,
             updated_at: last.min(nation.epoch - 1).max(created_at),
-            zone: zone(d, 14),
+            zone: d.zone(14, 50),
         })
     }
 }
@@ -401,7 +388,7 @@ impl Automation {
                 .then(|| created_at + d.below(3, (nation.epoch - created_at).max(1) as u64) as i64),
             conversions_enabled: d.pct(4, 40),
             created_at,
-            zone: zone(d, 5),
+            zone: d.zone(5, 50),
         })
     }
 }
@@ -483,7 +470,7 @@ impl Enrollment {
             created_at,
             excluded_at,
             next_execution,
-            zone: zone(d, 10),
+            zone: d.zone(10, 50),
         }
     }
 }
@@ -622,7 +609,7 @@ impl Import {
             finished_at: Some(finished),
             created_at,
             updated_at: finished,
-            zone: zone(d, 8),
+            zone: d.zone(8, 50),
         })
     }
 }

@@ -38,14 +38,9 @@ pub(crate) const KIND_SIGNATURE: u64 = 0xD0_0007;
 const KIND_DONATION_LINK: u64 = 0xD0_0008;
 const DAY: i64 = 86_400;
 
-/// `n` per 1,000 people, at least one.
-fn per_thousand(nation: &Nation, n: u64) -> u64 {
-    (nation.people * n / 1000).max(1)
-}
-
 /// Number of surveys.
 pub(crate) fn survey_count(nation: &Nation) -> u64 {
-    per_thousand(nation, 2)
+    nation.per_thousand(2)
 }
 
 /// Number of survey questions (4 per survey).
@@ -60,32 +55,32 @@ pub(crate) fn choice_count(nation: &Nation) -> u64 {
 
 /// Number of tracking codes.
 pub(crate) fn code_count(nation: &Nation) -> u64 {
-    per_thousand(nation, 10)
+    nation.per_thousand(10)
 }
 
 /// Number of pledges.
 pub(crate) fn pledge_count(nation: &Nation) -> u64 {
-    per_thousand(nation, 50)
+    nation.per_thousand(50)
 }
 
 /// Number of petitions.
 pub(crate) fn petition_count(nation: &Nation) -> u64 {
-    per_thousand(nation, 3)
+    nation.per_thousand(3)
 }
 
 /// A fresh ledger of question responses (400 per 1,000 people).
 pub(crate) fn response_ledger(nation: &Nation) -> Ledger {
-    Ledger::new(per_thousand(nation, 400), &[])
+    Ledger::new(nation.per_thousand(400), &[])
 }
 
 /// A fresh ledger of petition signatures (600 per 1,000 people).
 pub(crate) fn signature_ledger(nation: &Nation) -> Ledger {
-    Ledger::new(per_thousand(nation, 600), &[])
+    Ledger::new(nation.per_thousand(600), &[])
 }
 
 /// A page id in the range the pages collection has (30 per 1,000 people).
 fn page_id(nation: &Nation, d: Draw, field: u64) -> u64 {
-    1 + d.below(field, per_thousand(nation, 30))
+    1 + d.below(field, nation.per_thousand(30))
 }
 
 /// A person of the base nation spread over slots: the person of slot `i * people / n`, or,
@@ -103,14 +98,6 @@ fn spread_person(nation: &Nation, d: Draw, field: u64, i: u64, n: u64) -> u64 {
 /// first fiftieth of the people, the party's activists.
 fn activist(nation: &Nation, d: Draw, field: u64) -> u64 {
     base_id(d.below(field, (nation.people / 50).max(1)))
-}
-
-fn zone(d: Draw, field: u64) -> Zone {
-    if d.pct(field, 50) {
-        Zone::Utc
-    } else {
-        Zone::Local
-    }
 }
 
 /// `updated_at` after `created_at`: equal for `same` percent, otherwise up to the epoch.
@@ -224,7 +211,7 @@ pub(crate) fn survey(nation: &Nation, id: u64) -> Option<Survey> {
         name,
         created_at,
         updated_at: updated(nation, d, 2, created_at, 40),
-        zone: zone(d, 4),
+        zone: d.zone(4, 50),
     })
 }
 
@@ -374,7 +361,7 @@ pub(crate) fn response(nation: &Nation, ledger: &Ledger, id: u64) -> Response {
         } else {
             updated(nation, d, 9, created_at, 85)
         },
-        zone: zone(d, 11),
+        zone: d.zone(11, 50),
     }
 }
 
@@ -425,7 +412,7 @@ pub(crate) fn tracking_code(nation: &Nation, id: u64) -> Option<TrackingCode> {
         slug,
         created_at,
         updated_at: updated(nation, d, 2, created_at, 70),
-        zone: zone(d, 4),
+        zone: d.zone(4, 50),
     })
 }
 
@@ -529,7 +516,7 @@ pub(crate) fn pledge(nation: &Nation, id: u64) -> Option<Pledge> {
         is_private: d.pct(13, 10),
         created_at,
         updated_at,
-        zone: zone(d, 14),
+        zone: d.zone(14, 50),
     })
 }
 
@@ -602,7 +589,7 @@ pub(crate) fn petition(nation: &Nation, id: u64) -> Option<Petition> {
             0
         },
         is_auto_response,
-        broadcaster_id: is_auto_response.then(|| 1 + d.below(5, per_thousand(nation, 3))),
+        broadcaster_id: is_auto_response.then(|| 1 + d.below(5, nation.per_thousand(3))),
         gather_volunteers: d.pct(6, 50),
         form_address: FORM[d.below(7, FORM.len() as u64) as usize],
         form_phone: FORM[d.below(8, FORM.len() as u64) as usize],
@@ -661,7 +648,7 @@ pub(crate) fn signature(nation: &Nation, ledger: &Ledger, id: u64) -> Signature 
         } else {
             updated(nation, d, 9, created_at, 90)
         },
-        zone: zone(d, 11),
+        zone: d.zone(11, 50),
     }
 }
 

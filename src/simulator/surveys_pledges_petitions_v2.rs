@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::data::{self, Nation, Zone};
+use super::data::{self, Nation};
 use super::json::Obj;
 use super::paging::View;
 use super::state::State;
@@ -15,7 +15,7 @@ use super::surveys_pledges_petitions::{
     KIND_SIGNATURE, QUESTIONS,
 };
 use super::v2_filters::Filters;
-use super::v2_records::Shape;
+use super::v2_records::{head, time, Shape};
 
 // ------------------------------------------------------------------------------------------
 // Churn
@@ -113,16 +113,6 @@ pub(crate) fn matches_signature(f: &Filters, view: View<'_>, key: u64) -> bool {
 
 // ------------------------------------------------------------------------------------------
 // Writers
-
-fn head(out: &mut String, id: u64, ty: &str) {
-    let _ = write!(out, "{{\"id\":\"{id}\",\"type\":\"{ty}\",\"attributes\":");
-}
-
-fn time(o: &mut Obj<'_>, name: &str, t: i64, zone: Zone) {
-    if o.key(name) {
-        data::time_json(o.out, t, zone);
-    }
-}
 
 /// Closes a resource object with its relationships: `(name, related link)`.
 fn relationships(out: &mut String, links: &[(&str, String)]) {
