@@ -750,6 +750,16 @@ async fn source_snapshot(sim: &RunningSimulator) -> Vec<(String, String, String)
     out
 }
 
+/// People the archive marks as deleted at the source.
+async fn people_marked_deleted(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM raw.records WHERE resource = 'people' AND deleted_at_source IS NOT NULL",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 /// With faults, truncated bodies and a nation changing during the export, the run completes
 /// and the final tables equal the source as of the end of the run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -800,13 +810,49 @@ async fn churn_and_faults_end_equal_to_the_source() {
         only_db.is_empty() && only_src.is_empty(),
         "archive differs from the source: only archived {only_db:?}, only at source {only_src:?}"
     );
-    let deleted: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM raw.records WHERE resource = 'people' AND deleted_at_source IS NOT NULL",
+    let marked_after_churn = people_marked_deleted(db.pool()).await;
+
+    // Which churned deletions hit people already archived depends on the order of requests,
+    // so the deletion path is also driven deterministically: three people the archive holds
+    // are deleted at the source, one is changed and one is added, and the re-run (faults
+    // still on) brings the archive back to the source, marking exactly those three.
+    let archived_people: Vec<String> = sqlx::query_scalar(
+        "SELECT source_id FROM raw.records
+          WHERE nation = 'testnation' AND resource = 'people' AND deleted_at_source IS NULL
+          ORDER BY source_id::bigint LIMIT 4",
     )
-    .fetch_one(db.pool())
+    .fetch_all(db.pool())
     .await
     .unwrap();
-    assert!(deleted > 0, "deletions at source are marked in the archive");
+    assert_eq!(archived_people.len(), 4);
+    for id in &archived_people[..3] {
+        assert!(sim.delete_person(id.parse().unwrap()));
+    }
+    assert!(sim.touch_person(archived_people[3].parse().unwrap()));
+    sim.create_person();
+    let summary = migrate_with(&config, false)
+        .await
+        .expect("the re-run completes");
+    assert_eq!(summary.rejects, 0);
+    assert_counts_match(db.pool(), &sim.manifest()).await;
+    let mut archived: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT resource, source_id, sha256 FROM raw.records
+          WHERE nation = 'testnation' AND deleted_at_source IS NULL",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    archived.sort();
+    assert_eq!(
+        archived,
+        source_snapshot(&sim).await,
+        "after the re-run the archive equals the source"
+    );
+    assert_eq!(
+        people_marked_deleted(db.pool()).await,
+        marked_after_churn + 3,
+        "the three deletions at source are marked in the archive"
+    );
     // Core rows of deleted people are gone, with their children.
     let orphans: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM core.email_addresses e
