@@ -52,7 +52,10 @@ use super::client::{redact_url, HttpClient};
 use super::{
     scan, Census, Cursor, FetchError, IdPage, KeyRule, Page, PagingGuard, Source, SourceRecord,
 };
-use crate::resource::{Changes, Resource, V1Binding, V1Embedded, V1Listing, V1PerRecord};
+use crate::resource::{
+    Changes, Resource, V1Binding, V1Embedded, V1Listing, V1Owner, V1PerRecord, V1RecordKey,
+    V1Within, V1Wrap,
+};
 
 /// How many per-record requests of one page (`/people/:id` with `--full-people`,
 /// `/people/:id/memberships`) are in flight at once. The shared limiter still paces every one
@@ -118,21 +121,29 @@ impl V1Source {
         }
     }
 
-    /// The listing `resource`'s pages go through: its own, or its owner's for records embedded
-    /// in or served per record of another resource.
+    /// The listing `resource`'s pages go through: its own, or, for records embedded in, served
+    /// per record of, or held within another resource's records, that resource's (up to the
+    /// nation-wide listing at the root: sites for the RSVPs of their events).
     fn listing_of(resource: Resource) -> Result<V1Listing, FetchError> {
-        let listed = match Self::binding(resource)? {
-            V1Binding::Listing(listing) => return Ok(listing),
-            V1Binding::Embedded(_) | V1Binding::PerRecord(_) | V1Binding::None => {
-                resource.v1_parent()
+        let mut current = resource;
+        // Each step goes one owner up; the registry has no cycles, and the bound keeps a
+        // mistaken one from looping.
+        for _ in 0..8 {
+            match Self::binding(current)? {
+                V1Binding::Listing(listing) => return Ok(listing),
+                V1Binding::Within(V1Within {
+                    of: V1Owner::Listing(listing),
+                    ..
+                }) => return Ok(listing),
+                _ => match current.v1_parent() {
+                    Some(parent) => current = parent,
+                    None => break,
+                },
             }
-        };
-        match listed.map(|p| p.def().v1) {
-            Some(V1Binding::Listing(listing)) => Ok(listing),
-            _ => Err(unsupported(format!(
-                "reading {resource} (its owner has no v1 listing)"
-            ))),
         }
+        Err(unsupported(format!(
+            "reading {resource} (its owner has no v1 listing)"
+        )))
     }
 
     /// The relative link of a resource's first page.
@@ -328,16 +339,49 @@ impl V1Source {
         Ok(out.into_iter().flatten().collect())
     }
 
-    /// Every record `/api/v1/<owner path>/<owner>/<segment>` lists, read to its end, keyed by
-    /// the descriptor's key fields; empty when the owner is gone (404).
+    /// The URL of one owner's records: `per.route` with each `{field}` replaced by the text of
+    /// that member of the owner record (`{id}`: its key), each part one path segment. `None`
+    /// when the owner lacks a member the route needs.
+    fn owner_url(&self, per: V1PerRecord, owner: &SourceRecord) -> Result<Option<Url>, FetchError> {
+        let mut url = self.request_url("/api/v1/")?;
+        let mut parts = Vec::new();
+        for part in per.route.split('/') {
+            let text = match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some("id") => match &owner.source_id {
+                    Some(id) => id.clone(),
+                    None => return Ok(None),
+                },
+                Some(field) => match scan::key_text(owner.value.get(field), field) {
+                    Ok(text) => text,
+                    Err(_) => return Ok(None),
+                },
+                None => part.to_owned(),
+            };
+            parts.push(text);
+        }
+        {
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|()| FetchError::Url(redact_url(&self.base)))?;
+            segments.pop_if_empty();
+            segments.extend(parts);
+        }
+        strip_limit(&mut url);
+        Ok(Some(url))
+    }
+
+    /// Every record of one owner's route (`per.route`), read to its end, keyed (and wrapped)
+    /// as the descriptor says; empty when the owner is gone (404) or cannot be asked.
     async fn of_owner(
         &self,
         resource: Resource,
         per: V1PerRecord,
-        owner: &str,
+        owner: &SourceRecord,
     ) -> Result<Vec<SourceRecord>, FetchError> {
-        let listing = Self::listing_of(resource)?;
-        let url = self.record_url(listing.path, owner, Some(per.segment))?;
+        let Some(url) = self.owner_url(per, owner)? else {
+            return Ok(Vec::new());
+        };
+        let owner_key = owner.source_id.clone().unwrap_or_default();
         let mut link = match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_owned(),
@@ -345,6 +389,7 @@ impl V1Source {
         let mut out = Vec::new();
         let mut guard = PagingGuard::default();
         let mut cursor = Cursor::Link { next: None };
+        let mut ordinals = Ordinals::default();
         loop {
             let page = match self.listing_at(resource, &link, KeyRule::Id).await {
                 Ok(page) => page,
@@ -354,7 +399,13 @@ impl V1Source {
             let records: Vec<SourceRecord> = page
                 .records
                 .into_iter()
-                .map(|r| keyed(r, per.key_fields))
+                .map(|r| {
+                    let r = keyed(r, per.key, &owner_key, &mut ordinals);
+                    match per.wrap {
+                        Some(wrap) => wrapped(wrap, &owner_field_value(&owner_key), r),
+                        None => r,
+                    }
+                })
                 .collect();
             let ids: Vec<&str> = records
                 .iter()
@@ -372,20 +423,21 @@ impl V1Source {
         }
     }
 
-    /// The records of every owner on a page of the owner's listing, owner by owner in page
-    /// order (a few owners' routes in flight at once).
+    /// The records of every owner in `owners`, owner by owner in their order (a few owners'
+    /// routes in flight at once).
     async fn of_owners(
         &self,
         resource: Resource,
         per: V1PerRecord,
         owners: &[SourceRecord],
     ) -> Result<Vec<SourceRecord>, FetchError> {
-        let ids: Vec<String> = owners.iter().filter_map(|o| o.source_id.clone()).collect();
+        let owners: Vec<&SourceRecord> = owners.iter().filter(|o| o.source_id.is_some()).collect();
         let mut out = Vec::new();
-        for chunk in ids.chunks(PER_RECORD_CONCURRENCY) {
+        for chunk in owners.chunks(PER_RECORD_CONCURRENCY) {
             let mut tasks = JoinSet::new();
-            for (slot, owner) in chunk.iter().cloned().enumerate() {
+            for (slot, owner) in chunk.iter().enumerate() {
                 let this = self.clone();
+                let owner = (*owner).clone();
                 tasks.spawn(async move { (slot, this.of_owner(resource, per, &owner).await) });
             }
             let mut found: Vec<Option<Vec<SourceRecord>>> = vec![None; chunk.len()];
@@ -397,6 +449,36 @@ impl V1Source {
             out.extend(found.into_iter().flatten().flatten());
         }
         Ok(out)
+    }
+
+    /// The records of `resource` derived from one page of its root listing (`root`): for a
+    /// resource read through other resources' records, those records first, owner by owner up
+    /// from the root.
+    fn derived<'a>(
+        &'a self,
+        resource: Resource,
+        root: &'a [SourceRecord],
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Vec<SourceRecord>, FetchError>> + Send + 'a>,
+    > {
+        Box::pin(async move {
+            let binding = Self::binding(resource)?;
+            let owned;
+            let owners: &[SourceRecord] = match (binding, resource.v1_parent()) {
+                (V1Binding::Listing(_), _) => return Ok(root.to_vec()),
+                (_, Some(parent)) if !matches!(parent.def().v1, V1Binding::Listing(_)) => {
+                    owned = self.derived(parent, root).await?;
+                    &owned
+                }
+                _ => root,
+            };
+            Ok(match binding {
+                V1Binding::Embedded(embedded) => embedded_of(owners, embedded),
+                V1Binding::PerRecord(per) => self.of_owners(resource, per, owners).await?,
+                V1Binding::Within(within) => within_of(owners, within),
+                V1Binding::Listing(_) | V1Binding::None => Vec::new(),
+            })
+        })
     }
 
     /// The records of `resource` on one page of its listing (or its owner's).
@@ -423,9 +505,8 @@ impl V1Source {
                 (records, total)
             }
             // Records of another resource's listing: its total counts the owners.
-            V1Binding::Embedded(embedded) => (embedded_of(&listing.records, embedded), None),
-            V1Binding::PerRecord(per) => {
-                (self.of_owners(resource, per, &listing.records).await?, None)
+            V1Binding::Embedded(_) | V1Binding::PerRecord(_) | V1Binding::Within(_) => {
+                (self.derived(resource, &listing.records).await?, None)
             }
             V1Binding::None => (Vec::new(), None),
         })
@@ -440,17 +521,48 @@ fn unsupported(operation: String) -> FetchError {
     }
 }
 
-/// `record` keyed by the texts of `fields` joined by `:` (v1 records without an id); a record
-/// lacking one of them, or whose key cannot be stored, has no usable key.
-fn keyed(mut record: SourceRecord, fields: &[&str]) -> SourceRecord {
+/// How often each key has been met among one owner's records, for the `#n` of
+/// [`V1RecordKey::Owned`].
+#[derive(Debug, Default)]
+struct Ordinals(std::collections::HashMap<String, u32>);
+
+/// `record` keyed by `key` (see [`V1RecordKey`]) among the records of the owner keyed
+/// `owner`; a record lacking a key field, or whose key cannot be stored, has no usable key.
+fn keyed(
+    mut record: SourceRecord,
+    key: V1RecordKey,
+    owner: &str,
+    ordinals: &mut Ordinals,
+) -> SourceRecord {
     if record.value.is_null() {
         return record;
     }
-    let parts: Result<Vec<String>, String> = fields
-        .iter()
-        .map(|f| scan::key_text(record.value.get(*f), f))
+    let (fields, prefix) = match key {
+        V1RecordKey::Fields(fields) => (fields, None),
+        V1RecordKey::Owned(fields) => (fields, Some(owner)),
+    };
+    let parts: Result<Vec<String>, String> = prefix
+        .map(|p| Ok(p.to_owned()))
+        .into_iter()
+        .chain(
+            fields
+                .iter()
+                .map(|f| scan::key_text(record.value.get(*f), f)),
+        )
         .collect();
-    let key = parts.and_then(|p| scan::key_text(Some(&Value::String(p.join(":"))), "key"));
+    let key = parts.map(|p| p.join(":")).map(|k| match prefix {
+        Some(_) => {
+            let seen = ordinals.0.entry(k.clone()).or_insert(0);
+            *seen += 1;
+            if *seen > 1 {
+                format!("{k}#{seen}")
+            } else {
+                k
+            }
+        }
+        None => k,
+    });
+    let key = key.and_then(|k| scan::key_text(Some(&Value::String(k)), "key"));
     match key {
         Ok(key) => {
             record.source_id = Some(key);
@@ -468,6 +580,73 @@ fn keyed(mut record: SourceRecord, fields: &[&str]) -> SourceRecord {
         }
     }
     record
+}
+
+/// The JSON text naming an owner in a wrapper: its key as a string, as v2's wrappers do.
+fn owner_field_value(owner_key: &str) -> Vec<u8> {
+    Value::String(owner_key.to_owned()).to_string().into_bytes()
+}
+
+/// `member` as received, archived inside `{<owner_field>: <owner>, <member_field>: <member>}`
+/// (`owner` is JSON text), keeping the member's key and defect.
+fn wrapped(wrap: V1Wrap, owner: &[u8], member: SourceRecord) -> SourceRecord {
+    let mut body = Vec::with_capacity(member.body.len() + owner.len() + 32);
+    body.push(b'{');
+    body.extend_from_slice(Value::from(wrap.owner_field).to_string().as_bytes());
+    body.push(b':');
+    body.extend_from_slice(owner);
+    body.push(b',');
+    body.extend_from_slice(Value::from(wrap.member_field).to_string().as_bytes());
+    body.push(b':');
+    body.extend_from_slice(&member.body);
+    body.push(b'}');
+    let read = scan::read(&body);
+    SourceRecord {
+        source_id: member.source_id,
+        body,
+        value: read.value,
+        defect: member.defect.or(read.defect.filter(|d| d.field != "id")),
+        json_storable: read.json_storable,
+    }
+}
+
+/// The objects at `pointer` in `body` (an owner record as received), each with its exact
+/// text; `None` when there is no such array.
+fn raw_array_at<'a>(body: &'a [u8], pointer: &str) -> Option<Vec<&'a RawValue>> {
+    let text = std::str::from_utf8(scan::strip_bom(body)).ok()?;
+    let mut current: &RawValue = serde_json::from_str(text).ok()?;
+    for token in pointer.split('/').skip(1) {
+        let object: std::collections::HashMap<String, &RawValue> =
+            serde_json::from_str(current.get()).ok()?;
+        current = object.get(token).copied()?;
+    }
+    serde_json::from_str(current.get()).ok()
+}
+
+/// The records held within `owners` (see [`V1Within`]): one per object of the member array of
+/// each owner that has a key, in order, wrapped with the owner (its key, or for a listing that
+/// is no resource, the owner record as received) and keyed by `within.key`.
+fn within_of(owners: &[SourceRecord], within: V1Within) -> Vec<SourceRecord> {
+    let mut out = Vec::new();
+    for owner in owners {
+        let Some(owner_key) = &owner.source_id else {
+            continue;
+        };
+        let Some(members) = raw_array_at(&owner.body, within.member) else {
+            continue;
+        };
+        let owner_text = match within.of {
+            V1Owner::Listing(_) => owner.body.clone(),
+            V1Owner::Resource(_) => owner_field_value(owner_key),
+        };
+        let mut ordinals = Ordinals::default();
+        for member in members {
+            let record = SourceRecord::from_bytes(member.get().as_bytes().to_vec(), KeyRule::Id);
+            let record = keyed(record, within.key, owner_key, &mut ordinals);
+            out.push(wrapped(within.wrap, &owner_text, record));
+        }
+    }
+    out
 }
 
 fn strip_limit(url: &mut Url) {
@@ -695,7 +874,7 @@ impl Source for V1Source {
                 }
             }
             // Read through its owners' listing: how many owners there are.
-            V1Binding::Embedded(_) | V1Binding::PerRecord(_) => {
+            V1Binding::Embedded(_) | V1Binding::PerRecord(_) | V1Binding::Within(_) => {
                 let owners = match resource.v1_parent() {
                     Some(owner) => self.listing_count(owner).await?,
                     None => None,
@@ -784,16 +963,21 @@ impl Source for V1Source {
                     Err(err) => Err(err),
                 }
             }
-            V1Binding::PerRecord(per) => {
-                // The first key field is the owner's id.
+            V1Binding::PerRecord(per) if resource.has_show("v1") => {
+                // The key starts with the owner's id, the only part of the owner the route
+                // needs.
                 let Some((owner, _)) = id.split_once(':') else {
                     return Ok(None);
                 };
-                let records = self.of_owner(resource, per, owner).await?;
+                let owner = SourceRecord::from_value(Some(owner.to_owned()), Value::Null);
+                let records = self.of_owner(resource, per, &owner).await?;
                 Ok(records
                     .into_iter()
                     .find(|r| r.source_id.as_deref() == Some(id)))
             }
+            V1Binding::PerRecord(_) | V1Binding::Within(_) => Err(unsupported(format!(
+                "fetching one {resource} record by its key (v1 reaches {resource} only through its owners)"
+            ))),
             V1Binding::None => Err(unsupported(format!("reading {resource}"))),
         }
     }
@@ -822,6 +1006,8 @@ impl Source for V1Source {
                 Changes::Never => None,
                 _ => Some(self.start(resource)),
             },
+            // Objects within other records change with them: read again whole.
+            V1Binding::Within(_) => Some(self.start(resource)),
             V1Binding::None => None,
         }
     }
@@ -932,14 +1118,102 @@ mod tests {
     }
 
     #[test]
+    fn owned_keys_start_with_the_owner_and_number_repeats() {
+        // Two contacts of person 5 logged in the same second by the same sender (v1 contacts
+        // have no id), and one without a sender.
+        let body = r#"{"results":[
+            {"type_id":6,"method":"email","sender_id":1,"recipient_id":5,"created_at":"2014-02-14T14:36:29-05:00"},
+            {"type_id":6,"method":"email","sender_id":1,"recipient_id":5,"created_at":"2014-02-14T14:36:29-05:00"},
+            {"type_id":6,"method":"email","sender_id":null,"recipient_id":5,"created_at":"2014-02-14T14:36:29-05:00"}],"next":null}"#;
+        let page = parse_listing(body.as_bytes(), KeyRule::Id).unwrap();
+        let key = V1RecordKey::Owned(&["created_at", "method"]);
+        let mut ordinals = Ordinals::default();
+        let ids: Vec<Option<String>> = page
+            .records
+            .into_iter()
+            .map(|r| keyed(r, key, "5", &mut ordinals).source_id)
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                Some("5:2014-02-14T14:36:29-05:00:email".to_owned()),
+                Some("5:2014-02-14T14:36:29-05:00:email#2".to_owned()),
+                Some("5:2014-02-14T14:36:29-05:00:email#3".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn wrapped_records_keep_the_member_exactly() {
+        let member =
+            SourceRecord::from_bytes(br#"{"id": 52, "first_name":"Ada"}"#.to_vec(), KeyRule::Id);
+        let wrap = V1Wrap {
+            owner_field: "list_id",
+            member_field: "person",
+        };
+        let mut ordinals = Ordinals::default();
+        let member = keyed(member, V1RecordKey::Owned(&["id"]), "7", &mut ordinals);
+        let record = wrapped(wrap, &owner_field_value("7"), member);
+        assert_eq!(
+            record.text(),
+            Some(r#"{"list_id":"7","person":{"id": 52, "first_name":"Ada"}}"#)
+        );
+        assert_eq!(record.source_id.as_deref(), Some("7:52"));
+        assert!(record.defect.is_none());
+    }
+
+    #[test]
+    fn objects_within_records_are_archived_with_their_owner() {
+        // The v1 docs' survey response, with two question responses.
+        let body = br#"{"results":[{"id":2,"survey_id":3,"person_id":17738,"question_responses":[{"id":4,"response":"yes","question_id":4},{"id":5,"response":2,"question_id":5}]},{"id":3,"survey_id":3,"person_id":9}],"next":null}"#;
+        let page = parse_listing(body, KeyRule::Id).unwrap();
+        let listing = match Resource::of("people").def().v1 {
+            V1Binding::Listing(l) => l,
+            _ => unreachable!(),
+        };
+        let within = V1Within {
+            of: V1Owner::Listing(listing),
+            member: "/question_responses",
+            wrap: V1Wrap {
+                owner_field: "survey_response",
+                member_field: "question_response",
+            },
+            key: V1RecordKey::Owned(&["id"]),
+        };
+        let records = within_of(&page.records, within);
+        let ids: Vec<&str> = records
+            .iter()
+            .filter_map(|r| r.source_id.as_deref())
+            .collect();
+        assert_eq!(ids, ["2:4", "2:5"]);
+        let text = records[1].text().unwrap();
+        assert!(
+            text.starts_with(r#"{"survey_response":{"id":2,"survey_id":3,"#)
+                && text.ends_with(r#","question_response":{"id":5,"response":2,"question_id":5}}"#),
+            "{text}"
+        );
+        // An owner keyed by its key only.
+        let within = V1Within {
+            of: V1Owner::Resource("surveys"),
+            ..within
+        };
+        let records = within_of(&page.records, within);
+        assert!(records[0]
+            .text()
+            .unwrap()
+            .starts_with(r#"{"survey_response":"2","#));
+    }
+
+    #[test]
     fn records_read_per_owner_are_keyed_by_their_key_fields() {
         let body = r#"{"results":[{"name":"premier","person_id":2,"created_at":"2014-07-21T13:48:51-07:00","status":"active"},{"name":null,"person_id":2,"created_at":"2015-01-01T00:00:00Z"}],"next":null,"prev":null}"#;
         let page = parse_listing(body.as_bytes(), KeyRule::Id).unwrap();
-        let fields = ["person_id", "name", "created_at"];
+        let key = V1RecordKey::Fields(&["person_id", "name", "created_at"]);
+        let mut ordinals = Ordinals::default();
         let keyed: Vec<SourceRecord> = page
             .records
             .into_iter()
-            .map(|r| keyed(r, &fields))
+            .map(|r| keyed(r, key, "2", &mut ordinals))
             .collect();
         assert_eq!(
             keyed[0].source_id.as_deref(),

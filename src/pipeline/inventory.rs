@@ -185,7 +185,9 @@ pub fn estimate(
             };
             (Some(pages + full), Some(catch_up + pages))
         }
-        V1Binding::Embedded(_) => {
+        // Read within the owners' pages: their pages again (and, through a chain of owners,
+        // their requests, which the census cannot count: then the estimate is unknown).
+        V1Binding::Embedded(_) | V1Binding::Within(_) => {
             let Some(owners) = census.owners else {
                 return (None, None);
             };

@@ -25,8 +25,9 @@ pub(super) const DEF: ResourceDef = ResourceDef {
     }),
     v1: V1Binding::PerRecord(V1PerRecord {
         of: "people",
-        segment: "memberships",
-        key_fields: &["person_id", "name", "created_at"],
+        route: "people/{id}/memberships",
+        key: V1RecordKey::Fields(&["person_id", "name", "created_at"]),
+        wrap: None,
         // No search route covers memberships, and a status change (active → expired) does
         // not touch the person: the catch-up reads every person's memberships again.
         changes: Changes::Reread,

@@ -217,9 +217,14 @@ pub enum V1Binding {
     /// of each record, each becoming `{<owner_field>: <record id>, <field>: <member>}`, keyed
     /// `"<record id>:<member>"` (taggings: a person's `tags`).
     Embedded(V1Embedded),
-    /// A route per record of another resource's listing (`of`): `/<of path>/:id/<segment>`,
-    /// token-paginated, one request (or more) per record (memberships).
+    /// A route per record of another resource (`of`, read through v1 however that one is):
+    /// token-paginated, one request (or more) per owner record (memberships:
+    /// `/people/:id/memberships`; RSVPs: `/sites/:site_slug/pages/events/:id/rsvps`).
     PerRecord(V1PerRecord),
+    /// The objects of an array member of each record of another resource or of a listing
+    /// that is no resource of its own (survey questions inside a survey; question responses
+    /// inside `/survey_responses`), each archived wrapped with its owner.
+    Within(V1Within),
 }
 
 /// A v1 nation-wide listing.
@@ -267,16 +272,70 @@ pub struct V1Embedded {
 /// A v1 resource served per record of another resource.
 #[derive(Debug, Clone, Copy)]
 pub struct V1PerRecord {
-    /// The resource whose listing gives the records.
+    /// The resource whose records own these.
     pub of: &'static str,
-    /// The route segment after `/:id/`.
-    pub segment: &'static str,
-    /// The fields whose texts, joined by `:`, make a record's key (v1 gives these records no
-    /// id); the first is the owner's id. A record lacking one has no usable key.
-    pub key_fields: &'static [&'static str],
+    /// The route of one owner's records under `/api/v1/`, each `{field}` replaced by the text
+    /// of that member of the owner's record as received (`{id}`: its id), as one path segment
+    /// (`people/{id}/memberships`, `sites/{site_slug}/pages/events/{id}/rsvps`). An owner
+    /// lacking a member the route needs cannot be asked: that is a defect of the owner record,
+    /// reported when it is mapped, and it has no records here.
+    pub route: &'static str,
+    /// How a record is keyed.
+    pub key: V1RecordKey,
+    /// Whether each record is archived wrapped with its owner (records that do not name their
+    /// owner: a list's people).
+    pub wrap: Option<V1Wrap>,
     /// How changed records are found (only [`Changes::Reread`] or [`Changes::Never`]: no
     /// search route covers them).
     pub changes: Changes,
+}
+
+/// Where the records of a [`V1Within`] resource sit.
+#[derive(Debug, Clone, Copy)]
+pub enum V1Owner {
+    /// In the records of another resource (as archived, wrapper included).
+    Resource(&'static str),
+    /// In the records of a listing that is no resource of its own (`/survey_responses`): the
+    /// whole owner record is archived with each member.
+    Listing(V1Listing),
+}
+
+/// A v1 resource whose records are objects inside other records.
+#[derive(Debug, Clone, Copy)]
+pub struct V1Within {
+    /// Whose records hold them.
+    pub of: V1Owner,
+    /// The JSON pointer of the array in each owner record (`/questions`,
+    /// `/question/choices`).
+    pub member: &'static str,
+    /// How each is archived with its owner: `{<owner_field>: <owner's key or record>,
+    /// <member_field>: <the object as received>}`. For [`V1Owner::Listing`] the owner field
+    /// holds the owner record as received; otherwise its key.
+    pub wrap: V1Wrap,
+    /// How one is keyed.
+    pub key: V1RecordKey,
+}
+
+/// The wrapper of a v1 record archived with its owner.
+#[derive(Debug, Clone, Copy)]
+pub struct V1Wrap {
+    /// The field naming the owner (`list_id`).
+    pub owner_field: &'static str,
+    /// The field holding the record as received (`person`).
+    pub member_field: &'static str,
+}
+
+/// How a v1 record without a listing of its own is keyed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum V1RecordKey {
+    /// The texts of these fields of the record joined by `:`, the first being the owner's id
+    /// (memberships: `"<person_id>:<name>:<created_at>"`). A record lacking one has no usable
+    /// key.
+    Fields(&'static [&'static str]),
+    /// `"<owner key>:"` and the texts of these fields of the record joined by `:`; a key met
+    /// again among one owner's records gets `#2`, `#3`… in the order the API lists them
+    /// (contacts, which have no id: two calls logged in the same second stay two).
+    Owned(&'static [&'static str]),
 }
 
 /// How a record's key is found in a listing.
@@ -385,12 +444,17 @@ impl Resource {
         Resource::named(name).unwrap_or(Resource(0))
     }
 
-    /// The resource whose listing carries this one in v1 (`Embedded` or `PerRecord`).
+    /// The resource whose records carry this one in v1 (`Embedded`, `PerRecord`, or `Within`
+    /// another resource).
     pub fn v1_parent(self) -> Option<Resource> {
         match self.def().v1 {
             V1Binding::Embedded(e) => Some(Resource::of(e.of)),
             V1Binding::PerRecord(p) => Some(Resource::of(p.of)),
-            V1Binding::None | V1Binding::Listing(_) => None,
+            V1Binding::Within(V1Within {
+                of: V1Owner::Resource(of),
+                ..
+            }) => Some(Resource::of(of)),
+            V1Binding::Within(_) | V1Binding::None | V1Binding::Listing(_) => None,
         }
     }
 
@@ -417,8 +481,15 @@ impl Resource {
         match api {
             "v1" => match self.def().v1 {
                 V1Binding::Listing(l) => l.show.is_some(),
-                V1Binding::Embedded(_) | V1Binding::PerRecord(_) => true,
-                V1Binding::None => false,
+                V1Binding::Embedded(_) => true,
+                // The owner's route is found from the key alone when the key starts with the
+                // owner's id and the route needs nothing else of the owner.
+                V1Binding::PerRecord(p) => {
+                    p.route.matches('{').count() == 1
+                        && p.route.contains("{id}")
+                        && Resource::of(p.of).v1_parent().is_none()
+                }
+                V1Binding::Within(_) | V1Binding::None => false,
             },
             _ => self.def().v2.is_some_and(|b| b.show),
         }
@@ -506,6 +577,10 @@ mod tests {
             match def.v1 {
                 V1Binding::Embedded(e) => assert!(Resource::named(e.of).is_some()),
                 V1Binding::PerRecord(p) => assert!(Resource::named(p.of).is_some()),
+                V1Binding::Within(V1Within {
+                    of: V1Owner::Resource(of),
+                    ..
+                }) => assert!(Resource::named(of).is_some()),
                 _ => {}
             }
             if let V1Key::PersonAndName { resource, .. } = def.v1_key {

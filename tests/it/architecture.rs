@@ -380,8 +380,12 @@ fn resource_words() -> BTreeSet<String> {
                 words.insert(l.path.to_owned());
             }
             V1Binding::PerRecord(p) => {
-                words.insert(p.segment.to_owned());
+                // The route's last fixed segment (`memberships`, `rsvps`).
+                if let Some(last) = p.route.rsplit('/').find(|s| !s.starts_with('{')) {
+                    words.insert(last.to_owned());
+                }
             }
+            V1Binding::Within(_) => {}
             V1Binding::Embedded(e) => {
                 words.insert(e.member.to_owned());
             }
