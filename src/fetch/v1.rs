@@ -590,8 +590,14 @@ fn owner_field_value(owner_key: &str) -> Vec<u8> {
 /// `member` as received, archived inside `{<owner_field>: <owner>, <member_field>: <member>}`
 /// (`owner` is JSON text), keeping the member's key and defect.
 fn wrapped(wrap: V1Wrap, owner: &[u8], member: SourceRecord) -> SourceRecord {
-    let mut body = Vec::with_capacity(member.body.len() + owner.len() + 32);
+    let mut body = Vec::with_capacity(member.body.len() + owner.len() + 64);
     body.push(b'{');
+    if let (Some(field), Some(key)) = (wrap.key_field, &member.source_id) {
+        body.extend_from_slice(Value::from(field).to_string().as_bytes());
+        body.push(b':');
+        body.extend_from_slice(Value::from(key.as_str()).to_string().as_bytes());
+        body.push(b',');
+    }
     body.extend_from_slice(Value::from(wrap.owner_field).to_string().as_bytes());
     body.push(b':');
     body.extend_from_slice(owner);
@@ -1148,6 +1154,7 @@ mod tests {
         let member =
             SourceRecord::from_bytes(br#"{"id": 52, "first_name":"Ada"}"#.to_vec(), KeyRule::Id);
         let wrap = V1Wrap {
+            key_field: None,
             owner_field: "list_id",
             member_field: "person",
         };
@@ -1175,6 +1182,7 @@ mod tests {
             of: V1Owner::Listing(listing),
             member: "/question_responses",
             wrap: V1Wrap {
+                key_field: None,
                 owner_field: "survey_response",
                 member_field: "question_response",
             },

@@ -27,7 +27,19 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::None,
+    v1: V1Binding::PerRecord(V1PerRecord {
+        of: "people",
+        route: "people/{id}/contacts",
+        key: V1RecordKey::Owned(&["created_at"]),
+        // A contact has no id: its key (with `#n` for a second one logged in the same second)
+        // is kept beside it.
+        wrap: Some(V1Wrap {
+            key_field: Some("key"),
+            owner_field: "person_id",
+            member_field: "contact",
+        }),
+        changes: Changes::Reread,
+    }),
     references: &[
         Reference {
             column: "person_source_id",

@@ -23,7 +23,18 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::None,
+    v1: V1Binding::PerRecord(V1PerRecord {
+        of: "events",
+        route: "sites/{site_slug}/pages/events/{id}/rsvps",
+        key: V1RecordKey::Owned(&["person_id"]),
+        wrap: Some(V1Wrap {
+            // "#2" for a repeat of one person's RSVP: kept beside it for the mapping.
+            key_field: Some("key"),
+            owner_field: "event_id",
+            member_field: "rsvp",
+        }),
+        changes: Changes::Reread,
+    }),
     references: &[
         Reference {
             column: "person_source_id",

@@ -23,7 +23,13 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::None,
+    v1: V1Binding::PerRecord(V1PerRecord {
+        of: "sites",
+        route: "sites/{slug}/pages/events",
+        key: V1RecordKey::Fields(&["id"]),
+        wrap: None,
+        changes: Changes::Reread,
+    }),
     references: &[
         // An event cannot exist without its page.
         Reference {

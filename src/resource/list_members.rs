@@ -32,7 +32,17 @@ pub(super) const DEF: ResourceDef = ResourceDef {
             owner_count: Some("signups_count"),
         }),
     }),
-    v1: V1Binding::None,
+    v1: V1Binding::PerRecord(V1PerRecord {
+        of: "lists",
+        route: "lists/{id}/people",
+        key: V1RecordKey::Owned(&["id"]),
+        wrap: Some(V1Wrap {
+            key_field: None,
+            owner_field: "list_id",
+            member_field: "person",
+        }),
+        changes: Changes::Reread,
+    }),
     references: &[
         Reference {
             column: "list_source_id",

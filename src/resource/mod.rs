@@ -319,6 +319,10 @@ pub struct V1Within {
 /// The wrapper of a v1 record archived with its owner.
 #[derive(Debug, Clone, Copy)]
 pub struct V1Wrap {
+    /// A field holding the key the exporter gave the record, first in the wrapper, when the
+    /// record's own fields cannot make it (a `#n` of [`V1RecordKey::Owned`]): the mapping
+    /// reads its `source_id` there.
+    pub key_field: Option<&'static str>,
     /// The field naming the owner (`list_id`).
     pub owner_field: &'static str,
     /// The field holding the record as received (`person`).

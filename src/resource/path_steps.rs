@@ -19,7 +19,16 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::None,
+    v1: V1Binding::Within(V1Within {
+        of: V1Owner::Resource("paths"),
+        member: "/steps",
+        wrap: V1Wrap {
+            key_field: None,
+            owner_field: "path_id",
+            member_field: "step",
+        },
+        key: V1RecordKey::Fields(&["id"]),
+    }),
     references: &[
         Reference {
             column: "path_source_id",

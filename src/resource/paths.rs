@@ -19,7 +19,16 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::None,
+    v1: V1Binding::Listing(V1Listing {
+        path: "paths",
+        key: KeyRule::Id,
+        count: None,
+        show: None,
+        abbreviated: false,
+        full_marker: None,
+        changes: Changes::Reread,
+        search: None,
+    }),
     references: &[Reference {
         column: "default_point_person_source_id",
         resource: "people",

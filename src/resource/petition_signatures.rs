@@ -22,7 +22,17 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::None,
+    v1: V1Binding::PerRecord(V1PerRecord {
+        of: "petitions",
+        route: "sites/{site_slug}/pages/petitions/{id}/signatures",
+        key: V1RecordKey::Fields(&["id"]),
+        wrap: Some(V1Wrap {
+            key_field: None,
+            owner_field: "petition_id",
+            member_field: "signature",
+        }),
+        changes: Changes::Reread,
+    }),
     references: &[
         Reference {
             column: "petition_source_id",

@@ -20,7 +20,16 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::None,
+    v1: V1Binding::Within(V1Within {
+        of: V1Owner::Resource("survey_questions"),
+        member: "/question/choices",
+        wrap: V1Wrap {
+            key_field: None,
+            owner_field: "question_id",
+            member_field: "choice",
+        },
+        key: V1RecordKey::Fields(&["id"]),
+    }),
     references: &[Reference {
         column: "question_source_id",
         resource: "survey_questions",

@@ -25,7 +25,25 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::None,
+    v1: V1Binding::Within(V1Within {
+        of: V1Owner::Listing(V1Listing {
+            path: "survey_responses",
+            key: KeyRule::Id,
+            count: None,
+            show: None,
+            abbreviated: false,
+            full_marker: None,
+            changes: Changes::Reread,
+            search: None,
+        }),
+        member: "/question_responses",
+        wrap: V1Wrap {
+            key_field: None,
+            owner_field: "survey_response",
+            member_field: "question_response",
+        },
+        key: V1RecordKey::Owned(&["id"]),
+    }),
     references: &[
         Reference {
             column: "person_source_id",

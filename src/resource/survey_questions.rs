@@ -21,7 +21,16 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::None,
+    v1: V1Binding::Within(V1Within {
+        of: V1Owner::Resource("surveys"),
+        member: "/questions",
+        wrap: V1Wrap {
+            key_field: None,
+            owner_field: "survey_id",
+            member_field: "question",
+        },
+        key: V1RecordKey::Fields(&["id"]),
+    }),
     references: &[Reference {
         column: "survey_source_id",
         resource: "surveys",

@@ -42,11 +42,12 @@ mod state;
 mod surveys_pledges_petitions;
 mod surveys_pledges_petitions_v2;
 mod v1;
+mod v1_exit;
 mod v2;
 mod v2_filters;
 mod v2_records;
 
-pub use resources::{resource_names, ResourceCount};
+pub use resources::{resource_names, v1_routes, ResourceCount};
 
 use crate::{Error, Result};
 

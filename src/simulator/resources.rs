@@ -29,13 +29,17 @@ use super::{
     outreach, outreach_v2,
 };
 
-/// Where v1 serves a resource (§4).
+/// Where v1 serves a resource (§4; full-exit.md §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum V1Route {
     /// A nation-wide token-paginated listing at this path.
     Listing(&'static str),
-    /// Only per person, `/people/:id/<segment>`, token-paginated.
-    PerPerson(&'static str),
+    /// Only per record of another resource, at this route (`people/:id/memberships`),
+    /// token-paginated.
+    PerRecord(&'static str),
+    /// Inside the v1 records of this route (survey questions inside
+    /// `sites/:site_slug/pages/surveys`).
+    Within(&'static str),
     /// Derived from another record (taggings: a person's `tags`, `/people/:id/taggings`).
     Derived,
     /// Not in v1.
@@ -189,7 +193,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "memberships",
         v2_path: "memberships",
         v2_type: "memberships",
-        v1: V1Route::PerPerson("memberships"),
+        v1: V1Route::PerRecord("people/:id/memberships"),
         keys: KeySpace::Ledger(|s| &s.memberships),
         filters: &[
             "id",
@@ -243,7 +247,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         v2_path: "contacts",
         v2_type: "contacts",
         // v1 serves contacts per person (/people/:id/contacts); not simulated yet.
-        v1: V1Route::None,
+        v1: V1Route::PerRecord("people/:id/contacts"),
         keys: KeySpace::Ledger(|s| &s.contacts_paths.contacts),
         // No updated_at on a contact: the API has none to filter on.
         filters: &["id", "created_at", "signup_id"],
@@ -260,7 +264,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         v2_path: "paths",
         v2_type: "paths",
         // v1 lists paths at /paths (steps embedded); not simulated yet.
-        v1: V1Route::None,
+        v1: V1Route::Listing("paths"),
         keys: KeySpace::Dense(contacts_paths::path_count),
         filters: &["id", "updated_at", "created_at"],
         sorts: &["id"],
@@ -275,7 +279,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "path_steps",
         v2_path: "path_steps",
         v2_type: "path_steps",
-        v1: V1Route::None,
+        v1: V1Route::Within("paths"),
         keys: KeySpace::Ledger(|s| &s.contacts_paths.steps),
         filters: &["id", "updated_at", "created_at"],
         sorts: &["id"],
@@ -336,7 +340,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "sites",
         v2_path: "sites",
         v2_type: "sites",
-        v1: V1Route::None,
+        v1: V1Route::Listing("sites"),
         keys: KeySpace::Dense(events::site_count),
         filters: &["id"],
         sorts: &["id"],
@@ -367,7 +371,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "events",
         v2_path: "events",
         v2_type: "events",
-        v1: V1Route::None,
+        v1: V1Route::PerRecord("sites/:site_slug/pages/events"),
         keys: KeySpace::Dense(events::event_count),
         filters: &["id", "page_id"],
         sorts: &["id"],
@@ -382,7 +386,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "event_rsvps",
         v2_path: "event_rsvps",
         v2_type: "event_rsvps",
-        v1: V1Route::None,
+        v1: V1Route::PerRecord("sites/:site_slug/pages/events/:id/rsvps"),
         keys: KeySpace::Ledger(|s| &s.rsvps),
         filters: &["id", "updated_at", "created_at", "event_id"],
         sorts: &["id"],
@@ -488,7 +492,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         v2_path: "lists",
         v2_type: "lists",
         // v1 has `/lists` and `/lists/:id/people`; the simulator does not serve them yet.
-        v1: V1Route::None,
+        v1: V1Route::Listing("lists"),
         keys: KeySpace::Dense(lists_precincts_relationships::list_count),
         filters: &["id", "updated_at", "created_at"],
         sorts: &["id"],
@@ -511,7 +515,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "list_members",
         v2_path: "lists/{id}/signups",
         v2_type: "signups",
-        v1: V1Route::None,
+        v1: V1Route::PerRecord("lists/:id/people"),
         keys: KeySpace::Dense(|_| 0),
         filters: &["id", "updated_at", "tag_id"],
         sorts: &["id"],
@@ -531,7 +535,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         v2_path: "precincts",
         v2_type: "precincts",
         // v1 has `/precincts`; the simulator does not serve it yet.
-        v1: V1Route::None,
+        v1: V1Route::Listing("precincts"),
         keys: KeySpace::Dense(lists_precincts_relationships::precinct_count),
         filters: &["id"],
         sorts: &["id"],
@@ -563,7 +567,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "surveys",
         v2_path: "surveys",
         v2_type: "surveys",
-        v1: V1Route::None,
+        v1: V1Route::PerRecord("sites/:site_slug/pages/surveys"),
         keys: KeySpace::Dense(spp::survey_count),
         filters: &["id", "updated_at", "created_at"],
         sorts: &["id"],
@@ -578,7 +582,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "survey_questions",
         v2_path: "survey_questions",
         v2_type: "survey_questions",
-        v1: V1Route::None,
+        v1: V1Route::Within("sites/:site_slug/pages/surveys"),
         keys: KeySpace::Dense(spp::question_count),
         filters: &["id", "updated_at", "created_at"],
         sorts: &["id"],
@@ -593,7 +597,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "survey_question_possible_responses",
         v2_path: "survey_question_possible_responses",
         v2_type: "survey_question_possible_responses",
-        v1: V1Route::None,
+        v1: V1Route::Within("sites/:site_slug/pages/surveys"),
         keys: KeySpace::Dense(spp::choice_count),
         filters: &["id", "updated_at", "created_at"],
         sorts: &["id"],
@@ -608,7 +612,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "survey_question_responses",
         v2_path: "survey_question_responses",
         v2_type: "survey_question_responses",
-        v1: V1Route::None,
+        v1: V1Route::Within("survey_responses"),
         keys: KeySpace::Ledger(|s| &s.survey_question_responses),
         filters: &["id", "updated_at", "created_at", "signup_id"],
         sorts: &["id"],
@@ -653,7 +657,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "petitions",
         v2_path: "petitions",
         v2_type: "petitions",
-        v1: V1Route::None,
+        v1: V1Route::PerRecord("sites/:site_slug/pages/petitions"),
         keys: KeySpace::Dense(spp::petition_count),
         // No timestamps: nothing to filter on but the id.
         filters: &["id"],
@@ -669,7 +673,7 @@ pub(crate) const RESOURCES: &[ResourceDef] = &[
         name: "petition_signatures",
         v2_path: "petition_signatures",
         v2_type: "petition_signatures",
-        v1: V1Route::None,
+        v1: V1Route::PerRecord("sites/:site_slug/pages/petitions/:petition_id/signatures"),
         keys: KeySpace::Ledger(|s| &s.petition_signatures),
         filters: &["id", "updated_at", "created_at", "signup_id"],
         sorts: &["id"],
@@ -753,13 +757,6 @@ pub(crate) fn by_name(name: &str) -> Option<&'static ResourceDef> {
     RESOURCES.iter().find(|r| r.name == name)
 }
 
-/// The descriptor v1 serves per person at `/people/:id/<segment>`.
-pub(crate) fn by_v1_per_person(segment: &str) -> Option<&'static ResourceDef> {
-    RESOURCES
-        .iter()
-        .find(|r| matches!(r.v1, V1Route::PerPerson(s) if s == segment))
-}
-
 /// Applies `events` churn events to `state`, never more than `limit` in all (0 = no limit).
 /// Each event runs the churn step of every resource that has one, in registry order.
 pub(crate) fn run_churn(state: &mut State, nation: &Nation, events: u64, limit: u64) {
@@ -788,6 +785,32 @@ pub(crate) fn counts(view: View<'_>) -> BTreeMap<String, ResourceCount> {
 /// exit). The exporter's registry must name the same ones.
 pub fn resource_names() -> Vec<&'static str> {
     RESOURCES.iter().map(|r| r.name).collect()
+}
+
+/// Where v1 serves each resource, by name, as text: `listing <path>`, `per-record <route>`,
+/// `within <route>`, `derived` or `none`, each `:parameter` of a route written `*`. The
+/// exporter's descriptors must say the same (a test compares them).
+pub fn v1_routes() -> Vec<(&'static str, String)> {
+    let stars = |route: &str| {
+        route
+            .split('/')
+            .map(|s| if s.starts_with(':') { "*" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    RESOURCES
+        .iter()
+        .map(|r| {
+            let text = match r.v1 {
+                V1Route::Listing(path) => format!("listing {path}"),
+                V1Route::PerRecord(route) => format!("per-record {}", stars(route)),
+                V1Route::Within(route) => format!("within {}", stars(route)),
+                V1Route::Derived => "derived".to_owned(),
+                V1Route::None => "none".to_owned(),
+            };
+            (r.name, text)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -907,9 +930,5 @@ mod tests {
             assert_eq!(by_name(r.name).map(|d| d.v2_path), Some(r.v2_path));
             assert!(r.filters.contains(&"id"));
         }
-        assert_eq!(
-            by_v1_per_person("memberships").map(|r| r.name),
-            Some("memberships")
-        );
     }
 }

@@ -275,12 +275,12 @@ fn open(seed: u64, digest: u64, nonce: &str, token: &str) -> Option<(Dir, u64)> 
 }
 
 /// One v1 collection request, ready to page.
-struct Listing<'a> {
-    path: &'a str,
-    kind: KeySpace,
-    pred: Option<paging::Pred<'a>>,
+pub(super) struct Listing<'a> {
+    pub path: &'a str,
+    pub kind: KeySpace,
+    pub pred: Option<paging::Pred<'a>>,
     /// Keys outside these bounds are never listed (a per-person route's id range).
-    within: Bounds,
+    pub within: Bounds,
 }
 
 /// Handles `GET /api/v1/<rest>`.
@@ -332,7 +332,7 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
             Some((id, slot)) => show_person(view, id, slot),
             None => Resp::error(404, "not_found", "Record not found"),
         },
-        ["people", id, segment] if resources::by_v1_per_person(segment).is_some() => {
+        ["people", id, "memberships"] => {
             match id
                 .parse::<u64>()
                 .ok()
@@ -439,12 +439,14 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                 &|o, k| write_donation(o, view, k),
             )
         }
-        _ => Resp::error(404, "not_found", "Record not found"),
+        // The full exit's routes (sites, lists, contacts, events, surveys…).
+        other => super::v1_exit::handle(shared, view, other, params)
+            .unwrap_or_else(|| Resp::error(404, "not_found", "Record not found")),
     }
 }
 
 /// The key space of the resource v1 lists at `path`.
-fn listing_keys(name: &str) -> KeySpace {
+pub(super) fn listing_keys(name: &str) -> KeySpace {
     resources::by_name(name).map_or(KeySpace::People, |r| r.keys)
 }
 
@@ -494,7 +496,7 @@ fn write_membership(out: &mut String, view: View<'_>, id: u64) {
     o.close();
 }
 
-fn percent_decode(s: &str) -> String {
+pub(super) fn percent_decode(s: &str) -> String {
     url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
@@ -523,7 +525,7 @@ fn parse_limit(shared: &Shared, params: &Params, name: &str) -> Result<u64, Resp
 }
 
 /// Pages a v1 collection with the configured envelope.
-fn list(
+pub(super) fn list(
     shared: &Shared,
     view: View<'_>,
     params: &Params,
@@ -939,7 +941,7 @@ fn person_of(view: View<'_>, id: u64) -> Person {
 }
 
 /// An abbreviated person with custom fields as top-level keys.
-fn write_abbreviated(out: &mut String, view: View<'_>, id: u64) {
+pub(super) fn write_abbreviated(out: &mut String, view: View<'_>, id: u64) {
     let p = person_of(view, id);
     let mut o = Obj::open(out, None, true);
     abbreviated_keys(&mut o, view, &p);
