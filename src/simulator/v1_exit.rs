@@ -577,7 +577,12 @@ fn write_survey(out: &mut String, nation: &Nation, k: u64) {
                     let mut co = Obj::open(qo.out, None, true);
                     co.int("id", c as i64);
                     co.str("name", choices[choice.index].0);
-                    co.null("feedback");
+                    // What v2 calls the choice's outro.
+                    co.opt_str(
+                        "feedback",
+                        (format == "yes_no" && choice.index == 0)
+                            .then_some("Thank you! Can we count on your help?"),
+                    );
                     co.close();
                 }
                 qo.out.push(']');

@@ -797,8 +797,11 @@ fn answer(shared: &Shared, path: &str, seen: &Seen) -> Response {
         ["api", "v1", "donations"] => v1_page(shared, Coll::Donations, seen, false),
         ["api", "v1", "people", id] => v1_show(shared, id),
         ["api", "v1", "people", id, "taggings"] => v1_taggings(shared, id),
-        // Other per-person routes (memberships): nobody holds any.
+        // Other per-person routes (memberships, contacts): nobody holds any.
         ["api", "v1", "people", _, _] => json(200, "{\"results\":[],\"next\":null,\"prev\":null}"),
+        // The scripted nation holds nothing of the other v1 listings (sites, lists, paths,
+        // precincts, survey responses): an empty listing.
+        ["api", "v1", _] => json(200, "{\"results\":[],\"next\":null,\"prev\":null}"),
         _ => error(404, "not_found", "Record not found"),
     }
 }
