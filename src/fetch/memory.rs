@@ -25,6 +25,8 @@ pub struct Quirks {
     pub count_offset: i64,
     /// Every page after the first repeats the first (an API ignoring the cursor).
     pub repeat_pages: bool,
+    /// Collections the API does not have: every page answers 404.
+    pub missing: BTreeSet<Resource>,
 }
 
 #[derive(Debug, Default)]
@@ -156,6 +158,18 @@ impl Source for MemorySource {
     }
 
     async fn fetch_page(&self, resource: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
+        let missing = {
+            let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.quirks.missing.contains(&resource)
+        };
+        if missing {
+            return Err(FetchError::Rejected {
+                status: 404,
+                url: format!("memory:/{resource}"),
+                code: "not_found".into(),
+                message: "Record not found".into(),
+            });
+        }
         let (records, count) = self.page_after(resource, cursor, false);
         let next = match records.last() {
             None => Cursor::Done,

@@ -146,6 +146,17 @@ pub struct StreamReport {
     pub done: bool,
 }
 
+/// The error of a failed page fetch: a 404 on a collection's first page says the route itself
+/// is missing.
+fn fetch_failed(stream: Resource, first: bool, source: FetchError) -> PipelineError {
+    match source {
+        FetchError::Rejected {
+            status: 404, url, ..
+        } if first => PipelineError::RouteMissing { stream, url },
+        source => PipelineError::Fetch { stream, source },
+    }
+}
+
 /// Why the pipeline stopped.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -158,6 +169,20 @@ pub enum PipelineError {
         /// The cause.
         #[source]
         source: FetchError,
+    },
+    /// The first page of a resource's collection answered 404: the route itself is missing
+    /// (a nation without the feature, an API version without the route), which no retry and
+    /// no resume can change.
+    #[error(
+        "{stream}: the API has no such collection (HTTP 404 at {url}), so this nation or API \
+         version does not serve {stream}; run again with --resources naming the other \
+         resources, or with the other --api"
+    )]
+    RouteMissing {
+        /// The resource.
+        stream: Resource,
+        /// The request URL, credentials removed.
+        url: String,
     },
     /// Loading failed.
     #[error(transparent)]
@@ -520,12 +545,13 @@ where
             let page = match spooled.next() {
                 Some(page) => page,
                 None => {
+                    let first = cursor == source.start(stream);
                     let page = tokio::select! {
                         biased;
                         () = settings.stop.wait() => return Err(PipelineError::Interrupted),
                         page = source.fetch_page(stream, &cursor) => page,
                     }
-                    .map_err(|source| PipelineError::Fetch { stream, source })?;
+                    .map_err(|err| fetch_failed(stream, first, err))?;
                     with_db_retry(settings, "spooling a page", || {
                         backend.store.spool_put(
                             nation,

@@ -340,6 +340,27 @@ mod reconcile {
     }
 
     #[tokio::test]
+    async fn a_collection_the_api_does_not_have_stops_with_the_fix() {
+        let world = World::new(30);
+        let people = Resource::of("people");
+        world.source.set_quirks(Quirks {
+            missing: [people].into_iter().collect(),
+            ..Quirks::default()
+        });
+        let err = world.run(&world.settings(1)).await.unwrap_err();
+        assert!(
+            matches!(err, PipelineError::RouteMissing { stream, .. } if stream == people),
+            "{err:?}"
+        );
+        let line = err.to_string();
+        assert!(
+            line.starts_with("people: the API has no such collection (HTTP 404 at memory:/people)")
+                && line.contains("--resources"),
+            "{line}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_listing_that_stops_early_removes_nothing_and_says_so() {
         let world = exported_then_deleted(60, &[]).await;
         world.source.set_quirks(Quirks {
