@@ -33,12 +33,19 @@ pub use store::{CredentialStore, Credentials};
 use crate::fetch::token::{Secret, StaticToken, TokenSource};
 
 /// How a command authenticates to the API.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
     /// A token given as it is (`NATIONBUILDER_API_TOKEN`, `--token-file`): never refreshed.
     Static(Secret),
     /// The credentials file of the nation (`--credentials`, or the default place).
     Stored(PathBuf),
+}
+
+impl From<&str> for Credential {
+    /// A static token.
+    fn from(token: &str) -> Self {
+        Credential::Static(Secret::new(token))
+    }
 }
 
 /// Why an OAuth step failed. No variant carries a token or the client secret.

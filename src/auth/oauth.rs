@@ -175,34 +175,29 @@ pub struct TokenResponse {
     pub scope: Option<String>,
 }
 
-/// A number that may come as a JSON number or a numeric string.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Lenient {
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-impl Lenient {
-    fn get(self) -> Option<i64> {
-        match self {
-            Lenient::Int(n) => Some(n),
-            Lenient::Float(f) if f.is_finite() => Some(f as i64),
-            Lenient::Float(_) => None,
-            Lenient::Text(t) => t.trim().parse::<f64>().ok().map(|f| f as i64),
-        }
+/// A number that may come as a JSON number (integer or not) or a numeric string. Read from a
+/// [`serde_json::Value`]: with serde_json's `arbitrary_precision` an untagged enum would not
+/// see numbers as numbers.
+fn lenient_number(value: Option<&serde_json::Value>) -> Option<i64> {
+    match value? {
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
+        serde_json::Value::String(t) => t
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && f.abs() < 9.0e15)
+            .map(|f| f as i64),
+        _ => None,
     }
 }
 
-#[derive(Deserialize)]
-struct RawResponse {
-    access_token: Option<String>,
-    refresh_token: Option<String>,
-    token_type: Option<String>,
-    expires_in: Option<Lenient>,
-    created_at: Option<Lenient>,
-    scope: Option<String>,
+/// A string field of a JSON object.
+fn text_field(object: &serde_json::Map<String, serde_json::Value>, key: &str) -> Option<String> {
+    object.get(key).and_then(|v| v.as_str()).map(str::to_owned)
 }
 
 /// An OAuth error body (`{"error":"invalid_grant","error_description":"…"}`).
@@ -217,18 +212,18 @@ pub struct ErrorResponse {
 impl TokenResponse {
     /// Reads a 2xx body. `None` when it is not JSON or has no `access_token`.
     pub fn parse(body: &[u8]) -> Option<Self> {
-        let raw: RawResponse = serde_json::from_slice(body).ok()?;
-        let access = raw.access_token.filter(|t| !t.trim().is_empty())?;
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let object = value.as_object()?;
+        let access = text_field(object, "access_token").filter(|t| !t.trim().is_empty())?;
         Some(TokenResponse {
             access_token: Secret::new(access.trim()),
-            refresh_token: raw
-                .refresh_token
+            refresh_token: text_field(object, "refresh_token")
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Secret::new(t.trim())),
-            token_type: raw.token_type,
-            expires_in: raw.expires_in.and_then(Lenient::get).filter(|n| *n > 0),
-            created_at: raw.created_at.and_then(Lenient::get).filter(|n| *n > 0),
-            scope: raw.scope,
+            token_type: text_field(object, "token_type"),
+            expires_in: lenient_number(object.get("expires_in")).filter(|n| *n > 0),
+            created_at: lenient_number(object.get("created_at")).filter(|n| *n > 0),
+            scope: text_field(object, "scope"),
         })
     }
 }
@@ -263,7 +258,7 @@ mod tests {
     fn pkce_s256_matches_the_rfc_example() {
         // RFC 7636, appendix B.
         let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-        assert_eq!(p.challenge, "E9Melhoa2OwvFrEMTJguCQaoeCKlpp1NEvBJxg_kRDo");
+        assert_eq!(p.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
         let fresh = Pkce::new().unwrap();
         assert_eq!(fresh.verifier.expose().len(), 43);
         assert_eq!(fresh.challenge, challenge_of(fresh.verifier.expose()));

@@ -180,21 +180,21 @@ fn basic(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
     Some((id.to_owned(), secret.to_owned()))
 }
 
-/// Checks an authorize request; `Err` is the page to show.
-fn check_authorize(shared: &Shared, p: &HashMap<String, String>) -> Result<(), Response> {
+/// Checks an authorize request; `Some` is the error page to show.
+fn check_authorize(shared: &Shared, p: &HashMap<String, String>) -> Option<Response> {
     let cfg = &shared.config.oauth;
     if p.get("response_type").map(String::as_str) != Some("code") {
-        return Err(html(400, "<p>response_type must be <code>code</code>.</p>"));
+        return Some(html(400, "<p>response_type must be <code>code</code>.</p>"));
     }
     if p.get("client_id") != Some(&cfg.client_id) {
-        return Err(html(
+        return Some(html(
             400,
             "<p>Unknown client: no app is registered with this client id.</p>",
         ));
     }
     match p.get("redirect_uri").map(|u| url::Url::parse(u)) {
-        Some(Ok(u)) if matches!(u.scheme(), "http" | "https") => Ok(()),
-        _ => Err(html(
+        Some(Ok(u)) if matches!(u.scheme(), "http" | "https") => None,
+        _ => Some(html(
             400,
             "<p>The redirect_uri is missing or not a URL.</p>",
         )),
@@ -203,7 +203,7 @@ fn check_authorize(shared: &Shared, p: &HashMap<String, String>) -> Result<(), R
 
 /// `GET /oauth/authorize`: the approval page, or with auto-approve the redirect with a code.
 fn authorize(shared: &Shared, p: &HashMap<String, String>) -> Response {
-    if let Err(page) = check_authorize(shared, p) {
+    if let Some(page) = check_authorize(shared, p) {
         return page;
     }
     if shared.config.oauth.auto_approve {
@@ -240,7 +240,7 @@ fn authorize(shared: &Shared, p: &HashMap<String, String>) -> Response {
 
 /// `POST /oauth/authorize`: the admin's decision.
 fn approve(shared: &Shared, p: &HashMap<String, String>) -> Response {
-    if let Err(page) = check_authorize(shared, p) {
+    if let Some(page) = check_authorize(shared, p) {
         return page;
     }
     if p.get("decision").map(String::as_str) == Some("approve") {
