@@ -440,9 +440,11 @@ async fn a_migrate_across_several_expiries_completes_and_leaks_nothing() {
         "every token was refreshed before it expired"
     );
     assert_eq!(manifest.faults, 0);
-    let expected = elapsed.as_secs() / 12;
+    // 15 s tokens are refreshed 3 s before they expire, counted in whole seconds: one grant
+    // every 11 to 12 s of run.
+    let (fewest, most) = (elapsed.as_secs() / 12, elapsed.as_secs() / 11 + 1);
     assert!(
-        manifest.refresh_grants >= expected.max(1) && manifest.refresh_grants <= expected + 1,
+        (fewest..=most).contains(&manifest.refresh_grants) && manifest.refresh_grants >= 1,
         "one refresh per expiry: {} in {elapsed:?}",
         manifest.refresh_grants
     );
@@ -618,8 +620,10 @@ async fn two_processes_sharing_the_credentials_never_both_refresh() {
     let elapsed = started.elapsed();
     assert_eq!((code_a, code_b), (0, 0), "{err_a}\n{err_b}");
     let manifest = sim.manifest();
-    // Tokens of 4 s are refreshed 1 s before expiry: at most one grant per 3 s of run.
-    let most = elapsed.as_secs() / 3 + 1;
+    // Tokens of 4 s are refreshed 1 s before expiry, counted in whole seconds: one grant
+    // every 2 to 3 s of run between both processes. Two processes refreshing for the same
+    // expiry would double that, and one of them would spend a dead refresh token and stop.
+    let most = elapsed.as_secs() / 2 + 1;
     eprintln!(
         "two runs in {:.1} s: {} refresh grants (at most {most}), {} 401s",
         elapsed.as_secs_f64(),
