@@ -14,9 +14,11 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use crate::auth::Credential;
 use crate::database::ConnectionSettings;
 use crate::fetch::client::{DEFAULT_MAX_RESPONSE_MB, DEFAULT_MAX_WAIT_MINUTES, MB};
 use crate::fetch::rate_limit::RateSpec;
+use crate::fetch::token::Secret;
 use crate::mapping::Api;
 use crate::resource::Resource;
 use crate::Error;
@@ -43,6 +45,8 @@ pub struct FileConfig {
     pub insecure_database_connection: Option<bool>,
     /// Path of a file holding the token.
     pub token_file: Option<PathBuf>,
+    /// The credentials file of `nb-exodus auth login` (`--credentials`).
+    pub credentials: Option<PathBuf>,
     /// Streams to export.
     pub resources: Option<Vec<String>>,
     /// Resources to leave out of the default (every resource the API serves).
@@ -84,6 +88,7 @@ impl FileConfig {
         let dir = path.parent().unwrap_or_else(|| Path::new("."));
         let beside = |p: PathBuf| if p.is_relative() { dir.join(p) } else { p };
         file.token_file = file.token_file.map(beside);
+        file.credentials = file.credentials.map(beside);
         file.database_ca = file.database_ca.map(beside);
         Ok(file)
     }
@@ -153,8 +158,8 @@ pub struct MigrateConfig {
     pub api_base: Url,
     /// The target database: URL, private CA, verification opt-out.
     pub database: ConnectionSettings,
-    /// The access token (never logged).
-    pub token: String,
+    /// The static token or the credentials file (never logged).
+    pub token: Credential,
     /// Streams to export.
     pub streams: Vec<Resource>,
     /// Request budget; `None` = unthrottled.
@@ -219,6 +224,8 @@ pub struct ConnectionFlags {
     pub tls: TlsFlags,
     /// `--token-file`.
     pub token_file: Option<PathBuf>,
+    /// `--credentials`: the credentials file of `nb-exodus auth login`.
+    pub credentials: Option<PathBuf>,
     /// `--rate-limit`.
     pub rate_limit: Option<String>,
     /// `--max-attempts` (migrate only; verify takes the file's or the default).
@@ -284,8 +291,8 @@ pub struct ApiConnection {
     pub api: Api,
     /// API base URL (ends with `/`).
     pub api_base: Url,
-    /// The access token (never logged).
-    pub token: String,
+    /// The static token or the credentials file (never logged).
+    pub token: Credential,
     /// Request budget; `None` = unthrottled.
     pub rate_limit: Option<RateSpec>,
     /// Attempts per request.
@@ -309,8 +316,8 @@ pub struct Connection {
     pub api_base: Url,
     /// The database: URL, private CA, verification opt-out.
     pub database: ConnectionSettings,
-    /// The access token (never logged).
-    pub token: String,
+    /// The static token or the credentials file (never logged).
+    pub token: Credential,
     /// Request budget; `None` = unthrottled.
     pub rate_limit: Option<RateSpec>,
     /// Attempts per request.
@@ -382,13 +389,14 @@ fn connection(
     })
 }
 
-/// The API side of the shared settings (no database): what `inventory` needs.
-fn api_connection(
-    flags: ConnectionFlags,
+/// The nation (flag, else the file's) and the API base (flag, else the file's, else
+/// `https://SLUG.nationbuilder.com`), validated; the base ends with `/`.
+fn nation_and_base(
+    nation: Option<String>,
+    api_base: Option<String>,
     file: &FileConfig,
-    env_token: Option<String>,
-) -> Result<ApiConnection, Error> {
-    let nation = nonempty(flags.nation.or(file.nation.clone())).ok_or_else(|| {
+) -> Result<(String, Url), Error> {
+    let nation = nonempty(nation.or(file.nation.clone())).ok_or_else(|| {
         Error::Config("no nation given: pass --nation SLUG (or `nation` in the config file)".into())
     })?;
     if !nation
@@ -399,7 +407,7 @@ fn api_connection(
             "--nation {nation:?} is not a nation slug: use letters, digits, - and _ only"
         )));
     }
-    let api_base = nonempty(flags.api_base.or(file.api_base.clone()))
+    let api_base = nonempty(api_base.or(file.api_base.clone()))
         .unwrap_or_else(|| format!("https://{nation}.nationbuilder.com"));
     let mut api_base = Url::parse(&api_base).map_err(|e| {
         // Not echoed: a text that is not a URL may hold a pasted secret.
@@ -417,24 +425,75 @@ fn api_connection(
         let path = format!("{}/", api_base.path());
         api_base.set_path(&path);
     }
-    // Precedence for the token: a --token-file flag, then NATIONBUILDER_API_TOKEN, then the
-    // config file's token_file.
-    let token = if let Some(path) = &flags.token_file {
-        read_token(path)?
-    } else if let Some(token) = nonempty(env_token) {
-        token
-    } else if let Some(path) = &file.token_file {
-        read_token(path)?
-    } else {
-        return Err(Error::Config(
-            "no API token: set NATIONBUILDER_API_TOKEN or pass --token-file PATH".into(),
-        ));
+    Ok((nation, api_base))
+}
+
+/// What an `auth` command works on: the nation, the API base whose origin serves
+/// `/oauth/authorize` and `/oauth/token` (resolved as for migrate, so `--api-base` points it at
+/// a simulator), and the credentials file (`--credentials`, the file's `credentials`, else the
+/// default place).
+pub fn resolve_auth(
+    nation: Option<String>,
+    api_base: Option<String>,
+    credentials: Option<PathBuf>,
+    config: Option<&Path>,
+) -> Result<(String, Url, PathBuf), Error> {
+    let file = match config {
+        Some(path) => FileConfig::read(path)?,
+        None => FileConfig::default(),
     };
-    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::Config(
-            "the API token contains whitespace; check NATIONBUILDER_API_TOKEN / --token-file"
-                .into(),
-        ));
+    let (nation, api_base) = nation_and_base(nation, api_base, &file)?;
+    let path = crate::auth::store::path_for(&nation, credentials.or(file.credentials).as_deref())
+        .map_err(|e| Error::Config(e.to_string()))?;
+    Ok((nation, api_base, path))
+}
+
+/// The API side of the shared settings (no database): what `inventory` needs.
+fn api_connection(
+    flags: ConnectionFlags,
+    file: &FileConfig,
+    env_token: Option<String>,
+) -> Result<ApiConnection, Error> {
+    let (nation, api_base) = nation_and_base(flags.nation, flags.api_base, file)?;
+    // Precedence for the token: a --token-file flag, then NATIONBUILDER_API_TOKEN, then a
+    // --credentials flag, then the config file's token_file, then its credentials, then the
+    // nation's credentials file in the default place when `nb-exodus auth login` made one.
+    let token = if let Some(path) = &flags.token_file {
+        Credential::Static(Secret::new(read_token(path)?))
+    } else if let Some(token) = nonempty(env_token) {
+        Credential::Static(Secret::new(token))
+    } else if let Some(path) = &flags.credentials {
+        Credential::Stored(path.clone())
+    } else if let Some(path) = &file.token_file {
+        Credential::Static(Secret::new(read_token(path)?))
+    } else if let Some(path) = &file.credentials {
+        Credential::Stored(path.clone())
+    } else {
+        match crate::auth::store::path_for(&nation, None) {
+            Ok(path) if path.exists() => Credential::Stored(path),
+            found => {
+                let place = found
+                    .map(|p| format!(" (none in {})", p.display()))
+                    .unwrap_or_default();
+                return Err(Error::Config(format!(
+                    "no API token: run `nb-exodus auth login --nation {nation} --client-id ID \
+                     --client-secret-file PATH` once{place}, or set NATIONBUILDER_API_TOKEN or \
+                     pass --token-file PATH"
+                )));
+            }
+        }
+    };
+    if let Credential::Static(token) = &token {
+        if token
+            .expose()
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(Error::Config(
+                "the API token contains whitespace; check NATIONBUILDER_API_TOKEN / --token-file"
+                    .into(),
+            ));
+        }
     }
     let rate_limit = match nonempty(flags.rate_limit.or(file.rate_limit.clone())).as_deref() {
         None => Some(RateSpec::default()),
@@ -680,6 +739,40 @@ mod tests {
     }
 
     #[test]
+    fn a_static_token_beats_the_credentials_file_which_beats_the_files_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "file-token\n").unwrap();
+        let file = dir.path().join("nb-exodus.toml");
+        std::fs::write(
+            &file,
+            "token_file = \"token\"\ncredentials = \"creds.json\"\n",
+        )
+        .unwrap();
+        let flags = |credentials: Option<&str>| ConnectionFlags {
+            nation: Some("n".into()),
+            credentials: credentials.map(PathBuf::from),
+            config: Some(file.clone()),
+            ..ConnectionFlags::default()
+        };
+        let c = resolve(inputs(flags(Some("/x/creds.json")))).unwrap();
+        assert_eq!(c.token, Credential::Static(Secret::new("env-token")));
+        let mut without_env = inputs(flags(Some("/x/creds.json")));
+        without_env.env_token = None;
+        let c = resolve(without_env).unwrap();
+        assert_eq!(c.token, Credential::Stored("/x/creds.json".into()));
+        let mut from_file = inputs(flags(None));
+        from_file.env_token = None;
+        let c = resolve(from_file).unwrap();
+        assert_eq!(c.token, Credential::Static(Secret::new("file-token")));
+        std::fs::write(&file, "credentials = \"creds.json\"\n").unwrap();
+        let mut only_creds = inputs(flags(None));
+        only_creds.env_token = None;
+        let c = resolve(only_creds).unwrap();
+        assert_eq!(c.token, Credential::Stored(dir.path().join("creds.json")));
+    }
+
+    #[test]
     fn flags_beat_env_beat_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("nb-exodus.toml");
@@ -710,7 +803,7 @@ mod tests {
         assert_eq!(c.page_size, 20);
         assert_eq!(c.currency, "CHF");
         assert_eq!(c.rate_limit.map(|r| r.requests), Some(100));
-        assert_eq!(c.token, "env-token");
+        assert_eq!(c.token, Credential::Static(Secret::new("env-token")));
         assert_eq!(c.api_base.as_str(), "https://filenation.nationbuilder.com/");
         assert_eq!(c.streams, Resource::all().collect::<Vec<_>>());
         assert_eq!(c.max_wait, Duration::from_secs(30 * 60));
@@ -744,7 +837,7 @@ mod tests {
             c.database.ca_file.as_deref(),
             Some(Path::new("/etc/flag-ca.pem"))
         );
-        assert_eq!(c.token, "file-token");
+        assert_eq!(c.token, Credential::Static(Secret::new("file-token")));
         assert_eq!(c.rate_limit, None);
         assert_eq!(
             c.streams,
@@ -830,7 +923,10 @@ mod tests {
             env_token: None,
         })
         .unwrap();
-        assert_eq!(c.token, "from-beside-the-file");
+        assert_eq!(
+            c.token,
+            Credential::Static(Secret::new("from-beside-the-file"))
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! rehearsed and tested without the real NationBuilder.
 
 pub mod app;
+pub mod auth;
 pub mod canonical;
 pub mod checkpoint;
 pub mod cli;

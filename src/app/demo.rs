@@ -102,7 +102,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         full_people: false,
         api_base: Url::parse(&format!("{}/", sim.base_url()))?,
         database: connection.clone(),
-        token,
+        token: crate::auth::Credential::Static(crate::fetch::token::Secret::new(token)),
         streams: Resource::all().filter(|r| r.served_by("v2")).collect(),
         rate_limit: rate,
         page_size: 100,

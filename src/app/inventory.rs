@@ -18,7 +18,8 @@ pub async fn run(args: InventoryArgs) -> anyhow::Result<ExitCode> {
     let env_token = std::env::var("NATIONBUILDER_API_TOKEN").ok();
     let config = config::resolve_inventory(args.inputs(env_token))?;
     let c = &config.connection;
-    let mut client = ClientConfig::new(c.token.clone());
+    let tokens = crate::auth::token_source(&c.token, &c.nation, &c.api_base)?;
+    let mut client = ClientConfig::with_tokens(tokens);
     client.max_attempts = c.max_attempts;
     client.request_timeout = c.request_timeout;
     client.max_wait = c.max_wait;

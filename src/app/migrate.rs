@@ -194,7 +194,8 @@ pub async fn migrate_until(
     let set = load_mappings(config.mappings_dir.as_deref(), config.api)?;
     let mapper = Arc::new(MappingMapper::new(set, &config.currency, None));
     let limiter = Arc::new(Limiter::new(config.rate_limit));
-    let mut client_config = ClientConfig::new(config.token.clone());
+    let tokens = crate::auth::token_source(&config.token, &config.nation, &config.api_base)?;
+    let mut client_config = ClientConfig::with_tokens(tokens);
     client_config.max_attempts = config.max_attempts;
     client_config.request_timeout = config.request_timeout;
     client_config.max_wait = config.max_wait;
@@ -585,10 +586,16 @@ pub(crate) async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                 "nation": nation,
                 "spooled_pages": spooled,
                 "streams": states,
+                "credentials": super::auth::credentials_summary(&nation, args.credentials.as_deref()),
             }))?
         );
     } else {
         print_status(&pool, &nation).await?;
+        if let Some(summary) =
+            super::auth::credentials_summary(&nation, args.credentials.as_deref())
+        {
+            println!("credentials: {summary}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

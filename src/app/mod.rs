@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
+mod auth;
 mod db;
 mod demo;
 mod inventory;
@@ -63,6 +64,7 @@ pub fn main(cli: Cli) -> ExitCode {
     let outcome = runtime.block_on(async move {
         match cli.command {
             Command::Simulate(args) => simulate::run(args).await,
+            Command::Auth(cmd) => auth::run(cmd).await,
             Command::Db(cmd) => db::run(cmd).await,
             Command::Mappings(cmd) => mappings::run(cmd).await,
             Command::Migrate(args) => migrate::run(args).await,

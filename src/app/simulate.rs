@@ -13,6 +13,11 @@ pub(crate) async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let addr = args.listen_addr()?;
     let config = args.into_config()?;
     let (slug, people) = (config.nation_slug.clone(), config.people);
+    let (client_id, ttl, auto) = (
+        config.oauth.client_id.clone(),
+        config.oauth.token_ttl.as_secs(),
+        config.oauth.auto_approve,
+    );
     let sim = Simulator::start(config, addr)
         .with_context(|| format!("starting the simulator on {addr}"))?;
     {
@@ -21,6 +26,13 @@ pub(crate) async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         let _ = writeln!(
             out,
             "nation {slug}, {people} people; token: as given with --token"
+        );
+        let _ =
+            writeln!(
+            out,
+            "OAuth: client id {client_id}, access tokens live {ttl} s, {} at {}/oauth/authorize",
+            if auto { "approved automatically" } else { "approval page" },
+            sim.base_url()
         );
         let _ = writeln!(
             out,

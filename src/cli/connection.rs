@@ -45,6 +45,12 @@ pub struct ConnectionArgs {
     #[arg(long)]
     pub token_file: Option<PathBuf>,
 
+    /// The credentials file of `nb-exodus auth login`, used when no token is given (default:
+    /// ~/.config/nb-exodus/credentials/NATION.json, when it exists); tokens are refreshed as
+    /// they expire. Example: --credentials ~/.config/nb-exodus/credentials/exampleparty.json
+    #[arg(long, value_name = "PATH")]
+    pub credentials: Option<PathBuf>,
+
     /// Request budget shared by all streams; `off` disables pacing (simulator benchmarks only).
     /// Example: --rate-limit 250/10s
     #[arg(long)]
@@ -76,6 +82,7 @@ impl ConnectionArgs {
             database_url: self.database_url,
             tls: self.database_tls.flags(),
             token_file: self.token_file,
+            credentials: self.credentials,
             rate_limit: self.rate_limit,
             max_attempts,
             max_wait: self.max_wait,

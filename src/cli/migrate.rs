@@ -137,6 +137,12 @@ pub struct StatusArgs {
     /// Print the states as one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+
+    /// The credentials file of `nb-exodus auth login` whose expiry to show (default: the
+    /// nation's file in ~/.config/nb-exodus/credentials/, when it exists).
+    /// Example: --credentials /srv/exodus/creds.json
+    #[arg(long, value_name = "PATH")]
+    pub credentials: Option<PathBuf>,
 }
 
 /// Arguments of `nb-exodus remap`.

@@ -4,6 +4,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod auth;
 pub mod connection;
 pub mod db;
 pub mod demo;
@@ -34,6 +35,13 @@ pub enum Command {
     /// Serve a synthetic NationBuilder nation over HTTP (API v1 and v2) for rehearsals, demos and
     /// tests.
     Simulate(simulate::SimulateArgs),
+
+    /// Log in to a nation through NationBuilder's OAuth (tokens that expire after 24 hours and
+    /// are refreshed during runs), show, refresh or forget the stored credentials.
+    ///
+    /// Example: nb-exodus auth login --nation exampleparty --client-id ID --client-secret-file client-secret
+    #[command(subcommand)]
+    Auth(auth::AuthCommand),
 
     /// Manage the target database.
     #[command(subcommand)]

@@ -6,8 +6,8 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::simulator::{
-    FaultConfig, LastNext, LinkStyle, Oversize, RateLimit, SimulatorConfig, V1Paging, V2Keyset,
-    V2LinkParams, Variants,
+    FaultConfig, LastNext, LinkStyle, OAuthConfig, Oversize, RateLimit, SimulatorConfig, V1Paging,
+    V2Keyset, V2LinkParams, Variants,
 };
 use crate::{Error, Result};
 
@@ -73,6 +73,32 @@ pub struct SimulateArgs {
     /// Example: --token 0123abcd
     #[arg(long, env = "NB_EXODUS_SIMULATOR_TOKEN", hide_env_values = true)]
     pub token: String,
+
+    /// Client id of the nation's registered OAuth app (for `/oauth/authorize` and
+    /// `/oauth/token`). Example: --client-id my-app
+    #[arg(long, default_value = "simulator-client")]
+    pub client_id: String,
+
+    /// Client secret of the registered OAuth app. Example: --client-secret s3cret
+    #[arg(
+        long,
+        env = "NB_EXODUS_SIMULATOR_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = "simulator-secret",
+        hide_default_value = true
+    )]
+    pub client_secret: String,
+
+    /// Life of the access tokens `/oauth/token` issues (NationBuilder: 24 h); refresh tokens
+    /// rotate at every refresh. The --token stays a legacy token that never expires.
+    /// Example: --token-ttl 15s
+    #[arg(long, default_value = "24h")]
+    pub token_ttl: String,
+
+    /// `/oauth/authorize` redirects to the redirect_uri with a code at once, without the
+    /// approval page (for tests and unattended rehearsals). Example: --oauth-auto-approve
+    #[arg(long)]
+    pub oauth_auto_approve: bool,
 
     /// Nation slug, shown in the manifest. Example: --nation greens
     #[arg(long, default_value = "testnation")]
@@ -296,6 +322,32 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
     })
 }
 
+/// Parses a token life: `15s`, `10m`, `24h` (a bare number means seconds).
+pub fn parse_ttl(s: &str) -> Result<Duration> {
+    let t = s.trim();
+    let bad = || {
+        Error::Config(format!(
+            "--token-ttl {s:?}: expected a duration such as 15s, 10m or 24h"
+        ))
+    };
+    let ttl = if let Some(hours) = t.strip_suffix('h') {
+        Duration::from_secs(
+            hours
+                .parse::<u64>()
+                .map_err(|_| bad())?
+                .saturating_mul(3600),
+        )
+    } else if t.bytes().all(|b| b.is_ascii_digit()) {
+        Duration::from_secs(t.parse::<u64>().map_err(|_| bad())?)
+    } else {
+        parse_duration(t).map_err(|_| bad())?
+    };
+    if ttl < Duration::from_secs(1) {
+        return Err(bad());
+    }
+    Ok(ttl)
+}
+
 impl SimulateArgs {
     /// The socket address to bind.
     pub fn listen_addr(&self) -> Result<std::net::SocketAddr> {
@@ -320,6 +372,12 @@ impl SimulateArgs {
             seed: self.seed,
             people: self.people,
             token: self.token,
+            oauth: OAuthConfig {
+                client_id: self.client_id,
+                client_secret: self.client_secret,
+                token_ttl: parse_ttl(&self.token_ttl)?,
+                auto_approve: self.oauth_auto_approve,
+            },
             rate_limit: parse_rate_limit(&self.rate_limit)?,
             nation_slug: self.nation,
             currency,
@@ -394,5 +452,9 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
         assert!(parse_duration("2h").is_err());
+        assert_eq!(parse_ttl("15s").unwrap(), Duration::from_secs(15));
+        assert_eq!(parse_ttl("24h").unwrap(), Duration::from_secs(86_400));
+        assert_eq!(parse_ttl("90").unwrap(), Duration::from_secs(90));
+        assert!(parse_ttl("500ms").is_err() && parse_ttl("x").is_err());
     }
 }

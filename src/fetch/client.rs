@@ -23,6 +23,7 @@ use url::Url;
 
 use super::rate_limit::{parse_budget, Limiter};
 use super::retry::{classify, describe_wait, parse_retry_after, Backoff, Outcome, Retryable};
+use super::token::{Secret, StaticToken, TokenError, TokenSource};
 use super::FetchError;
 
 /// Same-origin redirects followed for one request before it stops.
@@ -54,8 +55,9 @@ pub struct FetchStats {
 /// How the client talks to the API.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// The access token (sent as `Authorization: Bearer`).
-    pub token: String,
+    /// Where the access token of each attempt comes from (sent as `Authorization: Bearer`);
+    /// asked before every attempt, and once per request to refresh after a 401.
+    pub tokens: Arc<dyn TokenSource>,
     /// Attempts per request before giving up (transient failures only).
     pub max_attempts: u32,
     /// Timeout for establishing a connection.
@@ -76,8 +78,13 @@ impl ClientConfig {
     /// Defaults for a token: 8 attempts, 10 s connect, 30 s read, 60 s request, pauses up to
     /// 15 minutes, bodies up to 64 MB.
     pub fn new(token: String) -> Self {
+        Self::with_tokens(Arc::new(StaticToken::new(Secret::new(token))))
+    }
+
+    /// The same defaults, with tokens from `tokens` (the credentials store, which refreshes).
+    pub fn with_tokens(tokens: Arc<dyn TokenSource>) -> Self {
         Self {
-            token,
+            tokens,
             max_attempts: 8,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
@@ -192,6 +199,30 @@ impl HttpClient {
         }
     }
 
+    /// After a 401 with `stale`: `Some` when the token source gave a new token to try (once per
+    /// request), `None` when the 401 stands as it is (a static token). A refresh that was
+    /// refused, or a second 401 right after a refresh, is [`TokenError::LoginNeeded`].
+    async fn after_401(
+        &self,
+        url: &Url,
+        stale: &Secret,
+        refreshed: bool,
+    ) -> Result<Option<()>, FetchError> {
+        if refreshed {
+            // Only a refreshing source gets here; refreshing again would only burn another
+            // refresh token on an authorization the API no longer honours.
+            return Err(FetchError::Token(
+                self.config.tokens.rejected_after_refresh(),
+            ));
+        }
+        tracing::debug!(url = %redact_url(url), "the API rejected the access token; refreshing it once");
+        match self.config.tokens.refresh_after_401(stale).await {
+            Ok(_) => Ok(Some(())),
+            Err(TokenError::NotRefreshable) => Ok(None),
+            Err(err) => Err(FetchError::Token(err)),
+        }
+    }
+
     /// GETs `url` until `parse` accepts a 2xx body (given without a leading UTF-8 BOM), retrying transient failures with backoff and
     /// stopping at once on fatal ones. `parse` returning `None` means the body was truncated or
     /// not the expected JSON document (a transient failure). A pause asked for beyond
@@ -203,10 +234,21 @@ impl HttpClient {
         parse: impl Fn(&[u8]) -> Option<T>,
     ) -> Result<Fetched<T>, FetchError> {
         let mut last = String::new();
-        for attempt in 1..=self.config.max_attempts.max(1) {
+        let max_attempts = self.config.max_attempts.max(1);
+        // Whether this request already had its one refresh after a 401: a second 401 is final.
+        let mut refreshed = false;
+        let mut attempt = 0;
+        while attempt < max_attempts {
+            attempt += 1;
             if attempt > 1 {
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
             }
+            let token = self
+                .config
+                .tokens
+                .current()
+                .await
+                .map_err(FetchError::Token)?;
             self.limiter
                 .until_ready(self.config.max_wait)
                 .await
@@ -215,7 +257,7 @@ impl HttpClient {
             let sent = self
                 .inner
                 .get(url.clone())
-                .header(AUTHORIZATION, format!("Bearer {}", self.config.token))
+                .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
                 .header(ACCEPT, "application/json")
                 .header(CONTENT_TYPE, "application/json")
                 .send()
@@ -267,6 +309,17 @@ impl HttpClient {
                             status,
                             retry_after,
                         };
+                        if status == 401 {
+                            match self.after_401(url, &token, refreshed).await? {
+                                Some(()) => {
+                                    // The refreshed token gets the attempt the rejected one had.
+                                    refreshed = true;
+                                    attempt -= 1;
+                                    continue;
+                                }
+                                None => return Err(FetchError::from_status(401, "", url)),
+                            }
+                        }
                         if classify(&outcome) == Retryable::Fatal {
                             let body = read_prefix(response, ERROR_BODY_BYTES).await;
                             let body = String::from_utf8_lossy(super::scan::strip_bom(&body));
@@ -296,7 +349,7 @@ impl HttpClient {
                     last,
                 });
             };
-            if attempt < self.config.max_attempts {
+            if attempt < max_attempts {
                 let delay = self.config.backoff.delay(attempt, self.next_jitter(), wait);
                 tracing::debug!(url = %redact_url(url), attempt, delay_ms = delay.as_millis() as u64, reason = %last, "retrying");
                 tokio::time::sleep(delay).await;
@@ -304,7 +357,7 @@ impl HttpClient {
         }
         Err(FetchError::Exhausted {
             url: redact_url(url),
-            attempts: self.config.max_attempts,
+            attempts: max_attempts,
             last,
         })
     }

@@ -14,6 +14,7 @@ pub mod memory;
 pub mod rate_limit;
 pub mod retry;
 pub mod scan;
+pub mod token;
 pub mod v1;
 pub mod v2;
 
@@ -627,6 +628,10 @@ pub enum FetchError {
         /// Redirects followed.
         max: usize,
     },
+    /// No usable access token: the stored authorization needs a new login, or a refresh
+    /// failed (see [`token::TokenError`]).
+    #[error(transparent)]
+    Token(#[from] token::TokenError),
     /// The API base URL or a link could not be used.
     #[error("invalid URL {0}")]
     Url(String),
@@ -688,7 +693,7 @@ impl FetchError {
     pub fn is_auth(&self) -> bool {
         matches!(
             self,
-            FetchError::Unauthorized { .. } | FetchError::Forbidden { .. }
+            FetchError::Unauthorized { .. } | FetchError::Forbidden { .. } | FetchError::Token(_)
         )
     }
 }

@@ -32,6 +32,7 @@ mod list_churn;
 mod lists_precincts_relationships;
 mod locale;
 mod membership;
+mod oauth;
 mod outreach;
 mod outreach_v2;
 mod paging;
@@ -195,6 +196,30 @@ pub struct Variants {
     pub relationships_unpaged: bool,
 }
 
+/// The simulated nation's OAuth app and token lifetime (`/oauth/authorize`, `/oauth/token`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuthConfig {
+    /// The registered app's client id.
+    pub client_id: String,
+    /// The registered app's client secret.
+    pub client_secret: String,
+    /// Life of an access token issued by `/oauth/token` (NationBuilder: 24 h).
+    pub token_ttl: Duration,
+    /// `/oauth/authorize` redirects with a code at once instead of showing the approval page.
+    pub auto_approve: bool,
+}
+
+impl Default for OAuthConfig {
+    fn default() -> Self {
+        OAuthConfig {
+            client_id: "simulator-client".into(),
+            client_secret: "simulator-secret".into(),
+            token_ttl: Duration::from_secs(24 * 3600),
+            auto_approve: false,
+        }
+    }
+}
+
 /// Everything needed to start a simulator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimulatorConfig {
@@ -202,8 +227,11 @@ pub struct SimulatorConfig {
     pub seed: u64,
     /// Number of people at start.
     pub people: u64,
-    /// The only accepted access token.
+    /// The legacy access token: accepted on every API route, and exchangeable once as a
+    /// refresh token at `/oauth/token`. Tokens issued by `/oauth/token` are accepted too.
     pub token: String,
+    /// The OAuth app and token lifetime.
+    pub oauth: OAuthConfig,
     /// Per-token rate limit; `None` disables it.
     pub rate_limit: Option<RateLimit>,
     /// Nation slug (shown in the manifest and the startup line).
@@ -226,6 +254,7 @@ impl Default for SimulatorConfig {
             seed: 42,
             people: 1000,
             token: "test-token".to_string(),
+            oauth: OAuthConfig::default(),
             rate_limit: Some(RateLimit::default()),
             nation_slug: "testnation".to_string(),
             currency: "EUR".to_string(),
@@ -275,6 +304,15 @@ pub struct Manifest {
     /// Custom-field definitions.
     #[serde(default)]
     pub custom_fields: u64,
+    /// API requests answered 401 (missing, wrong or expired token).
+    #[serde(default)]
+    pub unauthorized: u64,
+    /// Refresh-token grants served by `/oauth/token` (the legacy token's exchange included).
+    #[serde(default)]
+    pub refresh_grants: u64,
+    /// Authorization-code grants served by `/oauth/token`.
+    #[serde(default)]
+    pub code_grants: u64,
     /// Every resource of the simulator's registry by name ([`resource_names`]): live records,
     /// those deleted before the export, and those created, updated and deleted during the run.
     #[serde(default)]
@@ -292,6 +330,10 @@ pub(crate) struct Shared {
     pub rate_limited: AtomicU64,
     pub faults: AtomicU64,
     pub sequence: AtomicU64,
+    pub unauthorized: AtomicU64,
+    pub refresh_grants: AtomicU64,
+    pub code_grants: AtomicU64,
+    pub oauth: std::sync::Mutex<oauth::OAuthState>,
 }
 
 impl Shared {
@@ -334,6 +376,9 @@ impl Shared {
             requests: self.requests.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             faults: self.faults.load(Ordering::Relaxed),
+            unauthorized: self.unauthorized.load(Ordering::Relaxed),
+            refresh_grants: self.refresh_grants.load(Ordering::Relaxed),
+            code_grants: self.code_grants.load(Ordering::Relaxed),
             created: state.counts.created,
             updated: state.counts.updated,
             deleted: state.counts.deleted,
@@ -402,6 +447,10 @@ impl Simulator {
             rate_limited: AtomicU64::new(0),
             faults: AtomicU64::new(0),
             sequence: AtomicU64::new(0),
+            unauthorized: AtomicU64::new(0),
+            refresh_grants: AtomicU64::new(0),
+            code_grants: AtomicU64::new(0),
+            oauth: std::sync::Mutex::new(oauth::OAuthState::default()),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = server::router(shared.clone());
@@ -455,6 +504,16 @@ fn validate(config: &SimulatorConfig) -> Result<()> {
     if config.token.is_empty() {
         return Err(Error::Config(
             "the access token must not be empty".to_string(),
+        ));
+    }
+    if config.oauth.client_id.is_empty() || config.oauth.client_secret.is_empty() {
+        return Err(Error::Config(
+            "the OAuth client id and secret must not be empty".to_string(),
+        ));
+    }
+    if config.oauth.token_ttl < Duration::from_secs(1) {
+        return Err(Error::Config(
+            "the token life (--token-ttl) must be at least 1s".to_string(),
         ));
     }
     if config.people > 50_000_000 {

@@ -2,7 +2,8 @@
 //! full control of the order in which things happen to an API request — count it, check the
 //! token (401), count it against the token's window (429), decide its seeded fault and delay,
 //! advance churn, then generate the body under a read lock — and of the exact headers and
-//! bytes it answers with. The `/__simulator/*` routes bypass auth, rate limits and faults.
+//! bytes it answers with. The `/__simulator/*` routes bypass auth, rate limits and faults, and
+//! so do the `/oauth/*` routes ([`super::oauth`]), which are not API requests.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use super::faults::{self, Fault};
 use super::paging::{Params, View};
 use super::rate_limit::Decision;
 use super::v2::Resp;
-use super::{data, resources, v1, v2, Shared};
+use super::{data, oauth, resources, v1, v2, Shared};
 
 /// The simulator's router.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -48,6 +49,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if let Some(rest) = path.strip_prefix("/__simulator/") {
         return admin(&shared, req.method(), rest);
     }
+    if path.starts_with("/oauth/") {
+        return oauth::handle(&shared, &path, req).await;
+    }
     let (api, rest) = if let Some(rest) = path.strip_prefix("/api/v1/") {
         (Api::V1, rest)
     } else if let Some(rest) = path.strip_prefix("/api/v2/") {
@@ -75,7 +79,11 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             None
         }
     });
-    if token.as_deref() != Some(shared.config.token.as_str()) {
+    let accepted = token.as_deref().is_some_and(|t| {
+        t == shared.config.token.as_str() || oauth::access_state(&shared, t) == Some(true)
+    });
+    if !accepted {
+        shared.unauthorized.fetch_add(1, Ordering::Relaxed);
         let mut body = String::new();
         let resp = Resp::error(401, "unauthorized", UNAUTHORIZED);
         body.push_str(&resp.body);

@@ -92,8 +92,8 @@ pub struct VerifyConfig {
     pub api_base: Url,
     /// The database: URL, private CA, verification opt-out.
     pub database: database::ConnectionSettings,
-    /// API token (never logged).
-    pub token: String,
+    /// The static token or the credentials file (never logged).
+    pub token: crate::auth::Credential,
     /// Request budget; `None` = unthrottled.
     pub rate_limit: Option<RateSpec>,
     /// Ids per sweep page (1–100).
@@ -145,6 +145,9 @@ pub enum VerifyError {
     /// The HTTP client could not be built.
     #[error("preparing requests to the API")]
     Client(#[source] FetchError),
+    /// The stored credentials cannot be used.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
     /// The API failed.
     #[error("reading {resource} from the API")]
     Fetch {
@@ -752,7 +755,8 @@ async fn run_with_pool(
     let seed_text = seed.to_string();
 
     let limiter = Arc::new(Limiter::new(config.rate_limit));
-    let mut client_config = ClientConfig::new(config.token.clone());
+    let tokens = crate::auth::token_source(&config.token, &config.nation, &config.api_base)?;
+    let mut client_config = ClientConfig::with_tokens(tokens);
     client_config.max_attempts = config.max_attempts;
     client_config.request_timeout = config.request_timeout;
     client_config.max_wait = config.max_wait;

@@ -7,6 +7,8 @@ mod simulator;
 #[allow(dead_code)]
 mod support;
 
+// OAuth (issue 13): login by callback and paste, refresh across expiries, rotation kept safe.
+mod auth;
 // The analysis views against the core tables, and the roles of `db grants --print`.
 mod analysis;
 // The shape of the house, read from src/: no import cycles, resources named only in their unit.
