@@ -1,10 +1,10 @@
-//! Contacts (v2 only for now): the party's canvass, call and meeting log — who contacted whom
+//! Contacts: the party's canvass, call and meeting log — who contacted whom
 //! (`signup_id`, the person contacted; `author_id`, the canvasser), how (`contact_method`), with
 //! what outcome (`contact_status`), the political capital awarded (`pc_in_cents`), the path and
 //! step the contact belongs to, the broadcaster of a blast, and a free-text note (`content`,
 //! which may hold special-category data and goes to schema `sensitive`). v2 serves them
 //! nation-wide at `/api/v2/contacts`; v1 only per person (`/people/:id/contacts`, with the
-//! contact type v2 lacks). A contact has `created_at` but no `updated_at`: an edited note cannot
+//! contact type v2 lacks, no id: keyed `<person>:<created_at>` with `#n` for repeats). A contact has `created_at` but no `updated_at`: an edited note cannot
 //! be found incrementally, so reconciliation reads the whole collection again. NationBuilder
 //! documents no cascade when a person is deleted: a contact of a person missing from the export
 //! is looked up at the source; one of a deleted path, step or broadcaster keeps its id and is

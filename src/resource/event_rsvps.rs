@@ -5,7 +5,8 @@
 //! whose person is not given is kept, with its person NULL and a non-fatal reject saying why
 //! (the mapping's `missing = "reason"`). RSVPs have `updated_at` (a cancellation moves it), so
 //! the catch-up asks for those updated since the run began. v1 serves RSVPs per event
-//! (`/sites/:slug/pages/events/:id/rsvps`, not read yet).
+//! (`/sites/:site_slug/pages/events/:id/rsvps`, one scan per event of each site) without an id
+//! of their own: keyed `<event>:<person>`, archived with the key and event beside them.
 
 use super::*;
 

@@ -5,7 +5,8 @@
 //! pages collection (core.pages) rather than with `include=page`: every event page is listed
 //! there, the archive keeps each record as received (an `included` array would not be part of
 //! it), and the page's name then has one home. Without `updated_at`, events are re-read whole at
-//! reconciliation. v1 serves events per site (`/sites/:slug/pages/events`, not read yet).
+//! reconciliation. v1 serves events per site (`/sites/:slug/pages/events`): a v1 event is its page (its id is
+//! the page id, and it carries the page's name, slug and status, kept in the raw archive).
 
 use super::*;
 

@@ -6,7 +6,7 @@
 //! list and no id of the membership itself, so changes are found by reading every list's
 //! members again, and a person who left a list is found by the id sweep. A list's
 //! `signups_count` is the control total verify checks the members loaded against. v1 has
-//! `/lists/:id/people` (not bound yet). A member deleted at source since is looked up, and so
+//! `/lists/:id/people` (members wrapped `{"list_id", "person"}`, keyed alike). A member deleted at source since is looked up, and so
 //! is a list deleted during the run.
 
 use super::*;
@@ -61,7 +61,8 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         shared_fields: &[],
         derived_counters: &[],
     },
-    v1_key: V1Key::None,
+    // The same records under the same ids (list members: `<list>:<person>`) in v1.
+    v1_key: V1Key::SameId,
     defines: None,
     control_total: Some(ControlTotal {
         owner: "lists",

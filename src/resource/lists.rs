@@ -1,7 +1,7 @@
 //! Lists (v2 `lists`): the party's saved lists of people (call lists, canvass turfs, delegates),
 //! with their name, slug, author, the person a list is assigned to, the list it was split off
 //! from and `signups_count`, the number of people on it (the control total its members are
-//! checked against, see [`super::list_members`]). v1 has `/lists` as well (not bound yet).
+//! checked against, see [`super::list_members`]). v1 has `/lists` as well (its `count` is the control total).
 //! A list has `updated_at`, but `signups_count` is a counter the source recomputes when people
 //! join or leave the list (or are deleted) without the list's `updated_at` necessarily moving,
 //! and verify compares it with the members loaded: the catch-up reads the lists again whole
@@ -58,7 +58,8 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         shared_fields: &[],
         derived_counters: &["signups_count"],
     },
-    v1_key: V1Key::None,
+    // The same records under the same ids (list members: `<list>:<person>`) in v1.
+    v1_key: V1Key::SameId,
     defines: None,
     control_total: None,
 };

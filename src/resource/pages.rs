@@ -3,7 +3,9 @@
 //! author other records refer to (events, RSVPs, membership types and donations name a page by
 //! id). v2 serves no page bodies and no `created_at`/`updated_at` (only `published_at`), so a
 //! page is re-read whole at reconciliation. An event's name, slug and status are its page's.
-//! v1 has per-site page routes (`/sites/:slug/pages/…`, not read yet).
+//! v1 has per-type page routes (`/sites/:slug/pages/basic_pages`, `blogs`, `calendars`…) but
+//! no listing of every page: pages are read through v2 only (v1's events, petitions and
+//! surveys are pages, read as those resources).
 
 use super::*;
 

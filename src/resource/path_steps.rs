@@ -1,4 +1,4 @@
-//! Path steps (v2; v1 embeds them, without ids, in each `/paths` record): the ordered steps of
+//! Path steps (v2; v1 embeds them in each `/paths` record, read from there when present): the ordered steps of
 //! a path (`path_id`, `position`, `name`) with their default point person and due interval.
 //! Served nation-wide at `/api/v2/path_steps`, with `updated_at`. A step of a path deleted at
 //! source keeps the path's id (allowed); its point person is looked up like any person.

@@ -39,7 +39,8 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         shared_fields: &[],
         derived_counters: &[],
     },
-    v1_key: V1Key::None,
+    // The same records under the same ids (list members: `<list>:<person>`) in v1.
+    v1_key: V1Key::SameId,
     defines: None,
     control_total: None,
 };

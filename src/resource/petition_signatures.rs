@@ -4,7 +4,7 @@
 //! `sensitive`. People deleted at source keep their signatures (no documented cascade): a signer
 //! or recruiter missing from the export is looked up at the source, as is a missing petition; the
 //! page is allowed to be missing. v1 serves them per petition page
-//! (`/sites/:site_slug/pages/petitions/:id/signatures`), not yet read.
+//! (`/sites/:site_slug/pages/petitions/:id/signatures`), wrapped with their petition.
 
 use super::*;
 

@@ -3,7 +3,8 @@
 //! content, broadcaster) and which form fields signers see. A petition has NO name, slug or
 //! timestamp of its own: its title is its page's (`page_id`), and with nothing to find changes
 //! by, the collection is re-read whole at reconciliation (a few records per thousand people).
-//! v1 serves petitions as site pages (`/sites/:site_slug/pages/petitions`), not yet read. The
+//! v1 serves petitions as site pages (`/sites/:site_slug/pages/petitions`, read per site; the
+//! v1 id is the page id). The
 //! page and the broadcaster are allowed to be missing (deleted since, they keep their ids).
 
 use super::*;

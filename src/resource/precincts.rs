@@ -1,7 +1,7 @@
 //! Precincts (v2 `precincts`): the party's local branches or polling districts, with a code, a
 //! name and a point person; people name theirs by `precinct_id`. The spec gives precincts no
 //! timestamps at all, so changes are found by reading them again whole at the catch-up (they
-//! are few: about 30 per 1,000 people). v1 has `/precincts` as well (not bound yet). A point
+//! are few: about 30 per 1,000 people). v1 has `/precincts` as well (and `/precincts/:id`). A point
 //! person deleted at source keeps being named (looked up).
 
 use super::*;
@@ -40,7 +40,8 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         shared_fields: &[],
         derived_counters: &[],
     },
-    v1_key: V1Key::None,
+    // The same records under the same ids (list members: `<list>:<person>`) in v1.
+    v1_key: V1Key::SameId,
     defines: None,
     control_total: None,
 };

@@ -1,7 +1,7 @@
 //! Sites (v2 `sites`): the nation's websites, with their name, slug and custom domain; pages
 //! belong to a site. The reference gives sites no show route and no timestamps, so a site is
 //! re-read whole at reconciliation and a deletion is only seen by the id sweep. v1 lists
-//! `/sites` too (not read yet).
+//! `/sites` too (read by `--api v1`; v1 reaches events, petitions and surveys by the site's slug).
 
 use super::*;
 
@@ -34,7 +34,8 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         shared_fields: &[],
         derived_counters: &[],
     },
-    v1_key: V1Key::None,
+    // The same records under the same ids (list members: `<list>:<person>`) in v1.
+    v1_key: V1Key::SameId,
     defines: None,
     control_total: None,
 };

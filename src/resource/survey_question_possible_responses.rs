@@ -2,7 +2,8 @@
 //! enumerated question `responses`): the choice's text (`name`), its `position`, the message shown
 //! after it is chosen (`outro`) and the tags it adds (`tag_list`, a comma-separated string). Text
 //! questions have none. A choice names its question by `survey_question_id` (looked up at the
-//! source when missing from the export). v1 embeds choices in its survey pages (not yet read).
+//! source when missing from the export). v1 embeds choices in its survey pages
+//! (read from there, wrapped with their question).
 
 use super::*;
 

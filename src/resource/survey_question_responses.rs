@@ -7,7 +7,7 @@
 //! cascade): a respondent or canvasser missing from the export is looked up at the source. The
 //! page is allowed to be missing (a page deleted since keeps its id). v1
 //! serves them as `/survey_responses` (one record per person and survey, with
-//! `question_responses`), not yet read.
+//! `question_responses`): each question response is archived with its survey response.
 
 use super::*;
 

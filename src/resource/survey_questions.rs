@@ -3,7 +3,7 @@
 //! (`tag_list`, one comma-separated string). `position` and `published_at` are read-only. A
 //! question names its survey by `survey_id`; NationBuilder documents no cascade when a survey
 //! is deleted, so a question whose survey is missing from the export is looked up at the source.
-//! v1 embeds questions in its survey pages (not yet read).
+//! v1 embeds questions in its survey pages (read from there, wrapped with their survey).
 
 use super::*;
 

@@ -1,9 +1,9 @@
-//! Surveys (v2 only through this registry): the canvass and issue surveys a nation runs — one
+//! Surveys: the canvass and issue surveys a nation runs — one
 //! record per survey with its name and timestamps; its questions, their possible responses and
 //! the answers people gave are the resources `survey_questions`,
 //! `survey_question_possible_responses` and `survey_question_responses`. v2 `/surveys` pages,
 //! shows by id and takes `filter[updated_at]`. v1 serves surveys as pages of a site
-//! (`/sites/:site_slug/pages/surveys`, questions and choices embedded), not yet read.
+//! (`/sites/:site_slug/pages/surveys`, questions and choices embedded, read per site).
 
 use super::*;
 
