@@ -16,7 +16,7 @@ use crate::checkpoint::{status, NationLock, PgStore, StateStore};
 use crate::cli::migrate::{MigrateArgs, StatusArgs};
 use crate::config::{self, MigrateConfig};
 use crate::database;
-use crate::fetch::client::{redact_url, ClientConfig, HttpClient};
+use crate::fetch::client::{redact_url, ClientConfig, HttpClient, Purpose};
 use crate::fetch::rate_limit::Limiter;
 use crate::fetch::v1::V1Source;
 use crate::fetch::v2::V2Source;
@@ -53,6 +53,8 @@ pub struct MigrateSummary {
     pub elapsed: Duration,
     /// HTTP requests sent, retries and 429s among them.
     pub requests: (u64, u64, u64),
+    /// The requests by purpose: main pass, catch-up, deletion check.
+    pub requests_by_purpose: [u64; 3],
     /// What each stream's main pass did.
     pub streams: BTreeMap<Resource, pipeline::StreamReport>,
     /// What reconciliation changed per stream (empty with `--no-reconcile`).
@@ -105,6 +107,7 @@ pub async fn migrate(config: &MigrateConfig) -> anyhow::Result<ExitCode> {
         run_id: summary.run_id,
         elapsed_secs: summary.elapsed.as_secs_f64(),
         requests: summary.requests.0,
+        requests_by_purpose: summary.requests_by_purpose,
         retries: summary.requests.1,
         rate_limited: summary.requests.2,
         rejects: summary.rejects,
@@ -453,6 +456,20 @@ impl Run<'_> {
         let rejects = backend.sink.reject_count(&config.nation).await?;
         let stats = http.stats();
         let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        // Where this run's request budget went, for `status`.
+        let by_purpose: serde_json::Map<String, serde_json::Value> = Purpose::ALL
+            .iter()
+            .map(|p| {
+                (
+                    p.as_str().to_owned(),
+                    count(&stats.by_purpose[*p as usize]).into(),
+                )
+            })
+            .collect();
+        backend
+            .store
+            .record_requests(run_id, &serde_json::Value::Object(by_purpose))
+            .await?;
         Ok(MigrateSummary {
             run_id,
             rejects,
@@ -462,6 +479,11 @@ impl Run<'_> {
                 count(&stats.retries),
                 count(&stats.rate_limited),
             ),
+            requests_by_purpose: [
+                count(&stats.by_purpose[0]),
+                count(&stats.by_purpose[1]),
+                count(&stats.by_purpose[2]),
+            ],
             deletions_unchecked: reconciled
                 .iter()
                 .filter_map(|(s, r)| r.deletions_unchecked.clone().map(|why| (*s, why)))
@@ -555,12 +577,41 @@ async fn list_rejects(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints each stream's state.
+/// Prints each stream's state, and where the last finished run's requests went.
 pub async fn print_status(pool: &PgPool, nation: &str) -> anyhow::Result<()> {
     let spooled = PgStore::new(pool.clone()).spool_waiting(nation).await?;
     let states = super::summary::stream_states(pool, nation).await?;
     super::summary::print_states(nation, spooled, &states);
+    if let Some((run, requests)) = last_requests(pool, nation).await? {
+        let n = |p: Purpose| {
+            requests
+                .get(p.as_str())
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0)
+        };
+        println!(
+            "run {run} requests by purpose: {} main pass, {} catch-up, {} deletion check",
+            n(Purpose::Main),
+            n(Purpose::CatchUp),
+            n(Purpose::DeletionCheck)
+        );
+    }
     Ok(())
+}
+
+/// The requests by purpose of the nation's last run that recorded them.
+async fn last_requests(
+    pool: &PgPool,
+    nation: &str,
+) -> anyhow::Result<Option<(i64, serde_json::Value)>> {
+    let row: Option<(i64, serde_json::Value)> = sqlx::query_as(
+        "SELECT id, options->'requests' FROM sync.runs
+          WHERE nation = $1 AND options ? 'requests' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(nation)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
 }
 
 /// Runs `status`.

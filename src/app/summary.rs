@@ -11,6 +11,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::checkpoint::{PgStore, StateStore};
+use crate::fetch::client::Purpose;
 use crate::fetch::Cursor;
 use crate::pipeline::reconcile::ReconcileReport;
 use crate::pipeline::StreamReport;
@@ -192,6 +193,10 @@ pub struct RunSummary {
     pub elapsed_secs: f64,
     /// HTTP requests sent (retries included).
     pub requests: u64,
+    /// The same by purpose: the main pass, the catch-up of what changed, the check for
+    /// deletions (id sweep and confirmations).
+    #[serde(serialize_with = "by_purpose")]
+    pub requests_by_purpose: [u64; 3],
     /// Of those, retries.
     pub retries: u64,
     /// 429 answers met.
@@ -204,6 +209,16 @@ pub struct RunSummary {
     pub streams: Vec<StreamState>,
     /// The command to run next.
     pub next: String,
+}
+
+/// `requests_by_purpose` as `{"main": n, "catch_up": n, "deletion_check": n}`.
+fn by_purpose<S: serde::Serializer>(counts: &[u64; 3], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(3))?;
+    for purpose in Purpose::ALL {
+        map.serialize_entry(purpose.as_str(), &counts[purpose as usize])?;
+    }
+    map.end()
 }
 
 /// A duration in words (`48 s`, `3 min 20 s`, `1 h 05 min`).
@@ -227,6 +242,10 @@ pub(crate) fn print_summary(summary: &RunSummary) {
         summary.retries,
         summary.rate_limited,
         summary.rejects
+    );
+    let [main, catch_up, deletion] = summary.requests_by_purpose;
+    println!(
+        "  requests by purpose: {main} main pass, {catch_up} catch-up, {deletion} deletion check"
     );
     for (stream, run) in &summary.run {
         let mut line = format!(

@@ -85,6 +85,23 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// Adds `requests` (by purpose) to the options of run `run_id`
+    /// (`sync.runs.options.requests`), for `status`.
+    pub async fn record_requests(&self, run_id: i64, requests: &Value) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sync.runs SET options = options || jsonb_build_object('requests', $2::jsonb)
+              WHERE id = $1",
+        )
+        .bind(run_id)
+        .bind(requests)
+        .execute(&self.pool)
+        .await
+        .map_err(db("recording the requests in sync.runs"))?;
+        Ok(())
+    }
+}
+
 impl StateStore for PgStore {
     async fn checkpoints(&self, nation: &str) -> StoreResult<Vec<Checkpoint>> {
         let rows = sqlx::query(

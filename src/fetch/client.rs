@@ -41,11 +41,56 @@ pub const MB: u64 = 1024 * 1024;
 /// Bytes of an error response's body read at most: only its `code` and `message` are used.
 const ERROR_BODY_BYTES: u64 = 64 * 1024;
 
+/// What a request is for, so a consultant sees where the budget went: the main pass, the
+/// catch-up of what changed since it began, or the check for deletions at the source (the id
+/// sweep and the confirmations by id). Reconciliation sets it around its steps with
+/// [`for_purpose`]; everything else counts as the main pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Purpose {
+    /// Reading the resources (and anything outside reconciliation).
+    Main = 0,
+    /// Reading what changed since the main pass began (and records found new by the sweep).
+    CatchUp = 1,
+    /// Listing the ids at the source and confirming candidates for deletion.
+    DeletionCheck = 2,
+}
+
+impl Purpose {
+    /// Every purpose, in report order.
+    pub const ALL: [Purpose; 3] = [Purpose::Main, Purpose::CatchUp, Purpose::DeletionCheck];
+
+    /// Its name in reports (`main`, `catch_up`, `deletion_check`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Main => "main",
+            Purpose::CatchUp => "catch_up",
+            Purpose::DeletionCheck => "deletion_check",
+        }
+    }
+}
+
+tokio::task_local! {
+    static PURPOSE: Purpose;
+}
+
+/// Runs `work` with its requests (those sent from this task) counted for `purpose`.
+pub async fn for_purpose<F: std::future::Future>(purpose: Purpose, work: F) -> F::Output {
+    PURPOSE.scope(purpose, work).await
+}
+
+/// The purpose the current task's requests count for ([`Purpose::Main`] outside any
+/// [`for_purpose`]).
+pub fn current_purpose() -> Purpose {
+    PURPOSE.try_with(|p| *p).unwrap_or(Purpose::Main)
+}
+
 /// Counters a progress display shows: attempts sent, retries, 429s met.
 #[derive(Debug, Default)]
 pub struct FetchStats {
     /// HTTP attempts sent.
     pub requests: AtomicU64,
+    /// The same attempts by [`Purpose`] (indexed by `Purpose as usize`).
+    pub by_purpose: [AtomicU64; 3],
     /// Attempts that were retries of a failed one.
     pub retries: AtomicU64,
     /// 429 responses received.
@@ -254,6 +299,7 @@ impl HttpClient {
                 .await
                 .map_err(|long| self.pause_too_long(long.remaining))?;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            self.stats.by_purpose[current_purpose() as usize].fetch_add(1, Ordering::Relaxed);
             let sent = self
                 .inner
                 .get(url.clone())

@@ -48,7 +48,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 use url::Url;
 
-use super::client::{redact_url, HttpClient};
+use super::client::{current_purpose, for_purpose, redact_url, HttpClient};
 use super::{
     scan, Census, Cursor, FetchError, IdPage, KeyRule, Page, PagingGuard, Source, SourceRecord,
 };
@@ -324,11 +324,13 @@ impl V1Source {
             let mut tasks = JoinSet::new();
             for (slot, abbreviated) in chunk.iter().cloned() {
                 let this = self.clone();
-                tasks.spawn(async move {
+                // The spawned request counts for the purpose of the one that spawned it.
+                let purpose = current_purpose();
+                tasks.spawn(for_purpose(purpose, async move {
                     let id = abbreviated.source_id.clone().unwrap_or_default();
                     let full = this.show(listing, member, &id).await;
                     (slot, abbreviated, full)
-                });
+                }));
             }
             while let Some(joined) = tasks.join_next().await {
                 let (slot, abbreviated, full) =
@@ -438,7 +440,10 @@ impl V1Source {
             for (slot, owner) in chunk.iter().enumerate() {
                 let this = self.clone();
                 let owner = (*owner).clone();
-                tasks.spawn(async move { (slot, this.of_owner(resource, per, &owner).await) });
+                let purpose = current_purpose();
+                tasks.spawn(for_purpose(purpose, async move {
+                    (slot, this.of_owner(resource, per, &owner).await)
+                }));
             }
             let mut found: Vec<Option<Vec<SourceRecord>>> = vec![None; chunk.len()];
             while let Some(joined) = tasks.join_next().await {

@@ -32,6 +32,10 @@ pub struct Entry {
     pub main: Option<u64>,
     /// Requests of one reconciliation round when nothing changed; `None` when unknown.
     pub reconcile: Option<u64>,
+    /// Of those, the catch-up's.
+    pub catch_up: Option<u64>,
+    /// Of those, the deletion check's (the id sweep).
+    pub deletion_check: Option<u64>,
 }
 
 /// The inventory of a run.
@@ -64,6 +68,10 @@ pub struct Totals {
     pub main_requests: u64,
     /// Requests of one reconciliation round (of the resources whose size is known).
     pub reconcile_requests: u64,
+    /// Of those, the catch-up's.
+    pub catch_up_requests: u64,
+    /// Of those, the deletion check's.
+    pub deletion_check_requests: u64,
     /// Resources whose size the API does not give: not in the totals.
     pub unknown: usize,
     /// Seconds of the main pass at the budget; `None` unthrottled.
@@ -84,6 +92,8 @@ impl Inventory {
             census_requests,
             main_requests,
             reconcile_requests,
+            catch_up_requests: sum(|e| e.catch_up),
+            deletion_check_requests: sum(|e| e.deletion_check),
             unknown: self.resources.iter().filter(|e| e.main.is_none()).count(),
             main_seconds: seconds(main_requests),
             reconcile_seconds: seconds(reconcile_requests),
@@ -116,6 +126,39 @@ fn pages_to_empty(n: u64, per_page: u64) -> u64 {
 /// the mark (at least the one that set it: the filter is `gte`) and the empty page after it.
 const V2_CATCH_UP: u64 = 2;
 
+/// The requests of one resource by purpose (see [`crate::fetch::client::Purpose`]); `None`
+/// where the size is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Estimate {
+    /// The main pass.
+    pub main: Option<u64>,
+    /// The catch-up of one quiet reconciliation round.
+    pub catch_up: Option<u64>,
+    /// The deletion check (the id sweep) of one quiet reconciliation round.
+    pub deletion_check: Option<u64>,
+}
+
+impl Estimate {
+    fn known(main: u64, catch_up: u64, deletion_check: u64) -> Self {
+        Estimate {
+            main: Some(main),
+            catch_up: Some(catch_up),
+            deletion_check: Some(deletion_check),
+        }
+    }
+
+    const UNKNOWN: Estimate = Estimate {
+        main: None,
+        catch_up: None,
+        deletion_check: None,
+    };
+
+    /// The requests of one quiet reconciliation round (catch-up and deletion check).
+    pub fn reconcile(&self) -> Option<u64> {
+        Some(self.catch_up? + self.deletion_check?)
+    }
+}
+
 /// The requests of the main pass and of one quiet reconciliation round of `resource` through
 /// `api`, from its census (`None` where the size is unknown).
 pub fn estimate(
@@ -125,16 +168,28 @@ pub fn estimate(
     page_size: u32,
     full_people: bool,
 ) -> (Option<u64>, Option<u64>) {
+    let e = estimate_by_purpose(resource, api, census, page_size, full_people);
+    (e.main, e.reconcile())
+}
+
+/// [`estimate`], by purpose.
+pub fn estimate_by_purpose(
+    resource: Resource,
+    api: &str,
+    census: &Census,
+    page_size: u32,
+    full_people: bool,
+) -> Estimate {
     let ps = u64::from(page_size.max(1));
     let def = resource.def();
     if api == "v2" {
         let Some(v2) = def.v2 else {
-            return (Some(0), Some(0));
+            return Estimate::known(0, 0, 0);
         };
         if v2.nested.is_some() {
             // The owners' id pages, then each owner's member pages to the empty one.
             let (Some(owners), false) = (census.owners, census.per_owner.is_empty()) else {
-                return (None, None);
+                return Estimate::UNKNOWN;
             };
             let pass = pages_to_empty(owners, ps)
                 + census
@@ -147,10 +202,10 @@ pub fn estimate(
                 Changes::UpdatedSince => V2_CATCH_UP,
                 Changes::Reread => pass,
             };
-            return (Some(pass), Some(catch_up + pass));
+            return Estimate::known(pass, catch_up, pass);
         }
         let Some(n) = census.records else {
-            return (None, None);
+            return Estimate::UNKNOWN;
         };
         let pass = pages_to_empty(n, ps);
         let catch_up = match v2.changes {
@@ -158,13 +213,13 @@ pub fn estimate(
             Changes::UpdatedSince => V2_CATCH_UP,
             Changes::Reread => pass,
         };
-        return (Some(pass), Some(catch_up + pass));
+        return Estimate::known(pass, catch_up, pass);
     }
     match def.v1 {
-        V1Binding::None => (Some(0), Some(0)),
+        V1Binding::None => Estimate::known(0, 0, 0),
         V1Binding::Listing(listing) => {
             let Some(n) = census.records else {
-                return (None, None);
+                return Estimate::UNKNOWN;
             };
             // Token pages end on the last one (`next: null`); the first asks the count route
             // when the listing has one.
@@ -183,20 +238,20 @@ pub fn estimate(
                 Changes::UpdatedSince => 1,
                 Changes::Reread => pages + full,
             };
-            (Some(pages + full), Some(catch_up + pages))
+            Estimate::known(pages + full, catch_up, pages)
         }
         // Read within the owners' pages: their pages again (and, through a chain of owners,
         // their requests, which the census cannot count: then the estimate is unknown).
         V1Binding::Embedded(_) | V1Binding::Within(_) => {
             let Some(owners) = census.owners else {
-                return (None, None);
+                return Estimate::UNKNOWN;
             };
             let pages = owners.div_ceil(ps).max(1);
-            (Some(pages), Some(pages))
+            Estimate::known(pages, 0, pages)
         }
         V1Binding::PerRecord(per) => {
             let Some(owners) = census.owners else {
-                return (None, None);
+                return Estimate::UNKNOWN;
             };
             // The owners' pages, and one request per owner (its records fit a page).
             let pass = owners.div_ceil(ps).max(1) + owners;
@@ -204,7 +259,7 @@ pub fn estimate(
                 Changes::Never => 0,
                 _ => pass,
             };
-            (Some(pass), Some(catch_up + pass))
+            Estimate::known(pass, catch_up, pass)
         }
     }
 }
@@ -247,12 +302,14 @@ pub async fn take<S: Source>(
             }
             Err(source) => return Err(InventoryError { resource, source }),
         };
-        let (main, reconcile) = estimate(resource, source.api(), &census, page_size, full_people);
+        let e = estimate_by_purpose(resource, source.api(), &census, page_size, full_people);
         entries.push(Entry {
             resource,
             census,
-            main,
-            reconcile,
+            main: e.main,
+            reconcile: e.reconcile(),
+            catch_up: e.catch_up,
+            deletion_check: e.deletion_check,
         });
     }
     Ok(Inventory {
@@ -292,10 +349,12 @@ pub fn lines(inventory: &Inventory) -> Vec<String> {
         .rate_limit
         .map_or_else(|| "no request budget".to_owned(), |r| format!("at {r}"));
     out.push(format!(
-        "main pass: {} requests, about {}; reconciliation: {} requests, about {} ({budget}; counting took {} requests)",
+        "main pass: {} requests, about {}; reconciliation: {} requests ({} catch-up, {} deletion check), about {} ({budget}; counting took {} requests)",
         t.main_requests,
         time(t.main_seconds),
         t.reconcile_requests,
+        t.catch_up_requests,
+        t.deletion_check_requests,
         time(t.reconcile_seconds),
         t.census_requests
     ));

@@ -33,6 +33,7 @@ use tokio::task::JoinSet;
 use super::progress::{Progress, ReconcileChanges, ReconcileStep};
 use super::run::{self, join_streams, Backend, Job, Pass, PipelineError, RunSettings, StreamSlots};
 use crate::checkpoint::StateStore;
+use crate::fetch::client::{for_purpose, Purpose};
 use crate::fetch::{sweep_ids_observed, Cursor, Source};
 use crate::load::{PageBatch, PageOutcome, Sink};
 use crate::mapping::{build_batch, Mapper};
@@ -196,17 +197,20 @@ where
     if let Some(cursor) = source.changed_since(stream, mark.as_deref()) {
         let before = backend.sink.live_digest(nation, stream).await?;
         progress.reconcile_step(stream, ReconcileStep::CatchingUp { read: 0 });
-        let pass = run::run_stream(
-            backend,
-            settings,
-            source,
-            mapper,
-            progress,
-            Job {
-                stream,
-                from: cursor,
-                pass: Pass::CatchUp,
-            },
+        let pass = for_purpose(
+            Purpose::CatchUp,
+            run::run_stream(
+                backend,
+                settings,
+                source,
+                mapper,
+                progress,
+                Job {
+                    stream,
+                    from: cursor,
+                    pass: Pass::CatchUp,
+                },
+            ),
         )
         .await?;
         report.caught_up += pass.archived;
@@ -227,9 +231,9 @@ where
     // A stop signal ends the sweep at once: it has written nothing, and the next run sweeps
     // again (at real scale a sweep is minutes of requests).
     let swept = tokio::select! {
-        swept = sweep_ids_observed(source, stream, |listed, total| {
+        swept = for_purpose(Purpose::DeletionCheck, sweep_ids_observed(source, stream, |listed, total| {
             progress.reconcile_step(stream, ReconcileStep::Sweeping { listed, total });
-        }) => swept.map_err(fail)?,
+        })) => swept.map_err(fail)?,
         () = settings.stop.wait() => return Err(PipelineError::Interrupted),
     };
     let diff = backend.sink.compare_ids(nation, stream, &swept.ids).await?;
@@ -251,7 +255,9 @@ where
                 break;
             }
             asked += 1;
-            if let Some(record) = source.fetch_record(stream, id).await.map_err(fail)? {
+            // A record new at the source since the main pass: part of the catch-up.
+            let fetched = for_purpose(Purpose::CatchUp, source.fetch_record(stream, id));
+            if let Some(record) = fetched.await.map_err(fail)? {
                 records.push(record);
             }
         }
@@ -304,7 +310,8 @@ where
                         of: candidates,
                     },
                 );
-                match source.fetch_record(stream, id).await.map_err(fail)? {
+                let shown = for_purpose(Purpose::DeletionCheck, source.fetch_record(stream, id));
+                match shown.await.map_err(fail)? {
                     None => confirmed.push(id.clone()),
                     Some(record) => still_there.push(record),
                 }

@@ -1171,3 +1171,69 @@ async fn a_resource_added_later_is_read_alone_and_the_others_are_kept() {
     );
     sim.shutdown().await;
 }
+
+/// Every request of a run is counted for one purpose — the main pass, the catch-up, the check
+/// for deletions — in the summary, in `sync.runs` and in `status`; a re-run spends nothing on
+/// a main pass of resources already read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_are_reported_by_purpose() {
+    let sim = sim(300);
+    let db = TestDb::new().await;
+    let config = config_for(&sim, &db, MigrateArgs::default());
+    let first = migrate_with(&config, false).await.expect("migrate");
+    let [main, catch_up, deletion] = first.requests_by_purpose;
+    assert_eq!(main + catch_up + deletion, first.requests.0, "{first:?}");
+    assert_eq!(
+        first.requests.0,
+        sim.manifest().requests,
+        "the API counted as many"
+    );
+    // Every resource is swept for deletions; the catch-up asks at least once per resource
+    // that finds changes by time.
+    assert!(
+        main > 0 && catch_up > 0 && deletion >= 35,
+        "{:?}",
+        first.requests_by_purpose
+    );
+
+    let again = migrate_with(&config, false).await.expect("re-run");
+    let [main, _, _] = again.requests_by_purpose;
+    assert_eq!(
+        main, 0,
+        "a re-run reads nothing again in a main pass: {again:?}"
+    );
+
+    let recorded: serde_json::Value =
+        sqlx::query_scalar("SELECT options->'requests' FROM sync.runs WHERE id = $1")
+            .bind(again.run_id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        recorded,
+        serde_json::json!({
+            "main": again.requests_by_purpose[0],
+            "catch_up": again.requests_by_purpose[1],
+            "deletion_check": again.requests_by_purpose[2],
+        })
+    );
+    let out = binary()
+        .args([
+            "status",
+            "--nation",
+            "testnation",
+            "--database-url",
+            db.url(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "run {} requests by purpose: 0 main pass, {} catch-up, {} deletion check",
+            again.run_id, again.requests_by_purpose[1], again.requests_by_purpose[2]
+        )),
+        "{stdout}"
+    );
+    sim.shutdown().await;
+}
