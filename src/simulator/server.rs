@@ -18,7 +18,7 @@ use super::faults::{self, Fault};
 use super::paging::{Params, View};
 use super::rate_limit::Decision;
 use super::v2::Resp;
-use super::{data, oauth, resources, v1, v2, Shared};
+use super::{data, oauth, resources, v1, v1_exit, v2, Shared};
 
 /// The simulator's router.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -173,7 +173,13 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             state: &state,
         };
         match api {
-            Api::V1 => v1::handle(&shared, view, rest, &params),
+            // The full exit's routes first (sites, lists, contacts, events, surveys…), then the
+            // rest of v1.
+            Api::V1 => {
+                let segments: Vec<&str> = rest.split('/').collect();
+                v1_exit::handle(&shared, view, &segments, &params)
+                    .unwrap_or_else(|| v1::handle(&shared, view, rest, &params))
+            }
             Api::V2 => v2::handle(&shared, view, rest, &params),
         }
     };

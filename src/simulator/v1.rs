@@ -439,9 +439,7 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
                 &|o, k| write_donation(o, view, k),
             )
         }
-        // The full exit's routes (sites, lists, contacts, events, surveys…).
-        other => super::v1_exit::handle(shared, view, other, params)
-            .unwrap_or_else(|| Resp::error(404, "not_found", "Record not found")),
+        _ => Resp::error(404, "not_found", "Record not found"),
     }
 }
 
