@@ -65,7 +65,8 @@ pub(crate) async fn run(command: AuthCommand) -> anyhow::Result<ExitCode> {
             let legacy = auth::read_secret_file(&args.token_file, "legacy token")?;
             let credentials = auth::import_legacy(&app, &store, &legacy)
                 .await
-                .with_context(|| format!("exchanging the legacy token of nation {}", app.nation))?;
+                .with_context(|| format!("exchanging the legacy token of nation {}", app.nation))
+                .map_err(|e| spent_legacy(e, &app.nation))?;
             println!(
                 "The legacy token of nation {} was exchanged for expiring tokens (it no longer works as a refresh token; delete {}).",
                 app.nation,
@@ -127,6 +128,26 @@ fn relogin(err: anyhow::Error, nation: &str) -> anyhow::Error {
     if refused {
         err.context(format!(
             "the stored authorization no longer works: re-run `nb-exodus auth login --nation {nation}`"
+        ))
+    } else {
+        err
+    }
+}
+
+/// A legacy token the server refuses as a grant said as what it most likely means: it was
+/// exchanged already (it works once) or revoked.
+fn spent_legacy(err: anyhow::Error, nation: &str) -> anyhow::Error {
+    let refused = err.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<auth::AuthError>(),
+            Some(auth::AuthError::Refused { error, .. }) if error == "invalid_grant"
+        )
+    });
+    if refused {
+        err.context(format!(
+            "the legacy token was refused: it can be exchanged only once, so it was imported \
+             already (`nb-exodus auth status --nation {nation}` shows the stored credentials) or \
+             it was revoked; if nothing is stored, run `nb-exodus auth login --nation {nation}`"
         ))
     } else {
         err

@@ -1,5 +1,6 @@
 //! Arguments of `nb-exodus demo`. The demo never takes its database from the environment: it
-//! writes a fake nation, and `DATABASE_URL` is usually set to the party's real database.
+//! writes a fake nation, and `DATABASE_URL` is usually set to the party's real database. Its
+//! API token comes from the simulated nation's OAuth, with the life `--token-ttl` gives.
 
 use std::path::PathBuf;
 
@@ -43,6 +44,12 @@ pub struct DemoArgs {
     /// you can open it with psql.
     #[arg(long)]
     pub serve: bool,
+
+    /// Life of the access tokens the simulated nation's OAuth issues (NationBuilder: 24 h). The
+    /// demo stores its credentials and refreshes them as they expire, as a real run does; a
+    /// short life shows the refreshes. Example: --token-ttl 15s
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub token_ttl: String,
 
     /// No progress bars: a log line every few seconds instead.
     #[arg(long)]

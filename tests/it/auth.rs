@@ -2,7 +2,8 @@
 //! through `--paste` against the simulator's `/oauth/*`, a wrong `state` refused, a long
 //! migrate across several token expiries, a refresh token used twice stopping the run with the
 //! re-login line (resumably), two processes sharing one credentials file, and no token or
-//! secret anywhere in logs, reports, tables or messages.
+//! secret anywhere in logs, reports, tables or messages; `auth import-legacy` exchanging the
+//! simulator's legacy token once, and the demo getting its token that way.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -671,4 +672,305 @@ async fn a_401_refreshes_once_and_the_request_is_retried() {
     assert!(manifest.refresh_grants >= 1);
     assert_counts_match(db.pool(), &manifest).await;
     sim.shutdown().await;
+}
+
+/// The simulator's legacy token in the import tests (its `--token`).
+const LEGACY_TOKEN: &str = "it-legacy-token-3c91e07b5d24af68";
+
+/// `auth import-legacy` with the desk's legacy token file.
+fn import_legacy_args(sim: &RunningSimulator, desk: &Desk) -> Vec<String> {
+    [
+        "auth",
+        "import-legacy",
+        "--nation",
+        "testnation",
+        "--api-base",
+        sim.base_url(),
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret-file",
+        &desk.secret_file(),
+        "--token-file",
+        &desk.path("legacy-token").to_string_lossy(),
+        "--credentials",
+        &desk.creds(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Output of a finished command as (exit code, stdout, stderr).
+fn outcome(out: std::process::Output) -> (i32, String, String) {
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A legacy token exchanged once as a refresh token: `auth import-legacy` stores private
+/// credentials (one refresh grant, no code grant), `auth status` shows them without a token,
+/// a migrate through them completes with tables equal to the source, and a second import of
+/// the same legacy token is refused (exit 2, one line) without touching the stored ones. The
+/// legacy token and the client secret appear in no output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_legacy_exchanges_the_legacy_token_once_and_migrates_through_it() {
+    let sim = sim_with(SimulatorConfig {
+        people: 300,
+        token: LEGACY_TOKEN.into(),
+        rate_limit: None,
+        oauth: OAuthConfig {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            token_ttl: Duration::from_secs(86_400),
+            auto_approve: false,
+        },
+        ..SimulatorConfig::default()
+    });
+    let desk = Desk::new();
+    let db = TestDb::new().await;
+    std::fs::write(desk.path("legacy-token"), format!("{LEGACY_TOKEN}\n")).unwrap();
+    let mut seen = String::new();
+
+    let (code, out, err) = outcome(
+        command(&desk)
+            .args(import_legacy_args(&sim, &desk))
+            .output()
+            .await
+            .unwrap(),
+    );
+    seen.push_str(&format!("{out}{err}"));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("legacy token of nation testnation was exchanged"),
+        "{out}"
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(desk.creds())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let stored = std::fs::read_to_string(desk.creds()).unwrap();
+    assert!(
+        !stored.contains(CLIENT_SECRET),
+        "the secret is never stored"
+    );
+    assert!(
+        !stored.contains(LEGACY_TOKEN),
+        "the spent legacy token is not kept"
+    );
+    assert!(stored.contains(&desk.secret_file()), "the secret's path is");
+    let (access, refresh) = desk.tokens();
+    assert!(access != LEGACY_TOKEN && refresh != LEGACY_TOKEN);
+    let manifest = sim.manifest();
+    assert_eq!(
+        (manifest.refresh_grants, manifest.code_grants),
+        (1, 0),
+        "one refresh grant: the exchange"
+    );
+
+    let (code, out, err) = outcome(
+        command(&desk)
+            .args([
+                "auth",
+                "status",
+                "--nation",
+                "testnation",
+                "--credentials",
+                &desk.creds(),
+            ])
+            .output()
+            .await
+            .unwrap(),
+    );
+    seen.push_str(&format!("{out}{err}"));
+    assert_eq!(code, 0, "{out}\n{err}");
+    for shown in [
+        "nation:          testnation",
+        "expires",
+        "refresh token:   stored",
+        &format!("client id:       {CLIENT_ID}"),
+        &desk.creds(),
+    ] {
+        assert!(out.contains(shown), "status shows {shown:?}: {out}");
+    }
+    assert!(!out.contains(&access) && !out.contains(&refresh), "{out}");
+
+    let (code, out, err) = outcome(
+        command(&desk)
+            .args(migrate_args(&sim, &db, &desk, false))
+            .output()
+            .await
+            .unwrap(),
+    );
+    seen.push_str(&format!("{out}{err}"));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let manifest = sim.manifest();
+    assert_counts_match(db.pool(), &manifest).await;
+    assert_eq!(manifest.unauthorized, 0, "{manifest:?}");
+    assert_eq!(
+        manifest.refresh_grants, 1,
+        "a 24 h token needs no refresh during the run"
+    );
+
+    // The legacy token is spent: a second import is refused and the stored credentials stay.
+    let (code, out, err) = outcome(
+        command(&desk)
+            .args(import_legacy_args(&sim, &desk))
+            .output()
+            .await
+            .unwrap(),
+    );
+    seen.push_str(&format!("{out}{err}"));
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    let line = err.trim();
+    assert!(
+        line.contains("legacy token was refused: it can be exchanged only once")
+            && line.contains("`nb-exodus auth status --nation testnation`")
+            && line.contains("invalid_grant"),
+        "{line}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(desk.creds()).unwrap(),
+        stored,
+        "the refused import leaves the stored credentials as they were"
+    );
+    assert_eq!(
+        sim.manifest().refresh_grants,
+        1,
+        "a refused grant is not counted"
+    );
+
+    for (what, secret) in [
+        ("legacy token", LEGACY_TOKEN),
+        ("client secret", CLIENT_SECRET),
+        ("access token", access.as_str()),
+        ("refresh token", refresh.as_str()),
+    ] {
+        assert!(!seen.contains(secret), "the {what} appeared in an output");
+    }
+    let tables = dump(&db).await;
+    for secret in [
+        LEGACY_TOKEN,
+        CLIENT_SECRET,
+        access.as_str(),
+        refresh.as_str(),
+    ] {
+        assert!(!tables.contains(secret), "a secret in the database");
+    }
+    sim.shutdown().await;
+}
+
+/// The demo's legacy token, as `nb-exodus demo` derives it from the seed.
+fn demo_legacy_token(seed: u64) -> String {
+    format!("demo-{:016x}", seed.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// `nb-exodus demo` gets its token from the simulated nation's OAuth: one line says so and
+/// names the credentials file, which sits in the data directory (0600, in a 0700 directory,
+/// never under the config directory); with 1 s tokens the run refreshes and still balances;
+/// `auth status` reads the file; no token or secret appears in the output.
+#[test]
+fn demo_takes_its_token_from_the_simulated_nations_oauth() {
+    let _turn = crate::support::db::shared_turn();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("config");
+    let nbx = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_nb-exodus"))
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env_remove("NATIONBUILDER_API_TOKEN")
+            .env("XDG_CONFIG_HOME", &config)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        outcome(out)
+    };
+    let data_arg = data.to_string_lossy().into_owned();
+    let (code, out, err) = nbx(&[
+        "demo",
+        "--people",
+        "300",
+        "--rate-limit",
+        "off",
+        "--quiet",
+        "--token-ttl",
+        "1s",
+        "--data-dir",
+        &data_arg,
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let said: Vec<&str> = out.lines().filter(|l| l.contains("OAuth")).collect();
+    assert_eq!(said.len(), 1, "{out}");
+    assert!(
+        said[0].contains("legacy token, exchanged once") && said[0].contains("1 s"),
+        "{}",
+        said[0]
+    );
+    let creds = data.join("nb-exodus-demo-credentials").join("demo.json");
+    assert!(
+        said[0].contains(&creds.display().to_string()),
+        "{}",
+        said[0]
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&creds), 0o600);
+    assert_eq!(mode(creds.parent().unwrap()), 0o700);
+    assert_eq!(
+        mode(&creds.with_file_name("client-secret")),
+        0o600,
+        "the demo app's client secret"
+    );
+    assert!(!config.exists(), "nothing under the config directory");
+    let migrated = out
+        .lines()
+        .find(|l| l.starts_with("migrated in"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(migrated.contains("token refresh"), "{migrated}");
+    assert!(
+        out.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["core.people", "300", "300"]),
+        "{out}"
+    );
+
+    let creds_arg = creds.to_string_lossy().into_owned();
+    let (code, status, err) = nbx(&[
+        "auth",
+        "status",
+        "--nation",
+        "demo",
+        "--credentials",
+        &creds_arg,
+    ]);
+    assert_eq!(code, 0, "{status}\n{err}");
+    assert!(
+        status.contains("client id:       nb-exodus-demo"),
+        "{status}"
+    );
+
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&creds).unwrap()).unwrap();
+    let secret = std::fs::read_to_string(creds.with_file_name("client-secret")).unwrap();
+    let seen = format!("{out}{err}{status}");
+    for (what, value) in [
+        ("legacy token", demo_legacy_token(42)),
+        ("client secret", secret.trim().to_owned()),
+        (
+            "access token",
+            stored["access_token"].as_str().unwrap().to_owned(),
+        ),
+        (
+            "refresh token",
+            stored["refresh_token"].as_str().unwrap().to_owned(),
+        ),
+    ] {
+        assert!(value.len() >= 16, "{what}");
+        assert!(!seen.contains(&value), "the {what} appeared in an output");
+    }
 }
