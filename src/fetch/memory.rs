@@ -27,6 +27,10 @@ pub struct Quirks {
     pub repeat_pages: bool,
     /// Collections the API does not have: every page answers 404.
     pub missing: BTreeSet<Resource>,
+    /// Counts of an id range give the whole collection's count (the filter is ignored).
+    pub counts_ignore_filters: bool,
+    /// No counts at all.
+    pub no_counts: bool,
 }
 
 #[derive(Debug, Default)]
@@ -107,6 +111,16 @@ impl MemorySource {
         self.with(|s| s.requests)
     }
 
+    /// The ids of `resource` held now, ascending.
+    pub fn ids(&self, resource: Resource) -> Vec<u64> {
+        self.with(|s| {
+            s.records
+                .get(&resource)
+                .map(|r| r.keys().copied().collect())
+                .unwrap_or_default()
+        })
+    }
+
     fn record(id: u64, value: &Value) -> SourceRecord {
         SourceRecord::from_value(Some(id.to_string()), value.clone())
     }
@@ -151,6 +165,52 @@ impl MemorySource {
 impl Source for MemorySource {
     fn api(&self) -> &'static str {
         "v2"
+    }
+
+    async fn count_ids_in(
+        &self,
+        resource: Resource,
+        after: u64,
+        upto: Option<u64>,
+    ) -> Result<Option<u64>, FetchError> {
+        Ok(self.with(|s| {
+            s.requests += 1;
+            let all = s.records.get(&resource).cloned().unwrap_or_default();
+            if s.quirks.no_counts {
+                return None;
+            }
+            if s.quirks.counts_ignore_filters {
+                return Some(all.len() as u64);
+            }
+            Some(
+                all.keys()
+                    .filter(|id| **id > after && upto.is_none_or(|u| **id <= u))
+                    .count() as u64,
+            )
+        }))
+    }
+
+    async fn ids_in(
+        &self,
+        resource: Resource,
+        after: u64,
+        upto: Option<u64>,
+    ) -> Result<Option<Vec<String>>, FetchError> {
+        Ok(Some(self.with(|s| {
+            // One request per page of the range.
+            let ids: Vec<String> = s
+                .records
+                .get(&resource)
+                .map(|r| {
+                    r.keys()
+                        .filter(|id| **id > after && upto.is_none_or(|u| **id <= u))
+                        .map(u64::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            s.requests += (ids.len() / self.page_size) as u64 + 1;
+            ids
+        })))
     }
 
     fn start(&self, _resource: Resource) -> Cursor {

@@ -214,7 +214,7 @@ pub struct IdPage {
 }
 
 /// Every id of a stream as the API lists it now.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IdSweep {
     /// The ids, in the order listed (duplicates kept: offset paging can repeat).
     pub ids: Vec<String>,
@@ -496,6 +496,28 @@ pub trait Source: Send + Sync {
     /// route that answers 404), so a deletion can be confirmed before a row is removed.
     fn confirms_deletions(&self, _stream: Resource) -> bool {
         true
+    }
+    /// How many records of `resource` the source holds with ids in `(after, upto]` (no upper
+    /// bound for `None`), where the API counts a collection filtered by id
+    /// (`stats[total]=count` with `filter[id][gt]`/`[lte]`); `Ok(None)` where it cannot be
+    /// asked. Whether the count honours the filter is for the caller to check.
+    fn count_ids_in(
+        &self,
+        _resource: Resource,
+        _after: u64,
+        _upto: Option<u64>,
+    ) -> impl std::future::Future<Output = Result<Option<u64>, FetchError>> + Send {
+        std::future::ready(Ok(None))
+    }
+    /// The ids of `resource` in `(after, upto]` at the source, listed to their end by id;
+    /// `Ok(None)` where the API cannot list by id range (or did not keep to the range).
+    fn ids_in(
+        &self,
+        _resource: Resource,
+        _after: u64,
+        _upto: Option<u64>,
+    ) -> impl std::future::Future<Output = Result<Option<Vec<String>>, FetchError>> + Send {
+        std::future::ready(Ok(None))
     }
     /// How many records of `resource` the source holds, where the API says so cheaply (see
     /// [`Census`]); the default knows nothing and asks nothing.

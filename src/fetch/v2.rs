@@ -163,6 +163,34 @@ impl V2Source {
         Ok(url)
     }
 
+    /// The collection URL of `resource` filtered to ids in `(after, upto]`, with the id sweep's
+    /// sparse fieldset; `None` for a resource whose ids cannot be ranged (one read per owner,
+    /// one that may not page, or whose keyset paging the API refused).
+    fn range_url(
+        &self,
+        resource: Resource,
+        after: u64,
+        upto: Option<u64>,
+    ) -> Result<Option<Url>, FetchError> {
+        let binding = Self::binding(resource)?;
+        if binding.nested.is_some()
+            || binding.paging != Paging::Paged
+            || self.profile(resource).keyset == Some(false)
+        {
+            return Ok(None);
+        }
+        let mut url = self.collection_url(resource)?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("filter[id][gt]", &after.to_string());
+            if let Some(upto) = upto {
+                q.append_pair("filter[id][lte]", &upto.to_string());
+            }
+            q.append_pair(&format!("fields[{}]", binding.path), binding.sweep_field);
+        }
+        Ok(Some(url))
+    }
+
     /// GETs a collection page, learning from a refusal and asking again the way the API
     /// accepts: keyset paging refused or ignored → `page[number]`; the `updated_at` filter
     /// refused → a full re-read; a page size refused → the documented default of 20. Each
@@ -621,6 +649,65 @@ impl Source for V2Source {
     fn confirms_deletions(&self, resource: Resource) -> bool {
         // Without a show route only a complete listing speaks for a record.
         resource.has_show("v2")
+    }
+
+    async fn count_ids_in(
+        &self,
+        resource: Resource,
+        after: u64,
+        upto: Option<u64>,
+    ) -> Result<Option<u64>, FetchError> {
+        let Some(mut url) = self.range_url(resource, after, upto)? else {
+            return Ok(None);
+        };
+        url.query_pairs_mut()
+            .append_pair("page[size]", "1")
+            .append_pair("stats[total]", "count");
+        Ok(self.http.get(&url, parse_document).await?.parsed.total)
+    }
+
+    async fn ids_in(
+        &self,
+        resource: Resource,
+        after: u64,
+        upto: Option<u64>,
+    ) -> Result<Option<Vec<String>>, FetchError> {
+        let page_size = self.page_size_for(resource);
+        let mut ids: Vec<String> = Vec::new();
+        let mut from = after;
+        // Each page moves `from` strictly up (checked below), so this ends; the bound is a
+        // second guard against an API that keeps answering.
+        for _ in 0..100_000 {
+            let Some(mut url) = self.range_url(resource, from, upto)? else {
+                return Ok(None);
+            };
+            url.query_pairs_mut()
+                .append_pair("sort", "id")
+                .append_pair("page[size]", &page_size.to_string());
+            let doc = self.http.get(&url, parse_document).await?.parsed;
+            if doc.records.is_empty() {
+                return Ok(Some(ids));
+            }
+            let mut last = from;
+            for record in &doc.records {
+                // An id outside the range, or not ascending: the API did not keep to the
+                // filter, and nothing here can be relied on.
+                let Some(id) = record
+                    .source_id
+                    .as_deref()
+                    .and_then(|i| i.parse::<u64>().ok())
+                else {
+                    return Ok(None);
+                };
+                if id <= last || upto.is_some_and(|u| id > u) {
+                    return Ok(None);
+                }
+                last = id;
+                ids.push(id.to_string());
+            }
+            from = last;
+        }
+        Ok(None)
     }
 
     async fn census(&self, resource: Resource) -> Result<Census, FetchError> {

@@ -239,6 +239,15 @@ impl Sink for MemorySink {
         Ok((live.len() as i64, digest))
     }
 
+    async fn live_ids(&self, nation: &str, stream: Resource) -> Result<Vec<String>, LoadError> {
+        Ok(self
+            .raw(nation, stream)
+            .into_iter()
+            .filter(|(_, r)| !r.deleted_at_source)
+            .map(|(id, _)| id)
+            .collect())
+    }
+
     async fn compare_ids(
         &self,
         nation: &str,

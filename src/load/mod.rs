@@ -446,6 +446,13 @@ pub trait Sink: Send + Sync + 'static {
         stream: Resource,
     ) -> impl Future<Output = Result<(i64, Option<String>), LoadError>> + Send;
 
+    /// The ids of the stream's live archive (not marked deleted at source).
+    fn live_ids(
+        &self,
+        nation: &str,
+        stream: Resource,
+    ) -> impl Future<Output = Result<Vec<String>, LoadError>> + Send;
+
     /// Compares the ids the source lists now with the stream's live archive.
     fn compare_ids(
         &self,

@@ -153,6 +153,18 @@ impl Sink for PgSink {
         Ok((n, digest))
     }
 
+    async fn live_ids(&self, nation: &str, stream: Resource) -> Result<Vec<String>, LoadError> {
+        sqlx::query_scalar(
+            "SELECT source_id FROM raw.records
+              WHERE nation = $1 AND resource = $2 AND deleted_at_source IS NULL",
+        )
+        .bind(nation)
+        .bind(stream.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(statement_error(stream, "raw.records"))
+    }
+
     async fn compare_ids(
         &self,
         nation: &str,

@@ -4,11 +4,13 @@
 //! ([`run`], in `run.rs`) runs those exports concurrently — a *stream* is the running export
 //! of one resource — through fetch → map → load, each page committed with its checkpoint in
 //! one transaction; [`reconcile`] then makes the tables equal the source as of the end of the
-//! run (catch-up passes, id sweeps, confirmed deletions); [`remap`] re-derives the tables from
+//! run (catch-up passes, id sweeps — by counted id ranges where the API allows, [`deletions`] —
+//! and confirmed deletions); [`remap`] re-derives the tables from
 //! the raw archive after a mapping change. [`progress`] is the observer every stage reports
 //! to (bars on a terminal, log lines elsewhere). The app runs the main pass, then
 //! reconciliation: neither calls the other's entry point.
 
+mod deletions;
 pub mod inventory;
 pub mod plan;
 pub mod progress;

@@ -30,6 +30,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
+use super::deletions::{self, Counted};
 use super::progress::{Progress, ReconcileChanges, ReconcileStep};
 use super::run::{self, join_streams, Backend, Job, Pass, PipelineError, RunSettings, StreamSlots};
 use crate::checkpoint::StateStore;
@@ -59,6 +60,9 @@ pub struct ReconcileReport {
     /// Why deletions could not be checked in the last round, when they could not (the id
     /// listing was incomplete or contradicted by the API); nothing was removed then.
     pub deletions_unchecked: Option<String>,
+    /// How the last round checked deletions: by counted id ranges (with its counts and range
+    /// listings), or by a full id sweep and why.
+    pub deletion_check: Option<String>,
 }
 
 impl ReconcileReport {
@@ -72,6 +76,7 @@ impl ReconcileReport {
         self.rounds += other.rounds;
         self.changed += other.changed;
         self.deletions_unchecked = other.deletions_unchecked;
+        self.deletion_check = other.deletion_check;
     }
 }
 
@@ -228,14 +233,50 @@ where
             total: None,
         },
     );
-    // A stop signal ends the sweep at once: it has written nothing, and the next run sweeps
+    // By counted id ranges where the API allows it (see `deletions`), else a full id sweep.
+    // A stop signal ends either at once: it has written nothing, and the next run checks
     // again (at real scale a sweep is minutes of requests).
-    let swept = tokio::select! {
-        swept = for_purpose(Purpose::DeletionCheck, sweep_ids_observed(source, stream, |listed, total| {
-            progress.reconcile_step(stream, ReconcileStep::Sweeping { listed, total });
-        })) => swept.map_err(fail)?,
+    let archived = backend.sink.live_ids(nation, stream).await?;
+    let counted = tokio::select! {
+        counted = for_purpose(
+            Purpose::DeletionCheck,
+            deletions::counted_sweep(source, stream, &archived),
+        ) => counted.map_err(fail)?,
         () = settings.stop.wait() => return Err(PipelineError::Interrupted),
     };
+    let swept = match counted {
+        Counted::Swept {
+            sweep,
+            counts,
+            listings,
+        } => {
+            report.deletion_check = Some(format!(
+                "counted id ranges ({counts} counts, {listings} range listings)"
+            ));
+            progress.reconcile_step(
+                stream,
+                ReconcileStep::Sweeping {
+                    listed: sweep.ids.len() as u64,
+                    total: sweep.total,
+                },
+            );
+            sweep
+        }
+        Counted::NotUsed(why) => {
+            report.deletion_check = Some(format!("full id sweep ({why})"));
+            tokio::select! {
+                swept = for_purpose(Purpose::DeletionCheck, sweep_ids_observed(source, stream, |listed, total| {
+                    progress.reconcile_step(stream, ReconcileStep::Sweeping { listed, total });
+                })) => swept.map_err(fail)?,
+                () = settings.stop.wait() => return Err(PipelineError::Interrupted),
+            }
+        }
+    };
+    tracing::info!(
+        resource = stream.as_str(),
+        method = report.deletion_check.as_deref().unwrap_or(""),
+        "deletion check"
+    );
     let diff = backend.sink.compare_ids(nation, stream, &swept.ids).await?;
 
     // New or reappeared at source: fetch them by id. Adding is safe whatever the sweep.
