@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use crate::simulator::{
     FaultConfig, LastNext, LinkStyle, OAuthConfig, Oversize, RateLimit, SimulatorConfig, V1Paging,
-    V2Keyset, V2LinkParams, Variants,
+    V2Counts, V2Keyset, V2LinkParams, Variants,
 };
 use crate::{Error, Result};
 
@@ -219,6 +219,22 @@ pub struct SimulateArgs {
     /// gets the whole collection. Example: --imports-unpaged
     #[arg(long)]
     pub imports_unpaged: bool,
+
+    /// What v2 stats[total]=count counts: the records the filters select, the whole
+    /// collection whatever the filters, or nothing (no count). Example: --v2-counts unfiltered
+    #[arg(long, value_enum, default_value_t = CountsArg::Filtered)]
+    pub v2_counts: CountsArg,
+}
+
+/// What v2 counts.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CountsArg {
+    /// The records the filters select.
+    Filtered,
+    /// The whole collection, whatever the filters.
+    Unfiltered,
+    /// No count.
+    None,
 }
 
 /// How v2 treats keyset paging.
@@ -428,6 +444,11 @@ impl SimulateArgs {
                 },
                 v2_refuse_updated_filter: self.v2_refuse_updated_filter,
                 imports_unpaged: self.imports_unpaged,
+                v2_counts: match self.v2_counts {
+                    CountsArg::Filtered => V2Counts::Filtered,
+                    CountsArg::Unfiltered => V2Counts::Unfiltered,
+                    CountsArg::None => V2Counts::Absent,
+                },
             },
         })
     }

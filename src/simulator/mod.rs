@@ -151,6 +151,19 @@ pub enum V2Keyset {
     Ignored,
 }
 
+/// What v2 `stats[total]=count` counts, which the reference does not confirm (§7.2: "a count
+/// can reportedly be requested").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum V2Counts {
+    /// The records the request's filters select.
+    #[default]
+    Filtered,
+    /// The whole collection, whatever the filters.
+    Unfiltered,
+    /// No count at all (`meta` stays empty).
+    Absent,
+}
+
 /// v1 paging style (§3.1, §3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum V1Paging {
@@ -184,6 +197,8 @@ pub struct Variants {
     pub v2_keyset: V2Keyset,
     /// v2 answers 400 to `filter[updated_at]` (the reference leaves it unconfirmed).
     pub v2_refuse_updated_filter: bool,
+    /// What `stats[total]=count` counts.
+    pub v2_counts: V2Counts,
     /// Donations' `membership_id` is always `null`, as before the simulator had memberships;
     /// by default about 60 % of the donations of members point at their membership (dues).
     pub null_membership_id: bool,

@@ -17,11 +17,11 @@ use std::fmt::Write as _;
 
 use super::json::Obj;
 use super::lists_precincts_relationships;
-use super::paging::{self, Params, View};
+use super::paging::{self, Bounds, Params, View};
 use super::resources::{self, Include, ResourceDef};
 use super::v2_filters::Filters;
 use super::v2_records::Shape;
-use super::{LastNext, LinkStyle, Oversize, Shared, V2Keyset, V2LinkParams};
+use super::{LastNext, LinkStyle, Oversize, Shared, V2Counts, V2Keyset, V2LinkParams};
 
 /// The resource type a v2 handler works on.
 type Resource = &'static ResourceDef;
@@ -235,9 +235,12 @@ fn index(
     };
     let skip = (ask.number - 1).saturating_mul(ask.size);
     let keys = view.collect(kind, filters.bounds(), pred, skip, ask.size, ask.desc);
-    let count = ask
-        .want_count
-        .then(|| view.count(kind, filters.bounds(), pred));
+    let count = match shared.config.variants.v2_counts {
+        _ if !ask.want_count => None,
+        V2Counts::Filtered => Some(view.count(kind, filters.bounds(), pred)),
+        V2Counts::Unfiltered => Some(view.count(kind, Bounds::default(), None)),
+        V2Counts::Absent => None,
+    };
     let path = format!("/api/v2/{}", res.v2_path);
     let next = Some(!keys.is_empty());
     page(
