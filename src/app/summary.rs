@@ -162,6 +162,9 @@ pub struct StreamRun {
     pub deleted: u64,
     /// Why deletions could not be checked, when they could not.
     pub deletions_unchecked: Option<String>,
+    /// How deletions were checked: by counted id ranges, or by a full id sweep and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_check: Option<String>,
 }
 
 impl StreamRun {
@@ -174,6 +177,7 @@ impl StreamRun {
             read: main.archived,
             rejected: main.rejected,
             reconciled: found.rounds > 0,
+            deletion_check: found.deletion_check.clone(),
             new: found.new,
             updated: found.updated,
             deleted: found.deleted,
