@@ -70,6 +70,13 @@ pub(crate) async fn counted_sweep<S: Source>(
     counts += 1;
     // A full sweep costs a page per hundred records and the empty page after them.
     let budget = total / LEAF as u64 + 2;
+    // Each deletion costs about a count per halving and a listing: when the archive holds so
+    // many more records than the source that this would exceed the sweep, sweep at once.
+    let gone = (ids.len() as u64).saturating_sub(total);
+    let halvings = u64::from((ids.len() / LEAF).max(1).ilog2()) + 1;
+    if gone.saturating_mul(halvings + 1) > budget {
+        return not_used("the deletions are too many for counting to be cheaper");
+    }
 
     // The check on the nation itself: a range whose true size is known from listing it.
     let first_hi = ids[LEAF - 1];
