@@ -24,16 +24,7 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::Listing(V1Listing {
-        path: "lists",
-        key: KeyRule::Id,
-        count: None,
-        show: None,
-        abbreviated: false,
-        full_marker: None,
-        changes: Changes::Reread,
-        search: None,
-    }),
+    v1: V1Binding::Listing(V1Listing::reread("lists")),
     references: &[
         Reference {
             column: "author_source_id",

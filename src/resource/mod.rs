@@ -253,6 +253,31 @@ pub struct V1Listing {
     pub search: Option<&'static str>,
 }
 
+impl V1Listing {
+    /// A listing keyed by `id`, with no count route, no show route and nothing abbreviated,
+    /// re-read whole to find changes (the full exit's v1 listings: `/sites`, `/lists`…).
+    pub const fn reread(path: &'static str) -> V1Listing {
+        V1Listing {
+            path,
+            key: KeyRule::Id,
+            count: None,
+            show: None,
+            abbreviated: false,
+            full_marker: None,
+            changes: Changes::Reread,
+            search: None,
+        }
+    }
+
+    /// The same listing with a show route `/api/v1/<path>/:id` answering `{<member>: …}`.
+    pub const fn with_show(self, member: &'static str) -> V1Listing {
+        V1Listing {
+            show: Some(member),
+            ..self
+        }
+    }
+}
+
 /// A v1 resource embedded in another's records.
 #[derive(Debug, Clone, Copy)]
 pub struct V1Embedded {

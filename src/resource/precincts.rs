@@ -20,16 +20,7 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::Listing(V1Listing {
-        path: "precincts",
-        key: KeyRule::Id,
-        count: None,
-        show: Some("precinct"),
-        abbreviated: false,
-        full_marker: None,
-        changes: Changes::Reread,
-        search: None,
-    }),
+    v1: V1Binding::Listing(V1Listing::reread("precincts").with_show("precinct")),
     references: &[Reference {
         column: "point_person_source_id",
         resource: "people",

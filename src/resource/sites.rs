@@ -19,16 +19,7 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         paging: Paging::Paged,
         nested: None,
     }),
-    v1: V1Binding::Listing(V1Listing {
-        path: "sites",
-        key: KeyRule::Id,
-        count: None,
-        show: None,
-        abbreviated: false,
-        full_marker: None,
-        changes: Changes::Reread,
-        search: None,
-    }),
+    v1: V1Binding::Listing(V1Listing::reread("sites")),
     references: &[],
     sample: SampleRules {
         shared_fields: &[],

@@ -26,16 +26,7 @@ pub(super) const DEF: ResourceDef = ResourceDef {
         nested: None,
     }),
     v1: V1Binding::Within(V1Within {
-        of: V1Owner::Listing(V1Listing {
-            path: "survey_responses",
-            key: KeyRule::Id,
-            count: None,
-            show: None,
-            abbreviated: false,
-            full_marker: None,
-            changes: Changes::Reread,
-            search: None,
-        }),
+        of: V1Owner::Listing(V1Listing::reread("survey_responses")),
         member: "/question_responses",
         wrap: V1Wrap {
             key_field: None,

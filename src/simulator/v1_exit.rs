@@ -107,18 +107,9 @@ pub(crate) fn handle(
                     && Contact::generate(nation, ledgers, k).signup_id == person
             };
             let path = format!("people/{person}/contacts");
-            list(
-                shared,
-                view,
-                params,
-                Listing {
-                    path: &path,
-                    kind: listing_keys("contacts"),
-                    pred: Some(&pred),
-                    within: Bounds::default(),
-                },
-                &|o, k| write_contact(o, view, k),
-            )
+            list_where(shared, view, params, &path, "contacts", &pred, &|o, k| {
+                write_contact(o, view, k)
+            })
         }
         ["sites", slug, "pages", kind] => {
             let site = site_by_slug(nation, slug)?;
@@ -127,51 +118,24 @@ pub(crate) fn handle(
                 "events" => {
                     let pred =
                         |e: u64| page_site(nation, events::event_page(nation, e)) == Some(site);
-                    list(
-                        shared,
-                        view,
-                        params,
-                        Listing {
-                            path: &path,
-                            kind: listing_keys("events"),
-                            pred: Some(&pred),
-                            within: Bounds::default(),
-                        },
-                        &|o, e| write_event(o, nation, e),
-                    )
+                    list_where(shared, view, params, &path, "events", &pred, &|o, e| {
+                        write_event(o, nation, e)
+                    })
                 }
                 "petitions" => {
                     let pred = |p: u64| {
                         spp::petition(nation, p)
                             .is_some_and(|x| page_site(nation, x.page_id) == Some(site))
                     };
-                    list(
-                        shared,
-                        view,
-                        params,
-                        Listing {
-                            path: &path,
-                            kind: listing_keys("petitions"),
-                            pred: Some(&pred),
-                            within: Bounds::default(),
-                        },
-                        &|o, p| write_petition(o, nation, p),
-                    )
+                    list_where(shared, view, params, &path, "petitions", &pred, &|o, p| {
+                        write_petition(o, nation, p)
+                    })
                 }
                 "surveys" => {
                     let pred = |s: u64| survey_site(nation, s) == site;
-                    list(
-                        shared,
-                        view,
-                        params,
-                        Listing {
-                            path: &path,
-                            kind: listing_keys("surveys"),
-                            pred: Some(&pred),
-                            within: Bounds::default(),
-                        },
-                        &|o, s| write_survey(o, nation, s),
-                    )
+                    list_where(shared, view, params, &path, "surveys", &pred, &|o, s| {
+                        write_survey(o, nation, s)
+                    })
                 }
                 _ => return None,
             }
@@ -190,16 +154,13 @@ pub(crate) fn handle(
             let pred =
                 |k: u64| ledger.is_live(k) && Rsvp::generate(nation, ledger, k).event_id == e;
             let path = format!("sites/{slug}/pages/events/{id}/rsvps");
-            list(
+            list_where(
                 shared,
                 view,
                 params,
-                Listing {
-                    path: &path,
-                    kind: listing_keys("event_rsvps"),
-                    pred: Some(&pred),
-                    within: Bounds::default(),
-                },
+                &path,
+                "event_rsvps",
+                &pred,
                 &|o, k| write_rsvp(o, view, k),
             )
         }
@@ -221,16 +182,13 @@ pub(crate) fn handle(
                 ledger.is_live(k) && spp::signature(nation, ledger, k).petition_id == petition
             };
             let path = format!("sites/{slug}/pages/petitions/{id}/signatures");
-            list(
+            list_where(
                 shared,
                 view,
                 params,
-                Listing {
-                    path: &path,
-                    kind: listing_keys("petition_signatures"),
-                    pred: Some(&pred),
-                    within: Bounds::default(),
-                },
+                &path,
+                "petition_signatures",
+                &pred,
                 &|o, k| write_signature(o, view, k),
             )
         }
@@ -254,21 +212,37 @@ pub(crate) fn handle(
                         spp::question(nation, r.question_id).is_some_and(|q| q.survey_id == s)
                     })
             };
-            list(
+            list_where(
                 shared,
                 view,
                 params,
-                Listing {
-                    path: "survey_responses",
-                    kind: listing_keys("survey_question_responses"),
-                    pred: Some(&pred),
-                    within: Bounds::default(),
-                },
+                "survey_responses",
+                "survey_question_responses",
+                &pred,
                 &|o, k| write_survey_response(o, view, k),
             )
         }
         _ => return None,
     })
+}
+
+/// Pages the records of resource `name`'s key space that `pred` selects, at `path`.
+fn list_where(
+    shared: &Shared,
+    view: View<'_>,
+    params: &Params,
+    path: &str,
+    name: &str,
+    pred: &dyn Fn(u64) -> bool,
+    write: &dyn Fn(&mut String, u64),
+) -> Resp {
+    let listing = Listing {
+        path,
+        kind: listing_keys(name),
+        pred: Some(pred),
+        within: Bounds::default(),
+    };
+    list(shared, view, params, listing, write)
 }
 
 /// The key bounds of an ascending id list (an empty range for none).
