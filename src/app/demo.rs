@@ -197,7 +197,6 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         manifest.rate_limited,
         summary.rejects
     );
-    println!("{:<32} {:>10} {:>10}", "table", "rows", "at source");
     // Every resource's main table against the simulator's count, then the other tables the
     // mappings fill (contact points, attributes, consent), then the archive.
     let mut expected: Vec<(&str, Option<u64>)> = Resource::all()
@@ -212,6 +211,9 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         }
     }
     expected.push(("raw.records", None));
+    // As wide as the longest table name (`sensitive.petition_signature_comments`).
+    let width = expected.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
+    println!("{:<width$} {:>10} {:>10}", "table", "rows", "at source");
     let mut balanced = true;
     for (table, at_source) in expected {
         let rows: i64 = sqlx::query_scalar(&format!(
@@ -227,7 +229,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             }
             None => "-".into(),
         };
-        println!("{table:<32} {rows:>10} {shown:>10}");
+        println!("{table:<width$} {rows:>10} {shown:>10}");
     }
     println!();
     println!("open it:  psql '{}'", connection.redacted_url());
