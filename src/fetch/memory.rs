@@ -175,18 +175,19 @@ impl Source for MemorySource {
     ) -> Result<Option<u64>, FetchError> {
         Ok(self.with(|s| {
             s.requests += 1;
-            let all = s.records.get(&resource).cloned().unwrap_or_default();
             if s.quirks.no_counts {
                 return None;
             }
+            let all = s.records.get(&resource);
+            let all_count = all.map_or(0, |r| r.len() as u64);
             if s.quirks.counts_ignore_filters {
-                return Some(all.len() as u64);
+                return Some(all_count);
             }
-            Some(
-                all.keys()
+            Some(all.map_or(0, |r| {
+                r.keys()
                     .filter(|id| **id > after && upto.is_none_or(|u| **id <= u))
-                    .count() as u64,
-            )
+                    .count() as u64
+            }))
         }))
     }
 
@@ -195,10 +196,10 @@ impl Source for MemorySource {
         resource: Resource,
         after: u64,
         upto: Option<u64>,
+        expect: Option<u64>,
     ) -> Result<Option<Vec<String>>, FetchError> {
         Ok(Some(self.with(|s| {
-            // One request per page of the range.
-            let ids: Vec<String> = s
+            let mut ids: Vec<String> = s
                 .records
                 .get(&resource)
                 .map(|r| {
@@ -208,7 +209,16 @@ impl Source for MemorySource {
                         .collect()
                 })
                 .unwrap_or_default();
-            s.requests += (ids.len() / self.page_size) as u64 + 1;
+            // One request per page of the range, and the empty page after it unless the
+            // expected count was reached on a page of its own.
+            let pages = match expect {
+                Some(n) if ids.len() as u64 >= n && n > 0 => {
+                    ids.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+                    ids.len().div_ceil(self.page_size)
+                }
+                _ => ids.len() / self.page_size + 1,
+            };
+            s.requests += pages as u64;
             ids
         })))
     }

@@ -456,6 +456,16 @@ fn describe(cursor: &Cursor) -> String {
     }
 }
 
+/// A record's `updated_at` (v2 `attributes.updated_at`, v1 top-level `updated_at`).
+pub fn source_updated_at(value: &serde_json::Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    value
+        .pointer("/attributes/updated_at")
+        .or_else(|| value.get("updated_at"))
+        .and_then(serde_json::Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
 /// Reads pages of a stream. Implemented over HTTP for API v2 and v1.
 pub trait Source: Send + Sync {
     /// The API version's name (`v1`, `v2`).
@@ -509,14 +519,28 @@ pub trait Source: Send + Sync {
     ) -> impl std::future::Future<Output = Result<Option<u64>, FetchError>> + Send {
         std::future::ready(Ok(None))
     }
-    /// The ids of `resource` in `(after, upto]` at the source, listed to their end by id;
+    /// The ids of `resource` in `(after, upto]` at the source, listed by id to their end, or
+    /// until `expect` ids were listed when the caller knows the range's count (saving the
+    /// empty page that proves the end: the caller checks the total against the API's count);
     /// `Ok(None)` where the API cannot list by id range (or did not keep to the range).
     fn ids_in(
         &self,
         _resource: Resource,
         _after: u64,
         _upto: Option<u64>,
+        _expect: Option<u64>,
     ) -> impl std::future::Future<Output = Result<Option<Vec<String>>, FetchError>> + Send {
+        std::future::ready(Ok(None))
+    }
+    /// The latest `updated_at` among the records of `resource` now, where the API can sort by
+    /// it (`sort=-updated_at`, one record): a time on the source's own clock that every later
+    /// change carries or passes, so the next catch-up asks only for what changed after it.
+    /// Any `updated_at` the source holds is such a time, so an API that ignores the sort still
+    /// gives a safe one. `Ok(None)` where it cannot be asked.
+    fn latest_update(
+        &self,
+        _resource: Resource,
+    ) -> impl std::future::Future<Output = Result<Option<String>, FetchError>> + Send {
         std::future::ready(Ok(None))
     }
     /// How many records of `resource` the source holds, where the API says so cheaply (see

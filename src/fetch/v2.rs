@@ -651,6 +651,30 @@ impl Source for V2Source {
         resource.has_show("v2")
     }
 
+    async fn latest_update(&self, resource: Resource) -> Result<Option<String>, FetchError> {
+        let binding = Self::binding(resource)?;
+        if binding.nested.is_some() || binding.changes != Changes::UpdatedSince {
+            return Ok(None);
+        }
+        let mut url = self.collection_url(resource)?;
+        url.query_pairs_mut()
+            .append_pair("sort", "-updated_at")
+            .append_pair("page[size]", "1")
+            .append_pair(&format!("fields[{}]", binding.path), "updated_at");
+        // A refused sort is no time, not a failure: the first page's times serve instead.
+        let doc = match self.http.get(&url, parse_document).await {
+            Ok(fetched) => fetched.parsed,
+            Err(FetchError::Rejected { status: 400, .. }) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        Ok(doc
+            .records
+            .iter()
+            .filter_map(|r| super::source_updated_at(&r.value))
+            .max()
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+    }
+
     async fn count_ids_in(
         &self,
         resource: Resource,
@@ -671,6 +695,7 @@ impl Source for V2Source {
         resource: Resource,
         after: u64,
         upto: Option<u64>,
+        expect: Option<u64>,
     ) -> Result<Option<Vec<String>>, FetchError> {
         let page_size = self.page_size_for(resource);
         let mut ids: Vec<String> = Vec::new();
@@ -704,6 +729,9 @@ impl Source for V2Source {
                 }
                 last = id;
                 ids.push(id.to_string());
+            }
+            if expect.is_some_and(|n| n > 0 && ids.len() as u64 >= n) {
+                return Ok(Some(ids));
             }
             from = last;
         }

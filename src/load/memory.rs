@@ -248,6 +248,34 @@ impl Sink for MemorySink {
             .collect())
     }
 
+    async fn orphans_of_deleted(
+        &self,
+        nation: &str,
+        stream: Resource,
+        column: &str,
+        of: Resource,
+    ) -> Result<Vec<String>, LoadError> {
+        let gone: std::collections::BTreeSet<String> = self
+            .raw(nation, of)
+            .into_iter()
+            .filter(|(_, r)| r.deleted_at_source)
+            .map(|(id, _)| id)
+            .collect();
+        let live = self.raw(nation, stream);
+        Ok(self
+            .rows(nation, stream.def().table)
+            .into_iter()
+            .filter(|(id, row)| {
+                live.get(id).is_some_and(|r| !r.deleted_at_source)
+                    && row
+                        .get(column)
+                        .and_then(Option::as_ref)
+                        .is_some_and(|v| gone.contains(v))
+            })
+            .map(|(id, _)| id)
+            .collect())
+    }
+
     async fn compare_ids(
         &self,
         nation: &str,

@@ -453,6 +453,18 @@ pub trait Sink: Send + Sync + 'static {
         stream: Resource,
     ) -> impl Future<Output = Result<Vec<String>, LoadError>> + Send;
 
+    /// The live archived records of `stream` whose main-table `column` names a record of
+    /// `of` that is marked deleted at source: where the two are kept together at the source
+    /// (a tagging and its person), the deletion check's suspects, each still confirmed at the
+    /// source before anything is removed.
+    fn orphans_of_deleted(
+        &self,
+        nation: &str,
+        stream: Resource,
+        column: &str,
+        of: Resource,
+    ) -> impl Future<Output = Result<Vec<String>, LoadError>> + Send;
+
     /// Compares the ids the source lists now with the stream's live archive.
     fn compare_ids(
         &self,

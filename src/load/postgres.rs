@@ -165,6 +165,33 @@ impl Sink for PgSink {
         .map_err(statement_error(stream, "raw.records"))
     }
 
+    async fn orphans_of_deleted(
+        &self,
+        nation: &str,
+        stream: Resource,
+        column: &str,
+        of: Resource,
+    ) -> Result<Vec<String>, LoadError> {
+        let table = stream.def().table;
+        let sql = format!(
+            "SELECT t.source_id FROM {table} t
+               JOIN raw.records p ON p.nation = t.nation AND p.resource = $2
+                                 AND p.source_id = t.{column} AND p.deleted_at_source IS NOT NULL
+               JOIN raw.records r ON r.nation = t.nation AND r.resource = $3
+                                 AND r.source_id = t.source_id AND r.deleted_at_source IS NULL
+              WHERE t.nation = $1",
+            table = quote_ident(table)?,
+            column = quote_ident(column)?,
+        );
+        sqlx::query_scalar(&sql)
+            .bind(nation)
+            .bind(of.as_str())
+            .bind(stream.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(statement_error(stream, table))
+    }
+
     async fn compare_ids(
         &self,
         nation: &str,

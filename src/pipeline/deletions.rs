@@ -27,7 +27,7 @@ use crate::resource::Resource;
 /// Archived ids in a range small enough to list it instead of halving it (one page).
 pub(crate) const LEAF: usize = 100;
 
-/// How a deletion check went: by counted ranges, with its requests, or why not.
+/// How a deletion check went: by counted id ranges, with its requests, or why not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Counted {
     /// The ids at the source, found with `counts` counts and `listings` range listings.
@@ -38,17 +38,24 @@ pub(crate) enum Counted {
         counts: u64,
         /// Range listings made.
         listings: u64,
+        /// Suspects the source already answered 404 for (confirmed gone: reconciliation need
+        /// not ask again).
+        confirmed: Vec<String>,
     },
     /// Not usable here: the reason, in words.
     NotUsed(String),
 }
 
 /// Checks deletions of `stream` by counted id ranges against `archived` (the live archived ids,
-/// any order). See the module documentation.
+/// any order). `suspects` are archived ids likely gone (records whose owner the source no
+/// longer keeps): where the source can confirm a deletion by id, each is asked first, and
+/// those it no longer shows are left out of the counting, so deletions that follow from
+/// others cost one request each instead of a descent. See the module documentation.
 pub(crate) async fn counted_sweep<S: Source>(
     source: &S,
     stream: Resource,
     archived: &[String],
+    suspects: &[String],
 ) -> Result<Counted, FetchError> {
     let not_used = |why: &str| Ok(Counted::NotUsed(why.to_owned()));
     let mut ids: Vec<u64> = Vec::with_capacity(archived.len());
@@ -68,6 +75,26 @@ pub(crate) async fn counted_sweep<S: Source>(
         return not_used("the API gives no count for it");
     };
     counts += 1;
+
+    // Suspects first: each one the source no longer shows is gone, and is left out.
+    let mut confirmed = Vec::new();
+    if !suspects.is_empty() && source.confirms_deletions(stream) {
+        let mut gone = std::collections::BTreeSet::new();
+        for id in suspects {
+            if let Ok(n) = id.parse::<u64>() {
+                if ids.binary_search(&n).is_ok() && source.fetch_record(stream, id).await?.is_none()
+                {
+                    gone.insert(n);
+                    confirmed.push(id.clone());
+                }
+            }
+        }
+        ids.retain(|n| !gone.contains(n));
+        if ids.len() < 2 * LEAF {
+            return not_used("it is small: a full sweep is as cheap");
+        }
+    }
+
     // A full sweep costs a page per hundred records and the empty page after them.
     let budget = total / LEAF as u64 + 2;
     // Each deletion costs about a count per halving and a listing: when the archive holds so
@@ -80,7 +107,7 @@ pub(crate) async fn counted_sweep<S: Source>(
 
     // The check on the nation itself: a range whose true size is known from listing it.
     let first_hi = ids[LEAF - 1];
-    let Some(first) = source.ids_in(stream, 0, Some(first_hi)).await? else {
+    let Some(first) = source.ids_in(stream, 0, Some(first_hi), None).await? else {
         return not_used("the API cannot list it by id range");
     };
     listings += 1;
@@ -93,12 +120,31 @@ pub(crate) async fn counted_sweep<S: Source>(
     }
 
     let mut present: Vec<String> = first;
+    // Records above the newest archived id: new at the source since the catch-up.
+    let last = *ids.last().unwrap_or(&0);
+    let Some(above) = source.count_ids_in(stream, last, None).await? else {
+        return not_used("the API gives no count of an id range");
+    };
+    counts += 1;
+    if above > 0 {
+        let Some(listed) = source.ids_in(stream, last, None, Some(above)).await? else {
+            return not_used("the API cannot list it by id range");
+        };
+        listings += 1;
+        present.extend(listed);
+    }
+    // The rest, between the first hundred and the newest, is the total less both: no request.
+    let Some(middle) = total
+        .checked_sub(first_count)
+        .and_then(|n| n.checked_sub(above))
+    else {
+        return not_used("the API's counts of a range and its parts disagree");
+    };
     // Ranges still to look at: (after, upto, archived ids in it as an index range, its count at
     // the source when known). Of two halves only the first is counted: the second's count is
     // the whole's less the first's.
-    let last = *ids.last().unwrap_or(&0);
     let mut todo: Vec<(u64, u64, std::ops::Range<usize>, Option<u64>)> =
-        vec![(first_hi, last, LEAF..ids.len(), None)];
+        vec![(first_hi, last, LEAF..ids.len(), Some(middle))];
     while let Some((after, upto, range, known)) = todo.pop() {
         if counts + listings > budget {
             return not_used("the deletions are too many for counting to be cheaper");
@@ -119,7 +165,10 @@ pub(crate) async fn counted_sweep<S: Source>(
         } else if at_source == 0 {
             // Everything archived here is gone at the source (each is still confirmed by id).
         } else if range.len() <= LEAF {
-            let Some(listed) = source.ids_in(stream, after, Some(upto)).await? else {
+            let Some(listed) = source
+                .ids_in(stream, after, Some(upto), Some(at_source))
+                .await?
+            else {
                 return not_used("the API cannot list it by id range");
             };
             listings += 1;
@@ -138,18 +187,6 @@ pub(crate) async fn counted_sweep<S: Source>(
             todo.push((after, mid_id, range.start..mid, Some(left)));
         }
     }
-    // Records above the newest archived id: new at the source since the catch-up.
-    let Some(above) = source.count_ids_in(stream, last, None).await? else {
-        return not_used("the API gives no count of an id range");
-    };
-    counts += 1;
-    if above > 0 {
-        let Some(listed) = source.ids_in(stream, last, None).await? else {
-            return not_used("the API cannot list it by id range");
-        };
-        listings += 1;
-        present.extend(listed);
-    }
     if present.len() as u64 != total {
         return not_used(
             "the ranges do not add up to the API's count (the nation changed meanwhile)",
@@ -163,6 +200,7 @@ pub(crate) async fn counted_sweep<S: Source>(
         },
         counts,
         listings,
+        confirmed,
     })
 }
 
@@ -191,7 +229,10 @@ mod tests {
             sweep,
             counts,
             listings,
-        } = counted_sweep(&source, people(), &archived).await.unwrap()
+            ..
+        } = counted_sweep(&source, people(), &archived, &[])
+            .await
+            .unwrap()
         else {
             panic!("counting is usable here");
         };
@@ -209,12 +250,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn suspects_gone_at_the_source_cost_one_request_each() {
+        let source = MemorySource::people(5000, 100);
+        let archived = live(&source);
+        let gone: Vec<u64> = (1..=5000).step_by(97).collect();
+        for id in &gone {
+            source.delete_person(*id);
+        }
+        // Suspects: the deleted ones and a few still there.
+        let mut suspects: Vec<String> = gone.iter().map(u64::to_string).collect();
+        suspects.extend(["2", "3"].map(String::from));
+        let before = source.requests();
+        let Counted::Swept {
+            sweep,
+            counts,
+            listings,
+            confirmed,
+        } = counted_sweep(&source, people(), &archived, &suspects)
+            .await
+            .unwrap()
+        else {
+            panic!("counting is usable here");
+        };
+        assert_eq!(confirmed.len(), gone.len());
+        assert_eq!(sweep.ids.len(), 5000 - gone.len());
+        // Beyond one show per suspect: three counts and the check's listing (two pages: its
+        // hundred ids and the empty page proving its end).
+        assert_eq!(counts + listings, 4, "{counts} counts, {listings} listings");
+        assert_eq!(source.requests() - before, suspects.len() as u64 + 5);
+    }
+
+    #[tokio::test]
     async fn new_records_above_the_archive_are_listed() {
         let source = MemorySource::people(1000, 100);
         let archived = live(&source);
         source.put_person(1001, "2026-01-01T00:00:00Z");
-        let Counted::Swept { sweep, .. } =
-            counted_sweep(&source, people(), &archived).await.unwrap()
+        let Counted::Swept { sweep, .. } = counted_sweep(&source, people(), &archived, &[])
+            .await
+            .unwrap()
         else {
             panic!("counting is usable here");
         };
@@ -237,7 +310,9 @@ mod tests {
             let source = MemorySource::people(1000, 100);
             let archived = live(&source);
             source.set_quirks(quirks.clone());
-            let outcome = counted_sweep(&source, people(), &archived).await.unwrap();
+            let outcome = counted_sweep(&source, people(), &archived, &[])
+                .await
+                .unwrap();
             assert!(
                 matches!(outcome, Counted::NotUsed(_)),
                 "{quirks:?}: {outcome:?}"
@@ -253,7 +328,9 @@ mod tests {
             source.delete_person(id);
         }
         let before = source.requests();
-        let outcome = counted_sweep(&source, people(), &archived).await.unwrap();
+        let outcome = counted_sweep(&source, people(), &archived, &[])
+            .await
+            .unwrap();
         assert!(matches!(outcome, Counted::NotUsed(_)), "{outcome:?}");
         assert!(source.requests() - before <= 2000 / 100 + 4);
     }

@@ -22,6 +22,5 @@ mod run;
 mod tests;
 
 pub use run::{
-    run, run_stream, source_updated_at, Backend, Job, Pass, PipelineError, RunSettings, StopSignal,
-    StreamReport,
+    run, run_stream, Backend, Job, Pass, PipelineError, RunSettings, StopSignal, StreamReport,
 };

@@ -38,7 +38,7 @@ use crate::fetch::client::{for_purpose, Purpose};
 use crate::fetch::{sweep_ids_observed, Cursor, Source};
 use crate::load::{PageBatch, PageOutcome, Sink};
 use crate::mapping::{build_batch, Mapper};
-use crate::resource::Resource;
+use crate::resource::{Dangling, Resource};
 
 /// What reconciliation changed for one stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -123,37 +123,40 @@ where
     // tried again in the next round, but only a few times: an API whose listings are always
     // short must not cost ten sweeps.
     let mut unchecked_rounds = 0;
+    let waves = waves(streams);
     for round in 1..=MAX_ROUNDS {
         progress.reconcile_started(round);
-        let mut tasks = JoinSet::new();
-        let slots = StreamSlots::new();
-        for stream in streams.iter().copied() {
-            let backend = backend.clone();
-            let settings = settings.clone();
-            let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
-            let slots = slots.clone();
-            tasks.spawn(async move {
-                slots
-                    .run(
-                        stream,
-                        reconcile_round(
-                            &backend, &settings, &*source, &*mapper, &*progress, stream,
-                        ),
-                    )
-                    .await
-            });
-        }
-        let joined = join_streams(tasks, |_, _| {}).await;
-        if let Some(err) = joined.first_error {
-            return Err(err);
-        }
         let mut changed = 0;
         let mut unchecked = false;
-        for (stream, found) in joined.finished {
-            changed += found.changed;
-            unchecked |= found.deletions_unchecked.is_some();
-            if let Some(report) = reports.get_mut(&stream) {
-                report.absorb(found);
+        for wave in &waves {
+            let mut tasks = JoinSet::new();
+            let slots = StreamSlots::new();
+            for stream in wave.iter().copied() {
+                let backend = backend.clone();
+                let settings = settings.clone();
+                let (source, mapper, progress) = (source.clone(), mapper.clone(), progress.clone());
+                let slots = slots.clone();
+                tasks.spawn(async move {
+                    slots
+                        .run(
+                            stream,
+                            reconcile_round(
+                                &backend, &settings, &*source, &*mapper, &*progress, stream,
+                            ),
+                        )
+                        .await
+                });
+            }
+            let joined = join_streams(tasks, |_, _| {}).await;
+            if let Some(err) = joined.first_error {
+                return Err(err);
+            }
+            for (stream, found) in joined.finished {
+                changed += found.changed;
+                unchecked |= found.deletions_unchecked.is_some();
+                if let Some(report) = reports.get_mut(&stream) {
+                    report.absorb(found);
+                }
             }
         }
         tracing::debug!(round, changed, unchecked, "reconciliation round");
@@ -165,6 +168,43 @@ where
         }
     }
     Ok(reports)
+}
+
+/// The order of a round: streams in waves, each after the streams it is kept together with
+/// at the source ([`Dangling::Defect`] references: taggings after people and tags), so their
+/// deletion checks know what those found deleted in the same round. Streams of one wave run
+/// side by side.
+fn waves(streams: &[Resource]) -> Vec<Vec<Resource>> {
+    let mut level: BTreeMap<Resource, usize> = BTreeMap::new();
+    // Each pass settles at least one more stream unless references form a cycle, which the
+    // bound ends (the rest then go in the last wave).
+    for _ in 0..=streams.len() {
+        for &stream in streams {
+            let after = stream
+                .def()
+                .references
+                .iter()
+                .filter(|r| r.dangling == Dangling::Defect && r.resource != stream.as_str())
+                .filter_map(|r| Resource::named(r.resource))
+                .filter(|of| streams.contains(of))
+                .map(|of| level.get(&of).map_or(usize::MAX, |l| l + 1))
+                .max()
+                .unwrap_or(0);
+            if after != usize::MAX {
+                level.insert(stream, after.min(streams.len()));
+            }
+        }
+    }
+    let mut waves: Vec<Vec<Resource>> = Vec::new();
+    for &stream in streams {
+        let l = level.get(&stream).copied().unwrap_or(streams.len());
+        if waves.len() <= l {
+            waves.resize_with(l + 1, Vec::new);
+        }
+        waves[l].push(stream);
+    }
+    waves.retain(|w| !w.is_empty());
+    waves
 }
 
 /// One reconciliation round of one stream: a catch-up pass, then an id sweep.
@@ -237,22 +277,48 @@ where
     // A stop signal ends either at once: it has written nothing, and the next run checks
     // again (at real scale a sweep is minutes of requests).
     let archived = backend.sink.live_ids(nation, stream).await?;
+    // Records the source keeps only with another it no longer has (a tagging whose person was
+    // found deleted) are asked about first.
+    let mut suspects = Vec::new();
+    for reference in stream.def().references {
+        if reference.dangling == Dangling::Defect {
+            if let Some(of) = Resource::named(reference.resource) {
+                suspects.extend(
+                    backend
+                        .sink
+                        .orphans_of_deleted(nation, stream, reference.column, of)
+                        .await?,
+                );
+            }
+        }
+    }
+    suspects.sort_unstable();
+    suspects.dedup();
     let counted = tokio::select! {
         counted = for_purpose(
             Purpose::DeletionCheck,
-            deletions::counted_sweep(source, stream, &archived),
+            deletions::counted_sweep(source, stream, &archived, &suspects),
         ) => counted.map_err(fail)?,
         () = settings.stop.wait() => return Err(PipelineError::Interrupted),
     };
+    let mut already_confirmed = std::collections::BTreeSet::new();
     let swept = match counted {
         Counted::Swept {
             sweep,
             counts,
             listings,
+            confirmed,
         } => {
-            report.deletion_check = Some(format!(
-                "counted id ranges ({counts} counts, {listings} range listings)"
-            ));
+            report.deletion_check = Some(if confirmed.is_empty() {
+                format!("counted id ranges ({counts} counts, {listings} range listings)")
+            } else {
+                format!(
+                    "counted id ranges ({counts} counts, {listings} range listings; {} \
+                     records of deleted owners asked by id)",
+                    confirmed.len()
+                )
+            });
+            already_confirmed.extend(confirmed);
             progress.reconcile_step(
                 stream,
                 ReconcileStep::Sweeping {
@@ -351,6 +417,10 @@ where
                         of: candidates,
                     },
                 );
+                if already_confirmed.contains(id) {
+                    confirmed.push(id.clone());
+                    continue;
+                }
                 let shown = for_purpose(Purpose::DeletionCheck, source.fetch_record(stream, id));
                 match shown.await.map_err(fail)? {
                     None => confirmed.push(id.clone()),
@@ -439,4 +509,33 @@ where
     batch.advances_checkpoint = false;
     batch.count_changes = true;
     Ok(crate::load::commit(&*backend.sink, std::sync::Arc::new(batch)).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_kept_with_others_wait_for_them() {
+        let all: Vec<Resource> = Resource::all().collect();
+        let waves = waves(&all);
+        let wave_of = |name: &str| {
+            let r = Resource::named(name).unwrap();
+            waves.iter().position(|w| w.contains(&r)).unwrap()
+        };
+        assert!(wave_of("taggings") > wave_of("people"));
+        assert!(wave_of("taggings") > wave_of("tags"));
+        assert!(wave_of("events") > wave_of("pages"));
+        assert!(wave_of("pages") > wave_of("sites"));
+        assert_eq!(wave_of("donations"), 0);
+        assert_eq!(waves.iter().map(Vec::len).sum::<usize>(), all.len());
+        // A stream whose owners are not reconciled does not wait.
+        let alone = waves_of(&["taggings", "donations"]);
+        assert_eq!(alone.len(), 1);
+    }
+
+    fn waves_of(names: &[&str]) -> Vec<Vec<Resource>> {
+        let streams: Vec<Resource> = names.iter().filter_map(|n| Resource::named(n)).collect();
+        waves(&streams)
+    }
 }

@@ -32,6 +32,7 @@ use super::plan::Step;
 use super::progress::Progress;
 use crate::checkpoint::{status, StateStore, StoreError};
 use crate::database::fault::RetryPolicy;
+use crate::fetch::client::{for_purpose, Purpose};
 use crate::fetch::{Cursor, FetchError, Page, PagingGuard, Source, SourceRecord};
 use crate::load::{self, BatchContext, LoadError, PageBatch, PageOutcome, Sink};
 use crate::mapping::{build_batch, Mapper};
@@ -537,6 +538,15 @@ where
         to_fetcher,
     )));
     let mut guard = PagingGuard::default();
+    // A main pass from the start asks first for the latest change at the source: a later mark
+    // for the next catch-up than the first page's times, which are as old as its records.
+    let start = source.start(stream);
+    let mut latest = None;
+    if pass == Pass::Main && cursor == start && spooled.len() == 0 {
+        latest = for_purpose(Purpose::CatchUp, source.latest_update(stream))
+            .await
+            .map_err(|err| fetch_failed(stream, true, err))?;
+    }
     let fetched: Result<(), PipelineError> = async {
         while cursor != Cursor::Done {
             if settings.stop.is_set() {
@@ -575,6 +585,13 @@ where
                 .check(stream, &cursor, &page.next, &ids)
                 .map_err(|source| PipelineError::Fetch { stream, source })?;
             let mut batch = page_batch(settings, stream, mapper, &mapping_sha256, &cursor, &page);
+            if let Some(latest) = latest.take().filter(|_| cursor == start) {
+                let replace = batch.source_clock.as_ref().is_some_and(|(_, r)| *r);
+                batch.source_clock = Some(match batch.source_clock.take() {
+                    Some((clock, _)) if clock >= latest => (clock, replace),
+                    _ => (latest, replace),
+                });
+            }
             batch.learned = source.profile(stream);
             batch.count_changes = pass == Pass::CatchUp;
             while let Ok(done) = committed.try_recv() {
@@ -809,7 +826,7 @@ fn first_page_clock(cursor: &Cursor, records: &[SourceRecord]) -> Option<(String
     };
     records
         .iter()
-        .filter_map(|r| source_updated_at(&r.value))
+        .filter_map(|r| crate::fetch::source_updated_at(&r.value))
         .max()
         .map(|t| {
             (
@@ -817,16 +834,6 @@ fn first_page_clock(cursor: &Cursor, records: &[SourceRecord]) -> Option<(String
                 replace,
             )
         })
-}
-
-/// A record's `updated_at` (v2 `attributes.updated_at`, v1 top-level `updated_at`).
-pub fn source_updated_at(value: &serde_json::Value) -> Option<chrono::DateTime<chrono::Utc>> {
-    value
-        .pointer("/attributes/updated_at")
-        .or_else(|| value.get("updated_at"))
-        .and_then(serde_json::Value::as_str)
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 #[cfg(test)]

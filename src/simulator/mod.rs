@@ -332,6 +332,11 @@ pub struct Manifest {
     /// those deleted before the export, and those created, updated and deleted during the run.
     #[serde(default)]
     pub resources: std::collections::BTreeMap<String, ResourceCount>,
+    /// API requests by route: the API, the path with each id as `:id`, and what the query
+    /// asked (`count` for `stats[total]`, `since` for an `updated_at` filter, `ids` for an
+    /// id-only fieldset, `range` for an id range) — where an export's budget went.
+    #[serde(default)]
+    pub requests_by_route: std::collections::BTreeMap<String, u64>,
 }
 
 /// State shared by all request handlers.
@@ -349,6 +354,7 @@ pub(crate) struct Shared {
     pub refresh_grants: AtomicU64,
     pub code_grants: AtomicU64,
     pub oauth: std::sync::Mutex<oauth::OAuthState>,
+    pub by_route: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 impl Shared {
@@ -398,7 +404,42 @@ impl Shared {
             updated: state.counts.updated,
             deleted: state.counts.deleted,
             resources,
+            requests_by_route: self
+                .by_route
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
         }
+    }
+
+    /// Counts one API request under its route (see [`Manifest::requests_by_route`]).
+    pub(crate) fn tally_route(&self, api: &str, path: &str, query: Option<&str>) {
+        let mut key = String::from(api);
+        for (i, segment) in path.split('/').filter(|s| !s.is_empty()).enumerate() {
+            key.push(if i == 0 { ' ' } else { '/' });
+            if segment.bytes().all(|b| b.is_ascii_digit()) {
+                key.push_str(":id");
+            } else {
+                key.push_str(segment);
+            }
+        }
+        let query = query.unwrap_or("").replace("%5B", "[").replace("%5D", "]");
+        for (needle, tag) in [
+            ("stats[total]", " count"),
+            ("[updated_at]", " since"),
+            ("=id&", " ids"),
+            ("[id][gt]", " range"),
+        ] {
+            if query.contains(needle) || (needle == "=id&" && query.ends_with("=id")) {
+                key.push_str(tag);
+            }
+        }
+        *self
+            .by_route
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key)
+            .or_default() += 1;
     }
 
     pub(crate) fn create_person(&self) -> u64 {
@@ -465,6 +506,7 @@ impl Simulator {
             unauthorized: AtomicU64::new(0),
             refresh_grants: AtomicU64::new(0),
             code_grants: AtomicU64::new(0),
+            by_route: std::sync::Mutex::default(),
             oauth: std::sync::Mutex::new(oauth::OAuthState::default()),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -65,6 +65,11 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     };
     let rest = rest.trim_end_matches('/').trim_end_matches(".json");
     shared.requests.fetch_add(1, Ordering::Relaxed);
+    shared.tally_route(
+        if api == Api::V1 { "v1" } else { "v2" },
+        rest,
+        query.as_deref(),
+    );
     let params = Params::parse(query.as_deref());
     let content_type = match api {
         Api::V1 => "application/json; charset=utf-8",

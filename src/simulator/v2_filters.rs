@@ -32,6 +32,9 @@ pub(crate) struct Filters {
     strs: Vec<(String, Vec<String>)>,
     /// Other id attributes (`event_id`, `site_id`): (attribute, ids).
     other_ids: Vec<(String, Vec<u64>)>,
+    /// The last `updated_at` a predicate checked, for sorting by it (see
+    /// [`Filters::updated_of`]).
+    seen_updated: std::sync::atomic::AtomicI64,
 }
 
 fn parse_ids(v: &str) -> Option<Vec<u64>> {
@@ -177,7 +180,25 @@ impl Filters {
             || !self.other_ids.is_empty()
     }
 
+    /// Makes every record's `updated_at` pass through [`Filters::in_updated`], so
+    /// [`Filters::updated_of`] can read it (a `sort` on `updated_at`).
+    pub(crate) fn observe_updated(&mut self) {
+        self.updated_lo = Some(self.updated_lo.unwrap_or(i64::MIN));
+    }
+
+    /// Whether key `k` passes `matches`, and its `updated_at` as the predicate saw it (after
+    /// [`Filters::observe_updated`]).
+    pub(crate) fn updated_of(&self, matches: impl Fn(&Filters) -> bool) -> Option<i64> {
+        use std::sync::atomic::Ordering;
+        self.seen_updated.store(i64::MIN, Ordering::Relaxed);
+        let passed = matches(self);
+        let t = self.seen_updated.load(Ordering::Relaxed);
+        (passed && t != i64::MIN).then_some(t)
+    }
+
     pub(crate) fn in_updated(&self, t: i64) -> bool {
+        self.seen_updated
+            .store(t, std::sync::atomic::Ordering::Relaxed);
         self.updated_lo.is_none_or(|lo| t >= lo) && self.updated_hi.is_none_or(|hi| t <= hi)
     }
 
