@@ -165,6 +165,10 @@ pub struct StreamRun {
     /// How deletions were checked: by counted id ranges, or by a full id sweep and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_check: Option<String>,
+    /// How the main pass read it when not by its own collection: brought by another
+    /// resource's pages, or read on its own after that was given up, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_with: Option<String>,
 }
 
 impl StreamRun {
@@ -178,6 +182,7 @@ impl StreamRun {
             rejected: main.rejected,
             reconciled: found.rounds > 0,
             deletion_check: found.deletion_check.clone(),
+            read_with: main.read_with.clone(),
             new: found.new,
             updated: found.updated,
             deleted: found.deleted,
@@ -267,6 +272,9 @@ pub(crate) fn print_summary(summary: &RunSummary) {
         }
         if run.deletions_unchecked.is_some() {
             line.push_str(", deletions not checked");
+        }
+        if let Some(how) = &run.read_with {
+            line.push_str(&format!(" (read {how})"));
         }
         println!("{line}");
     }

@@ -378,6 +378,7 @@ impl StateStore for PgStore {
                 (
                     cursor.0,
                     Page {
+                        carried: None,
                         records,
                         next: next.0,
                         total: total.and_then(|t| u64::try_from(t).ok()),

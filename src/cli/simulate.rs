@@ -224,6 +224,13 @@ pub struct SimulateArgs {
     /// collection whatever the filters, or nothing (no count). Example: --v2-counts unfiltered
     #[arg(long, value_enum, default_value_t = CountsArg::Filtered)]
     pub v2_counts: CountsArg,
+
+    /// The most sideloaded records (include=…, e.g. a page of signups with their taggings)
+    /// one v2 response can hold; above it the request times out with a 504, as large to-many
+    /// sideloads do at NationBuilder. Each sideloaded record also adds 20 µs to the response.
+    /// Example: --include-limit 150
+    #[arg(long)]
+    pub include_limit: Option<u64>,
 }
 
 /// What v2 counts.
@@ -449,6 +456,7 @@ impl SimulateArgs {
                     CountsArg::Unfiltered => V2Counts::Unfiltered,
                     CountsArg::None => V2Counts::Absent,
                 },
+                include_limit: self.include_limit,
             },
         })
     }

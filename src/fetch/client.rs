@@ -278,8 +278,20 @@ impl HttpClient {
         url: &Url,
         parse: impl Fn(&[u8]) -> Option<T>,
     ) -> Result<Fetched<T>, FetchError> {
+        self.get_within(url, parse, self.config.max_attempts).await
+    }
+
+    /// [`HttpClient::get`] with at most `attempts` attempts (and never more than the
+    /// configured ones): for a request the caller can make lighter when it keeps failing (a
+    /// page with sideloads that time out), so it need not wait through every retry first.
+    pub async fn get_within<T>(
+        &self,
+        url: &Url,
+        parse: impl Fn(&[u8]) -> Option<T>,
+        attempts: u32,
+    ) -> Result<Fetched<T>, FetchError> {
         let mut last = String::new();
-        let max_attempts = self.config.max_attempts.max(1);
+        let max_attempts = attempts.min(self.config.max_attempts).max(1);
         // Whether this request already had its one refresh after a 401: a second 401 is final.
         let mut refreshed = false;
         let mut attempt = 0;

@@ -248,6 +248,7 @@ impl Source for MemorySource {
             },
         };
         Ok(Page {
+            carried: None,
             records: records.iter().map(|(id, v)| Self::record(*id, v)).collect(),
             next,
             total: Some(count),

@@ -198,6 +198,9 @@ pub struct Page {
     pub next: Cursor,
     /// The API's total for the stream, when it gave one.
     pub total: Option<u64>,
+    /// Records of another resource the page brought sideloaded (a person's taggings with
+    /// `include=taggings`; see [`crate::resource::Carried`]), as received.
+    pub carried: Option<(Resource, Vec<SourceRecord>)>,
 }
 
 /// One page of an id-only sweep.
@@ -286,24 +289,32 @@ pub async fn sweep_ids_observed<S: Source>(
         on_page(sweep.ids.len() as u64 + sweep.unusable, sweep.total);
         cursor = page.next;
     }
-    if let Some(total) = sweep.total {
-        let distinct = sweep
-            .ids
-            .iter()
-            .collect::<std::collections::HashSet<_>>()
-            .len() as u64;
-        if distinct + sweep.unusable != total {
-            sweep.incomplete = Some(if sweep.unusable > 0 {
-                format!(
-                    "the listing held {distinct} distinct ids and {} records without a usable id while the API counts {total}",
-                    sweep.unusable
-                )
-            } else {
-                format!("the listing held {distinct} distinct ids while the API counts {total}")
-            });
+    sweep.check_total();
+    Ok(sweep)
+}
+
+impl IdSweep {
+    /// Marks a listing that reached the end incomplete when its distinct ids (and records
+    /// without one) disagree with the API's count.
+    pub fn check_total(&mut self) {
+        if let Some(total) = self.total {
+            let distinct = self
+                .ids
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len() as u64;
+            if distinct + self.unusable != total {
+                self.incomplete = Some(if self.unusable > 0 {
+                    format!(
+                        "the listing held {distinct} distinct ids and {} records without a usable id while the API counts {total}",
+                        self.unusable
+                    )
+                } else {
+                    format!("the listing held {distinct} distinct ids while the API counts {total}")
+                });
+            }
         }
     }
-    Ok(sweep)
 }
 
 /// What a run learned about how the API treats one resource. Every request path for that
@@ -542,6 +553,17 @@ pub trait Source: Send + Sync {
         _resource: Resource,
     ) -> impl std::future::Future<Output = Result<Option<String>, FetchError>> + Send {
         std::future::ready(Ok(None))
+    }
+    /// Asks the pages of `resource` to bring the records of the resource it carries (see
+    /// [`crate::resource::Carried`]) from now on; whether this source can.
+    fn start_carrying(&self, _resource: Resource) -> bool {
+        false
+    }
+    /// Stops carrying on `resource`'s pages and says how it went: `Ok(pages)` when every page
+    /// read since [`Source::start_carrying`] brought the carried records, `Err(why)` when it
+    /// was given up; `None` when it was not asked for.
+    fn stop_carrying(&self, _resource: Resource) -> Option<Result<u64, String>> {
+        None
     }
     /// How many records of `resource` the source holds, where the API says so cheaply (see
     /// [`Census`]); the default knows nothing and asks nothing.

@@ -862,6 +862,7 @@ impl Source for V1Source {
             .page_records(resource, listing, first, self.full_people)
             .await?;
         Ok(Page {
+            carried: None,
             records,
             next,
             total,

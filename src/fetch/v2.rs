@@ -34,7 +34,30 @@ pub struct V2Source {
     /// The ids of the latest first page of each resource whose paging is unsure (see
     /// [`Paging::Unsure`]): a later page repeating them means the API ignores paging.
     first_pages: Arc<Mutex<BTreeMap<Resource, Vec<String>>>>,
+    /// For each resource whose pages are asked to bring another's records (see
+    /// [`crate::resource::Carried`]): how that is going.
+    carrying: Arc<Mutex<BTreeMap<Resource, Carrying>>>,
 }
+
+/// How pages that bring another resource's records are going.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carrying {
+    /// Asked for, `page_size` records a page (smaller after a page timed out).
+    On {
+        /// Records per page of the carrying resource.
+        page_size: u32,
+        /// Pages that brought the carried records.
+        pages: u64,
+    },
+    /// Given up, for this reason: the carried resource is read on its own.
+    Off(String),
+}
+
+/// The smallest page the carrying resource is asked for before its sideload is given up.
+const CARRY_MIN_PAGE: u32 = 10;
+
+/// Attempts of a page with a sideload before it is asked again smaller (a timeout repeats).
+const CARRY_ATTEMPTS: u32 = 2;
 
 impl V2Source {
     /// A source for the nation at `base` (e.g. `https://slug.nationbuilder.com`).
@@ -45,7 +68,153 @@ impl V2Source {
             page_size: page_size.clamp(1, 100),
             profiles: Arc::default(),
             first_pages: Arc::default(),
+            carrying: Arc::default(),
         }
+    }
+
+    /// How carrying goes for `resource`, when it was asked for.
+    pub fn carrying_state(&self, resource: Resource) -> Option<Carrying> {
+        self.carrying
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&resource)
+            .cloned()
+    }
+
+    fn set_carrying(&self, resource: Resource, state: Carrying) {
+        if let Carrying::Off(why) = &state {
+            tracing::info!(resource = resource.as_str(), why = %why, "the sideload is given up");
+        }
+        self.carrying
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(resource, state);
+    }
+
+    /// The page `cursor` points at with the records `resource` carries, while carrying is on;
+    /// `None` once it is off (the caller reads the page as usual). A page whose sideload keeps
+    /// failing (timeouts, gateway errors, a body too large) is asked again half as large, down
+    /// to [`CARRY_MIN_PAGE`]; after that, or when the API refuses the `include`, carrying is
+    /// given up for the rest of the run and the reason kept.
+    async fn carrying_page(
+        &self,
+        resource: Resource,
+        cursor: &Cursor,
+    ) -> Result<Option<Page>, FetchError> {
+        let Some((carried, carried_resource)) = resource.carries() else {
+            return Ok(None);
+        };
+        let Some(kind) = carried_resource.def().v2.map(|b| b.path) else {
+            return Ok(None);
+        };
+        // Each failure halves the page or gives up: bounded by the halvings of 100.
+        for _ in 0..8 {
+            let Some(Carrying::On { page_size, pages }) = self.carrying_state(resource) else {
+                return Ok(None);
+            };
+            if !matches!(cursor, Cursor::Keyset { .. }) {
+                // Page numbers shift when the page size does: only keyset pages can shrink.
+                self.set_carrying(
+                    resource,
+                    Carrying::Off(format!("{resource} are not paged by id")),
+                );
+                return Ok(None);
+            }
+            let mut url = self.page_url(resource, cursor)?;
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| k != "page[size]")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            url.query_pairs_mut()
+                .clear()
+                .extend_pairs(pairs)
+                .append_pair("page[size]", &page_size.to_string())
+                .append_pair("include", carried.include);
+            let parse = |body: &[u8]| parse_carrying(body, kind);
+            match self.http.get_within(&url, parse, CARRY_ATTEMPTS).await {
+                Ok(fetched) => {
+                    let (doc, included) = fetched.parsed;
+                    let next = next_cursor(
+                        cursor,
+                        doc.records.last().and_then(|r| r.source_id.clone()),
+                        doc.records.is_empty(),
+                    );
+                    self.set_carrying(
+                        resource,
+                        Carrying::On {
+                            page_size,
+                            pages: pages + 1,
+                        },
+                    );
+                    return Ok(Some(Page {
+                        records: doc.records,
+                        next,
+                        total: doc.total,
+                        carried: Some((carried_resource, included)),
+                    }));
+                }
+                Err(FetchError::Exhausted { last, .. }) if page_size > CARRY_MIN_PAGE => {
+                    tracing::info!(resource = resource.as_str(), page_size, reason = %last, "a page with its sideload failed; asking for smaller pages");
+                    self.set_carrying(
+                        resource,
+                        Carrying::On {
+                            page_size: (page_size / 2).max(CARRY_MIN_PAGE),
+                            pages,
+                        },
+                    );
+                }
+                Err(FetchError::Exhausted { last, .. }) => {
+                    self.set_carrying(
+                        resource,
+                        Carrying::Off(format!(
+                            "include={} failed even on pages of {page_size} ({last})",
+                            carried.include
+                        )),
+                    );
+                    return Ok(None);
+                }
+                Err(FetchError::ResponseTooLarge { .. }) if page_size > CARRY_MIN_PAGE => {
+                    self.set_carrying(
+                        resource,
+                        Carrying::On {
+                            page_size: (page_size / 2).max(CARRY_MIN_PAGE),
+                            pages,
+                        },
+                    );
+                }
+                Err(FetchError::Rejected {
+                    status: 400 | 404 | 422,
+                    message,
+                    ..
+                }) => {
+                    self.set_carrying(
+                        resource,
+                        Carrying::Off(format!(
+                            "the API refused include={}: {message}",
+                            carried.include
+                        )),
+                    );
+                    return Ok(None);
+                }
+                Err(FetchError::ResponseTooLarge { limit_mb, .. }) => {
+                    self.set_carrying(
+                        resource,
+                        Carrying::Off(format!(
+                            "pages of {page_size} with include={} exceed {limit_mb} MB",
+                            carried.include
+                        )),
+                    );
+                    return Ok(None);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        self.set_carrying(
+            resource,
+            Carrying::Off(format!("include={} kept failing", carried.include)),
+        );
+        Ok(None)
     }
 
     /// How v2 serves `resource`, or why it cannot be read through v2.
@@ -307,6 +476,7 @@ impl V2Source {
             doc.records.is_empty(),
         );
         Ok(Page {
+            carried: None,
             records: doc.records,
             next,
             total: doc.total,
@@ -356,6 +526,7 @@ impl V2Source {
             let Some(owner) = pending.first().cloned() else {
                 if owners == Cursor::Done {
                     return Ok(Page {
+                        carried: None,
                         records: Vec::new(),
                         next: Cursor::Done,
                         total: None,
@@ -415,6 +586,7 @@ impl V2Source {
                 }
             };
             return Ok(Page {
+                carried: None,
                 records,
                 next,
                 total: None,
@@ -423,6 +595,7 @@ impl V2Source {
         // Many owners without members in a row: hand back where the walk stands (an empty
         // page that moves on is not a loop: the cursor advanced).
         Ok(Page {
+            carried: None,
             records: Vec::new(),
             next: Cursor::Nested {
                 owners: Box::new(owners),
@@ -888,8 +1061,39 @@ impl Source for V2Source {
     async fn fetch_page(&self, resource: Resource, cursor: &Cursor) -> Result<Page, FetchError> {
         match Self::binding(resource)?.nested {
             Some(nested) => self.nested_page(resource, nested, cursor, false).await,
-            None => self.get_page(resource, cursor).await,
+            None => match self.carrying_page(resource, cursor).await? {
+                Some(page) => Ok(page),
+                None => self.get_page(resource, cursor).await,
+            },
         }
+    }
+
+    fn start_carrying(&self, resource: Resource) -> bool {
+        let usable = resource.carries().is_some()
+            && Self::binding(resource).is_ok_and(|b| b.nested.is_none())
+            && self.profile(resource).keyset != Some(false);
+        if usable {
+            self.set_carrying(
+                resource,
+                Carrying::On {
+                    page_size: self.page_size_for(resource),
+                    pages: 0,
+                },
+            );
+        }
+        usable
+    }
+
+    fn stop_carrying(&self, resource: Resource) -> Option<Result<u64, String>> {
+        let state = self.carrying_state(resource)?;
+        self.carrying
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&resource);
+        Some(match state {
+            Carrying::On { pages, .. } => Ok(pages),
+            Carrying::Off(why) => Err(why),
+        })
     }
 }
 
@@ -932,6 +1136,22 @@ pub fn parse_document(body: &[u8]) -> Option<Document> {
         .and_then(|m| m.pointer("/stats/total/count"))
         .and_then(serde_json::Value::as_u64);
     Some(Document { records, total })
+}
+
+/// A collection document with the objects of JSON:API type `kind` its top-level `included`
+/// array holds, each as received (others included are left).
+pub fn parse_carrying(body: &[u8], kind: &str) -> Option<(Document, Vec<SourceRecord>)> {
+    let doc = parse_document(body)?;
+    let included = match scan::split(body, "included") {
+        Some(split) => split
+            .records
+            .into_iter()
+            .map(|raw| SourceRecord::from_bytes(raw.to_vec(), KeyRule::Id))
+            .filter(|r| r.value.get("type").and_then(serde_json::Value::as_str) == Some(kind))
+            .collect(),
+        None => Vec::new(),
+    };
+    Some((doc, included))
 }
 
 /// What keeps a v2 record of `resource` out of the tables by its shape: a resource object of

@@ -239,6 +239,8 @@ where
         .into_iter()
         .find(|c| c.stream == stream)
         .and_then(|c| c.source_clock);
+    // A catch-up that re-read the resource whole lists every id at the source already.
+    let mut reread: Option<crate::fetch::IdSweep> = None;
     if let Some(cursor) = source.changed_since(stream, mark.as_deref()) {
         let before = backend.sink.live_digest(nation, stream).await?;
         progress.reconcile_step(stream, ReconcileStep::CatchingUp { read: 0 });
@@ -258,6 +260,7 @@ where
             ),
         )
         .await?;
+        reread = pass.listing.filter(crate::fetch::IdSweep::is_complete);
         report.caught_up += pass.archived;
         report.new += pass.new;
         report.updated += pass.changed;
@@ -273,69 +276,33 @@ where
             total: None,
         },
     );
-    // By counted id ranges where the API allows it (see `deletions`), else a full id sweep.
-    // A stop signal ends either at once: it has written nothing, and the next run checks
-    // again (at real scale a sweep is minutes of requests).
-    let archived = backend.sink.live_ids(nation, stream).await?;
-    // Records the source keeps only with another it no longer has (a tagging whose person was
-    // found deleted) are asked about first.
-    let mut suspects = Vec::new();
-    for reference in stream.def().references {
-        if reference.dangling == Dangling::Defect {
-            if let Some(of) = Resource::named(reference.resource) {
-                suspects.extend(
-                    backend
-                        .sink
-                        .orphans_of_deleted(nation, stream, reference.column, of)
-                        .await?,
-                );
-            }
-        }
-    }
-    suspects.sort_unstable();
-    suspects.dedup();
-    let counted = tokio::select! {
-        counted = for_purpose(
-            Purpose::DeletionCheck,
-            deletions::counted_sweep(source, stream, &archived, &suspects),
-        ) => counted.map_err(fail)?,
-        () = settings.stop.wait() => return Err(PipelineError::Interrupted),
-    };
+    // Where the catch-up re-read the whole resource, the ids it read are the listing; else
+    // the ids are counted or swept (`check_deletions`).
     let mut already_confirmed = std::collections::BTreeSet::new();
-    let swept = match counted {
-        Counted::Swept {
-            sweep,
-            counts,
-            listings,
-            confirmed,
-        } => {
-            report.deletion_check = Some(if confirmed.is_empty() {
-                format!("counted id ranges ({counts} counts, {listings} range listings)")
-            } else {
-                format!(
-                    "counted id ranges ({counts} counts, {listings} range listings; {} \
-                     records of deleted owners asked by id)",
-                    confirmed.len()
-                )
-            });
-            already_confirmed.extend(confirmed);
+    let swept = match reread {
+        Some(listing) => {
+            report.deletion_check =
+                Some("the catch-up's re-read of every record (no id listing)".to_owned());
             progress.reconcile_step(
                 stream,
                 ReconcileStep::Sweeping {
-                    listed: sweep.ids.len() as u64,
-                    total: sweep.total,
+                    listed: listing.ids.len() as u64,
+                    total: listing.total,
                 },
             );
-            sweep
+            listing
         }
-        Counted::NotUsed(why) => {
-            report.deletion_check = Some(format!("full id sweep ({why})"));
-            tokio::select! {
-                swept = for_purpose(Purpose::DeletionCheck, sweep_ids_observed(source, stream, |listed, total| {
-                    progress.reconcile_step(stream, ReconcileStep::Sweeping { listed, total });
-                })) => swept.map_err(fail)?,
-                () = settings.stop.wait() => return Err(PipelineError::Interrupted),
-            }
+        None => {
+            check_deletions(
+                backend,
+                settings,
+                source,
+                progress,
+                stream,
+                &mut report,
+                &mut already_confirmed,
+            )
+            .await?
         }
     };
     tracing::info!(
@@ -478,6 +445,91 @@ where
     report.deletions_unchecked = unchecked;
     report.changed = changed;
     Ok(report)
+}
+
+/// The deletion check of one stream's round when its catch-up did not list every id: by
+/// counted id ranges where the API allows it (see `deletions`), else a full id sweep. A stop
+/// signal ends either at once: it has written nothing, and the next run checks again (at real
+/// scale a sweep is minutes of requests). Suspects the source already answered 404 for go
+/// into `already_confirmed`.
+async fn check_deletions<S, P, St, K>(
+    backend: &Backend<St, K>,
+    settings: &RunSettings,
+    source: &S,
+    progress: &P,
+    stream: Resource,
+    report: &mut ReconcileReport,
+    already_confirmed: &mut std::collections::BTreeSet<String>,
+) -> Result<crate::fetch::IdSweep, PipelineError>
+where
+    S: Source,
+    P: Progress + ?Sized,
+    St: StateStore,
+    K: Sink,
+{
+    let nation = settings.nation();
+    let fail = |source| PipelineError::Fetch { stream, source };
+    let archived = backend.sink.live_ids(nation, stream).await?;
+    // Records the source keeps only with another it no longer has (a tagging whose person was
+    // found deleted) are asked about first.
+    let mut suspects = Vec::new();
+    for reference in stream.def().references {
+        if reference.dangling == Dangling::Defect {
+            if let Some(of) = Resource::named(reference.resource) {
+                suspects.extend(
+                    backend
+                        .sink
+                        .orphans_of_deleted(nation, stream, reference.column, of)
+                        .await?,
+                );
+            }
+        }
+    }
+    suspects.sort_unstable();
+    suspects.dedup();
+    let counted = tokio::select! {
+        counted = for_purpose(
+            Purpose::DeletionCheck,
+            deletions::counted_sweep(source, stream, &archived, &suspects),
+        ) => counted.map_err(fail)?,
+        () = settings.stop.wait() => return Err(PipelineError::Interrupted),
+    };
+    Ok(match counted {
+        Counted::Swept {
+            sweep,
+            counts,
+            listings,
+            confirmed,
+        } => {
+            report.deletion_check = Some(if confirmed.is_empty() {
+                format!("counted id ranges ({counts} counts, {listings} range listings)")
+            } else {
+                format!(
+                    "counted id ranges ({counts} counts, {listings} range listings; {} \
+                     records of deleted owners asked by id)",
+                    confirmed.len()
+                )
+            });
+            already_confirmed.extend(confirmed);
+            progress.reconcile_step(
+                stream,
+                ReconcileStep::Sweeping {
+                    listed: sweep.ids.len() as u64,
+                    total: sweep.total,
+                },
+            );
+            sweep
+        }
+        Counted::NotUsed(why) => {
+            report.deletion_check = Some(format!("full id sweep ({why})"));
+            tokio::select! {
+                swept = for_purpose(Purpose::DeletionCheck, sweep_ids_observed(source, stream, |listed, total| {
+                    progress.reconcile_step(stream, ReconcileStep::Sweeping { listed, total });
+                })) => swept.map_err(fail)?,
+                () = settings.stop.wait() => return Err(PipelineError::Interrupted),
+            }
+        }
+    })
 }
 
 /// Commits records fetched one by one (by id) as one page, without moving the checkpoint's

@@ -33,8 +33,9 @@ use super::progress::Progress;
 use crate::checkpoint::{status, StateStore, StoreError};
 use crate::database::fault::RetryPolicy;
 use crate::fetch::client::{for_purpose, Purpose};
-use crate::fetch::{Cursor, FetchError, Page, PagingGuard, Source, SourceRecord};
+use crate::fetch::{Cursor, FetchError, IdSweep, Page, PagingGuard, Source, SourceRecord};
 use crate::load::{self, BatchContext, LoadError, PageBatch, PageOutcome, Sink};
+use crate::mapping::MappedBatch;
 use crate::mapping::{build_batch, Mapper};
 use crate::resource::Resource;
 
@@ -145,6 +146,14 @@ pub struct StreamReport {
     pub rejected: u64,
     /// Whether the stream reached its end.
     pub done: bool,
+    /// For a catch-up pass that read the resource whole from its start and reached its end:
+    /// every id it read, as an id sweep would list them (reconciliation checks deletions
+    /// against it instead of listing every id again).
+    pub listing: Option<crate::fetch::IdSweep>,
+    /// How the main pass read it when that was not simply its own collection: brought by
+    /// another resource's pages (`with people (include=taggings, N pages)`), or read on its own
+    /// because that was given up (`on its own: why`).
+    pub read_with: Option<String>,
 }
 
 /// The error of a failed page fetch: a 404 on a collection's first page says the route itself
@@ -346,11 +355,35 @@ where
             (c.stream, (reads, total))
         })
         .collect();
+    // A resource whose records another one's pages can bring (taggings with people) waits
+    // for that one's main pass when both begin at the start and the source can ask for them.
+    let mut carried_by: BTreeMap<Resource, watch::Receiver<Option<Result<u64, String>>>> =
+        BTreeMap::new();
+    let mut carriers: BTreeMap<Resource, watch::Sender<Option<Result<u64, String>>>> =
+        BTreeMap::new();
+    let starts: Vec<Resource> = steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Start(stream, cursor) if *cursor == source.start(*stream) => Some(*stream),
+            _ => None,
+        })
+        .collect();
+    for &stream in &starts {
+        if let Some((_, carried)) = stream.carries() {
+            if starts.contains(&carried) && source.start_carrying(stream) {
+                let (tx, rx) = watch::channel(None);
+                carriers.insert(stream, tx);
+                carried_by.insert(carried, rx);
+            }
+        }
+    }
     for step in steps {
         let (stream, cursor) = match step {
             Step::Skip(stream) => (stream, Cursor::Done),
             Step::Start(stream, cursor) | Step::Resume(stream, cursor) => (stream, cursor),
         };
+        let carrier = carriers.remove(&stream);
+        let waits_for = carried_by.remove(&stream);
         running.push(stream);
         let backend = backend.clone();
         let settings = settings.clone();
@@ -366,12 +399,58 @@ where
                 from: cursor,
                 pass: Pass::Main,
             };
-            slots
+            let mut read_with = None;
+            if let Some(waits_for) = waits_for {
+                match carried_outcome(waits_for, &settings).await {
+                    CarriedOutcome::Complete(pages) => {
+                        let how = match stream.carried() {
+                            Some((carried, by)) => {
+                                format!("with {by} (include={}, {pages} pages)", carried.include)
+                            }
+                            None => format!("with another resource's {pages} pages"),
+                        };
+                        let done =
+                            finish_carried(&backend, &settings, &*source, &*mapper, stream).await;
+                        match done {
+                            Ok(None) => {
+                                let report = StreamReport {
+                                    done: true,
+                                    read_with: Some(how),
+                                    ..StreamReport::default()
+                                };
+                                return (stream, Ok(report));
+                            }
+                            Ok(Some(why)) => read_with = Some(format!("on its own: {why}")),
+                            Err(err) => return (stream, Err(err)),
+                        }
+                    }
+                    CarriedOutcome::GivenUp(why) => read_with = Some(format!("on its own: {why}")),
+                    CarriedOutcome::Stopped => return (stream, Err(PipelineError::Interrupted)),
+                }
+            }
+            let (stream, result) = slots
                 .run(
                     stream,
                     run_stream(&backend, &settings, &*source, &*mapper, &*progress, job),
                 )
-                .await
+                .await;
+            let result = result.map(|mut report| {
+                report.read_with = read_with;
+                report
+            });
+            if let Some(carrier) = carrier {
+                // Whatever happened, the waiting resource hears how the carrying went.
+                let outcome = source
+                    .stop_carrying(stream)
+                    .unwrap_or_else(|| Err("carrying was not asked for".to_owned()));
+                let outcome = match &result {
+                    Ok(report) if report.done => outcome,
+                    Ok(_) => Err(format!("{stream} did not reach its end")),
+                    Err(err) => Err(format!("{stream} failed: {err}")),
+                };
+                let _ = carrier.send(Some(outcome));
+            }
+            (stream, result)
         });
     }
     let joined = join_streams(tasks, |stream, ok| progress.stream_finished(stream, ok)).await;
@@ -402,6 +481,75 @@ where
         return Err(err);
     }
     Ok(reports)
+}
+
+/// How a resource that waited for its carrier's main pass goes on.
+enum CarriedOutcome {
+    /// Every page of the carrier brought its records: this many pages.
+    Complete(u64),
+    /// Carrying was given up, for this reason: the resource is read on its own.
+    GivenUp(String),
+    /// The run is stopping.
+    Stopped,
+}
+
+/// Waits for the carrier's word (or a stop signal). A carrier that ended without a word (its
+/// task failed) means reading on its own, which the failed run will not get to.
+async fn carried_outcome(
+    mut waits_for: watch::Receiver<Option<Result<u64, String>>>,
+    settings: &RunSettings,
+) -> CarriedOutcome {
+    let word = tokio::select! {
+        word = waits_for.wait_for(Option::is_some) => word.ok().and_then(|w| w.clone()),
+        () = settings.stop.wait() => return CarriedOutcome::Stopped,
+    };
+    match word {
+        Some(Ok(pages)) => CarriedOutcome::Complete(pages),
+        Some(Err(why)) => CarriedOutcome::GivenUp(why),
+        None => CarriedOutcome::GivenUp("the resource carrying it ended early".to_owned()),
+    }
+}
+
+/// Ends the main pass of a resource its carrier's pages brought: where the API counts it, the
+/// archive must hold as many live records (else the reason to read it on its own is returned);
+/// then its checkpoint is moved to the end by an empty page.
+async fn finish_carried<S, M, St, K>(
+    backend: &Backend<St, K>,
+    settings: &RunSettings,
+    source: &S,
+    mapper: &M,
+    stream: Resource,
+) -> Result<Option<String>, PipelineError>
+where
+    S: Source,
+    M: Mapper,
+    St: StateStore,
+    K: Sink,
+{
+    let nation = settings.nation();
+    let counted = for_purpose(Purpose::Main, source.count_ids_in(stream, 0, None))
+        .await
+        .map_err(|source| PipelineError::Fetch { stream, source })?;
+    if let Some(at_source) = counted {
+        let (live, _) = backend.sink.live_digest(nation, stream).await?;
+        let live = u64::try_from(live).unwrap_or(0);
+        if live < at_source {
+            return Ok(Some(format!(
+                "the pages that carried it brought {live} of the {at_source} records the API counts"
+            )));
+        }
+    }
+    let mut batch = PageBatch::new(
+        &settings.batch,
+        stream,
+        MappedBatch::default(),
+        &mapper.checksum_of(stream),
+        Cursor::Done,
+        counted,
+    );
+    batch.advances_checkpoint = true;
+    commit_retrying(&*backend.sink, settings, &Arc::new(batch)).await?;
+    Ok(None)
 }
 
 /// Where a stream's progress display starts, from its checkpoint's `reads` and the API's
@@ -547,6 +695,7 @@ where
             .await
             .map_err(|err| fetch_failed(stream, true, err))?;
     }
+    let mut listing = (pass == Pass::CatchUp && cursor == start).then(IdSweep::default);
     let fetched: Result<(), PipelineError> = async {
         while cursor != Cursor::Done {
             if settings.stop.is_set() {
@@ -562,6 +711,26 @@ where
                         page = source.fetch_page(stream, &cursor) => page,
                     }
                     .map_err(|err| fetch_failed(stream, first, err))?;
+                    // Records of another resource the page brought are committed first, as a
+                    // page of their own that moves no checkpoint: whatever happens to this
+                    // page later, they are archived (and the page, fetched again, would bring
+                    // them again).
+                    if let Some((carried, records)) = page.carried.as_ref() {
+                        if !records.is_empty() {
+                            let mapped =
+                                build_batch(&settings.batch.api, *carried, mapper, records);
+                            let mut batch = PageBatch::new(
+                                &settings.batch,
+                                *carried,
+                                mapped,
+                                &mapper.checksum_of(*carried),
+                                Cursor::Done,
+                                None,
+                            );
+                            batch.advances_checkpoint = false;
+                            commit_retrying(&*backend.sink, settings, &Arc::new(batch)).await?;
+                        }
+                    }
                     with_db_retry(settings, "spooling a page", || {
                         backend.store.spool_put(
                             nation,
@@ -584,6 +753,13 @@ where
             guard
                 .check(stream, &cursor, &page.next, &ids)
                 .map_err(|source| PipelineError::Fetch { stream, source })?;
+            if let Some(listing) = listing.as_mut() {
+                if cursor == start {
+                    listing.total = page.total;
+                }
+                listing.ids.extend(ids.iter().map(|id| (*id).to_owned()));
+                listing.unusable += (page.records.len() - ids.len()) as u64;
+            }
             let mut batch = page_batch(settings, stream, mapper, &mapping_sha256, &cursor, &page);
             if let Some(latest) = latest.take().filter(|_| cursor == start) {
                 let replace = batch.source_clock.as_ref().is_some_and(|(_, r)| *r);
@@ -621,6 +797,12 @@ where
     }
     fetched?;
     report.done = cursor == Cursor::Done;
+    if report.done {
+        report.listing = listing.map(|mut listing| {
+            listing.check_total();
+            listing
+        });
+    }
     Ok(report)
 }
 

@@ -90,6 +90,24 @@ pub static RESOURCES: &[ResourceDef] = &[
     petition_signatures::DEF,
 ];
 
+/// The resources whose records can come sideloaded in another resource's pages, one entry
+/// each (its own module says why): where the API answers the sideload, those pages bring them
+/// and their own collection need not be read in the main pass.
+pub static CARRIED: &[Carried] = &[taggings::CARRIED];
+
+/// A resource whose records another resource's v2 pages can bring with `include=`
+/// (a person's taggings with `signups?include=taggings`).
+#[derive(Debug, Clone, Copy)]
+pub struct Carried {
+    /// The resource carried (`taggings`).
+    pub resource: &'static str,
+    /// The resource whose pages carry it (`people`).
+    pub by: &'static str,
+    /// What `include=` asks for on those pages (`taggings`); the objects come in the
+    /// document's top-level `included` array, of the carried resource's JSON:API type.
+    pub include: &'static str,
+}
+
 /// Everything the exporter knows about one resource.
 #[derive(Debug)]
 pub struct ResourceDef {
@@ -450,6 +468,18 @@ impl Resource {
             .iter()
             .position(|d| d.name == name)
             .map(|i| Resource(i as u8))
+    }
+
+    /// How this resource's records can come in another's pages, when they can.
+    pub fn carried(self) -> Option<(&'static Carried, Resource)> {
+        let carried = CARRIED.iter().find(|c| c.resource == self.as_str())?;
+        Some((carried, Resource::named(carried.by)?))
+    }
+
+    /// The resource whose records this one's pages can bring, when there is one.
+    pub fn carries(self) -> Option<(&'static Carried, Resource)> {
+        let carried = CARRIED.iter().find(|c| c.by == self.as_str())?;
+        Some((carried, Resource::named(carried.resource)?))
     }
 
     /// Its descriptor.

@@ -1,8 +1,17 @@
 //! Taggings: v2 `signup_taggings`; v1 has no tagging listing, so they are read from each
 //! person's `tags` in the people listing, one `{"person_id":…,"tag":…}` per (person, tag),
 //! keyed `"<person id>:<tag name>"`. A tagging is only created or deleted, never changed.
+//! Through v2 the people pages can bring them (`signups?include=taggings`, which the reference
+//! warns can time out on large pages), so the nation-wide collection need not be read.
 
 use super::*;
+
+/// Taggings come with the people who carry them, where the API answers the sideload.
+pub(super) const CARRIED: Carried = Carried {
+    resource: "taggings",
+    by: "people",
+    include: "taggings",
+};
 
 /// The descriptor.
 pub(super) const DEF: ResourceDef = ResourceDef {

@@ -209,7 +209,18 @@ pub struct Variants {
     /// request gets the whole collection, without a `next` link. By default it pages like
     /// every collection.
     pub relationships_unpaged: bool,
+    /// The most sideloaded records (`include=`) one response can hold: above it the request
+    /// times out (after [`INCLUDE_TIMEOUT`], a 504 from the gateway), as the reference warns
+    /// large to-many sideloads do. `None`: no limit. Every sideloaded record also adds
+    /// [`INCLUDE_ROW_COST`] to the response time.
+    pub include_limit: Option<u64>,
 }
+
+/// How long a request whose sideloads exceed [`Variants::include_limit`] takes to time out.
+pub const INCLUDE_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// What each sideloaded record adds to a response's time.
+pub const INCLUDE_ROW_COST: Duration = Duration::from_micros(20);
 
 /// The simulated nation's OAuth app and token lifetime (`/oauth/authorize`, `/oauth/token`).
 #[derive(Debug, Clone, PartialEq)]

@@ -696,47 +696,71 @@ pub(crate) struct Include {
     pub rel: &'static str,
     /// The resource of the related record.
     pub target: &'static str,
-    /// The related record of key `k`.
-    pub related: fn(View<'_>, u64) -> Option<u64>,
+    /// The related records of key `k` (one at most for a to-one relationship).
+    pub related: fn(View<'_>, u64) -> Vec<u64>,
 }
 
 /// The sideloads the simulator serves (the reference's `*_sideload_values` it models).
 pub(crate) const INCLUDES: &[Include] = &[
     Include {
+        resource: "people",
+        rel: "taggings",
+        target: "taggings",
+        // A person's taggings are keys person × 8 + j (see the taggings' key space).
+        related: |v, k| {
+            if v.state.live_slot(v.nation, k).is_none() {
+                return Vec::new();
+            }
+            (0..v.nation.tagging_count(k)).map(|j| k * 8 + j).collect()
+        },
+    },
+    Include {
         resource: "event_rsvps",
         rel: "signup",
         target: "people",
-        related: |v, k| Some(events::Rsvp::generate(v.nation, &v.state.rsvps, k).signup_id),
+        related: |v, k| {
+            Vec::from_iter(Some(
+                events::Rsvp::generate(v.nation, &v.state.rsvps, k).signup_id,
+            ))
+        },
     },
     Include {
         resource: "event_rsvps",
         rel: "event",
         target: "events",
-        related: |v, k| Some(events::Rsvp::generate(v.nation, &v.state.rsvps, k).event_id),
+        related: |v, k| {
+            Vec::from_iter(Some(
+                events::Rsvp::generate(v.nation, &v.state.rsvps, k).event_id,
+            ))
+        },
     },
     Include {
         resource: "events",
         rel: "page",
         target: "pages",
-        related: |v, k| events::Event::generate(v.nation, k).map(|e| e.page_id),
+        related: |v, k| Vec::from_iter(events::Event::generate(v.nation, k).map(|e| e.page_id)),
     },
     Include {
         resource: "event_ticket_levels",
         rel: "event",
         target: "events",
-        related: |v, k| events::TicketLevel::generate(v.nation, k).map(|l| l.event_id),
+        related: |v, k| {
+            Vec::from_iter(events::TicketLevel::generate(v.nation, k).map(|l| l.event_id))
+        },
     },
     Include {
         resource: "pages",
         rel: "site",
         target: "sites",
-        related: |v, k| events::Page::generate(v.nation, k).map(|p| p.site_id),
+        related: |v, k| Vec::from_iter(events::Page::generate(v.nation, k).map(|p| p.site_id)),
     },
     Include {
         resource: "pages",
         rel: "parent",
         target: "pages",
-        related: |v, k| events::Page::generate(v.nation, k).and_then(|p| p.parent_id),
+        related: |v, k| {
+            Vec::from_iter(events::Page::generate(v.nation, k).and_then(|p| p.parent_id))
+        },
     },
 ];
 

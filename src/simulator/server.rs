@@ -171,6 +171,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             respond(resp.status, content_type, resp.body),
         );
     }
+    v2::take_included();
     let mut resp = {
         let state = shared.read();
         let view = View {
@@ -188,6 +189,30 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             Api::V2 => v2::handle(&shared, view, rest, &params),
         }
     };
+    // Sideloads cost time, and past the limit the gateway gives up on the request.
+    let included = v2::take_included();
+    if included > 0 {
+        if shared
+            .config
+            .variants
+            .include_limit
+            .is_some_and(|limit| included > limit)
+        {
+            tokio::time::sleep(super::INCLUDE_TIMEOUT).await;
+            return finish(
+                &shared,
+                api,
+                decision,
+                respond(
+                    504,
+                    "text/html",
+                    "<html><body><h1>504 Gateway Time-out</h1>The server didn't respond in time.</body></html>".to_string(),
+                ),
+            );
+        }
+        tokio::time::sleep(super::INCLUDE_ROW_COST * u32::try_from(included).unwrap_or(u32::MAX))
+            .await;
+    }
     if let (Fault::Truncate { keep_permille }, 200) = (fault, resp.status) {
         shared.faults.fetch_add(1, Ordering::Relaxed);
         faults::truncate(&mut resp.body, keep_permille);

@@ -88,6 +88,18 @@ pub(crate) fn handle(shared: &Shared, view: View<'_>, rest: &str, params: &Param
     }
 }
 
+thread_local! {
+    /// Records the current request's `included` array holds (read by the server, which
+    /// answers in the same thread right after, to time the response; see
+    /// [`crate::simulator::Variants::include_limit`]).
+    static INCLUDED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Sideloaded records written since the last call, in this thread (and resets the tally).
+pub(crate) fn take_included() -> u64 {
+    INCLUDED.with(|n| n.replace(0))
+}
+
 /// Writes the top-level `included` array of a compound document (JSON:API): each live record
 /// the `keys`' sideloads name, once, in the order first named.
 fn write_included(body: &mut String, view: View<'_>, keys: &[u64], sideloads: &[&Include]) {
@@ -96,25 +108,27 @@ fn write_included(body: &mut String, view: View<'_>, keys: &[u64], sideloads: &[
     }
     let mut seen: Vec<(&str, u64)> = Vec::new();
     body.push_str(",\"included\":[");
+    let mut seen_set: std::collections::HashSet<(&str, u64)> = std::collections::HashSet::new();
     for &key in keys {
         for inc in sideloads {
-            let Some(id) = (inc.related)(view, key) else {
-                continue;
-            };
             let Some(target) = resources::by_name(inc.target) else {
                 continue;
             };
-            if seen.contains(&(inc.target, id)) || !(target.exists)(view, id) {
-                continue;
+            for id in (inc.related)(view, key) {
+                if seen_set.contains(&(inc.target, id)) || !(target.exists)(view, id) {
+                    continue;
+                }
+                if !seen.is_empty() {
+                    body.push(',');
+                }
+                seen.push((inc.target, id));
+                seen_set.insert((inc.target, id));
+                (target.write_v2)(body, view, id, &Shape::plain());
             }
-            if !seen.is_empty() {
-                body.push(',');
-            }
-            seen.push((inc.target, id));
-            (target.write_v2)(body, view, id, &Shape::plain());
         }
     }
     body.push(']');
+    INCLUDED.with(|n| n.set(n.get() + seen.len() as u64));
 }
 
 fn show(view: View<'_>, res: Resource, id: &str, shape: &Shape, sideloads: &[&Include]) -> Resp {
