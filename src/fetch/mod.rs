@@ -334,6 +334,11 @@ pub struct ApiProfile {
     /// The page size the API accepted after refusing a larger one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
+    /// `Some(true)` while every page of the main pass, from its start, brought the records of
+    /// the resource this one carries (see [`crate::resource::Carried`]), so a resumed pass may
+    /// go on carrying; `Some(false)` once that was given up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrying: Option<bool>,
 }
 
 impl ApiProfile {
@@ -351,6 +356,7 @@ impl ApiProfile {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             },
+            carrying: and_known(self.carrying, other.carrying),
         }
     }
 }

@@ -84,6 +84,13 @@ impl V2Source {
     fn set_carrying(&self, resource: Resource, state: Carrying) {
         if let Carrying::Off(why) = &state {
             tracing::info!(resource = resource.as_str(), why = %why, "the sideload is given up");
+            self.learn(
+                resource,
+                ApiProfile {
+                    carrying: Some(false),
+                    ..ApiProfile::default()
+                },
+            );
         }
         self.carrying
             .lock()
@@ -132,9 +139,21 @@ impl V2Source {
                 .append_pair("page[size]", &page_size.to_string())
                 .append_pair("include", carried.include);
             let parse = |body: &[u8]| parse_carrying(body, kind);
-            match self.http.get_within(&url, parse, CARRY_ATTEMPTS).await {
+            let err = match self.http.get_within(&url, parse, CARRY_ATTEMPTS).await {
                 Ok(fetched) => {
                     let (doc, included) = fetched.parsed;
+                    if let Cursor::Keyset { after } = cursor {
+                        if !doc.records.is_empty()
+                            && !strictly_ascending_after(after.as_deref(), &doc.records)
+                        {
+                            // The id filter is ignored: the page asked as usual finds out.
+                            self.set_carrying(
+                                resource,
+                                Carrying::Off(format!("{resource} do not page by id")),
+                            );
+                            return Ok(None);
+                        }
+                    }
                     let next = next_cursor(
                         cursor,
                         doc.records.last().and_then(|r| r.source_id.clone()),
@@ -154,60 +173,71 @@ impl V2Source {
                         carried: Some((carried_resource, included)),
                     }));
                 }
-                Err(FetchError::Exhausted { last, .. }) if page_size > CARRY_MIN_PAGE => {
-                    tracing::info!(resource = resource.as_str(), page_size, reason = %last, "a page with its sideload failed; asking for smaller pages");
-                    self.set_carrying(
-                        resource,
-                        Carrying::On {
-                            page_size: (page_size / 2).max(CARRY_MIN_PAGE),
-                            pages,
-                        },
-                    );
+                Err(err) => err,
+            };
+            let include = carried.include;
+            // A refusal that is not about the sideload teaches what any page would (the id
+            // filter, say): learned here, so the page asked without it asks as it should.
+            if let FetchError::Rejected {
+                status: 400,
+                code,
+                message,
+                ..
+            } = &err
+            {
+                let text = format!("{code} {message}").to_ascii_lowercase();
+                if !text.contains("includ") {
+                    if let Some(lesson) =
+                        refusal_lesson(cursor, code, message, self.profile(resource))
+                    {
+                        tracing::warn!(resource = %resource, lesson = lesson.describe(), "the API refused a request; asking differently from now on");
+                        self.learn(resource, lesson.profile());
+                    }
                 }
-                Err(FetchError::Exhausted { last, .. }) => {
-                    self.set_carrying(
-                        resource,
-                        Carrying::Off(format!(
-                            "include={} failed even on pages of {page_size} ({last})",
-                            carried.include
-                        )),
-                    );
-                    return Ok(None);
+            }
+            // `None`: ask again on a smaller page; `Some(why)`: give the sideload up.
+            let give_up = match err {
+                // Rate limiting says nothing of the sideload: ask again as it was.
+                FetchError::Exhausted { last, .. } if last == "HTTP 429" => continue,
+                FetchError::Exhausted { .. } | FetchError::ResponseTooLarge { .. }
+                    if page_size > CARRY_MIN_PAGE =>
+                {
+                    None
                 }
-                Err(FetchError::ResponseTooLarge { .. }) if page_size > CARRY_MIN_PAGE => {
-                    self.set_carrying(
-                        resource,
-                        Carrying::On {
-                            page_size: (page_size / 2).max(CARRY_MIN_PAGE),
-                            pages,
-                        },
-                    );
-                }
-                Err(FetchError::Rejected {
+                FetchError::Exhausted { last, .. } => Some(format!(
+                    "include={include} failed even on pages of {page_size} ({last})"
+                )),
+                FetchError::ResponseTooLarge { limit_mb, .. } => Some(format!(
+                    "pages of {page_size} with include={include} exceed {limit_mb} MB"
+                )),
+                FetchError::Rejected {
                     status: 400 | 404 | 422,
                     message,
                     ..
-                }) => {
+                } => Some(format!(
+                    "the API refused a page with include={include}: {message}"
+                )),
+                err => return Err(err),
+            };
+            match give_up {
+                None => {
+                    tracing::info!(
+                        resource = resource.as_str(),
+                        page_size,
+                        "a page with its sideload failed; asking for smaller pages"
+                    );
                     self.set_carrying(
                         resource,
-                        Carrying::Off(format!(
-                            "the API refused include={}: {message}",
-                            carried.include
-                        )),
+                        Carrying::On {
+                            page_size: (page_size / 2).max(CARRY_MIN_PAGE),
+                            pages,
+                        },
                     );
+                }
+                Some(why) => {
+                    self.set_carrying(resource, Carrying::Off(why));
                     return Ok(None);
                 }
-                Err(FetchError::ResponseTooLarge { limit_mb, .. }) => {
-                    self.set_carrying(
-                        resource,
-                        Carrying::Off(format!(
-                            "pages of {page_size} with include={} exceed {limit_mb} MB",
-                            carried.include
-                        )),
-                    );
-                    return Ok(None);
-                }
-                Err(err) => return Err(err),
             }
         }
         self.set_carrying(
@@ -1069,10 +1099,19 @@ impl Source for V2Source {
     }
 
     fn start_carrying(&self, resource: Resource) -> bool {
+        let profile = self.profile(resource);
         let usable = resource.carries().is_some()
             && Self::binding(resource).is_ok_and(|b| b.nested.is_none())
-            && self.profile(resource).keyset != Some(false);
+            && profile.keyset != Some(false)
+            && profile.carrying != Some(false);
         if usable {
+            self.learn(
+                resource,
+                ApiProfile {
+                    carrying: Some(true),
+                    ..ApiProfile::default()
+                },
+            );
             self.set_carrying(
                 resource,
                 Carrying::On {

@@ -361,21 +361,40 @@ where
         BTreeMap::new();
     let mut carriers: BTreeMap<Resource, watch::Sender<Option<Result<u64, String>>>> =
         BTreeMap::new();
-    let starts: Vec<Resource> = steps
-        .iter()
-        .filter_map(|step| match step {
-            Step::Start(stream, cursor) if *cursor == source.start(*stream) => Some(*stream),
-            _ => None,
+    // The carried resource must not have begun a pass of its own; the carrier may resume a pass
+    // whose every page so far brought it (its profile says so), or have finished one.
+    // Senders whose word is already given, kept open until the streams have heard it.
+    let mut answered = Vec::new();
+    let fresh = |stream: Resource| {
+        steps.iter().any(|step| {
+            matches!(step, Step::Start(s, cursor) if *s == stream && *cursor == source.start(stream))
         })
-        .collect();
-    for &stream in &starts {
-        if let Some((_, carried)) = stream.carries() {
-            if starts.contains(&carried) && source.start_carrying(stream) {
-                let (tx, rx) = watch::channel(None);
-                carriers.insert(stream, tx);
-                carried_by.insert(carried, rx);
-            }
+    };
+    for step in &steps {
+        let carrier = step.resource();
+        let Some((_, carried)) = carrier.carries() else {
+            continue;
+        };
+        if !fresh(carried) {
+            continue;
         }
+        let carried_so_far = source.profile(carrier).carrying == Some(true);
+        let (tx, rx) = watch::channel(None);
+        match step {
+            Step::Start(..) if fresh(carrier) && source.start_carrying(carrier) => {
+                carriers.insert(carrier, tx);
+            }
+            Step::Resume(..) if carried_so_far && source.start_carrying(carrier) => {
+                carriers.insert(carrier, tx);
+            }
+            // An earlier run's pass brought them all and ended before they were counted.
+            Step::Skip(_) if carried_so_far => {
+                let _ = tx.send(Some(Ok(0)));
+                answered.push(tx);
+            }
+            _ => continue,
+        }
+        carried_by.insert(carried, rx);
     }
     for step in steps {
         let (stream, cursor) = match step {
@@ -403,11 +422,16 @@ where
             if let Some(waits_for) = waits_for {
                 match carried_outcome(waits_for, &settings).await {
                     CarriedOutcome::Complete(pages) => {
+                        let pages = if pages > 0 {
+                            format!(", {pages} pages")
+                        } else {
+                            String::new()
+                        };
                         let how = match stream.carried() {
                             Some((carried, by)) => {
-                                format!("with {by} (include={}, {pages} pages)", carried.include)
+                                format!("with {by} (include={}{pages})", carried.include)
                             }
-                            None => format!("with another resource's {pages} pages"),
+                            None => format!("with another resource's pages{pages}"),
                         };
                         let done =
                             finish_carried(&backend, &settings, &*source, &*mapper, stream).await;
@@ -454,6 +478,7 @@ where
         });
     }
     let joined = join_streams(tasks, |stream, ok| progress.stream_finished(stream, ok)).await;
+    drop(answered);
     reports.extend(joined.finished);
     let nation = settings.nation();
     let api = &settings.batch.api;
