@@ -23,10 +23,10 @@
 # Usage:
 #   benches/side_by_side/run.sh
 # Environment (defaults in brackets):
-#   NBX_BIN      nb-exodus binary            [/work/scratch/bench-bin/nb-exodus]
-#   VENV         Python virtualenv           [/work/scratch/venv] (created if missing:
-#                parsons[postgres], dlt[postgres], psycopg2-binary)
-#   WORK         scratch directory           [/work/scratch/side-by-side]
+#   NBX_BIN      nb-exodus binary            [target/release/nb-exodus: `cargo build --release`]
+#   VENV         Python virtualenv           [$TMPDIR/nb-exodus-side-by-side/venv] (created
+#                if missing: parsons[postgres], dlt[postgres], psycopg2-binary from PyPI)
+#   WORK         scratch directory           [$TMPDIR/nb-exodus-side-by-side]
 #   PGHOST PGPORT PGUSER                     [127.0.0.1 5432 postgres] (trust auth)
 #   PEOPLE ROUNDS                            [30000 3]
 #   FULL_PEOPLE                              [20000]; SKIP_FULL=1 skips part 2
@@ -37,9 +37,9 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-NBX_BIN="${NBX_BIN:-/work/scratch/bench-bin/nb-exodus}"
-VENV="${VENV:-/work/scratch/venv}"
-WORK="${WORK:-/work/scratch/side-by-side}"
+NBX_BIN="${NBX_BIN:-$HERE/../../target/release/nb-exodus}"
+WORK="${WORK:-${TMPDIR:-/tmp}/nb-exodus-side-by-side}"
+VENV="${VENV:-$WORK/venv}"
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 export PGOPTIONS="${PGOPTIONS:--c client_min_messages=warning}"
 PEOPLE="${PEOPLE:-30000}"

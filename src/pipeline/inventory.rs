@@ -122,9 +122,16 @@ fn pages_to_empty(n: u64, per_page: u64) -> u64 {
     n.div_ceil(per_page) + 1
 }
 
-/// Requests of a v2 catch-up pass when little changed: the page of the records changed since
-/// the mark (at least the one that set it: the filter is `gte`) and the empty page after it.
-const V2_CATCH_UP: u64 = 2;
+/// Requests of a v2 catch-up pass when little changed: the one-record probe of the latest
+/// change that sets the mark before the main pass, the page of the records changed since it
+/// (at least the one that set it: the filter is `gte`) and the empty page after it.
+const V2_CATCH_UP: u64 = 3;
+
+/// Requests of a quiet deletion check by counted id ranges (see
+/// [`super::deletions`]): the count of all, the first hundred ids listed (a page and the empty
+/// one after it) and counted, and the count above the newest archived id. It assumes the
+/// API's counts honour the id filter, which the run checks (else the full sweep).
+const V2_COUNTED_CHECK: u64 = 5;
 
 /// The requests of one resource by purpose (see [`crate::fetch::client::Purpose`]); `None`
 /// where the size is unknown.
@@ -197,23 +204,31 @@ pub fn estimate_by_purpose(
                     .iter()
                     .map(|&m| pages_to_empty(m, ps))
                     .sum::<u64>();
-            let catch_up = match v2.changes {
-                Changes::Never => 0,
-                Changes::UpdatedSince => V2_CATCH_UP,
-                Changes::Reread => pass,
+            // A list's members are read again whole, and that re-read is their id listing.
+            let (catch_up, check) = match v2.changes {
+                Changes::Never => (0, pass),
+                Changes::UpdatedSince => (V2_CATCH_UP, pass),
+                Changes::Reread => (pass, 0),
             };
-            return Estimate::known(pass, catch_up, pass);
+            return Estimate::known(pass, catch_up, check);
         }
         let Some(n) = census.records else {
             return Estimate::UNKNOWN;
         };
         let pass = pages_to_empty(n, ps);
-        let catch_up = match v2.changes {
-            Changes::Never => 0,
-            Changes::UpdatedSince => V2_CATCH_UP,
-            Changes::Reread => pass,
+        // Where the API counts: ranges counted (a full sweep below two hundred records, which
+        // costs as little); a resource read again whole needs no listing of its own.
+        let sweep = if n >= 2 * super::deletions::LEAF as u64 {
+            V2_COUNTED_CHECK
+        } else {
+            pass
         };
-        return Estimate::known(pass, catch_up, pass);
+        let (catch_up, check) = match v2.changes {
+            Changes::Never => (0, sweep),
+            Changes::UpdatedSince => (V2_CATCH_UP, sweep),
+            Changes::Reread => (pass, 0),
+        };
+        return Estimate::known(pass, catch_up, check);
     }
     match def.v1 {
         V1Binding::None => Estimate::known(0, 0, 0),
@@ -302,7 +317,16 @@ pub async fn take<S: Source>(
             }
             Err(source) => return Err(InventoryError { resource, source }),
         };
-        let e = estimate_by_purpose(resource, source.api(), &census, page_size, full_people);
+        let mut e = estimate_by_purpose(resource, source.api(), &census, page_size, full_people);
+        // Through v2, a resource the pages of another one in the run bring (taggings with
+        // people) costs its main pass only the count that closes it.
+        if source.api() == "v2" {
+            if let Some((_, by)) = resource.carried() {
+                if resources.contains(&by) && e.main.is_some() {
+                    e.main = Some(1);
+                }
+            }
+        }
         entries.push(Entry {
             resource,
             census,
@@ -385,29 +409,31 @@ mod tests {
     }
 
     #[test]
-    fn v2_pages_to_the_empty_page_and_sweeps_the_same() {
+    fn v2_pages_to_the_empty_page_and_counts_or_sweeps() {
         let people = Resource::of("people");
         // 250 records, 100 a page: pages of 100, 100, 50, then the empty one; the catch-up
-        // reads the changed page and the empty one, the sweep as many pages as the pass.
+        // probes the latest change, reads the changed page and the empty one; the deletion
+        // check counts id ranges (two hundred records or more).
         assert_eq!(
             estimate(people, "v2", &census(250), 100, false),
-            (Some(4), Some(2 + 4))
+            (Some(4), Some(3 + 5))
         );
+        // Below two hundred the full sweep costs as little: as many pages as the pass.
         assert_eq!(
-            estimate(people, "v2", &census(200), 100, false),
-            (Some(3), Some(2 + 3))
+            estimate(people, "v2", &census(150), 100, false),
+            (Some(3), Some(3 + 3))
         );
-        // Taggings never change: no catch-up, the sweep only.
+        // Taggings never change: no catch-up, the counted check only.
         let taggings = Resource::of("taggings");
         assert_eq!(
             estimate(taggings, "v2", &census(1000), 100, false),
-            (Some(11), Some(11))
+            (Some(11), Some(5))
         );
-        // Tags are read again whole.
+        // Tags are read again whole, and that re-read is their listing.
         let tags = Resource::of("tags");
         assert_eq!(
             estimate(tags, "v2", &census(10), 100, false),
-            (Some(2), Some(2 + 2))
+            (Some(2), Some(2))
         );
         assert_eq!(
             estimate(people, "v2", &Census::default(), 100, false),
