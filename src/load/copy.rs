@@ -114,7 +114,7 @@ pub(super) async fn send(
     statement: &str,
     data: Vec<u8>,
 ) -> sqlx::Result<u64> {
-    let mut copy = (&mut **tx).copy_in_raw(statement).await?;
+    let mut copy = tx.copy_in_raw(statement).await?;
     if let Err(err) = copy.send(data).await {
         // Leave the connection usable for the rollback that follows; the first error is the
         // one worth reporting.
