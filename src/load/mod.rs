@@ -16,8 +16,10 @@
 //! schema catalogue — keyed on `(nation, source_id)`, which makes replaying a page harmless.
 //! Child rows (a person's emails, phones, addresses…) are replaced as a set, so a value removed
 //! at source disappears here too; the replacing `DELETE` is skipped for records archived for
-//! the first time by this very page, which cannot have child rows yet. Table and column names
-//! come only from the validated mapping catalogue and are quoted.
+//! the first time by this very page, which cannot have child rows yet. Those records, and the
+//! rows derived from them, go in by `COPY` instead (no conflict check for rows that cannot
+//! exist yet); should one exist after all, the page is written again with upserts only. Table
+//! and column names come only from the validated mapping catalogue and are quoted.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +35,7 @@ use crate::mapping::Cell;
 use crate::resource::Resource;
 use crate::schema::catalogue::{ColumnRole, SqlType, TableId};
 
+mod copy;
 mod memory;
 mod postgres;
 
@@ -61,17 +64,13 @@ pub struct Unnest {
 
 /// Builds the [`Unnest`] of `rows` for `table`, numbering parameters from `first_param`. A
 /// repeated `source_id` keeps its last row, as `ON CONFLICT` cannot touch a row twice.
-pub fn unnest(table: TableId, rows: &[LoadRow], first_param: usize) -> Result<Unnest, LoadError> {
-    let mut by_id: BTreeMap<&str, &LoadRow> = BTreeMap::new();
-    for row in rows {
-        by_id.insert(&row.source_id, row);
-    }
-    let mapped: Vec<(usize, &crate::schema::catalogue::Column)> = table
-        .table()
-        .engine_columns()
-        .enumerate()
-        .filter(|(_, c)| c.role == ColumnRole::Mapped && c.name != "nation")
-        .collect();
+pub fn unnest<'a>(
+    table: TableId,
+    rows: impl IntoIterator<Item = &'a LoadRow>,
+    first_param: usize,
+) -> Result<Unnest, LoadError> {
+    let by_id = last_per_id(rows);
+    let mapped = mapped_columns(table);
     let mut columns = vec![quote_ident("source_id")?, quote_ident("raw_sha256")?];
     let mut select = vec!["r.\"source_id\"".to_owned(), "r.\"raw_sha256\"".to_owned()];
     for (_, column) in &mapped {
@@ -102,6 +101,27 @@ pub fn unnest(table: TableId, rows: &[LoadRow], first_param: usize) -> Result<Un
         from,
         arrays,
     })
+}
+
+/// `rows` keyed by `source_id`, the last row of a repeated id winning.
+fn last_per_id<'a>(rows: impl IntoIterator<Item = &'a LoadRow>) -> BTreeMap<&'a str, &'a LoadRow> {
+    let mut by_id: BTreeMap<&str, &LoadRow> = BTreeMap::new();
+    for row in rows {
+        by_id.insert(&row.source_id, row);
+    }
+    by_id
+}
+
+/// The mapped columns of `table` the loader writes (all but `source_id`, which it takes from
+/// [`LoadRow::source_id`]), with their index among the table's engine columns, which is the
+/// index of their [`Cell`] in a [`LoadRow`].
+fn mapped_columns(table: TableId) -> Vec<(usize, &'static crate::schema::catalogue::Column)> {
+    table
+        .table()
+        .engine_columns()
+        .enumerate()
+        .filter(|(_, c)| c.role == ColumnRole::Mapped && c.name != "nation")
+        .collect()
 }
 
 /// A cell in PostgreSQL's text input form (`None` for SQL NULL). JSON null is SQL NULL, as

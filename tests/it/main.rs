@@ -18,6 +18,8 @@ mod database;
 // The hostile-API campaign (issue 9): hostile records, paging loops, short sweeps, waits,
 // sizes, redirects, redaction, messages, against a scripted server of raw bytes.
 mod hostile;
+// The PostgreSQL sink on its own: COPY of new records, the fallback to upserts.
+mod load;
 // Mapping files, the pure mapping engine and `mappings check` (offline).
 mod mapping;
 // Error lines by their exact text: the cause once, the fix last.
