@@ -400,14 +400,29 @@ async fn a_nation_is_bound_to_its_source() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_the_api_refused_is_learned_once_and_used_everywhere() {
     use nb_exodus::simulator::{V2Keyset, Variants};
+    // The people's profile also says whether their pages went on bringing the taggings
+    // (`carrying`): never with keyset paging refused or ignored, since page sizes cannot
+    // shrink under page numbers.
     let cases = [
-        (V2Keyset::Refused, false, r#"{"keyset": false}"#),
-        (V2Keyset::Ignored, false, r#"{"keyset": false}"#),
-        (V2Keyset::Honoured, true, r#"{"updated_filter": false}"#),
+        (
+            V2Keyset::Refused,
+            false,
+            r#"{"keyset": false, "carrying": false}"#,
+        ),
+        (
+            V2Keyset::Ignored,
+            false,
+            r#"{"keyset": false, "carrying": false}"#,
+        ),
+        (
+            V2Keyset::Honoured,
+            true,
+            r#"{"updated_filter": false, "carrying": true}"#,
+        ),
         (
             V2Keyset::Refused,
             true,
-            r#"{"keyset": false, "updated_filter": false}"#,
+            r#"{"keyset": false, "updated_filter": false, "carrying": false}"#,
         ),
     ];
     for (keyset, refuse_updated, learned) in cases {
