@@ -635,10 +635,7 @@ async fn copy_raw(
     if batch.raw.is_empty() {
         return Ok((0, BTreeSet::new()));
     }
-    let mut by_id: BTreeMap<&str, &RawRow> = BTreeMap::new();
-    for row in &batch.raw {
-        by_id.insert(&row.source_id, row);
-    }
+    let by_id = last_per_id(batch);
     let ids: Vec<&str> = by_id.keys().copied().collect();
     // One probe of the unique index per id. Written as `source_id = ANY($3)`, a table
     // without statistics yet (a first export) is planned as a scan of the whole stream with
@@ -705,13 +702,18 @@ async fn write_raw(
     if batch.raw.is_empty() {
         return Ok((0, BTreeSet::new()));
     }
-    // A page can repeat an id under offset paging; keep the last copy.
+    let rows: Vec<&RawRow> = last_per_id(batch).into_values().collect();
+    upsert_raw(tx, batch, &rows).await
+}
+
+/// The page's raw records by id: a page can repeat an id under offset paging, and the last
+/// copy is kept.
+fn last_per_id(batch: &PageBatch) -> BTreeMap<&str, &RawRow> {
     let mut by_id: BTreeMap<&str, &RawRow> = BTreeMap::new();
     for row in &batch.raw {
         by_id.insert(&row.source_id, row);
     }
-    let rows: Vec<&RawRow> = by_id.into_values().collect();
-    upsert_raw(tx, batch, &rows).await
+    by_id
 }
 
 /// Upserts `rows` (distinct ids) into the archive; returns how many it wrote and the ids that
